@@ -1,0 +1,148 @@
+// createApp({ store, config, logger, clock }) -> the HTTP app. Middleware runs in the reference's
+// order: request id, CORS, auth, microversion, routing (404/405), handler; one onError at the end.
+import { Hono } from "hono";
+import pino, { type Logger } from "pino";
+import type { Config } from "./config.js";
+import type { Store } from "./db/open.js";
+import { createEnforcer, type Enforcer, type Credentials } from "./policy/index.js";
+import type { Ctx, Deps } from "./http/context.js";
+import { errorBody, HttpError, methodNotAllowed } from "./http/errors.js";
+import { parseVersionHeader, type Version } from "./http/microversion.js";
+import { globalRequestId, newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
+import { noauthCredentials } from "./http/auth.js";
+import { corsPreflight, corsHeaders } from "./http/cors.js";
+import { matchRoute } from "./routes.js";
+
+export interface AppOptions {
+  store: Store;
+  config: Config;
+  logger?: Logger;
+  clock?: () => Date;
+  enforcer?: Enforcer;
+}
+
+const VERSION_HEADER = "openstack-api-version";
+
+// NOTE: the reference's 401 is webob's own JSON rendering, not the API error body.
+const UNAUTHORIZED_BODY = JSON.stringify({
+  message:
+    "This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.<br /><br />\n\n\n",
+  code: "401 Unauthorized",
+  title: "Unauthorized",
+});
+
+export function createApp(opts: AppOptions): Hono {
+  const { config } = opts;
+  const deps: Deps = {
+    store: opts.store,
+    config,
+    logger: opts.logger ?? pino({ level: "silent" }),
+    clock: opts.clock ?? (() => new Date()),
+    enforcer:
+      opts.enforcer ??
+      createEnforcer({
+        policyFile: config.policy.policyFile,
+        enforceNewDefaults: config.policy.enforceNewDefaults,
+        enforceScope: config.policy.enforceScope,
+        configDir: config.configDir,
+      }),
+  };
+  const app = new Hono();
+  app.all("*", async (c) => {
+    const req = c.req.raw;
+    const requestId = newRequestId();
+    const started = Date.now();
+    const res = await handle(deps, req, requestId);
+    res.headers.set(REQUEST_ID_HEADER, requestId);
+    if (config.cors.allowedOrigin.length) corsHeaders(config, req, res.headers);
+    const globalId = globalRequestId(req.headers.get("x-openstack-request-id"));
+    deps.logger.info(
+      { requestId, globalRequestId: globalId, method: req.method, url: req.url, status: res.status, ms: Date.now() - started },
+      `${req.method} ${new URL(req.url).pathname} ${res.status}`,
+    );
+    return res;
+  });
+  return app;
+}
+
+async function handle(deps: Deps, req: Request, requestId: string): Promise<Response> {
+  const url = new URL(req.url);
+  const path = url.pathname;
+  let version: Version | undefined;
+  try {
+    if (deps.config.cors.allowedOrigin.length) {
+      const pre = corsPreflight(deps.config, req);
+      if (pre) return pre;
+    }
+    let creds: Credentials = { userId: null, projectId: null, roles: [] };
+    if (path !== "/" && path !== "") {
+      const c = noauthCredentials(req.headers);
+      if (!c) return new Response(UNAUTHORIZED_BODY, { status: 401, headers: { "content-type": "application/json" } });
+      creds = c;
+    }
+    version = parseVersionHeader(req.headers.get(VERSION_HEADER));
+    const res = await dispatch(deps, req, url, version, requestId, creds);
+    res.headers.set(VERSION_HEADER, `placement ${version}`);
+    res.headers.set("vary", VERSION_HEADER);
+    return res;
+  } catch (e) {
+    const err = e instanceof HttpError ? e : internalError(deps, e, requestId);
+    const res = renderError(err, requestId, version);
+    if (version) res.headers.set(VERSION_HEADER, `placement ${version}`);
+    // NOTE: the reference only adds vary to responses its router returns (405, version-gated 404),
+    // not to errors raised by handlers.
+    if (version && err.returned) res.headers.set("vary", VERSION_HEADER);
+    return res;
+  }
+}
+
+async function dispatch(deps: Deps, req: Request, url: URL, version: Version, requestId: string, creds: Credentials) {
+  const hit = matchRoute(url.pathname);
+  if (!hit) throw new HttpError(404, "");
+  const { route, params } = hit;
+  if (route.since && version.lessThan(route.since.major, route.since.minor)) throw returned(new HttpError(404, ""));
+  const entry = route.methods[req.method];
+  if (!entry) throw returned(methodNotAllowed(req.method, Object.keys(route.methods)));
+  if (entry.since && version.lessThan(entry.since.major, entry.since.minor)) {
+    throw returned(new HttpError(405, `The method ${req.method} is not allowed for this resource. \n\n `, undefined, {}, {}, true));
+  }
+  checkAccept(req);
+  const ctx: Ctx = { deps, req, url, method: req.method, params, version, requestId, creds };
+  return entry.handler(ctx);
+}
+
+function returned(e: HttpError): HttpError {
+  e.returned = true;
+  return e;
+}
+
+// NOTE: the reference answers an Accept without application/json with webob's HTML 406 page.
+function checkAccept(req: Request): void {
+  const accept = req.headers.get("accept");
+  if (!accept) return;
+  const ok = accept.split(",").some((part) => {
+    const t = part.split(";")[0]!.trim().toLowerCase();
+    return t === "*/*" || t === "application/*" || t === "application/json" || t === "";
+  });
+  if (!ok) {
+    const e = new HttpError(406, accept, undefined, {}, {}, true);
+    e.html = true;
+    throw e;
+  }
+}
+
+function internalError(deps: Deps, e: unknown, requestId: string): HttpError {
+  deps.logger.error({ err: e, requestId }, "unexpected error");
+  return new HttpError(500, "An unexpected error occurred; the log has the details under this request id.");
+}
+
+function renderError(err: HttpError, requestId: string, version: Version | undefined): Response {
+  if (err.html) {
+    const ct = err.detail.split(",")[0]!.split(";")[0]!.trim();
+    const body = `<html>\n <head>\n  <title>406 Not Acceptable</title>\n </head>\n <body>\n  <h1>406 Not Acceptable</h1>\n  The resource could not be generated that was acceptable to your browser\n(content of type ${ct}. <br /><br />\nOnly application/json is provided\n </body>\n</html>`;
+    return new Response(body, { status: 406, headers: { "content-type": "text/html; charset=UTF-8" } });
+  }
+  const withCode = !!version && version.atLeast(1, 23);
+  const body = errorBody(err, requestId, withCode);
+  return new Response(JSON.stringify(body), { status: err.status, headers: { "content-type": "application/json", ...err.headers } });
+}

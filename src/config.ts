@@ -1,0 +1,286 @@
+// placement.conf (oslo.config INI) + command-line overrides -> one frozen, typed Config.
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+
+export type AuthStrategy = "keystone" | "noauth2";
+export type GenerationStrategy = "depth-first" | "breadth-first";
+
+export interface Config {
+  readonly debug: boolean;
+  readonly configDir: string | undefined;
+  readonly api: { readonly authStrategy: AuthStrategy };
+  readonly database: { readonly connection: string; readonly syncOnStartup: boolean; readonly maxPoolSize: number };
+  readonly policy: {
+    readonly policyFile: string;
+    readonly enforceNewDefaults: boolean;
+    readonly enforceScope: boolean;
+  };
+  readonly cors: {
+    readonly allowedOrigin: readonly string[];
+    readonly allowCredentials: boolean;
+    readonly exposeHeaders: readonly string[];
+    readonly maxAge: number;
+    readonly allowMethods: readonly string[];
+    readonly allowHeaders: readonly string[];
+  };
+  readonly placement: {
+    readonly maxAllocationCandidates: number;
+    readonly randomizeAllocationCandidates: boolean;
+    readonly allocationCandidatesGenerationStrategy: GenerationStrategy;
+    readonly allocationConflictRetryCount: number;
+    readonly incompleteConsumerProjectId: string;
+    readonly incompleteConsumerUserId: string;
+  };
+}
+
+export class ConfigError extends Error {}
+
+type Kind = "bool" | "int" | "str" | "list";
+interface OptionSpec {
+  kind: Kind;
+  default?: unknown;
+  choices?: readonly string[];
+  min?: number;
+}
+
+const MISSING_ID = "00000000-0000-0000-0000-000000000000";
+
+// NOTE: every option the reference registers is known here, so a real placement.conf
+// loads without warnings; only the ones Berth acts on are mapped into Config below.
+const OPTIONS: Record<string, Record<string, OptionSpec>> = {
+  DEFAULT: {
+    debug: { kind: "bool", default: false },
+    tempdir: { kind: "str" },
+    state_path: { kind: "str" },
+    log_options: { kind: "bool", default: true },
+    log_file: { kind: "str" },
+    log_dir: { kind: "str" },
+    use_stderr: { kind: "bool" },
+    use_journal: { kind: "bool" },
+    use_syslog: { kind: "bool" },
+    verbose: { kind: "bool" },
+    transport_url: { kind: "str" },
+  },
+  api: { auth_strategy: { kind: "str", default: "keystone", choices: ["keystone", "noauth2"] } },
+  placement_database: {
+    connection: { kind: "str" },
+    connection_parameters: { kind: "str", default: "" },
+    sqlite_synchronous: { kind: "bool", default: true },
+    slave_connection: { kind: "str" },
+    mysql_sql_mode: { kind: "str", default: "TRADITIONAL" },
+    connection_recycle_time: { kind: "int", default: 3600 },
+    max_pool_size: { kind: "int", default: 10, min: 1 },
+    max_retries: { kind: "int", default: 10 },
+    retry_interval: { kind: "int", default: 10 },
+    max_overflow: { kind: "int" },
+    connection_debug: { kind: "int", default: 0 },
+    connection_trace: { kind: "bool", default: false },
+    pool_timeout: { kind: "int" },
+    sync_on_startup: { kind: "bool", default: false },
+  },
+  oslo_policy: {
+    policy_file: { kind: "str", default: "policy.yaml" },
+    enforce_new_defaults: { kind: "bool", default: true },
+    enforce_scope: { kind: "bool", default: true },
+    policy_default_rule: { kind: "str", default: "default" },
+    policy_dirs: { kind: "list", default: ["policy.d"] },
+  },
+  cors: {
+    allowed_origin: { kind: "list", default: [] },
+    allow_credentials: { kind: "bool", default: true },
+    expose_headers: { kind: "list", default: [] },
+    max_age: { kind: "int", default: 3600 },
+    allow_methods: { kind: "list", default: ["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "PATCH"] },
+    allow_headers: { kind: "list", default: [] },
+  },
+  placement: {
+    max_allocation_candidates: { kind: "int", default: -1, min: -1 },
+    randomize_allocation_candidates: { kind: "bool", default: false },
+    allocation_candidates_generation_strategy: {
+      kind: "str",
+      default: "depth-first",
+      choices: ["depth-first", "breadth-first"],
+    },
+    allocation_conflict_retry_count: { kind: "int", default: 10, min: 0 },
+    incomplete_consumer_project_id: { kind: "str", default: MISSING_ID },
+    incomplete_consumer_user_id: { kind: "str", default: MISSING_ID },
+  },
+  // Groups the reference reads through libraries; accepted so an existing file loads quietly.
+  keystone_authtoken: {},
+  oslo_middleware: {},
+  profiler: {},
+  oslo_concurrency: {},
+  database: {},
+};
+
+// Groups whose options are owned by other libraries: any key is accepted.
+const OPEN_GROUPS = new Set(["keystone_authtoken", "oslo_middleware", "profiler", "oslo_concurrency", "database"]);
+
+export type Ini = Map<string, Map<string, string>>;
+
+/** Parses oslo.config-style INI text: sections, `key = value`, `#`/`;` comments, indented continuations. */
+export function parseIni(text: string, source = "config"): Ini {
+  const out: Ini = new Map();
+  let section: Map<string, string> | undefined;
+  let lastKey: string | undefined;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    if (/^\s*[#;]/.test(raw) || raw.trim() === "") {
+      lastKey = undefined;
+      return;
+    }
+    if (/^\s/.test(raw) && section && lastKey !== undefined) {
+      section.set(lastKey, `${section.get(lastKey)}\n${raw.trim()}`);
+      return;
+    }
+    const header = /^\[([^\]]+)\]\s*$/.exec(raw.trim());
+    if (header) {
+      const name = header[1]!.trim();
+      section = out.get(name) ?? new Map();
+      out.set(name, section);
+      lastKey = undefined;
+      return;
+    }
+    const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(raw.trim());
+    if (!kv || !section) throw new ConfigError(`${source}:${i + 1}: cannot parse line: ${raw.trim()}`);
+    lastKey = kv[1]!.trim();
+    section.set(lastKey, kv[2]!.trim());
+  });
+  return out;
+}
+
+function convert(group: string, name: string, spec: OptionSpec, raw: string): unknown {
+  const where = `[${group}] ${name}`;
+  switch (spec.kind) {
+    case "bool": {
+      const v = raw.toLowerCase();
+      if (["true", "1", "yes", "on"].includes(v)) return true;
+      if (["false", "0", "no", "off"].includes(v)) return false;
+      throw new ConfigError(`Invalid value for option ${where}: ${JSON.stringify(raw)} is not a boolean (use true or false)`);
+    }
+    case "int": {
+      if (!/^[-+]?\d+$/.test(raw)) throw new ConfigError(`Invalid value for option ${where}: ${JSON.stringify(raw)} is not an integer`);
+      const n = Number(raw);
+      if (spec.min !== undefined && n < spec.min)
+        throw new ConfigError(`Invalid value for option ${where}: ${n} is less than the minimum ${spec.min}`);
+      return n;
+    }
+    case "list":
+      return raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+    case "str": {
+      const v = raw.replace(/^(["'])(.*)\1$/, "$2");
+      if (spec.choices && !spec.choices.includes(v))
+        throw new ConfigError(`Invalid value for option ${where}: ${JSON.stringify(v)}; valid choices are ${spec.choices.join(", ")}`);
+      return v;
+    }
+  }
+}
+
+export interface LoadOptions {
+  configFile?: string;
+  /** Used when no config file is given: serve this SQLite file with noauth2. */
+  defaultConnection?: string;
+  overrides?: { [group: string]: { [option: string]: string } };
+  warn?: (message: string) => void;
+}
+
+/** Reads the INI file (if any), validates every known option and returns a frozen Config. */
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const warn = opts.warn ?? (() => {});
+  let ini: Ini = new Map();
+  if (opts.configFile) {
+    let text: string;
+    try {
+      text = readFileSync(opts.configFile, "utf8");
+    } catch (e) {
+      throw new ConfigError(`Cannot read config file ${opts.configFile}: ${(e as Error).message}`);
+    }
+    ini = parseIni(text, opts.configFile);
+  } else {
+    ini.set("api", new Map([["auth_strategy", "noauth2"]]));
+    ini.set("placement_database", new Map([["connection", opts.defaultConnection ?? "sqlite:///berth.sqlite"], ["sync_on_startup", "true"]]));
+  }
+  for (const [group, values] of Object.entries(opts.overrides ?? {})) {
+    const section = ini.get(group) ?? new Map<string, string>();
+    for (const [k, v] of Object.entries(values)) section.set(k, v);
+    ini.set(group, section);
+  }
+  const values: Record<string, Record<string, unknown>> = {};
+  for (const [group, specs] of Object.entries(OPTIONS)) {
+    values[group] = {};
+    for (const [name, spec] of Object.entries(specs)) values[group]![name] = spec.default;
+  }
+  for (const [group, section] of ini) {
+    const specs = OPTIONS[group];
+    if (!specs) {
+      warn(`Unknown config group [${group}] ignored`);
+      continue;
+    }
+    for (const [name, raw] of section) {
+      const spec = specs[name];
+      if (!spec) {
+        if (!OPEN_GROUPS.has(group)) warn(`Unknown config option [${group}] ${name} ignored`);
+        continue;
+      }
+      values[group]![name] = convert(group, name, spec, raw);
+    }
+  }
+  const db = values.placement_database!;
+  if (!db.connection)
+    throw new ConfigError("[placement_database] connection is required: set it to a database URL such as sqlite:////var/lib/berth/placement.sqlite");
+  const g = <T>(group: string, name: string) => values[group]![name] as T;
+  const config: Config = {
+    debug: g("DEFAULT", "debug"),
+    configDir: opts.configFile ? dirname(opts.configFile) : undefined,
+    api: { authStrategy: g("api", "auth_strategy") },
+    database: {
+      connection: g("placement_database", "connection"),
+      syncOnStartup: g("placement_database", "sync_on_startup"),
+      maxPoolSize: g("placement_database", "max_pool_size"),
+    },
+    policy: {
+      policyFile: g("oslo_policy", "policy_file"),
+      enforceNewDefaults: g("oslo_policy", "enforce_new_defaults"),
+      enforceScope: g("oslo_policy", "enforce_scope"),
+    },
+    cors: {
+      allowedOrigin: g("cors", "allowed_origin"),
+      allowCredentials: g("cors", "allow_credentials"),
+      exposeHeaders: g("cors", "expose_headers"),
+      maxAge: g("cors", "max_age"),
+      allowMethods: g("cors", "allow_methods"),
+      allowHeaders: g("cors", "allow_headers"),
+    },
+    placement: {
+      maxAllocationCandidates: g("placement", "max_allocation_candidates"),
+      randomizeAllocationCandidates: g("placement", "randomize_allocation_candidates"),
+      allocationCandidatesGenerationStrategy: g("placement", "allocation_candidates_generation_strategy"),
+      allocationConflictRetryCount: g("placement", "allocation_conflict_retry_count"),
+      incompleteConsumerProjectId: g("placement", "incomplete_consumer_project_id"),
+      incompleteConsumerUserId: g("placement", "incomplete_consumer_user_id"),
+    },
+  };
+  return deepFreeze(config);
+}
+
+/** A Config for tests and embedding: in-memory SQLite, noauth2, everything else default. */
+export function testConfig(overrides: LoadOptions["overrides"] = {}): Config {
+  return loadConfig({
+    overrides: {
+      api: { auth_strategy: "noauth2" },
+      placement_database: { connection: "sqlite://", sync_on_startup: "true" },
+      ...overrides,
+    },
+    defaultConnection: "sqlite://",
+  });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object") {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

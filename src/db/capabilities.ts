@@ -1,0 +1,21 @@
+// Where the three databases really differ, as named capabilities rather than copied queries.
+export type Dialect = "sqlite" | "postgres" | "mysql";
+
+export interface Capabilities {
+  readonly dialect: Dialect;
+  /** INSERT ... RETURNING id (PostgreSQL, SQLite); MySQL reports insertId instead. */
+  readonly supportsReturning: boolean;
+  /** SELECT ... FOR UPDATE row locks (not SQLite, whose writers are serialized anyway). */
+  readonly supportsForUpdate: boolean;
+  /** Several processes may write concurrently (not an in-memory SQLite database). */
+  readonly multiWriter: boolean;
+}
+
+export function capabilitiesFor(dialect: Dialect): Capabilities {
+  return Object.freeze({
+    dialect,
+    supportsReturning: dialect !== "mysql",
+    supportsForUpdate: dialect !== "sqlite",
+    multiWriter: dialect !== "sqlite",
+  });
+}

@@ -1,0 +1,101 @@
+// The one place a dialect is picked: a reference-style connection URL -> Kysely + capabilities.
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "kysely";
+import SqliteDatabase from "better-sqlite3";
+import pg from "pg";
+import { createPool } from "mysql2";
+import { capabilitiesFor, type Capabilities, type Dialect } from "./capabilities.js";
+import type { DB } from "./schema.js";
+
+export interface Store {
+  readonly db: Kysely<DB>;
+  readonly caps: Capabilities;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export class ConnectionUrlError extends Error {}
+
+export interface ParsedUrl {
+  dialect: Dialect;
+  /** SQLite: file path, or ":memory:". */
+  file?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  params: Record<string, string>;
+}
+
+/** Accepts sqlite:////abs, sqlite:///rel, sqlite://, postgresql[+driver]://, mysql[+driver]://. */
+export function parseConnectionUrl(url: string): ParsedUrl {
+  const m = /^([a-z0-9]+)(?:\+[a-z0-9_]+)?:\/\/(.*)$/i.exec(url.trim());
+  if (!m) throw new ConnectionUrlError(`Cannot parse database connection URL ${JSON.stringify(url)}: expected sqlite:////path, postgresql://... or mysql+pymysql://...`);
+  const scheme = m[1]!.toLowerCase();
+  const rest = m[2]!;
+  if (scheme === "sqlite") {
+    if (rest === "" || rest === "/" || rest === "/:memory:") return { dialect: "sqlite", file: ":memory:", params: {} };
+    // sqlite:///relative and sqlite:////absolute: everything after the third slash is the path.
+    const [path] = rest.slice(1).split("?");
+    return { dialect: "sqlite", file: path!, params: {} };
+  }
+  const dialect: Dialect | undefined =
+    scheme === "postgresql" || scheme === "postgres" ? "postgres" : scheme === "mysql" || scheme === "mariadb" ? "mysql" : undefined;
+  if (!dialect) throw new ConnectionUrlError(`Unsupported database in connection URL: ${scheme} (use sqlite, postgresql or mysql)`);
+  const u = new URL(`x://${rest}`);
+  const params: Record<string, string> = {};
+  u.searchParams.forEach((v, k) => (params[k] = v));
+  return {
+    dialect,
+    host: u.hostname ? decodeURIComponent(u.hostname) : undefined,
+    port: u.port ? Number(u.port) : undefined,
+    user: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    database: decodeURIComponent(u.pathname.replace(/^\//, "")) || undefined,
+    params,
+  };
+}
+
+// NOTE: timestamps are stored as naive UTC, as the reference does; read them back as UTC.
+pg.types.setTypeParser(1114, (s: string) => new Date(s.replace(" ", "T") + "Z"));
+
+export function openStore(url: string, opts: { poolSize?: number } = {}): Store {
+  const p = parseConnectionUrl(url);
+  const caps = capabilitiesFor(p.dialect);
+  const poolSize = opts.poolSize ?? 10;
+  let db: Kysely<DB>;
+  if (p.dialect === "sqlite") {
+    const sqlite = new SqliteDatabase(p.file!);
+    sqlite.pragma("busy_timeout = 10000");
+    if (p.file !== ":memory:") sqlite.pragma("journal_mode = WAL");
+    // NOTE: the reference's schema declares foreign keys; enforce them as PostgreSQL and MySQL do.
+    sqlite.pragma("foreign_keys = ON");
+    db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  } else if (p.dialect === "postgres") {
+    const pool = new pg.Pool({
+      host: p.params.host ?? p.host,
+      port: p.port,
+      user: p.user,
+      password: p.password,
+      database: p.database,
+      max: poolSize,
+    });
+    db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    const charset = (p.params.charset ?? "utf8mb4").toUpperCase();
+    const pool = createPool({
+      host: p.host,
+      port: p.port,
+      user: p.user,
+      password: p.password,
+      database: p.database,
+      socketPath: p.params.unix_socket,
+      charset: charset === "UTF8" ? "UTF8MB4" : charset,
+      timezone: "Z",
+      connectionLimit: poolSize,
+      supportBigNumbers: true,
+    });
+    db = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
+  }
+  return { db, caps, url, close: () => db.destroy() };
+}

@@ -1,0 +1,32 @@
+// Traits and the traits of a provider.
+import type { Ctx } from "../http/context.js";
+import { notImplemented } from "../http/errors.js";
+
+export async function list(_ctx: Ctx): Promise<Response> {
+  throw notImplemented();
+}
+
+export async function show(_ctx: Ctx): Promise<Response> {
+  throw notImplemented();
+}
+
+export async function create(_ctx: Ctx): Promise<Response> {
+  throw notImplemented();
+}
+
+export async function remove(_ctx: Ctx): Promise<Response> {
+  throw notImplemented();
+}
+
+export async function forProvider(_ctx: Ctx): Promise<Response> {
+  throw notImplemented();
+}
+
+export async function replaceForProvider(_ctx: Ctx): Promise<Response> {
+  throw notImplemented();
+}
+
+export async function removeForProvider(_ctx: Ctx): Promise<Response> {
+  throw notImplemented();
+}
+

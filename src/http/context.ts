@@ -1,0 +1,27 @@
+// What every handler receives: the request, its microversion, credentials and the app's dependencies.
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import type { Store } from "../db/open.js";
+import type { Enforcer, Credentials } from "../policy/index.js";
+import type { Version } from "./microversion.js";
+
+export interface Deps {
+  readonly store: Store;
+  readonly config: Config;
+  readonly enforcer: Enforcer;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+}
+
+export interface Ctx {
+  readonly deps: Deps;
+  readonly req: Request;
+  readonly url: URL;
+  readonly method: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly version: Version;
+  readonly requestId: string;
+  readonly creds: Credentials;
+}
+
+export type Handler = (ctx: Ctx) => Promise<Response> | Response;

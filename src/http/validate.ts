@@ -1,0 +1,120 @@
+// JSON Schema validation (ajv) with messages shaped like Python jsonschema's, which the reference
+// puts in its 400 details.
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { pyRepr } from "./pyrepr.js";
+
+const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
+
+export const ajv = new Ajv({ allErrors: false, strict: false, validateFormats: true });
+// NOTE: the reference accepts uuids with or without dashes (oslo's uuid format check).
+ajv.addFormat("uuid", { type: "string", validate: (s: string) => UUID.test(s) });
+ajv.addFormat("date-time", { type: "string", validate: () => true });
+
+const cache = new WeakMap<object, ValidateFunction>();
+
+function compiled(schema: object): ValidateFunction {
+  let v = cache.get(schema);
+  if (!v) {
+    v = ajv.compile(schema);
+    cache.set(schema, v);
+  }
+  return v;
+}
+
+/** Validates; returns undefined when valid, else the reference-style message. */
+export function validate(schema: object, data: unknown): string | undefined {
+  const v = compiled(schema);
+  if (v(data)) return undefined;
+  return describe(v.errors![0]!, data, schema);
+}
+
+function at(data: unknown, pointer: string): unknown {
+  if (!pointer) return data;
+  let cur: unknown = data;
+  for (const seg of pointer.split("/").slice(1)) {
+    const key = seg.replace(/~1/g, "/").replace(/~0/g, "~");
+    cur = (cur as Record<string, unknown>)?.[key];
+  }
+  return cur;
+}
+
+function pathRepr(pointer: string): string {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((s) => (/^\d+$/.test(s) ? `[${s}]` : `[${pyRepr(s.replace(/~1/g, "/").replace(/~0/g, "~"))}]`))
+    .join("");
+}
+
+function schemaPath(schemaPath: string): string {
+  // '#/properties/name/type' -> "['properties']['name']"
+  const segs = schemaPath.replace(/^#\/?/, "").split("/").filter(Boolean);
+  segs.pop();
+  return segs.map((s) => (/^\d+$/.test(s) ? `[${s}]` : `[${pyRepr(s)}]`)).join("");
+}
+
+function subSchema(schema: object, path: string): unknown {
+  const segs = path.replace(/^#\/?/, "").split("/").filter(Boolean);
+  segs.pop();
+  let cur: unknown = schema;
+  for (const s of segs) cur = (cur as Record<string, unknown>)?.[s];
+  return cur;
+}
+
+function message(e: ErrorObject, value: unknown): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "type": {
+      const t = p.type as string;
+      const types = t.split(",");
+      return `${pyRepr(value)} is not of type ${types.map((x) => pyRepr(x)).join(", ")}`;
+    }
+    case "required":
+      return `${pyRepr(p.missingProperty)} is a required property`;
+    case "additionalProperties":
+      return `Additional properties are not allowed (${pyRepr(p.additionalProperty)} was unexpected)`;
+    case "format":
+      return `${pyRepr(value)} is not a ${pyRepr(p.format)}`;
+    case "minLength":
+      return `${pyRepr(value)} is too short`;
+    case "maxLength":
+      return `${pyRepr(value)} is too long`;
+    case "minItems":
+      return `${pyRepr(value)} is too short`;
+    case "maxItems":
+      return `${pyRepr(value)} is too long`;
+    case "minimum":
+      return `${pyRepr(value)} is less than the minimum of ${pyRepr(p.limit)}`;
+    case "maximum":
+      return `${pyRepr(value)} is greater than the maximum of ${pyRepr(p.limit)}`;
+    case "exclusiveMinimum":
+      return `${pyRepr(value)} is less than or equal to the minimum of ${pyRepr(p.limit)}`;
+    case "pattern":
+      return `${pyRepr(value)} does not match ${pyRepr(p.pattern)}`;
+    case "enum":
+      return `${pyRepr(value)} is not one of ${pyRepr(p.allowedValues)}`;
+    case "uniqueItems":
+      return `${pyRepr(value)} has non-unique elements`;
+    case "minProperties":
+      return `${pyRepr(value)} does not have enough properties`;
+    case "maxProperties":
+      return `${pyRepr(value)} has too many properties`;
+    case "anyOf":
+    case "oneOf":
+      return `${pyRepr(value)} is not valid under any of the given schemas`;
+    case "not":
+      return `${pyRepr(value)} should not be valid under ${pyRepr(subSchema({}, ""))}`;
+    default:
+      return e.message ?? "is invalid";
+  }
+}
+
+function describe(e: ErrorObject, data: unknown, schema: object): string {
+  const value = at(data, e.instancePath);
+  const sub = subSchema(schema, e.schemaPath);
+  const keyword = e.keyword;
+  return (
+    `${message(e, value)}  Failed validating ${pyRepr(keyword)} in schema${schemaPath(e.schemaPath)}:     ${pyRepr(sub)}  ` +
+    `On instance${pathRepr(e.instancePath)}:     ${pyRepr(value)}`
+  );
+}

@@ -1,0 +1,95 @@
+// The only file that reads argv and env, opens sockets and exits.
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Command } from "commander";
+import pino from "pino";
+import { serve } from "@hono/node-server";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { prepare, StartupError } from "./server.js";
+import { openStore } from "./db/open.js";
+import { currentRevision, syncSchema, syncStandardNames } from "./db/sync.js";
+import { registerCli } from "./cli/index.js";
+
+function configFileFrom(opt: string | undefined): string | undefined {
+  if (opt) return opt;
+  const dir = process.env.OS_PLACEMENT_CONFIG_DIR;
+  if (dir && existsSync(join(dir, "placement.conf"))) return join(dir, "placement.conf");
+  return undefined;
+}
+
+function load(configFile: string | undefined, warn: (m: string) => void): Config {
+  return loadConfig({ configFile, defaultConnection: `sqlite:///${resolve("berth.sqlite")}`, warn });
+}
+
+function fail(message: string): never {
+  process.stderr.write(`berth: ${message}\n`);
+  process.exit(1);
+}
+
+const program = new Command("berth").description("Berth: an OpenStack Placement-compatible resource placement service");
+
+program
+  .command("serve")
+  .description("serve the Placement API")
+  .option("--config-file <path>", "placement.conf to read (default: $OS_PLACEMENT_CONFIG_DIR/placement.conf)")
+  .option("--host <host>", "address to listen on", "0.0.0.0")
+  .option("--port <port>", "port to listen on", "8000")
+  .action(async (opts: { configFile?: string; host: string; port: string }) => {
+    const started = Date.now();
+    const file = configFileFrom(opts.configFile);
+    const early: string[] = [];
+    let config: Config;
+    try {
+      config = load(file, (m) => early.push(m));
+    } catch (e) {
+      if (e instanceof ConfigError) fail(e.message);
+      throw e;
+    }
+    const logger = pino({ level: config.debug ? "debug" : "info" });
+    for (const m of early) logger.warn(m);
+    if (!file) logger.info(`no config file given: serving SQLite at ${config.database.connection} with auth_strategy = noauth2`);
+    try {
+      const { app } = await prepare(config, logger);
+      const port = Number(opts.port);
+      serve({ fetch: app.fetch, hostname: opts.host, port }, () => {
+        logger.info(`Berth listening on http://${opts.host}:${port} (ready in ${Date.now() - started} ms)`);
+      });
+    } catch (e) {
+      if (e instanceof StartupError || e instanceof ConfigError) fail(e.message);
+      fail(`cannot start: ${(e as Error).message}`);
+    }
+  });
+
+const db = program.command("db").description("database commands (as placement-manage db)");
+db.command("sync")
+  .description("create the schema at the reference's head revision and sync standard names")
+  .option("--config-file <path>", "placement.conf to read")
+  .action(async (opts: { configFile?: string }) => {
+    const config = load(configFileFrom(opts.configFile), (m) => process.stderr.write(`warning: ${m}\n`));
+    const store = openStore(config.database.connection);
+    try {
+      const r = await syncSchema(store);
+      await syncStandardNames(store);
+      process.stdout.write(r.created ? `created schema at ${r.revision}\n` : `schema already at ${r.revision}\n`);
+    } catch (e) {
+      fail((e as Error).message);
+    } finally {
+      await store.close();
+    }
+  });
+db.command("version")
+  .description("print the schema's alembic revision")
+  .option("--config-file <path>", "placement.conf to read")
+  .action(async (opts: { configFile?: string }) => {
+    const config = load(configFileFrom(opts.configFile), () => {});
+    const store = openStore(config.database.connection);
+    try {
+      process.stdout.write(`${(await currentRevision(store)) ?? "None"}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+registerCli(program, { env: process.env, stdout: process.stdout, stderr: process.stderr });
+
+program.parseAsync(process.argv).catch((e: Error) => fail(e.message));

@@ -1,0 +1,114 @@
+// THE route table: path -> method -> handler, with the microversion each appeared in.
+// 404 and 405 (with Allow) are derived from it in app.ts.
+import type { Handler } from "./http/context.js";
+import { Version } from "./http/microversion.js";
+import * as root from "./handlers/root.js";
+import * as resourceProvider from "./handlers/resource-provider.js";
+import * as inventory from "./handlers/inventory.js";
+import * as usage from "./handlers/usage.js";
+import * as aggregate from "./handlers/aggregate.js";
+import * as allocation from "./handlers/allocation.js";
+import * as allocationCandidate from "./handlers/allocation-candidate.js";
+import * as trait from "./handlers/trait.js";
+import * as resourceClass from "./handlers/resource-class.js";
+import * as reshaper from "./handlers/reshaper.js";
+
+export interface MethodEntry {
+  handler: Handler;
+  /** Below this version the method answers 405 without Allow, as the reference does. */
+  since?: Version;
+}
+export interface Route {
+  path: string;
+  /** Below this version the whole path answers 404. */
+  since?: Version;
+  methods: Partial<Record<string, MethodEntry>>;
+}
+
+const v = (minor: number) => new Version(1, minor);
+const m = (handler: Handler, since?: Version): MethodEntry => ({ handler, since });
+
+export const ROUTES: readonly Route[] = [
+  { path: "/", methods: { GET: m(root.home) } },
+  { path: "/resource_providers", methods: { GET: m(resourceProvider.list), POST: m(resourceProvider.create) } },
+  {
+    path: "/resource_providers/{uuid}",
+    methods: { GET: m(resourceProvider.show), PUT: m(resourceProvider.update), DELETE: m(resourceProvider.remove) },
+  },
+  { path: "/resource_classes", since: v(2), methods: { GET: m(resourceClass.list), POST: m(resourceClass.create) } },
+  {
+    path: "/resource_classes/{name}",
+    since: v(2),
+    methods: { GET: m(resourceClass.show), PUT: m(resourceClass.update), DELETE: m(resourceClass.remove) },
+  },
+  {
+    path: "/resource_providers/{uuid}/inventories",
+    methods: {
+      GET: m(inventory.list),
+      POST: m(inventory.create),
+      PUT: m(inventory.replaceAll),
+      DELETE: m(inventory.removeAll, v(5)),
+    },
+  },
+  {
+    path: "/resource_providers/{uuid}/inventories/{resource_class}",
+    methods: { GET: m(inventory.show), PUT: m(inventory.update), DELETE: m(inventory.remove) },
+  },
+  { path: "/resource_providers/{uuid}/usages", methods: { GET: m(usage.forProvider) } },
+  { path: "/usages", since: v(9), methods: { GET: m(usage.forProject) } },
+  {
+    path: "/resource_providers/{uuid}/aggregates",
+    since: v(1),
+    methods: { GET: m(aggregate.show), PUT: m(aggregate.replace) },
+  },
+  { path: "/resource_providers/{uuid}/allocations", methods: { GET: m(allocation.forProvider) } },
+  { path: "/allocations", since: v(13), methods: { POST: m(allocation.postMany) } },
+  {
+    path: "/allocations/{consumer_uuid}",
+    methods: { GET: m(allocation.show), PUT: m(allocation.replace), DELETE: m(allocation.remove) },
+  },
+  { path: "/allocation_candidates", since: v(10), methods: { GET: m(allocationCandidate.list) } },
+  { path: "/traits", since: v(6), methods: { GET: m(trait.list) } },
+  { path: "/traits/{name}", since: v(6), methods: { GET: m(trait.show), PUT: m(trait.create), DELETE: m(trait.remove) } },
+  {
+    path: "/resource_providers/{uuid}/traits",
+    since: v(6),
+    methods: { GET: m(trait.forProvider), PUT: m(trait.replaceForProvider), DELETE: m(trait.removeForProvider) },
+  },
+  { path: "/reshaper", since: v(30), methods: { POST: m(reshaper.reshape) } },
+];
+
+interface Compiled {
+  route: Route;
+  re: RegExp;
+  names: string[];
+}
+
+const COMPILED: Compiled[] = ROUTES.map((route) => {
+  const names: string[] = [];
+  const pattern = route.path.replace(/\{(\w+)\}/g, (_, n: string) => {
+    names.push(n);
+    return "([^/]+)";
+  });
+  return { route, re: new RegExp(`^${pattern}$`), names };
+});
+
+/** The route for a path and its decoded parameters, or undefined. */
+export function matchRoute(path: string): { route: Route; params: Record<string, string> } | undefined {
+  for (const c of COMPILED) {
+    const hit = c.re.exec(path);
+    if (!hit) continue;
+    const params: Record<string, string> = {};
+    c.names.forEach((n, i) => (params[n] = safeDecode(hit[i + 1]!)));
+    return { route: c.route, params };
+  }
+  return undefined;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

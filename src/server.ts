@@ -1,0 +1,35 @@
+// Starting Berth: config -> store (sync) -> app. Used by main.ts and by the SDK's known-good server.
+import type { Logger } from "pino";
+import type { Hono } from "hono";
+import type { Config } from "./config.js";
+import { openStore, type Store } from "./db/open.js";
+import { currentRevision, syncSchema, syncStandardNames } from "./db/sync.js";
+import { ALEMBIC_HEAD } from "./db/schema.js";
+import { createApp } from "./app.js";
+
+export class StartupError extends Error {}
+
+/** Opens the database, creates or checks the schema, syncs standard names, builds the app. */
+export async function prepare(config: Config, logger?: Logger): Promise<{ app: Hono; store: Store }> {
+  if (config.api.authStrategy === "keystone")
+    throw new StartupError(
+      "[api] auth_strategy = keystone is not supported by Berth yet (Keystone token validation is not built); set auth_strategy = noauth2 behind an authenticating proxy",
+    );
+  const store = openStore(config.database.connection, { poolSize: config.database.maxPoolSize });
+  try {
+    if (config.database.syncOnStartup) await syncSchema(store);
+    else {
+      const rev = await currentRevision(store);
+      if (rev !== ALEMBIC_HEAD)
+        throw new StartupError(
+          `The database has ${rev ? `schema revision ${rev}` : "no schema"}; run \`berth db sync\` or set [placement_database] sync_on_startup = True`,
+        );
+    }
+    await syncStandardNames(store);
+    const app = createApp({ store, config, logger });
+    return { app, store };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}

@@ -1,0 +1,87 @@
+// An in-process Berth on a fresh database, and a small request helper for flow tests.
+import { afterAll, beforeAll } from "vitest";
+import type { Hono } from "hono";
+import { testConfig, type LoadOptions } from "../../src/config.js";
+import type { Store } from "../../src/db/open.js";
+import { prepare } from "../../src/server.js";
+import type { Dialect } from "../../src/db/capabilities.js";
+import { createDatabase } from "./databases.js";
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Raw body text, sent as is. */
+  raw?: string;
+  version?: string;
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface TestApi {
+  app: Hono;
+  store: Store;
+  request(method: string, path: string, opts?: RequestOptions): Promise<Reply>;
+  get(path: string, opts?: RequestOptions): Promise<Reply>;
+  post(path: string, body: unknown, opts?: RequestOptions): Promise<Reply>;
+  put(path: string, body: unknown, opts?: RequestOptions): Promise<Reply>;
+  del(path: string, opts?: RequestOptions): Promise<Reply>;
+}
+
+export async function startApi(dialect: Dialect, overrides: LoadOptions["overrides"] = {}): Promise<TestApi & { close(): Promise<void> }> {
+  const db = await createDatabase(dialect);
+  const config = testConfig({ ...overrides, placement_database: { connection: db.url, sync_on_startup: "true" } });
+  const { app, store } = await prepare(config);
+  const request = async (method: string, path: string, opts: RequestOptions = {}): Promise<Reply> => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token !== null) headers["x-auth-token"] = opts.token ?? "admin";
+    if (opts.version) headers["openstack-api-version"] = `placement ${opts.version}`;
+    let body: string | undefined;
+    if (opts.raw !== undefined) body = opts.raw;
+    else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const res = await app.request(path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  };
+  return {
+    app,
+    store,
+    request,
+    get: (p, o) => request("GET", p, o),
+    post: (p, b, o) => request("POST", p, { ...o, body: b }),
+    put: (p, b, o) => request("PUT", p, { ...o, body: b }),
+    del: (p, o) => request("DELETE", p, o),
+    close: async () => {
+      await store.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Starts a fresh API for the enclosing describe block; use the returned getter inside tests. */
+export function useApi(dialect: Dialect, overrides: LoadOptions["overrides"] = {}): () => TestApi {
+  let api: (TestApi & { close(): Promise<void> }) | undefined;
+  beforeAll(async () => {
+    api = await startApi(dialect, overrides);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+  return () => api!;
+}
+
+export const uuid = (): string => crypto.randomUUID();
