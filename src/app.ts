@@ -12,6 +12,7 @@ import { globalRequestId, newRequestId, REQUEST_ID_HEADER } from "./http/request
 import { noauthCredentials } from "./http/auth.js";
 import { corsPreflight, corsHeaders } from "./http/cors.js";
 import { matchRoute } from "./routes.js";
+import { NotFound } from "./objects/errors.js";
 
 export interface AppOptions {
   store: Store;
@@ -86,23 +87,29 @@ async function handle(deps: Deps, req: Request, requestId: string): Promise<Resp
     res.headers.set("vary", VERSION_HEADER);
     return res;
   } catch (e) {
-    const err = e instanceof HttpError ? e : internalError(deps, e, requestId);
+    const err =
+      e instanceof HttpError ? e : e instanceof NotFound ? raised(new HttpError(404, e.message)) : internalError(deps, e, requestId);
     const res = renderError(err, requestId, version);
     if (version) res.headers.set(VERSION_HEADER, `placement ${version}`);
-    // NOTE: the reference only adds vary to responses its router returns (405, version-gated 404),
-    // not to errors raised by handlers.
+    // NOTE: see HttpError.returned for which errors carry vary in the reference.
     if (version && err.returned) res.headers.set("vary", VERSION_HEADER);
     return res;
   }
 }
 
 async function dispatch(deps: Deps, req: Request, url: URL, version: Version, requestId: string, creds: Credentials) {
+  const length = req.headers.get("content-length");
+  if (length && !req.headers.get("content-type")) {
+    if (!/^\s*[+-]?\d+\s*$/.test(length)) throw raised(new HttpError(400, "content-length header must be an integer"));
+    if (Number(length) > 0) throw raised(new HttpError(400, "content-type header required when content-length > 0"));
+  }
   const hit = matchRoute(url.pathname);
-  if (!hit) throw new HttpError(404, "");
+  if (!hit) throw raised(new HttpError(404, ""));
   const { route, params } = hit;
-  if (route.since && version.lessThan(route.since.major, route.since.minor)) throw returned(new HttpError(404, ""));
+  // NOTE: the reference checks the method before the version: GET /reshaper at 1.29 is a 405.
   const entry = route.methods[req.method];
   if (!entry) throw returned(methodNotAllowed(req.method, Object.keys(route.methods)));
+  if (route.since && version.lessThan(route.since.major, route.since.minor)) throw returned(new HttpError(404, ""));
   if (entry.since && version.lessThan(entry.since.major, entry.since.minor)) {
     throw returned(new HttpError(405, `The method ${req.method} is not allowed for this resource. \n\n `, undefined, {}, {}, true));
   }
@@ -113,6 +120,11 @@ async function dispatch(deps: Deps, req: Request, url: URL, version: Version, re
 
 function returned(e: HttpError): HttpError {
   e.returned = true;
+  return e;
+}
+
+function raised(e: HttpError): HttpError {
+  e.returned = false;
   return e;
 }
 

@@ -28,7 +28,11 @@ export function authorize(ctx: Ctx, rule: string, target?: Record<string, unknow
   try {
     ctx.deps.enforcer.authorize(rule, target ?? { project_id: ctx.creds.projectId, user_id: ctx.creds.userId }, ctx.creds);
   } catch (e) {
-    if (e instanceof PolicyNotAuthorized) throw new HttpError(403, e.message);
+    if (e instanceof PolicyNotAuthorized) {
+      const err = new HttpError(403, e.message);
+      err.returned = false;
+      throw err;
+    }
     throw e;
   }
 }

@@ -4,11 +4,19 @@ import { badRequest, unsupportedMediaType } from "./errors.js";
 import type { Ctx } from "./context.js";
 import { validate } from "./validate.js";
 
-/** Reads, parses and validates the JSON body. */
-export async function readJson<T>(ctx: Ctx, schema: object): Promise<T> {
+/**
+ * The 415 for a body that is not JSON. The reference checks this before the policy, so handlers
+ * whose policy check comes first call it before authorize(); readJson calls it again.
+ */
+export function requireJsonContent(ctx: Ctx): void {
   const ct = ctx.req.headers.get("content-type");
   const mediaType = ct?.split(";")[0]!.trim().toLowerCase();
   if (mediaType !== "application/json") throw unsupportedMediaType(ct === null ? "None" : (ct.split(";")[0]!.trim()));
+}
+
+/** Reads, parses and validates the JSON body. */
+export async function readJson<T>(ctx: Ctx, schema: object): Promise<T> {
+  requireJsonContent(ctx);
   const text = await ctx.req.text();
   let data: unknown;
   try {

@@ -58,8 +58,12 @@ export class HttpError extends Error {
   ) {
     super(detail);
   }
-  /** Set for errors the router returns rather than raises; the reference adds `vary` to those. */
-  returned = false;
+  /**
+   * Whether the reference's microversion middleware sees this error as a returned response (it then
+   * adds `vary`). True for what its handlers raise; false for the few errors raised outside them:
+   * unknown paths, policy refusals, a body without content-type, lookups that escape a handler.
+   */
+  returned = true;
   /** Render as webob's HTML page (406 for an Accept without JSON). */
   html = false;
 }

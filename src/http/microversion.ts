@@ -1,6 +1,7 @@
 // Microversions are data: the supported range, parsing of the OpenStack-API-Version header, and
 // comparisons handlers branch on (`v.atLeast(1, 15)`).
 import { HttpError } from "./errors.js";
+import { pyRepr } from "./pyrepr.js";
 
 export const MIN_VERSION = "1.0";
 export const MAX_VERSION = "1.39";
@@ -36,32 +37,45 @@ function notAcceptable(detail: string): HttpError {
   );
 }
 
-/** Picks the placement entry out of an OpenStack-API-Version header value (may list several services). */
+/** The placement entry of an OpenStack-API-Version header (may list several services; the last wins). */
 function placementEntry(header: string | null): string | undefined {
   if (!header) return undefined;
-  for (const part of header.split(",")) {
-    const [service, ...rest] = part.trim().split(/\s+/);
-    if (service?.toLowerCase() === "placement") return rest.join(" ");
+  for (const part of header.split(",").reverse()) {
+    const m = /^(\S+)\s+(.+)$/s.exec(part.trim());
+    if (m && m[1]!.toLowerCase() === "placement") return m[2]!.trim();
   }
   return undefined;
+}
+
+/** Python's int() on a string: surrounding whitespace, a sign, digits with single underscores. */
+function pyInt(s: string): number | undefined {
+  const t = s.trim();
+  if (!/^[+-]?\d+(_\d+)*$/.test(t)) return undefined;
+  return Number(t.replace(/_/g, ""));
 }
 
 /** The requested version; throws 400 for a malformed value and 406 for one outside the range. */
 export function parseVersionHeader(header: string | null): Version {
   const raw = placementEntry(header);
   if (raw === undefined) return MIN;
-  const value = raw.trim();
-  if (value.toLowerCase() === "latest") return MAX;
-  const m = /^(\S+?)\.(\S+)$/.exec(value);
+  // NOTE: as the reference: `latest` is case-sensitive, the value splits once on the first dot, and
+  // each part is read as Python's int() reads it, so "1.05" is 1.5 and "1.2.3" is malformed.
+  const value = raw;
+  if (value === "latest") return MAX;
   const parts = value.split(".");
-  if (!m || parts.length !== 2) {
-    throw new HttpError(400, `Invalid microversion: invalid version string: ${value}`);
+  const head = [parts[0]!, ...(parts.length > 1 ? [parts.slice(1).join(".")] : [])];
+  const nums: number[] = [];
+  for (const p of head) {
+    const n = pyInt(p);
+    if (n === undefined) throw invalid(value, `invalid literal for int() with base 10: ${pyRepr(p)}`);
+    nums.push(n);
   }
-  const bad = parts.find((p) => !/^\s*[+-]?\d+\s*$/.test(p));
-  if (bad !== undefined) {
-    throw new HttpError(400, `Invalid microversion: invalid version string: ${value}; invalid literal for int() with base 10: '${bad}'`);
-  }
-  const v = new Version(Number(parts[0]), Number(parts[1]));
+  if (nums.length < 2) throw invalid(value, "Version.__new__() missing 1 required positional argument: 'minor'");
+  const v = new Version(nums[0]!, nums[1]!);
   if (v.major !== 1 || v.minor < 0 || v.minor > MAX_MINOR) throw notAcceptable(`Unacceptable version header: ${value}`);
   return v;
+}
+
+function invalid(value: string, why: string): HttpError {
+  return new HttpError(400, `Invalid microversion: invalid version string: ${value}; ${why}`);
 }

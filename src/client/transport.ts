@@ -1,0 +1,160 @@
+// The one place requests are sent: endpoint, auth, microversion negotiation, error mapping.
+import { staticToken, type Auth } from "./auth.js";
+import { ConnectionError, errorFromReply, UnauthorizedError } from "./errors.js";
+import { chooseVersion, parseVersion, type ServerRange, type VersionNeeds } from "./versions.js";
+
+export interface ClientOptions {
+  /** The placement endpoint (e.g. http://placement:8778). Optional when the auth finds it in a catalog. */
+  endpoint?: string;
+  /** X-Auth-Token to send; shorthand for `auth: staticToken(token)`. */
+  token?: string;
+  auth?: Auth;
+  /** Pin every call to this microversion (like --os-placement-api-version); checked against each call's needs. */
+  version?: string;
+  /** Per-request timeout (default 30 s). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  /** Extra headers on every request. */
+  headers?: Record<string, string>;
+}
+
+/** Options every SDK call takes. */
+export interface CallOptions {
+  /** Send this microversion instead of the negotiated one. */
+  version?: string;
+  signal?: AbortSignal;
+}
+
+export type Query = Record<string, string | number | boolean | readonly (string | number)[] | undefined>;
+
+export interface RequestSpec extends VersionNeeds {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  path: string;
+  query?: Query;
+  body?: unknown;
+}
+
+export interface Reply<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+  /** The microversion the call was sent at. */
+  version: string;
+  requestId: string | undefined;
+}
+
+export class Transport {
+  private readonly opts: ClientOptions;
+  private readonly auth: Auth | undefined;
+  private range: Promise<ServerRange> | undefined;
+  private base: Promise<string> | undefined;
+
+  constructor(opts: ClientOptions) {
+    this.opts = { ...opts };
+    this.auth = opts.auth ?? (opts.token !== undefined ? staticToken(opts.token) : undefined);
+    if (opts.version !== undefined) parseVersion(opts.version);
+  }
+
+  /** The server's microversion range from GET /, fetched once per client. */
+  serverRange(): Promise<ServerRange> {
+    this.range ??= this.fetchRange().catch((e) => {
+      this.range = undefined;
+      throw e;
+    });
+    return this.range;
+  }
+
+  /** The microversion a call with these needs would be sent at. */
+  async versionFor(needs: VersionNeeds, call: CallOptions = {}): Promise<string> {
+    return chooseVersion(needs, await this.serverRange(), call.version ?? this.opts.version);
+  }
+
+  async request<T>(spec: RequestSpec, call: CallOptions = {}): Promise<Reply<T>> {
+    const version = await this.versionFor(spec, call);
+    return this.send<T>(spec.method, spec.path, { query: spec.query, body: spec.body, version, signal: call.signal });
+  }
+
+  private async fetchRange(): Promise<ServerRange> {
+    const reply = await this.send<{ versions?: { min_version?: string; max_version?: string }[] }>("GET", "/", {});
+    const v = reply.body?.versions?.[0];
+    if (!v?.max_version) return { min: "1.0", max: "1.0" };
+    return { min: v.min_version ?? "1.0", max: v.max_version };
+  }
+
+  private endpoint(): Promise<string> {
+    this.base ??= (async () => {
+      const url = this.opts.endpoint ?? (await this.auth?.endpoint?.());
+      if (!url) throw new ConnectionError("no placement endpoint: give `endpoint` or an auth with a service catalog");
+      return url.replace(/\/+$/, "");
+    })().catch((e) => {
+      this.base = undefined;
+      throw e;
+    });
+    return this.base;
+  }
+
+  private async send<T>(
+    method: string,
+    path: string,
+    o: { query?: Query; body?: unknown; version?: string; signal?: AbortSignal },
+    retried = false,
+  ): Promise<Reply<T>> {
+    const url = (await this.endpoint()) + path + queryString(o.query);
+    const headers: Record<string, string> = { accept: "application/json", ...this.opts.headers, ...(await this.auth?.headers()) };
+    if (o.version) headers["openstack-api-version"] = `placement ${o.version}`;
+    if (o.body !== undefined) headers["content-type"] = "application/json";
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 30_000);
+    let res: Response;
+    try {
+      res = await (this.opts.fetch ?? fetch)(url, {
+        method,
+        headers,
+        body: o.body === undefined ? undefined : JSON.stringify(o.body),
+        signal: o.signal ? AbortSignal.any([o.signal, timeout]) : timeout,
+      });
+    } catch (e) {
+      throw new ConnectionError(`${method} ${url} failed: ${(e as Error).message}`, { cause: e });
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      const err = errorFromReply(res.status, res.headers, text, { method, url });
+      // A token may have expired early (revoked, clock skew): renew once.
+      if (err instanceof UnauthorizedError && this.auth?.invalidate && !retried) {
+        this.auth.invalidate();
+        return this.send(method, path, o, true);
+      }
+      throw err;
+    }
+    let body: unknown = undefined;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch (e) {
+        throw new ConnectionError(`${method} ${url} answered ${res.status} with a body that is not JSON`, { cause: e });
+      }
+    }
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: body as T,
+      version: o.version ?? "1.0",
+      requestId: res.headers.get("openstack-request-id") ?? res.headers.get("x-openstack-request-id") ?? undefined,
+    };
+  }
+}
+
+/** Placement reads repeated keys (member_of, required) as separate parameters, in order. */
+export function queryString(q: Query | undefined): string {
+  if (!q) return "";
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v) p.append(k, String(item));
+    else p.append(k, String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : "";
+}
+
+/** Path segment escape. */
+export const seg = (s: string): string => encodeURIComponent(s);

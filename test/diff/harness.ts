@@ -1,0 +1,99 @@
+// Differential testing: the same requests to the reference Placement (REF_URL, default
+// http://localhost:8000) and to an in-process Berth, compared on status, the headers clients read
+// and the body. Not part of `npm test`; run with `npm run test:diff`.
+import { expect } from "vitest";
+import type { Hono } from "hono";
+
+export const REF_URL = process.env.REF_URL ?? "http://localhost:8000";
+
+export interface Step {
+  method?: string;
+  path: string;
+  body?: unknown;
+  raw?: string;
+  version?: string;
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string | null>;
+  body: unknown;
+}
+
+const COMPARED_HEADERS = ["content-type", "openstack-api-version", "vary", "allow", "location", "cache-control"];
+
+export async function reachable(): Promise<boolean> {
+  try {
+    const r = await fetch(`${REF_URL}/`, { signal: AbortSignal.timeout(2000) });
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+function requestInit(step: Step): { method: string; headers: Record<string, string>; body?: string } {
+  const headers: Record<string, string> = { ...step.headers };
+  if (step.token !== null) headers["x-auth-token"] = step.token ?? "admin";
+  if (step.version) headers["openstack-api-version"] = `placement ${step.version}`;
+  let body: string | undefined;
+  if (step.raw !== undefined) body = step.raw;
+  else if (step.body !== undefined) {
+    body = JSON.stringify(step.body);
+    headers["content-type"] ??= "application/json";
+  }
+  return { method: step.method ?? "GET", headers, body };
+}
+
+async function answer(res: Response): Promise<Answer> {
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    /* keep text */
+  }
+  const headers: Record<string, string | null> = {};
+  for (const h of COMPARED_HEADERS) headers[h] = res.headers.get(h);
+  // Only the path of a Location is comparable (the host differs).
+  if (headers.location) headers.location = new URL(headers.location, "http://x").pathname;
+  headers["last-modified"] = res.headers.has("last-modified") ? "<present>" : null;
+  return { status: res.status, headers, body: normalize(body) };
+}
+
+/** Drops what legitimately differs: request ids, timestamps, the Python dump of a JSON schema. */
+export function normalize(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(normalize);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (k === "request_id") continue;
+      if (k === "detail" && typeof x === "string") out[k] = x.replace(/  Failed validating[\s\S]*$/, "  <schema dump>");
+      else out[k] = normalize(x);
+    }
+    return out;
+  }
+  return v;
+}
+
+export async function ask(step: Step, berth: Hono): Promise<{ ref: Answer; ours: Answer }> {
+  const init = requestInit(step);
+  const ref = await answer(await fetch(`${REF_URL}${step.path}`, init));
+  const ours = await answer(await berth.request(step.path, init));
+  return { ref, ours };
+}
+
+/** Sends each step to both and expects the same answer. */
+export async function same(berth: Hono, ...steps: Step[]): Promise<Answer[]> {
+  const out: Answer[] = [];
+  for (const step of steps) {
+    const { ref, ours } = await ask(step, berth);
+    expect({ step: `${step.method ?? "GET"} ${step.path} @${step.version ?? "1.0"}`, ...ours }).toEqual({
+      step: `${step.method ?? "GET"} ${step.path} @${step.version ?? "1.0"}`,
+      ...ref,
+    });
+    out.push(ours);
+  }
+  return out;
+}
