@@ -11,12 +11,17 @@ function allowedOrigin(config: Config, origin: string | null): string | undefine
   return undefined;
 }
 
+/** An OPTIONS request with Origin and Access-Control-Request-Method. */
+export function isPreflight(req: Request): boolean {
+  return req.method === "OPTIONS" && !!req.headers.get("origin") && !!req.headers.get("access-control-request-method");
+}
+
 /** The answer to a preflight OPTIONS request, or undefined when the request is not one. */
 export function corsPreflight(config: Config, req: Request): Response | undefined {
-  const origin = req.headers.get("origin");
-  const method = req.headers.get("access-control-request-method");
-  if (req.method !== "OPTIONS" || !origin || !method) return undefined;
-  const res = new Response(null, { status: 200, headers: { "content-type": "text/html; charset=UTF-8" } });
+  if (!isPreflight(req)) return undefined;
+  const origin = req.headers.get("origin")!;
+  const method = req.headers.get("access-control-request-method")!;
+  const res = new Response(null, { status: 200 });
   const allowed = allowedOrigin(config, origin);
   if (!allowed) return res;
   if (!config.cors.allowMethods.map((m) => m.toUpperCase()).includes(method.toUpperCase())) return res;
@@ -38,6 +43,7 @@ export function corsPreflight(config: Config, req: Request): Response | undefine
 
 /** Adds the CORS headers of a simple (non-preflight) request. */
 export function corsHeaders(config: Config, req: Request, h: Headers): void {
+  if (isPreflight(req)) return;
   const allowed = allowedOrigin(config, req.headers.get("origin"));
   if (!allowed || h.has("access-control-allow-origin")) return;
   h.append("vary", "Origin");

@@ -50,6 +50,7 @@ export function createEnforcer(opts: EnforcerOptions): Enforcer {
   const registered = new Map((opts.defaults ?? ALL_DEFAULTS).map((d) => [d.name, d]));
   const fileRules = loadPolicyFile(opts.policyFile, opts.configDir) ?? new Map<string, FileRule>();
   const rules = buildRules(registered, fileRules, opts.enforceNewDefaults, onError);
+  warnUndefinedReferences(rules, logger);
   const warnedScopes = new Set<string>();
 
   const resolve = (name: string): Check | undefined => rules.get(name) ?? rules.get(DEFAULT_RULE);
@@ -132,4 +133,27 @@ function defaultCheck(
   }
   if (!enforceNewDefaults && old.checkStr !== def.checkStr) return or(current, legacy);
   return current;
+}
+
+// Operators mistype rule names; a reference to nothing silently denies, so say
+// so once at startup (as oslo does) rather than leave a mystery 403.
+function warnUndefinedReferences(rules: ReadonlyMap<string, Check>, logger: PolicyLogger): void {
+  const dangling = [...rules].filter(([, check]) => references(check).some((n) => !rules.has(n)));
+  if (dangling.length > 0) {
+    logger.warn(`Policies ${JSON.stringify(dangling.map(([name]) => name))} reference a rule that is not defined.`);
+  }
+}
+
+function references(check: Check): string[] {
+  switch (check.kind) {
+    case "rule":
+      return [check.name];
+    case "not":
+      return references(check.check);
+    case "and":
+    case "or":
+      return check.checks.flatMap(references);
+    default:
+      return [];
+  }
 }
