@@ -2,6 +2,7 @@
 // puts in its 400 details.
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { pyRepr } from "./pyrepr.js";
+import { pformat } from "./pformat.js";
 
 const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
 
@@ -46,22 +47,33 @@ function pathRepr(pointer: string): string {
     .join("");
 }
 
+// ajv's schema paths are URI-encoded JSON pointers (a patternProperties key like ^[A-Z]+$ arrives as %5E%5BA-Z%5D%2B%24).
+function unescapeSegment(s: string): string {
+  let out = s;
+  try {
+    out = decodeURIComponent(s);
+  } catch {
+    /* keep as is */
+  }
+  return out.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
 function schemaPath(schemaPath: string): string {
   // '#/properties/name/type' -> "['properties']['name']"
-  const segs = schemaPath.replace(/^#\/?/, "").split("/").filter(Boolean);
+  const segs = schemaPath.replace(/^#\/?/, "").split("/").filter(Boolean).map(unescapeSegment);
   segs.pop();
   return segs.map((s) => (/^\d+$/.test(s) ? `[${s}]` : `[${pyRepr(s)}]`)).join("");
 }
 
 function subSchema(schema: object, path: string): unknown {
-  const segs = path.replace(/^#\/?/, "").split("/").filter(Boolean);
+  const segs = path.replace(/^#\/?/, "").split("/").filter(Boolean).map(unescapeSegment);
   segs.pop();
   let cur: unknown = schema;
   for (const s of segs) cur = (cur as Record<string, unknown>)?.[s];
   return cur;
 }
 
-function message(e: ErrorObject, value: unknown): string {
+function message(e: ErrorObject, value: unknown, sub?: unknown): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case "type": {
@@ -71,8 +83,13 @@ function message(e: ErrorObject, value: unknown): string {
     }
     case "required":
       return `${pyRepr(p.missingProperty)} is a required property`;
-    case "additionalProperties":
-      return `Additional properties are not allowed (${pyRepr(p.additionalProperty)} was unexpected)`;
+    case "additionalProperties": {
+      // NOTE: jsonschema names every unexpected property, sorted.
+      const known = Object.keys((sub as { properties?: object })?.properties ?? {});
+      const extras = Object.keys((value as object) ?? {}).filter((k) => !known.includes(k)).sort();
+      const names = extras.length ? extras : [p.additionalProperty as string];
+      return `Additional properties are not allowed (${names.map((x) => pyRepr(x)).join(", ")} ${names.length === 1 ? "was" : "were"} unexpected)`;
+    }
     case "format":
       return `${pyRepr(value)} is not a ${pyRepr(p.format)}`;
     case "minLength":
@@ -113,8 +130,11 @@ function describe(e: ErrorObject, data: unknown, schema: object): string {
   const value = at(data, e.instancePath);
   const sub = subSchema(schema, e.schemaPath);
   const keyword = e.keyword;
-  return (
-    `${message(e, value)}  Failed validating ${pyRepr(keyword)} in schema${schemaPath(e.schemaPath)}:     ${pyRepr(sub)}  ` +
-    `On instance${pathRepr(e.instancePath)}:     ${pyRepr(value)}`
-  );
+  // NOTE: jsonschema's str(error) with pformat'ed schema and instance; the reference's error body
+  // shows it with every newline turned into a space.
+  const block = (v: unknown) => pformat(v).replace(/\n/g, "\n    ");
+  const text =
+    `${message(e, value, sub)}\n\nFailed validating ${pyRepr(keyword)} in schema${schemaPath(e.schemaPath)}:\n    ${block(sub)}` +
+    `\n\nOn instance${pathRepr(e.instancePath)}:\n    ${block(value)}`;
+  return text.replace(/\n/g, " ");
 }
