@@ -4,7 +4,7 @@ import { insertId, type Tx } from "../db/tx.js";
 import { nowUtc } from "../db/time.js";
 import { aggregateIds } from "./provider-filter.js";
 
-/** The aggregate uuids of a provider, in the order the aggregates were first seen. */
+/** The aggregate uuids of a provider (a set: the reference gives no order; this is creation order). */
 export async function aggregatesOf(trx: Tx, providerId: number): Promise<string[]> {
   const rows = await trx
     .selectFrom("resource_provider_aggregates as rpa")

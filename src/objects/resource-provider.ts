@@ -75,7 +75,7 @@ export class ProviderInUse extends DomainError {
 /** The provider still has children. */
 export class ProviderHasChildren extends DomainError {}
 
-/** A unique name or uuid is taken; `field` says which. */
+/** A unique name or uuid is taken; `field` says which (the uuid when both are, as the reference says). */
 export class DuplicateProvider extends Duplicate {
   constructor(readonly field: "name" | "uuid") {
     super(`duplicate ${field}`);
@@ -156,6 +156,14 @@ export async function createProvider(
   }
   const now = nowUtc();
   const parentRow = parent ? await trx.selectFrom("resource_providers").select("root_provider_id").where("id", "=", parent.id).executeTakeFirstOrThrow() : undefined;
+  // NOTE: checked first because a failed insert aborts a PostgreSQL transaction; the insert's own
+  // error still covers a race.
+  const taken = await trx
+    .selectFrom("resource_providers")
+    .select(["uuid"])
+    .where((w) => w.or([w("uuid", "=", input.uuid), w("name", "=", input.name)]))
+    .execute();
+  if (taken.length) throw new DuplicateProvider(taken.some((t) => t.uuid === input.uuid) ? "uuid" : "name");
   let id: number;
   try {
     id = await insertId(store, trx, "resource_providers", {
@@ -167,19 +175,13 @@ export async function createProvider(
       created_at: now,
     });
   } catch (e) {
-    if (isDuplicateKey(e)) throw new DuplicateProvider(await takenField(trx, input.uuid));
+    if (isDuplicateKey(e)) throw new DuplicateProvider(/0name|\.name/.test(`${(e as Error).message} ${(e as { constraint?: string }).constraint ?? ""}`) ? "name" : "uuid");
     throw e;
   }
   // NOTE: a root learns its own id only after the insert; the reference's second write also
   // stamps updated_at, which a child never gets at creation.
   if (!parent) await trx.updateTable("resource_providers").set({ root_provider_id: id, updated_at: now }).where("id", "=", id).execute();
   return (await findProviderView(trx, input.uuid))!;
-}
-
-// NOTE: the reference reports the uuid when both are taken (its first unique constraint).
-async function takenField(trx: Tx, uuid: string): Promise<"name" | "uuid"> {
-  const hit = await trx.selectFrom("resource_providers").select("id").where("uuid", "=", uuid).executeTakeFirst();
-  return hit ? "uuid" : "name";
 }
 
 /**
