@@ -1,5 +1,14 @@
-// Standard names: os-resource-classes (ids are list positions, as the reference stores them)
-// and os-traits 2.9.0, the set the reference 8.0.0 ships with. Generated data, not code.
+// Standard names. Generated data, not code.
+// Resource classes: os-resource-classes 1.1.0 (also the newest release and the newest upstream list
+// found); ids are list positions, as the reference stores them.
+// Traits: os-traits 2.9.0 (what the reference 8.0.0 ships, 345 traits) plus the 27 standard traits
+// upstream added since, as found in openstack/os-traits: 2.10.0/3.0.0 (COMPUTE_ADDRESS_SPACE_*,
+// COMPUTE_SHARE_LOCAL_FS, COMPUTE_NET_VIRTIO_PACKED) and later files at commits 0d924f54
+// (compute), 1b608ff6 (compute/security), 06435824 (compute/sound, compute/usb), 43e81ccb
+// (hw/cpu/x86/amd), 58546681 (hw/cpu/x86/intel), d4ac0c17 (hw/nvme), 45f208b9 (hw/pci).
+// NOTE: so GET /traits lists these 27 more than the reference does; intended (the reference's
+// own startup sync would add them with a newer os-traits). Upstream never removes traits.
+// Sorted by name; sync.ts inserts whatever a database lacks.
 
 export const STANDARD_RESOURCE_CLASSES: readonly string[] = Object.freeze([
   "VCPU",
@@ -27,6 +36,8 @@ export const STANDARD_RESOURCE_CLASSES: readonly string[] = Object.freeze([
 
 export const STANDARD_TRAITS: readonly string[] = Object.freeze([
   "COMPUTE_ACCELERATORS",
+  "COMPUTE_ADDRESS_SPACE_EMULATED",
+  "COMPUTE_ADDRESS_SPACE_PASSTHROUGH",
   "COMPUTE_ARCH_AARCH64",
   "COMPUTE_ARCH_MIPSEL",
   "COMPUTE_ARCH_PPC64LE",
@@ -79,14 +90,30 @@ export const STANDARD_TRAITS: readonly string[] = Object.freeze([
   "COMPUTE_NET_VIF_MODEL_VIRTIO",
   "COMPUTE_NET_VIF_MODEL_VMXNET",
   "COMPUTE_NET_VIF_MODEL_VMXNET3",
+  "COMPUTE_NET_VIRTIO_PACKED",
   "COMPUTE_NODE",
   "COMPUTE_REMOTE_MANAGED_PORTS",
   "COMPUTE_RESCUE_BFV",
   "COMPUTE_SAME_HOST_COLD_MIGRATE",
+  "COMPUTE_SECURITY_STATELESS_FIRMWARE",
   "COMPUTE_SECURITY_TPM_1_2",
   "COMPUTE_SECURITY_TPM_2_0",
+  "COMPUTE_SECURITY_TPM_CRB",
+  "COMPUTE_SECURITY_TPM_SECRET_SECURITY_DEPLOYMENT",
+  "COMPUTE_SECURITY_TPM_SECRET_SECURITY_HOST",
+  "COMPUTE_SECURITY_TPM_SECRET_SECURITY_USER",
+  "COMPUTE_SECURITY_TPM_TIS",
   "COMPUTE_SECURITY_UEFI_SECURE_BOOT",
+  "COMPUTE_SHARE_LOCAL_FS",
   "COMPUTE_SOCKET_PCI_NUMA_AFFINITY",
+  "COMPUTE_SOUND_MODEL_AC97",
+  "COMPUTE_SOUND_MODEL_ES1370",
+  "COMPUTE_SOUND_MODEL_ICH6",
+  "COMPUTE_SOUND_MODEL_ICH9",
+  "COMPUTE_SOUND_MODEL_PCSPK",
+  "COMPUTE_SOUND_MODEL_SB16",
+  "COMPUTE_SOUND_MODEL_USB",
+  "COMPUTE_SOUND_MODEL_VIRTIO",
   "COMPUTE_STATUS_DISABLED",
   "COMPUTE_STORAGE_BUS_FDC",
   "COMPUTE_STORAGE_BUS_IDE",
@@ -99,6 +126,8 @@ export const STANDARD_TRAITS: readonly string[] = Object.freeze([
   "COMPUTE_STORAGE_BUS_XEN",
   "COMPUTE_STORAGE_VIRTIO_FS",
   "COMPUTE_TRUSTED_CERTS",
+  "COMPUTE_USB_MODEL_NEC_XHCI",
+  "COMPUTE_USB_MODEL_QEMU_XHCI",
   "COMPUTE_VIOMMU_MODEL_AUTO",
   "COMPUTE_VIOMMU_MODEL_INTEL",
   "COMPUTE_VIOMMU_MODEL_SMMUV3",
@@ -174,6 +203,7 @@ export const STANDARD_TRAITS: readonly string[] = Object.freeze([
   "HW_CPU_X86_AMD_IBPB",
   "HW_CPU_X86_AMD_NO_SSB",
   "HW_CPU_X86_AMD_SEV",
+  "HW_CPU_X86_AMD_SEV_ES",
   "HW_CPU_X86_AMD_SSBD",
   "HW_CPU_X86_AMD_SVM",
   "HW_CPU_X86_AMD_VIRT_SSBD",
@@ -206,6 +236,7 @@ export const STANDARD_TRAITS: readonly string[] = Object.freeze([
   "HW_CPU_X86_INTEL_PCID",
   "HW_CPU_X86_INTEL_SPEC_CTRL",
   "HW_CPU_X86_INTEL_SSBD",
+  "HW_CPU_X86_INTEL_TDX",
   "HW_CPU_X86_INTEL_VMX",
   "HW_CPU_X86_MMX",
   "HW_CPU_X86_MPX",
@@ -366,6 +397,11 @@ export const STANDARD_TRAITS: readonly string[] = Object.freeze([
   "HW_NIC_SRIOV_TRUSTED",
   "HW_NIC_VMDQ",
   "HW_NUMA_ROOT",
+  "HW_NVME_BES",
+  "HW_NVME_CES",
+  "HW_NVME_WZS",
+  "HW_PCI_LIVE_MIGRATABLE",
+  "HW_PCI_ONE_TIME_USE",
   "MISC_SHARES_VIA_AGGREGATE",
   "OWNER_CYBORG",
   "OWNER_NOVA",

@@ -1,5 +1,5 @@
-// Request schemas for traits (1.6+). Key order follows the reference's, whose validation messages
-// print the failing schema.
+// Request schemas for traits (1.6+), with the reference's limits; validation messages print them,
+// so they carry the same keywords as the reference's.
 
 const TRAIT = { type: "string", minLength: 1, maxLength: 255 } as const;
 
