@@ -1,30 +1,40 @@
 // The reference and Berth answer the conventions the same way.
-import { beforeAll, describe, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Hono } from "hono";
-import { prepare } from "../../src/server.js";
-import { testConfig } from "../../src/config.js";
-import { reachable, same } from "./harness.js";
+import { berthUnderTest, reachable, same } from "./harness.js";
 
 const up = await reachable();
 
 describe.skipIf(!up)("conventions against the reference", () => {
   let app: Hono;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    ({ app } = await prepare(testConfig()));
+    ({ app, close } = await berthUnderTest());
+  });
+  afterAll(() => close());
+
+  it.each(["1.0", "1.14", "1.20", "1.37", "latest"])("root at %s", async (v) => {
+    await same(app, { path: "/", version: v, token: null });
   });
 
-  it.each(["1.0", "1.14", "1.20", "1.37", "latest"])("root at %s", (v) => same(app, { path: "/", version: v, token: null }));
-  it("bad versions", () =>
-    same(
+  it("bad versions", async () => {
+    await same(
       app,
       { path: "/resource_providers", version: "2.0" },
       { path: "/resource_providers", version: "1.40" },
       { path: "/resource_providers", version: "1.x" },
       { path: "/resource_providers", version: "abc" },
+      { path: "/resource_providers", version: "1" },
+      { path: "/resource_providers", version: "1.2.3" },
+      { path: "/resource_providers?name=none-such", version: "1.05" },
+      { path: "/resource_providers", version: "LATEST" },
+      { path: "/resource_providers?name=none-such", headers: { "openstack-api-version": "compute 2.1, placement 1.3" } },
       { path: "/", version: "0.9" },
-    ));
-  it("routing", () =>
-    same(
+    );
+  });
+
+  it("routing", async () => {
+    await same(
       app,
       { path: "/nope" },
       { path: "/resource_providers/" },
@@ -34,6 +44,28 @@ describe.skipIf(!up)("conventions against the reference", () => {
       { method: "DELETE", path: "/resource_providers/x/inventories", version: "1.4" },
       { path: "/reshaper", version: "1.29" },
       { method: "POST", path: "/allocations", version: "1.12", body: {} },
-    ));
-  it("auth", () => same(app, { path: "/resource_providers", token: null }, { path: "/traits", version: "1.6", token: "bob" }));
+      { path: "/allocation_candidates", version: "1.9" },
+      { path: "/usages", version: "1.8" },
+    );
+  });
+
+  it("auth and policy", async () => {
+    await same(
+      app,
+      { path: "/resource_providers", token: null },
+      { path: "/", token: null },
+      { path: "/traits", version: "1.6", token: "bob" },
+      { path: "/resource_providers", version: "latest", token: "bob:proj", headers: { "x-roles": "reader" } },
+    );
+  });
+
+  it("accept and content type", async () => {
+    await same(
+      app,
+      { path: "/resource_providers", version: "1.15", headers: { accept: "text/html" } },
+      { path: "/resource_providers?name=none-such", version: "1.15", headers: { accept: "application/json;q=0.5, text/html" } },
+      { method: "POST", path: "/resource_providers", version: "latest", raw: "{\"name\": \"x\"}", headers: { "content-type": "text/plain" } },
+      { method: "POST", path: "/resource_providers", version: "latest", raw: "", headers: { "content-type": "application/json" } },
+    );
+  });
 });

@@ -3,6 +3,11 @@
 // and the body. Not part of `npm test`; run with `npm run test:diff`.
 import { expect } from "vitest";
 import type { Hono } from "hono";
+import { prepare } from "../../src/server.js";
+import { testConfig } from "../../src/config.js";
+import type { Store } from "../../src/db/open.js";
+import type { Dialect } from "../../src/db/capabilities.js";
+import { createDatabase } from "../helpers/databases.js";
 
 export const REF_URL = process.env.REF_URL ?? "http://localhost:8000";
 
@@ -98,4 +103,21 @@ export async function same(berth: Hono, ...steps: Step[]): Promise<Answer[]> {
     out.push(ours);
   }
   return out;
+}
+
+/** The database Berth runs on in this differential run: DIFF_DB=sqlite|postgres|mysql (default sqlite). */
+export const DIFF_DB = (process.env.DIFF_DB ?? "sqlite") as Dialect;
+
+/** A fresh Berth on a fresh database of DIFF_DB; close() drops it. */
+export async function berthUnderTest(): Promise<{ app: Hono; store: Store; close(): Promise<void> }> {
+  const db = await createDatabase(DIFF_DB);
+  const { app, store } = await prepare(testConfig({ placement_database: { connection: db.url, sync_on_startup: "true" } }));
+  return {
+    app,
+    store,
+    close: async () => {
+      await store.close();
+      await db.drop();
+    },
+  };
 }
