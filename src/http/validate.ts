@@ -25,8 +25,25 @@ function compiled(schema: object): ValidateFunction {
 /** Validates; returns undefined when valid, else the reference-style message. */
 export function validate(schema: object, data: unknown): string | undefined {
   const v = compiled(schema);
-  if (v(data)) return undefined;
+  if (v(hasNonFinite(data) ? withoutNonFinite(data) : data)) return undefined;
   return describe(v.errors![0]!, data, schema);
+}
+
+// NOTE: Python's json reads 1e400 as inf, which fails jsonschema's "integer" (ajv counts Infinity
+// as one, and the value then reaches the database). A symbol in its place fails every type check.
+const NON_FINITE = Symbol("non-finite number");
+
+function hasNonFinite(v: unknown): boolean {
+  if (typeof v === "number") return !Number.isFinite(v);
+  if (v && typeof v === "object") return Object.values(v).some(hasNonFinite);
+  return false;
+}
+
+function withoutNonFinite(v: unknown): unknown {
+  if (typeof v === "number") return Number.isFinite(v) ? v : NON_FINITE;
+  if (Array.isArray(v)) return v.map(withoutNonFinite);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutNonFinite(x)]));
+  return v;
 }
 
 function at(data: unknown, pointer: string): unknown {
@@ -77,14 +94,23 @@ function message(e: ErrorObject, value: unknown, sub?: unknown): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case "type": {
-      const t = p.type as string;
-      const types = t.split(",");
+      // ajv gives a list of types as an array (type: ["integer", "null"]), a single one as text.
+      const types = Array.isArray(p.type) ? (p.type as string[]) : String(p.type).split(",");
       return `${pyRepr(value)} is not of type ${types.map((x) => pyRepr(x)).join(", ")}`;
     }
     case "required":
       return `${pyRepr(p.missingProperty)} is a required property`;
     case "additionalProperties": {
-      // NOTE: jsonschema names every unexpected property, sorted.
+      // NOTE: jsonschema names every unexpected property, sorted; with patternProperties it names
+      // the patterns they fail to match instead.
+      const patterns = Object.keys((sub as { patternProperties?: object })?.patternProperties ?? {}).sort();
+      if (patterns.length) {
+        const props = Object.keys((sub as { properties?: object })?.properties ?? {});
+        const odd = Object.keys((value as object) ?? {})
+          .filter((k) => !props.includes(k) && !patterns.some((re) => new RegExp(re, "u").test(k)))
+          .sort();
+        return `${odd.map((x) => pyRepr(x)).join(", ")} ${odd.length === 1 ? "does" : "do"} not match any of the regexes: ${patterns.map((x) => pyRepr(x)).join(", ")}`;
+      }
       const known = Object.keys((sub as { properties?: object })?.properties ?? {});
       const extras = Object.keys((value as object) ?? {}).filter((k) => !known.includes(k)).sort();
       const names = extras.length ? extras : [p.additionalProperty as string];

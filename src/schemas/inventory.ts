@@ -1,4 +1,4 @@
-// Request schemas for inventories. Keys are written in sorted order because the reference prints
+// Request schemas for inventories. Keywords are written in sorted order because the reference prints
 // schemas that way (pprint) in its validation messages.
 
 /** The largest value an INTEGER column holds; the reference's upper bound for inventory amounts. */
@@ -10,14 +10,16 @@ export const RC_PATTERN = "^[A-Z0-9_]+$";
 
 const amount = (minimum: number) => ({ maximum: MAX_INT, minimum, type: "integer" });
 
+// NOTE: properties stay in the reference's order: when several are wrong, the one reported is the
+// first in this order, as the reference's jsonschema picks it.
 const fields = {
-  allocation_ratio: { maximum: SQL_SP_FLOAT_MAX, type: "number" },
-  max_unit: amount(1),
-  min_unit: amount(1),
-  reserved: amount(0),
   resource_provider_generation: { type: "integer" },
-  step_size: amount(1),
   total: amount(1),
+  reserved: amount(0),
+  min_unit: amount(1),
+  max_unit: amount(1),
+  step_size: amount(1),
+  allocation_ratio: { maximum: SQL_SP_FLOAT_MAX, type: "number" },
 };
 
 /** PUT /resource_providers/{uuid}/inventories/{resource_class}. */
