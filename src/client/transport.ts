@@ -110,7 +110,8 @@ export class Transport {
         method,
         headers,
         body: o.body === undefined ? undefined : JSON.stringify(o.body),
-        signal: o.signal ? AbortSignal.any([o.signal, timeout]) : timeout,
+        // NOTE: AbortSignal.any is Node 20.3+; without it the caller's signal wins over the timeout.
+        signal: o.signal ? (AbortSignal.any ? AbortSignal.any([o.signal, timeout]) : o.signal) : timeout,
       });
     } catch (e) {
       throw new ConnectionError(`${method} ${url} failed: ${(e as Error).message}`, { cause: e });

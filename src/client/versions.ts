@@ -110,7 +110,7 @@ export function chooseVersion(needs: VersionNeeds, range: ServerRange, pinned?: 
     const missing = blocking(pinned);
     if (missing.length)
       throw new MicroversionError(
-        `microversion ${pinned} was requested but ${describe(missing)} ${missing.length > 1 ? "need" : "needs"} ${floor}`,
+        `microversion ${pinned} was requested, but ${describe(missing)} ${missing.length > 1 ? "need" : "needs"} ${floor}`,
         floor,
         missing,
       );
@@ -136,7 +136,7 @@ export function chooseVersion(needs: VersionNeeds, range: ServerRange, pinned?: 
 }
 
 function describe(fs: Feature[]): string {
-  return fs.map((f) => `${f} (${FEATURES[f]})`).join(", ");
+  return fs.join(", ");
 }
 
 /** Whether `version` has a feature (for reading replies whose shape depends on the version). */

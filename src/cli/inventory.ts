@@ -1,0 +1,90 @@
+// berth resource provider inventory list|show|set|delete
+import type { Command } from "commander";
+import type { Inventory } from "../client/index.js";
+import { collect, leaf, type CliIo } from "./command.js";
+import { UsageError } from "./connection.js";
+import { printList, printOne } from "./output.js";
+
+const FIELDS = ["total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio"] as const;
+const COLUMNS = ["resource_class", "allocation_ratio", "min_unit", "max_unit", "reserved", "step_size", "total"];
+
+/**
+ * --resource CLASS=TOTAL or CLASS:FIELD=VALUE (repeat), as osc-placement: the parsed fields by class.
+ */
+export function parseResources(specs: readonly string[]): Record<string, Partial<Inventory>> {
+  const out: Record<string, Partial<Inventory>> = {};
+  for (const s of specs) {
+    const m = /^([A-Z0-9_]+)(?::([a-z_]+))?=(.+)$/.exec(s);
+    if (!m) throw new UsageError(`--resource must be CLASS=TOTAL or CLASS:FIELD=VALUE, got ${JSON.stringify(s)}`);
+    const [, rc, field = "total", raw] = m;
+    if (!(FIELDS as readonly string[]).includes(field)) throw new UsageError(`unknown inventory field ${field}: use one of ${FIELDS.join(", ")}`);
+    const value = Number(raw);
+    if (!Number.isFinite(value) || (field !== "allocation_ratio" && !Number.isInteger(value)))
+      throw new UsageError(`${rc}:${field} must be ${field === "allocation_ratio" ? "a number" : "an integer"}, got ${raw}`);
+    (out[rc!] ??= {})[field as keyof Inventory] = value;
+  }
+  return out;
+}
+
+/** The inventories to send: the given ones, merged over the current ones with --amend. */
+export function merge(current: Record<string, Inventory>, given: Record<string, Partial<Inventory>>, amend: boolean): Record<string, Inventory> {
+  const result: Record<string, Inventory> = amend ? structuredClone(current) : {};
+  for (const [rc, fields] of Object.entries(given)) {
+    const base = amend ? result[rc] : undefined;
+    const inv = { ...base, ...fields } as Inventory;
+    if (inv.total === undefined) throw new UsageError(`${rc} needs a total (${rc}=N or ${rc}:total=N)`);
+    result[rc] = inv;
+  }
+  return result;
+}
+
+const rows = (invs: Record<string, Inventory>) => Object.entries(invs).map(([rc, inv]) => ({ resource_class: rc, ...inv }));
+
+export function register(rp: Command, io: CliIo): void {
+  const inv = rp.command("inventory").description("inventories of a resource provider");
+
+  leaf(inv, "list <uuid>", "list a provider's inventories", io, async ({ client, out }, [uuid]) => {
+    printList(out, COLUMNS, rows((await client.inventories.list(uuid!)).inventories));
+  });
+
+  leaf(inv, "show <uuid> <resource_class>", "show one inventory", io, async ({ client, out }, [uuid, rc]) => {
+    const { resource_provider_generation: _g, ...i } = await client.inventories.get(uuid!, rc!);
+    printOne(out, { resource_class: rc, ...i });
+  });
+
+  leaf<{ resource?: string[]; amend?: boolean; dryRun?: boolean }>(
+    inv,
+    "set <uuid>",
+    "replace a provider's inventories (or, with --amend, change only the given ones)",
+    io,
+    async ({ client, out }, [uuid], o) => {
+      const given = parseResources(o.resource ?? []);
+      if (o.dryRun) {
+        const cur = await client.inventories.list(uuid!);
+        printList(out, COLUMNS, rows(merge(cur.inventories, given, Boolean(o.amend))));
+        return;
+      }
+      const res = await client.inventories.amend(uuid!, (cur) => merge(cur, given, Boolean(o.amend)));
+      printList(out, COLUMNS, rows(res.inventories));
+    },
+    (c) =>
+      c
+        .option("--resource <spec>", "CLASS=TOTAL or CLASS:FIELD=VALUE, FIELD one of total, reserved, min_unit, max_unit, step_size, allocation_ratio (repeat)", collect)
+        .option("--amend", "keep the inventories and fields not given")
+        .option("--dry-run", "print the resulting inventories without setting them"),
+  );
+
+  leaf<{ resourceClass?: string[] }>(
+    inv,
+    "delete <uuid>",
+    "delete one class's inventory (--resource-class), or all of them (1.5)",
+    io,
+    async ({ client }, [uuid], o) => {
+      const classes = o.resourceClass ?? [];
+      if (!classes.length) await client.inventories.deleteAll(uuid!);
+      else if (classes.length === 1) await client.inventories.delete(uuid!, classes[0]!);
+      else await client.inventories.amend(uuid!, (cur) => Object.fromEntries(Object.entries(cur).filter(([rc]) => !classes.includes(rc))));
+    },
+    (c) => c.option("--resource-class <class>", "class to delete (repeat); all when omitted", collect),
+  );
+}
