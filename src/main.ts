@@ -3,12 +3,10 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import pino from "pino";
-import { serve } from "@hono/node-server";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { prepare, StartupError } from "./server.js";
 import { openStore } from "./db/open.js";
 import { currentRevision, syncSchema, syncStandardNames } from "./db/sync.js";
-import { registerCli } from "./cli/index.js";
 
 function configFileFrom(opt: string | undefined): string | undefined {
   if (opt) return opt;
@@ -49,7 +47,7 @@ program
     for (const m of early) logger.warn(m);
     if (!file) logger.info(`no config file given: serving SQLite at ${config.database.connection} with auth_strategy = noauth2`);
     try {
-      const { app } = await prepare(config, logger);
+      const [{ app }, { serve }] = await Promise.all([prepare(config, logger), import("@hono/node-server")]);
       const port = Number(opts.port);
       serve({ fetch: app.fetch, hostname: opts.host, port }, () => {
         logger.info(`Berth listening on http://${opts.host}:${port} (ready in ${Date.now() - started} ms)`);
@@ -90,6 +88,10 @@ db.command("version")
     }
   });
 
-registerCli(program, { env: process.env, stdout: process.stdout, stderr: process.stderr });
+// NOTE: the client commands (and the SDK behind them) load only when asked for, to keep `serve` quick.
+if (!["serve", "db"].includes(process.argv[2] ?? "")) {
+  const { registerCli } = await import("./cli/index.js");
+  registerCli(program, { env: process.env, stdout: process.stdout, stderr: process.stderr });
+}
 
 program.parseAsync(process.argv).catch((e: Error) => fail(e.message));

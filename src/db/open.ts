@@ -1,8 +1,9 @@
 // The one place a dialect is picked: a reference-style connection URL -> Kysely + capabilities.
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "kysely";
 import SqliteDatabase from "better-sqlite3";
-import pg from "pg";
-import { createPool } from "mysql2";
+import { createRequire } from "node:module";
+import type PgModule from "pg";
+import type * as Mysql2Module from "mysql2";
 import { capabilitiesFor, type Capabilities, type Dialect } from "./capabilities.js";
 import type { DB } from "./schema.js";
 
@@ -56,8 +57,14 @@ export function parseConnectionUrl(url: string): ParsedUrl {
   };
 }
 
-// NOTE: timestamps are stored as naive UTC, as the reference does; read them back as UTC.
-pg.types.setTypeParser(1114, (s: string) => new Date(s.replace(" ", "T") + "Z"));
+// NOTE: the drivers of the databases not in use are never loaded: start-up time matters.
+const require = createRequire(import.meta.url);
+function loadPg(): typeof PgModule {
+  const pg = require("pg") as typeof PgModule;
+  // Timestamps are stored as naive UTC, as the reference does; read them back as UTC.
+  pg.types.setTypeParser(1114, (s: string) => new Date(s.replace(" ", "T") + "Z"));
+  return pg;
+}
 
 export function openStore(url: string, opts: { poolSize?: number } = {}): Store {
   const p = parseConnectionUrl(url);
@@ -72,6 +79,7 @@ export function openStore(url: string, opts: { poolSize?: number } = {}): Store 
     sqlite.pragma("foreign_keys = ON");
     db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
   } else if (p.dialect === "postgres") {
+    const pg = loadPg();
     const pool = new pg.Pool({
       host: p.params.host ?? p.host,
       port: p.port,
@@ -83,6 +91,7 @@ export function openStore(url: string, opts: { poolSize?: number } = {}): Store 
     db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   } else {
     const charset = (p.params.charset ?? "utf8mb4").toUpperCase();
+    const { createPool } = require("mysql2") as typeof Mysql2Module;
     const pool = createPool({
       host: p.host,
       port: p.port,
