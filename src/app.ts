@@ -6,7 +6,7 @@ import type { Config } from "./config.js";
 import type { Store } from "./db/open.js";
 import { createEnforcer, type Enforcer, type Credentials } from "./policy/index.js";
 import type { Ctx, Deps } from "./http/context.js";
-import { errorBody, HttpError, methodNotAllowed } from "./http/errors.js";
+import { badRequest, errorBody, HttpError, methodNotAllowed } from "./http/errors.js";
 import { parseVersionHeader, type Version } from "./http/microversion.js";
 import { globalRequestId, newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
 import { noauthCredentials } from "./http/auth.js";
@@ -88,7 +88,13 @@ async function handle(deps: Deps, req: Request, requestId: string): Promise<Resp
     return res;
   } catch (e) {
     const err =
-      e instanceof HttpError ? e : e instanceof NotFound ? raised(new HttpError(404, e.message)) : internalError(deps, e, requestId);
+      e instanceof HttpError
+        ? e
+        : e instanceof NotFound
+          ? raised(new HttpError(404, e.message))
+          : isRefusedValue(e)
+            ? badRequest(`Invalid value in request: ${(e as Error).message}`)
+            : internalError(deps, e, requestId);
     const res = renderError(err, requestId, version);
     if (version) res.headers.set(VERSION_HEADER, `placement ${version}`);
     // NOTE: see HttpError.returned for which errors carry vary in the reference.
@@ -103,7 +109,7 @@ async function dispatch(deps: Deps, req: Request, url: URL, version: Version, re
     if (!/^\s*[+-]?\d+\s*$/.test(length)) throw raised(new HttpError(400, "content-length header must be an integer"));
     if (Number(length) > 0) throw raised(new HttpError(400, "content-type header required when content-length > 0"));
   }
-  const hit = matchRoute(url.pathname);
+  const hit = matchRoute(routingPath(url.pathname));
   if (!hit) throw raised(new HttpError(404, ""));
   const { route, params } = hit;
   // NOTE: the reference checks the method before the version: GET /reshaper at 1.29 is a 405.
@@ -116,6 +122,19 @@ async function dispatch(deps: Deps, req: Request, url: URL, version: Version, re
   checkAccept(req);
   const ctx: Ctx = { deps, req, url, method: req.method, params, version, requestId, creds };
   return entry.handler(ctx);
+}
+
+/**
+ * The path as the reference routes it: percent-decoded first, so `%2F` separates segments and
+ * `/resource_providers%2F{uuid}` is the provider. Escapes `%` again because matchRoute decodes
+ * each parameter itself.
+ */
+function routingPath(raw: string): string {
+  try {
+    return decodeURIComponent(raw).replace(/%/g, "%25");
+  } catch {
+    return raw;
+  }
 }
 
 function returned(e: HttpError): HttpError {
@@ -141,6 +160,18 @@ function checkAccept(req: Request): void {
     e.html = true;
     throw e;
   }
+}
+
+/**
+ * A value the database cannot hold that no schema rules out (a NUL character on PostgreSQL, a
+ * number beyond a column's range): the request is at fault, and its transaction rolled back.
+ */
+function isRefusedValue(e: unknown): boolean {
+  const err = e as { code?: unknown; errno?: unknown } | null;
+  if (!err || typeof err !== "object") return false;
+  const pgCodes = ["22021", "22P05", "22001", "22003", "22P02"]; // bad character, too long, out of range, bad text
+  const mysqlErrnos = [1366, 1406, 1264, 1292]; // wrong value, too long, out of range, truncated
+  return (typeof err.code === "string" && pgCodes.includes(err.code)) || (typeof err.errno === "number" && mysqlErrnos.includes(err.errno));
 }
 
 function internalError(deps: Deps, e: unknown, requestId: string): HttpError {

@@ -2,7 +2,7 @@
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
 import { readJson, requireJsonContent } from "../http/body.js";
-import { conflict, ErrorCodes } from "../http/errors.js";
+import { conflict, ErrorCodes, notFound } from "../http/errors.js";
 import { json } from "../http/respond.js";
 import { policies } from "../policies/index.js";
 import * as schema from "../schemas/aggregate.js";
@@ -21,7 +21,13 @@ function respond(ctx: Ctx, aggregates: string[], generation: number): Response {
   return json(ctx, body, { lastModified: ctx.deps.clock() });
 }
 
+/** The path appeared in 1.1 (see the NOTE in routes.ts on why the handlers check it). */
+function requireV1_1(ctx: Ctx): void {
+  if (ctx.version.lessThan(1, 1)) throw notFound("");
+}
+
 export async function show(ctx: Ctx): Promise<Response> {
+  requireV1_1(ctx);
   authorize(ctx, policy.LIST);
   const p = await providerFromPath(ctx);
   return respond(ctx, await aggregatesOf(ctx.deps.store.db, p.id), p.generation);
@@ -29,6 +35,7 @@ export async function show(ctx: Ctx): Promise<Response> {
 
 export async function replace(ctx: Ctx): Promise<Response> {
   requireJsonContent(ctx);
+  requireV1_1(ctx);
   authorize(ctx, policy.UPDATE);
   const withGeneration = ctx.version.atLeast(1, 19);
   const p = await providerFromPath(ctx);

@@ -16,6 +16,7 @@ export function pyRepr(v: unknown): string {
 }
 
 function pyFloat(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? "nan" : n > 0 ? "inf" : "-inf";
   const s = String(n);
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
