@@ -1,24 +1,162 @@
-// Allocations of consumers.
+// Allocations of consumers: GET/PUT/DELETE /allocations/{consumer_uuid}, POST /allocations and
+// GET /resource_providers/{uuid}/allocations.
 import type { Ctx } from "../http/context.js";
-import { notImplemented } from "../http/errors.js";
+import { authorize } from "../http/auth.js";
+import { readJson } from "../http/body.js";
+import { badRequest, conflict, ErrorCodes, notFound, unsupportedMediaType } from "../http/errors.js";
+import { json, latest, noContent } from "../http/respond.js";
+import { policies } from "../policies/index.js";
+import * as schema from "../schemas/allocation.js";
+import { NotFound, ConcurrentUpdate } from "../objects/errors.js";
+import { findProvider } from "../objects/resource-provider.js";
+import { NULL_CONSUMER_TYPE_ALIAS } from "../objects/consumer.js";
+import {
+  AllocationProviderNotFound,
+  allocationsOfConsumer,
+  allocationsOfProvider,
+  applyClaim,
+  ConsumerGenerationConflict,
+  deleteAllocationsOfConsumer,
+  inClaimTransaction,
+  InvalidInventory,
+  planClaim,
+  type ConsumerWrite,
+} from "../objects/allocation.js";
 
-export async function forProvider(_ctx: Ctx): Promise<Response> {
-  throw notImplemented();
+const p = policies.allocation;
+
+export async function show(ctx: Ctx): Promise<Response> {
+  authorize(ctx, p.ALLOC_LIST);
+  const a = await allocationsOfConsumer(ctx.deps.store.db, ctx.params.consumer_uuid!);
+  const allocations: Record<string, unknown> = {};
+  for (const [rp, x] of a.providers) allocations[rp] = { resources: x.resources, generation: x.generation };
+  const body: Record<string, unknown> = { allocations };
+  if (a.providers.size && ctx.version.atLeast(1, 12)) {
+    body.project_id = a.project;
+    body.user_id = a.user;
+    if (ctx.version.atLeast(1, 28)) body.consumer_generation = a.generation;
+    if (ctx.version.atLeast(1, 38)) body.consumer_type = a.consumerType ?? NULL_CONSUMER_TYPE_ALIAS;
+  }
+  return json(ctx, body, { lastModified: latest(ctx, [a.modified]) });
 }
 
-export async function postMany(_ctx: Ctx): Promise<Response> {
-  throw notImplemented();
+export async function forProvider(ctx: Ctx): Promise<Response> {
+  authorize(ctx, p.RP_ALLOC_LIST);
+  const uuid = ctx.params.uuid!;
+  const db = ctx.deps.store.db;
+  const rp = await findProvider(db, uuid);
+  if (!rp) throw notFound(`Resource provider '${uuid}' not found: No resource provider with uuid ${uuid} found`);
+  const a = await allocationsOfProvider(db, rp.id);
+  const allocations: Record<string, unknown> = {};
+  for (const [c, x] of a.consumers)
+    allocations[c] = ctx.version.atLeast(1, 28) ? { resources: x.resources, consumer_generation: x.generation } : { resources: x.resources };
+  return json(ctx, { allocations, resource_provider_generation: rp.generation }, { lastModified: latest(ctx, [a.modified]) });
 }
 
-export async function show(_ctx: Ctx): Promise<Response> {
-  throw notImplemented();
+export async function replace(ctx: Ctx): Promise<Response> {
+  requireJson(ctx);
+  authorize(ctx, p.ALLOC_UPDATE);
+  const consumer = canonicalUuid(ctx.params.consumer_uuid!);
+  if (!consumer) throw badRequest(`Malformed consumer_uuid: ${ctx.params.consumer_uuid}`);
+  const body = await readJson<schema.ConsumerAllocationsBody | schema.ListAllocationsBody>(ctx, schema.putSchemaFor(ctx.version));
+  const write = consumerWrite(ctx, consumer, asDict(body));
+  try {
+    await claim(ctx, [write]);
+  } catch (e) {
+    if (e instanceof NotFound && !(e instanceof AllocationProviderNotFound))
+      throw badRequest(`Unable to allocate inventory for consumer ${consumer}: ${e.message}`);
+    throw claimError(e);
+  }
+  return noContent(ctx);
 }
 
-export async function replace(_ctx: Ctx): Promise<Response> {
-  throw notImplemented();
+export async function postMany(ctx: Ctx): Promise<Response> {
+  requireJson(ctx);
+  authorize(ctx, p.ALLOC_MANAGE);
+  const body = await readJson<schema.PostAllocationsBody>(ctx, schema.postSchemaFor(ctx.version));
+  const writes = consumerWrites(ctx, body);
+  try {
+    await claim(ctx, writes);
+  } catch (e) {
+    if (e instanceof NotFound && !(e instanceof AllocationProviderNotFound)) throw badRequest(`Unable to allocate inventory ${e.message}`);
+    throw claimError(e);
+  }
+  return noContent(ctx);
 }
 
-export async function remove(_ctx: Ctx): Promise<Response> {
-  throw notImplemented();
+export async function remove(ctx: Ctx): Promise<Response> {
+  authorize(ctx, p.ALLOC_DELETE);
+  const consumer = ctx.params.consumer_uuid!;
+  try {
+    await ctx.deps.store.db.transaction().execute((trx) => deleteAllocationsOfConsumer(trx, consumer));
+  } catch (e) {
+    if (e instanceof NotFound) throw notFound(e.message);
+    throw e;
+  }
+  return noContent(ctx);
 }
 
+// ---- shared with the reshaper ----
+
+/** 415 unless the body is JSON; the reference checks this before anything else. */
+export function requireJson(ctx: Ctx): void {
+  const ct = ctx.req.headers.get("content-type");
+  const mediaType = ct?.split(";")[0]!.trim();
+  if (mediaType?.toLowerCase() !== "application/json") throw unsupportedMediaType(ct === null || !mediaType ? "None" : mediaType);
+}
+
+/** The writes of a POST /allocations (or reshaper) body, in its order. */
+export function consumerWrites(ctx: Ctx, body: schema.PostAllocationsBody): ConsumerWrite[] {
+  return Object.entries(body).map(([uuid, c]) => consumerWrite(ctx, uuid, c));
+}
+
+/** The errors every claim can end in, as the reference words them. */
+export function claimError(e: unknown): unknown {
+  if (e instanceof ConsumerGenerationConflict) return conflict(e.message, ErrorCodes.CONCURRENT_UPDATE);
+  if (e instanceof AllocationProviderNotFound) return badRequest(e.message);
+  if (e instanceof InvalidInventory) return conflict(`Unable to allocate inventory: ${e.message}`);
+  if (e instanceof ConcurrentUpdate)
+    return conflict(`Inventory and/or allocations changed while attempting to allocate: ${e.message}`, ErrorCodes.CONCURRENT_UPDATE);
+  return e;
+}
+
+function claim(ctx: Ctx, writes: ConsumerWrite[]): Promise<void> {
+  const store = ctx.deps.store;
+  return inClaimTransaction(store, { retries: ctx.deps.config.placement.allocationConflictRetryCount }, async (trx) => {
+    const plan = await planClaim(store, trx, writes);
+    await applyClaim(store, trx, plan);
+  });
+}
+
+function consumerWrite(ctx: Ctx, uuid: string, c: schema.ConsumerAllocationsBody): ConsumerWrite {
+  const cfg = ctx.deps.config.placement;
+  // NOTE: writers older than 1.8 send no project or user; the configured placeholders stand in.
+  const incomplete = c.project_id === undefined;
+  const allocations = new Map<string, Map<string, number>>();
+  for (const [rp, a] of Object.entries(c.allocations)) allocations.set(rp, new Map(Object.entries(a.resources)));
+  return {
+    uuid,
+    project: incomplete ? cfg.incompleteConsumerProjectId : c.project_id!,
+    user: incomplete ? cfg.incompleteConsumerUserId : c.user_id!,
+    checkGeneration: ctx.version.atLeast(1, 28),
+    generation: c.consumer_generation,
+    consumerType: ctx.version.atLeast(1, 38) ? c.consumer_type : undefined,
+    allocations,
+  };
+}
+
+/** The list form (before 1.12) as the dict form; a provider listed twice keeps its last entry. */
+function asDict(body: schema.ConsumerAllocationsBody | schema.ListAllocationsBody): schema.ConsumerAllocationsBody {
+  if (!Array.isArray(body.allocations)) return body as schema.ConsumerAllocationsBody;
+  const allocations: schema.ConsumerAllocationsBody["allocations"] = {};
+  for (const a of body.allocations) allocations[a.resource_provider.uuid] = { resources: a.resources };
+  return { ...body, allocations };
+}
+
+/** A uuid in any form Python's uuid.UUID accepts, as its canonical lower-case string; else undefined. */
+export function canonicalUuid(s: string): string | undefined {
+  const hex = s.replace(/urn:/g, "").replace(/uuid:/g, "").replace(/^\{+|\}+$/g, "").replace(/-/g, "");
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
+  const h = hex.toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

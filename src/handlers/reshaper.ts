@@ -1,8 +1,52 @@
-// The reshaper.
+// The reshaper: POST /reshaper (1.30).
 import type { Ctx } from "../http/context.js";
-import { notImplemented } from "../http/errors.js";
+import { authorize } from "../http/auth.js";
+import { readJson } from "../http/body.js";
+import { badRequest, conflict, ErrorCodes } from "../http/errors.js";
+import { noContent } from "../http/respond.js";
+import { policies } from "../policies/index.js";
+import * as schema from "../schemas/reshaper.js";
+import { ConcurrentUpdate, NotFound } from "../objects/errors.js";
+import { AllocationProviderNotFound, ConsumerGenerationConflict, inClaimTransaction, InvalidInventory } from "../objects/allocation.js";
+import { DEFAULTS, InventoryInUse, type Inventory } from "../objects/inventory.js";
+import { reshape as reshapeAll, ReshapeGenerationConflict, ReshapeProviderNotFound, type ReshapeRequest } from "../objects/reshaper.js";
+import { claimError, consumerWrites, requireJson } from "./allocation.js";
 
-export async function reshape(_ctx: Ctx): Promise<Response> {
-  throw notImplemented();
+export async function reshape(ctx: Ctx): Promise<Response> {
+  requireJson(ctx);
+  authorize(ctx, policies.reshaper.RESHAPE);
+  const body = await readJson<schema.ReshaperBody>(ctx, schema.reshaperSchemaFor(ctx.version));
+  const req: ReshapeRequest = { inventories: new Map(), allocations: consumerWrites(ctx, body.allocations) };
+  for (const [uuid, inv] of Object.entries(body.inventories))
+    req.inventories.set(uuid, {
+      generation: inv.resource_provider_generation,
+      inventories: Object.entries(inv.inventories).map(([rc, i]): Inventory => ({
+        resourceClass: rc,
+        total: i.total,
+        reserved: i.reserved ?? DEFAULTS.reserved,
+        minUnit: i.min_unit ?? DEFAULTS.minUnit,
+        maxUnit: i.max_unit ?? DEFAULTS.maxUnit,
+        stepSize: i.step_size ?? DEFAULTS.stepSize,
+        allocationRatio: i.allocation_ratio ?? DEFAULTS.allocationRatio,
+      })),
+    });
+  const store = ctx.deps.store;
+  try {
+    await inClaimTransaction(store, { retries: ctx.deps.config.placement.allocationConflictRetryCount }, (trx) => reshapeAll(store, trx, req));
+  } catch (e) {
+    throw reshapeError(e);
+  }
+  return noContent(ctx);
 }
 
+function reshapeError(e: unknown): unknown {
+  if (e instanceof ReshapeProviderNotFound)
+    return badRequest(`Resource provider ${e.uuid} in inventories not found: ${e.message}`, ErrorCodes.RESOURCE_PROVIDER_NOT_FOUND);
+  if (e instanceof ReshapeGenerationConflict || e instanceof ConsumerGenerationConflict) return conflict(e.message, ErrorCodes.CONCURRENT_UPDATE);
+  if (e instanceof AllocationProviderNotFound) return claimError(e);
+  if (e instanceof ConcurrentUpdate) return conflict(`update conflict: ${e.message}`, ErrorCodes.CONCURRENT_UPDATE);
+  if (e instanceof NotFound) return badRequest(`malformed reshaper data: ${e.message}`);
+  if (e instanceof InventoryInUse) return conflict(`update conflict: ${e.message}`, ErrorCodes.INVENTORY_INUSE);
+  if (e instanceof InvalidInventory) return conflict(`Unable to allocate inventory: ${e.message}`);
+  return e;
+}

@@ -1,0 +1,534 @@
+// Allocations: the claim (replace some consumers' allocations in one transaction, never over
+// capacity), and the reads GET shows.
+//
+// A claim runs in one transaction: one batched lookup (consumers, classes, providers, projects,
+// users), the checks the reference makes first, the consumer writes, then the providers are locked
+// (FOR UPDATE, in uuid order), capacity is checked against fresh usage, allocations are inserted
+// and every generation bumped with its compare-and-swap. A provider generation that moved anyway
+// (SQLite across processes, writers that do not lock) is retried on the server, as are deadlocks
+// and serialization failures.
+import type { Transaction } from "kysely";
+import type { Store } from "../db/open.js";
+import type { DB } from "../db/schema.js";
+import { isRetryable, type Tx } from "../db/tx.js";
+import { fromDb, nowUtc } from "../db/time.js";
+import { ConcurrentUpdate, DomainError, NotFound } from "./errors.js";
+import { bumpGeneration } from "./resource-provider.js";
+import { ResourceClassNotFound } from "./resource-class.js";
+import { deleteConsumersWithoutAllocations, ensureIdentities, insertConsumer, lookupAll, pick, updateConsumer, type Lookup } from "./consumer.js";
+
+/** A provider generation changed under the claim on every attempt. */
+export class ProviderConcurrentUpdate extends ConcurrentUpdate {
+  constructor() {
+    super("Another thread concurrently updated the resource provider data. Please retry your update");
+  }
+}
+/** A consumer's generation changed between reading and writing it. */
+export class ConsumerConcurrentUpdate extends ConcurrentUpdate {
+  constructor() {
+    super("Another thread concurrently updated the data. Please retry your update");
+  }
+}
+/** The consumer generation in the request is not the stored one. */
+export class ConsumerGenerationConflict extends ConcurrentUpdate {}
+/** An allocation names a provider that does not exist. */
+export class AllocationProviderNotFound extends NotFound {
+  constructor(readonly uuid: string) {
+    super(`Allocation for resource provider '${uuid}' that does not exist.`);
+  }
+}
+/** The provider has no inventory of the class. */
+export class InvalidInventory extends DomainError {
+  constructor(resourceClass: string, provider: string, message?: string) {
+    super(message ?? `Inventory for '${resourceClass}' on resource provider '${provider}' invalid.`);
+  }
+}
+export class CapacityExceeded extends InvalidInventory {
+  constructor(resourceClass: string, provider: string) {
+    super(
+      resourceClass,
+      provider,
+      `Unable to create allocation for '${resourceClass}' on resource provider '${provider}'. The requested amount would exceed the capacity.`,
+    );
+  }
+}
+export class ConstraintsViolated extends InvalidInventory {
+  constructor(resourceClass: string, provider: string) {
+    super(
+      resourceClass,
+      provider,
+      `Unable to create allocation for '${resourceClass}' on resource provider '${provider}'. The requested amount would violate inventory constraints.`,
+    );
+  }
+}
+
+/** One consumer's part of a claim. */
+export interface ConsumerWrite {
+  uuid: string;
+  project: string;
+  user: string;
+  /** From 1.28: the generation the client saw, null for a consumer it believes new. */
+  checkGeneration: boolean;
+  generation?: number | null;
+  /** From 1.38. */
+  consumerType?: string;
+  /** provider uuid -> class name -> amount; empty removes the consumer's allocations. */
+  allocations: Map<string, Map<string, number>>;
+}
+
+interface LockedProvider {
+  id: number;
+  uuid: string;
+  generation: number;
+}
+
+interface Existing {
+  consumer: string;
+  provider: LockedProvider;
+  rcId: number;
+  rcName: string;
+}
+
+/** What a claim read before deciding: consumers, classes, providers, and the errors found so far. */
+export interface ClaimPlan {
+  writes: ConsumerWrite[];
+  lookup: Lookup;
+  /** Providers by uuid; generations are refreshed when locked and kept current as the claim bumps them. */
+  providers: Map<string, LockedProvider>;
+  /** Existing allocations of the consumers whose allocations are being removed. */
+  removed: Existing[];
+  /** The first error in the reference's order: a consumer generation, then an unknown provider. */
+  error?: DomainError;
+  /** An unknown resource class (the reference finds it later, inside its write transaction). */
+  classError?: DomainError;
+}
+
+export interface ClaimOptions {
+  /** [placement] allocation_conflict_retry_count. */
+  retries: number;
+}
+
+/** Runs fn in a claim transaction, retrying lost provider races and deadlocks. */
+export async function inClaimTransaction<T>(store: Store, opts: ClaimOptions, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  // NOTE: the reference gives up after allocation_conflict_retry_count attempts in all; at least one.
+  const attempts = Math.max(1, opts.retries);
+  let conflicts = 0;
+  let dbErrors = 0;
+  for (;;) {
+    try {
+      // NOTE: MySQL's default snapshot would hide what the previous lock holder committed; READ
+      // COMMITTED makes every statement after the lock see it (PostgreSQL's default already).
+      const tx = store.caps.dialect === "mysql" ? store.db.transaction().setIsolationLevel("read committed") : store.db.transaction();
+      return await tx.execute(fn);
+    } catch (e) {
+      if (e instanceof ProviderConcurrentUpdate) {
+        if (++conflicts >= attempts) throw e;
+      } else if (retryableDbError(e)) {
+        if (++dbErrors > 20) throw e;
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * dbErrors));
+      } else throw e;
+    }
+  }
+}
+
+function retryableDbError(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return isRetryable(e) || (typeof code === "string" && code.startsWith("SQLITE_BUSY"));
+}
+
+/**
+ * Reads what the claim needs, without locks (one round trip, two when allocations are removed).
+ * `moreProviders` are read too (the reshaper's). Errors are recorded, not thrown, so callers can
+ * put their own checks first.
+ */
+export async function planClaim(store: Store, trx: Tx, writes: ConsumerWrite[], moreProviders: readonly string[] = []): Promise<ClaimPlan> {
+  const classes: string[] = [];
+  const rps = new Set(moreProviders);
+  for (const w of writes)
+    for (const [rp, res] of w.allocations) {
+      rps.add(rp);
+      for (const rc of res.keys()) classes.push(rc);
+    }
+  const lookup = await lookupAll(trx, {
+    consumers: writes.map((w) => w.uuid),
+    classes,
+    providers: [...rps],
+    projects: writes.map((w) => w.project),
+    users: writes.map((w) => w.user),
+    types: writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])),
+  });
+  const providers = new Map(lookup.providers);
+  const removed: Existing[] = [];
+  const removing = writes.filter((w) => w.allocations.size === 0).map((w) => w.uuid);
+  if (removing.length) {
+    const rows = await trx
+      .selectFrom("allocations as a")
+      .innerJoin("resource_classes as rc", "rc.id", "a.resource_class_id")
+      .innerJoin("resource_providers as rp", "rp.id", "a.resource_provider_id")
+      .select(["a.consumer_id", "a.resource_class_id", "rc.name", "rp.id", "rp.uuid", "rp.generation"])
+      .where("a.consumer_id", "in", removing)
+      .orderBy("a.id")
+      .execute();
+    for (const r of rows) {
+      let p = providers.get(r.uuid);
+      if (!p) providers.set(r.uuid, (p = { id: r.id, uuid: r.uuid, generation: r.generation ?? 0 }));
+      removed.push({ consumer: r.consumer_id, provider: p, rcId: r.resource_class_id, rcName: r.name });
+    }
+  }
+  const plan: ClaimPlan = { writes, lookup, providers, removed };
+  plan.error = firstPlanError(plan);
+  const unknown = classes.find((rc) => !lookup.classes.has(rc));
+  if (unknown !== undefined) plan.classError = new ResourceClassNotFound(unknown);
+  return plan;
+}
+
+function firstPlanError(plan: ClaimPlan): DomainError | undefined {
+  for (const w of plan.writes) {
+    if (!w.checkGeneration) continue;
+    const c = pick(plan.lookup.consumers, w.uuid);
+    const given = w.generation ?? null;
+    if (c && c.generation !== given)
+      return new ConsumerGenerationConflict(`consumer generation conflict - expected ${c.generation} but got ${given === null ? "None" : given}`);
+    if (!c && given !== null) return new ConsumerGenerationConflict(`consumer generation conflict - expected null but got ${given}`);
+  }
+  for (const w of plan.writes) for (const rp of w.allocations.keys()) if (!pick(plan.providers, rp)) return new AllocationProviderNotFound(rp);
+  return undefined;
+}
+
+/**
+ * Locks the providers (FOR UPDATE, in uuid order so claims never wait on each other in a cycle)
+ * and refreshes their generations; every later read sees what earlier holders committed.
+ */
+export async function lockProviders(store: Store, trx: Tx, plan: ClaimPlan, uuids: readonly string[]): Promise<void> {
+  if (!uuids.length) return;
+  let q = trx.selectFrom("resource_providers").select(["id", "uuid", "generation"]).where("uuid", "in", [...new Set(uuids)]).orderBy("uuid");
+  if (store.caps.supportsForUpdate) q = q.forUpdate();
+  const rows = await q.execute();
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const p = pick(plan.providers, r.uuid);
+    if (p) {
+      p.generation = r.generation ?? 0;
+      seen.add(p.uuid);
+    }
+  }
+  // A provider deleted since it was looked up.
+  const gone = uuids.find((u) => !seen.has(pick(plan.providers, u)?.uuid ?? ""));
+  if (gone !== undefined) throw new AllocationProviderNotFound(gone);
+}
+
+interface Item {
+  consumer: string;
+  provider: LockedProvider;
+  rcId: number;
+  rcName: string;
+  used: number;
+}
+
+/**
+ * Writes the plan. NOTE: consumers and the removal of their old allocations come before the
+ * provider locks, so a lock is held only for the capacity check, the insert and the bump.
+ */
+export async function applyClaim(store: Store, trx: Tx, plan: ClaimPlan): Promise<void> {
+  if (plan.error) throw plan.error;
+  if (!plan.writes.length) return;
+  if (plan.classError) throw plan.classError;
+
+  // The list the reference checks: new amounts, and zero for each removed allocation.
+  const items: Item[] = [];
+  for (const w of plan.writes) {
+    if (w.allocations.size === 0) {
+      for (const r of plan.removed)
+        if (r.consumer.toLowerCase() === w.uuid.toLowerCase()) items.push({ consumer: w.uuid, provider: r.provider, rcId: r.rcId, rcName: r.rcName, used: 0 });
+      continue;
+    }
+    for (const [rp, res] of w.allocations)
+      for (const [rc, used] of res) items.push({ consumer: w.uuid, provider: pick(plan.providers, rp)!, rcId: pick(plan.lookup.classes, rc)!, rcName: rc, used });
+  }
+  const visited = new Set(items.map((i) => i.consumer));
+  await writeConsumers(store, trx, plan, visited);
+  await trx
+    .deleteFrom("allocations")
+    .where(
+      "consumer_id",
+      "in",
+      plan.writes.map((w) => w.uuid),
+    )
+    .execute();
+  if (!items.length) return;
+  const touched = [...new Map(items.map((i) => [i.provider.uuid, i.provider])).values()];
+  await lockProviders(
+    store,
+    trx,
+    plan,
+    touched.map((p) => p.uuid),
+  );
+  await checkCapacity(trx, items);
+  const rows = items.filter((i) => i.used > 0);
+  if (rows.length) {
+    const now = nowUtc();
+    await trx
+      .insertInto("allocations")
+      .values(rows.map((i) => ({ resource_provider_id: i.provider.id, consumer_id: i.consumer, resource_class_id: i.rcId, used: i.used, created_at: now })))
+      .execute();
+  }
+  touched.sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+  for (const p of touched) p.generation = await bumpProvider(trx, p);
+  const keep = new Set(rows.map((i) => i.consumer));
+  await deleteConsumersWithoutAllocations(
+    trx,
+    [...visited].filter((c) => !keep.has(c)),
+  );
+}
+
+async function checkCapacity(trx: Tx, items: Item[]): Promise<void> {
+  const providerIds = [...new Set(items.map((i) => i.provider.id))];
+  const rcIds = [...new Set(items.map((i) => i.rcId))];
+  // The rewritten consumers' old allocations are already deleted in this transaction.
+  const rows = await trx
+    .selectFrom("inventories as i")
+    .leftJoin(
+      (eb) =>
+        eb
+          .selectFrom("allocations")
+          .select(["resource_provider_id", "resource_class_id", (e) => e.fn.sum<number>("used").as("used")])
+          .where("resource_provider_id", "in", providerIds)
+          .where("resource_class_id", "in", rcIds)
+          .groupBy(["resource_provider_id", "resource_class_id"])
+          .as("u"),
+      (join) => join.onRef("u.resource_provider_id", "=", "i.resource_provider_id").onRef("u.resource_class_id", "=", "i.resource_class_id"),
+    )
+    .select([
+      "i.resource_provider_id",
+      "i.resource_class_id",
+      "i.total",
+      "i.reserved",
+      "i.min_unit",
+      "i.max_unit",
+      "i.step_size",
+      "i.allocation_ratio",
+      "u.used",
+    ])
+    .where("i.resource_provider_id", "in", providerIds)
+    .where("i.resource_class_id", "in", rcIds)
+    .execute();
+  const inv = new Map(rows.map((r) => [`${r.resource_provider_id}:${r.resource_class_id}`, r]));
+
+  const withInventory = new Set(rows.map((r) => r.resource_provider_id));
+  const missing = [...new Map(items.map((i) => [i.provider.id, i.provider.uuid]))].filter(([id]) => !withInventory.has(id)).map(([, u]) => u);
+  if (missing.length) {
+    // NOTE: the reference names every class of the request here, in the order a Python set of
+    // their ids iterates.
+    const names = new Map(items.map((i) => [i.rcId, i.rcName]));
+    const classes = pythonSetOrder(items.map((i) => i.rcId)).map((id) => names.get(id)!);
+    throw new InvalidInventory(classes.join(", "), missing.join(", "));
+  }
+
+  const wanted = new Map<string, number>();
+  for (const it of items) {
+    const key = `${it.provider.id}:${it.rcId}`;
+    const sum = (wanted.get(key) ?? 0) + it.used;
+    wanted.set(key, sum);
+    if (it.used === 0) continue;
+    const r = inv.get(key);
+    if (!r) throw new InvalidInventory(it.rcName, it.provider.uuid);
+    if (it.used < Number(r.min_unit) || it.used > Number(r.max_unit) || it.used % Number(r.step_size) !== 0)
+      throw new ConstraintsViolated(it.rcName, it.provider.uuid);
+    const used = Number(r.used ?? 0);
+    const capacity = (Number(r.total) - Number(r.reserved)) * Number(r.allocation_ratio);
+    if (capacity < used + it.used || capacity < used + sum) throw new CapacityExceeded(it.rcName, it.provider.uuid);
+  }
+}
+
+// Consumers in uuid order (two claims on the same consumers lock them in the same order).
+async function writeConsumers(store: Store, trx: Tx, plan: ClaimPlan, visited: Set<string>): Promise<void> {
+  const ids = plan.lookup;
+  await ensureIdentities(
+    store,
+    trx,
+    {
+      projects: plan.writes.map((w) => w.project),
+      users: plan.writes.map((w) => w.user),
+      types: plan.writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])),
+    },
+    ids,
+  );
+  const writes = [...plan.writes].sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+  for (const w of writes) {
+    const projectId = pick(ids.projects, w.project)!;
+    const userId = pick(ids.users, w.user)!;
+    const typeId = w.consumerType === undefined ? undefined : pick(ids.types, w.consumerType)!;
+    const c = pick(ids.consumers, w.uuid);
+    if (!c) {
+      // NOTE: like the reference, a new consumer that ends up with nothing allocated stays, at
+      // generation 0; one that gets allocations is at generation 1 after its first write.
+      const generation = visited.has(w.uuid) ? 1 : 0;
+      if (!(await insertConsumer(store, trx, { uuid: w.uuid, projectId, userId, generation, consumerTypeId: typeId ?? null })))
+        throw new ConsumerConcurrentUpdate();
+      continue;
+    }
+    const next = { projectId, userId, consumerTypeId: typeId ?? c.consumerTypeId };
+    const changed = next.projectId !== c.projectId || next.userId !== c.userId || next.consumerTypeId !== c.consumerTypeId;
+    if (visited.has(w.uuid)) {
+      if (!(await updateConsumer(trx, c, next, true))) throw new ConsumerConcurrentUpdate();
+    } else if (changed) {
+      // The reference writes these without a generation bump and ignores a lost race here.
+      await updateConsumer(trx, c, next, false);
+    }
+  }
+}
+
+/** bumpGeneration, with a lost race made retryable. */
+export async function bumpProvider(trx: Tx, p: LockedProvider): Promise<number> {
+  try {
+    return await bumpGeneration(trx, p.id, p.generation);
+  } catch (e) {
+    if (e instanceof ConcurrentUpdate) throw new ProviderConcurrentUpdate();
+    throw e;
+  }
+}
+
+// ---- reads ----
+
+export interface ConsumerAllocations {
+  /** provider uuid -> {generation, resources} */
+  providers: Map<string, { generation: number; resources: Record<string, number> }>;
+  project?: string;
+  user?: string;
+  generation?: number;
+  consumerType?: string | null;
+  modified?: Date;
+}
+
+/** The consumer's allocations, as GET /allocations/{consumer_uuid} shows them. */
+export async function allocationsOfConsumer(trx: Tx, consumerUuid: string): Promise<ConsumerAllocations> {
+  const rows = await trx
+    .selectFrom("allocations as a")
+    .innerJoin("resource_providers as rp", "rp.id", "a.resource_provider_id")
+    .innerJoin("consumers as c", "c.uuid", "a.consumer_id")
+    .innerJoin("projects as p", "p.id", "c.project_id")
+    .innerJoin("users as u", "u.id", "c.user_id")
+    .innerJoin("resource_classes as rc", "rc.id", "a.resource_class_id")
+    .leftJoin("consumer_types as ct", "ct.id", "c.consumer_type_id")
+    .select([
+      "rp.uuid as rp_uuid",
+      "rp.generation as rp_generation",
+      "rc.name as rc",
+      "a.used",
+      "a.created_at",
+      "a.updated_at",
+      "c.generation",
+      "p.external_id as project",
+      "u.external_id as user",
+      "ct.name as consumer_type",
+    ])
+    .where("a.consumer_id", "=", consumerUuid)
+    .orderBy("a.id")
+    .execute();
+  const out: ConsumerAllocations = { providers: new Map() };
+  for (const r of rows) {
+    let p = out.providers.get(r.rp_uuid);
+    if (!p) out.providers.set(r.rp_uuid, (p = { generation: r.rp_generation ?? 0, resources: {} }));
+    p.resources[r.rc] = Number(r.used);
+    const m = fromDb(r.updated_at) ?? fromDb(r.created_at);
+    if (m && (!out.modified || m > out.modified)) out.modified = m;
+  }
+  if (rows.length) {
+    const first = rows[0]!;
+    out.project = first.project;
+    out.user = first.user;
+    out.generation = Number(first.generation);
+    out.consumerType = first.consumer_type;
+  }
+  return out;
+}
+
+export interface ProviderAllocations {
+  /** consumer uuid -> {generation, resources} */
+  consumers: Map<string, { generation: number; resources: Record<string, number> }>;
+  modified?: Date;
+}
+
+/** The allocations against a provider, by consumer. */
+export async function allocationsOfProvider(trx: Tx, providerId: number): Promise<ProviderAllocations> {
+  const rows = await trx
+    .selectFrom("allocations as a")
+    .innerJoin("consumers as c", "c.uuid", "a.consumer_id")
+    .innerJoin("projects as p", "p.id", "c.project_id")
+    .innerJoin("users as u", "u.id", "c.user_id")
+    .innerJoin("resource_classes as rc", "rc.id", "a.resource_class_id")
+    .select(["c.uuid", "c.generation", "rc.name as rc", "a.used", "a.created_at", "a.updated_at"])
+    .where("a.resource_provider_id", "=", providerId)
+    .orderBy("a.id")
+    .execute();
+  const out: ProviderAllocations = { consumers: new Map() };
+  for (const r of rows) {
+    let c = out.consumers.get(r.uuid);
+    if (!c) out.consumers.set(r.uuid, (c = { generation: Number(r.generation), resources: {} }));
+    c.resources[r.rc] = Number(r.used);
+    const m = fromDb(r.updated_at) ?? fromDb(r.created_at);
+    if (m && (!out.modified || m > out.modified)) out.modified = m;
+  }
+  return out;
+}
+
+/** Deletes every allocation of the consumer, and the consumer. Throws NotFound when it has none. */
+export async function deleteAllocationsOfConsumer(trx: Tx, consumerUuid: string): Promise<void> {
+  const rows = await trx
+    .selectFrom("allocations as a")
+    .innerJoin("consumers as c", "c.uuid", "a.consumer_id")
+    .select(["a.id", "c.uuid"])
+    .where("a.consumer_id", "=", consumerUuid)
+    .execute();
+  if (!rows.length) throw new NotFound(`No allocations for consumer '${consumerUuid}'`);
+  // NOTE: as in the reference, removing allocations does not bump provider or consumer generations.
+  await trx
+    .deleteFrom("allocations")
+    .where(
+      "id",
+      "in",
+      rows.map((r) => r.id),
+    )
+    .execute();
+  await deleteConsumersWithoutAllocations(trx, [rows[0]!.uuid]);
+}
+
+/**
+ * The order CPython 3 iterates `set(ints)` built from this sequence (small non-negative ints hash
+ * to themselves): open addressing with linear probes, and a 4x resize when 3/5 full.
+ */
+export function pythonSetOrder(values: readonly number[]): number[] {
+  const LINEAR_PROBES = 9;
+  const PERTURB_SHIFT = 5;
+  let table: (number | undefined)[] = new Array(8).fill(undefined);
+  let used = 0;
+  const place = (t: (number | undefined)[], v: number): boolean => {
+    const mask = t.length - 1;
+    let perturb = v;
+    let i = v & mask;
+    for (;;) {
+      const probes = i + LINEAR_PROBES <= mask ? LINEAR_PROBES : 0;
+      for (let j = 0; j <= probes; j++) {
+        if (t[i + j] === undefined) {
+          t[i + j] = v;
+          return true;
+        }
+        if (t[i + j] === v) return false;
+      }
+      perturb = Math.floor(perturb / 2 ** PERTURB_SHIFT);
+      i = (i * 5 + 1 + perturb) & mask;
+    }
+  };
+  for (const v of values) {
+    if (!place(table, v)) continue;
+    used++;
+    if (used * 5 >= (table.length - 1) * 3) {
+      let size = 8;
+      while (size <= used * 4) size *= 2;
+      const next: (number | undefined)[] = new Array(size).fill(undefined);
+      for (const x of table) if (x !== undefined) place(next, x);
+      table = next;
+    }
+  }
+  return table.filter((x): x is number => x !== undefined);
+}

@@ -1,0 +1,184 @@
+// Consumers and what identifies them (projects, users, consumer types): looked up in batches and
+// created on first use. Creation is race-safe: insert ignoring a duplicate, then read again.
+import { sql } from "kysely";
+import type { Store } from "../db/open.js";
+import type { Tx } from "../db/tx.js";
+import { nowUtc } from "../db/time.js";
+
+/** The consumer type name the API shows for a consumer without one. */
+export const NULL_CONSUMER_TYPE_ALIAS = "unknown";
+
+export interface ConsumerRow {
+  id: number;
+  uuid: string;
+  projectId: number;
+  userId: number;
+  generation: number;
+  consumerTypeId: number | null;
+}
+
+/**
+ * A value from a map keyed by what the caller asked for. NOTE: MySQL compares strings without case,
+ * so a row may come back spelled differently from the request; fall back to a case-blind match.
+ */
+export function pick<V>(m: Map<string, V>, key: string): V | undefined {
+  const hit = m.get(key);
+  if (hit !== undefined) return hit;
+  const lower = key.toLowerCase();
+  for (const [k, v] of m) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+export interface Identities {
+  projects: readonly string[];
+  users: readonly string[];
+  types: readonly string[];
+}
+export interface IdentityIds {
+  projects: Map<string, number>;
+  users: Map<string, number>;
+  types: Map<string, number>;
+}
+
+/** What a claim looks up by key before it decides anything. */
+export interface LookupRequest extends Identities {
+  consumers: readonly string[];
+  classes: readonly string[];
+  providers: readonly string[];
+}
+export interface Lookup extends IdentityIds {
+  consumers: Map<string, ConsumerRow>;
+  classes: Map<string, number>;
+  /** uuid -> id and generation, read without a lock. */
+  providers: Map<string, { id: number; uuid: string; generation: number }>;
+}
+
+/**
+ * Every key lookup a claim needs in one round trip: a UNION ALL of small indexed selects, each row
+ * tagged with its kind and padded to the same columns.
+ */
+export async function lookupAll(trx: Tx, want: LookupRequest): Promise<Lookup> {
+  const out: Lookup = { projects: new Map(), users: new Map(), types: new Map(), consumers: new Map(), classes: new Map(), providers: new Map() };
+  const nil = sql<number | null>`null`;
+  const parts: any[] = [];
+  const uniq = (a: readonly string[]) => [...new Set(a)];
+  // NOTE: consumers come first so the padded NULL columns of later parts take their integer types.
+  if (want.consumers.length)
+    parts.push(
+      trx
+        .selectFrom("consumers")
+        .select([sql<string>`'c'`.as("kind"), "id", "uuid as k", "project_id as a", "user_id as b", "generation as c", "consumer_type_id as d"])
+        .where("uuid", "in", uniq(want.consumers)),
+    );
+  const simple = (kind: string, table: "projects" | "users" | "consumer_types" | "resource_classes", col: "external_id" | "name", keys: readonly string[]) =>
+    (trx as any)
+      .selectFrom(table)
+      .select([sql<string>`${sql.lit(kind)}`.as("kind"), "id", `${col} as k`, nil.as("a"), nil.as("b"), nil.as("c"), nil.as("d")])
+      .where(col, "in", uniq(keys));
+  if (want.classes.length) parts.push(simple("r", "resource_classes", "name", want.classes));
+  if (want.projects.length) parts.push(simple("p", "projects", "external_id", want.projects));
+  if (want.users.length) parts.push(simple("u", "users", "external_id", want.users));
+  if (want.types.length) parts.push(simple("t", "consumer_types", "name", want.types));
+  if (want.providers.length)
+    parts.push(
+      trx
+        .selectFrom("resource_providers")
+        .select([sql<string>`'g'`.as("kind"), "id", "uuid as k", "generation as a", nil.as("b"), nil.as("c"), nil.as("d")])
+        .where("uuid", "in", uniq(want.providers)),
+    );
+  if (!parts.length) return out;
+  let q = parts[0];
+  for (const p of parts.slice(1)) q = q.unionAll(p);
+  const rows = (await q.execute()) as { kind: string; id: number; k: string; a: number | null; b: number | null; c: number | null; d: number | null }[];
+  for (const r of rows) {
+    const id = Number(r.id);
+    if (r.kind === "c")
+      out.consumers.set(r.k, { id, uuid: r.k, projectId: Number(r.a), userId: Number(r.b), generation: Number(r.c), consumerTypeId: r.d === null ? null : Number(r.d) });
+    else if (r.kind === "g") out.providers.set(r.k, { id, uuid: r.k, generation: Number(r.a ?? 0) });
+    else (r.kind === "r" ? out.classes : r.kind === "p" ? out.projects : r.kind === "u" ? out.users : out.types).set(r.k, id);
+  }
+  return out;
+}
+
+/** Creates the projects, users and consumer types `found` lacks, and adds their ids to it. */
+export async function ensureIdentities(store: Store, trx: Tx, want: Identities, found: IdentityIds): Promise<void> {
+  const missing: Identities = {
+    projects: want.projects.filter((p) => pick(found.projects, p) === undefined),
+    users: want.users.filter((u) => pick(found.users, u) === undefined),
+    types: want.types.filter((t) => pick(found.types, t) === undefined),
+  };
+  if (!missing.projects.length && !missing.users.length && !missing.types.length) return;
+  const now = nowUtc();
+  for (const [table, names, column] of [
+    ["projects", missing.projects, "external_id"],
+    ["users", missing.users, "external_id"],
+    ["consumer_types", missing.types, "name"],
+  ] as const) {
+    if (!names.length) continue;
+    const q = trx.insertInto(table).values([...new Set(names)].map((n) => ({ [column]: n, created_at: now })) as any);
+    await ignoringDuplicates(store, q).execute();
+  }
+  const again = await lookupAll(trx, { ...missing, consumers: [], classes: [], providers: [] });
+  for (const k of ["projects", "users", "types"] as const) for (const [n, id] of again[k]) found[k].set(n, id);
+}
+
+/**
+ * An insert that skips rows whose unique key exists (another request created them first).
+ * NOTE: MySQL spells this INSERT IGNORE; PostgreSQL and SQLite ON CONFLICT DO NOTHING.
+ */
+export function ignoringDuplicates<Q extends { ignore(): Q; onConflict(f: (oc: any) => any): Q }>(store: Store, q: Q): Q {
+  return store.caps.dialect === "mysql" ? q.ignore() : q.onConflict((oc) => oc.doNothing());
+}
+
+/** Creates a consumer; false when one with this uuid already exists (a concurrent creator won). */
+export async function insertConsumer(
+  store: Store,
+  trx: Tx,
+  c: { uuid: string; projectId: number; userId: number; generation: number; consumerTypeId: number | null },
+): Promise<boolean> {
+  const q = trx.insertInto("consumers").values({
+    uuid: c.uuid,
+    project_id: c.projectId,
+    user_id: c.userId,
+    generation: c.generation,
+    consumer_type_id: c.consumerTypeId,
+    created_at: nowUtc(),
+  });
+  const r = await ignoringDuplicates(store, q).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+/**
+ * Writes the consumer's project, user and type, and bumps its generation when `bump`, if the
+ * generation is still the one read. Returns false when it was not (another writer got there first).
+ */
+export async function updateConsumer(
+  trx: Tx,
+  c: ConsumerRow,
+  next: { projectId: number; userId: number; consumerTypeId: number | null },
+  bump: boolean,
+): Promise<boolean> {
+  const r = await trx
+    .updateTable("consumers")
+    .set({
+      project_id: next.projectId,
+      user_id: next.userId,
+      consumer_type_id: next.consumerTypeId,
+      ...(bump ? { generation: c.generation + 1 } : {}),
+      updated_at: nowUtc(),
+    })
+    .where("id", "=", c.id)
+    .where("generation", "=", c.generation)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Removes the consumers that have no allocations left. */
+export async function deleteConsumersWithoutAllocations(trx: Tx, uuids: readonly string[]): Promise<void> {
+  if (!uuids.length) return;
+  await trx
+    .deleteFrom("consumers")
+    .where("uuid", "in", [...uuids])
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom("allocations as a").select("a.id").whereRef("a.consumer_id", "=", "consumers.uuid"))))
+    .execute();
+}
