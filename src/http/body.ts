@@ -3,6 +3,7 @@
 import { badRequest, unsupportedMediaType } from "./errors.js";
 import type { Ctx } from "./context.js";
 import { validate } from "./validate.js";
+import { parseBody } from "./python-json.js";
 
 /**
  * The 415 for a body that is not JSON. The reference checks this before the policy, so handlers
@@ -17,13 +18,10 @@ export function requireJsonContent(ctx: Ctx): void {
 /** Reads, parses and validates the JSON body. */
 export async function readJson<T>(ctx: Ctx, schema: object): Promise<T> {
   requireJsonContent(ctx);
-  const text = await ctx.req.text();
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw badRequest(`Malformed JSON: ${pythonJsonError(text, e as Error)}`);
-  }
+  // NOTE: bytes, not text(): the reference decodes strictly and keeps a BOM (both are errors there).
+  const parsed = parseBody(new Uint8Array(await ctx.req.arrayBuffer()));
+  if (!parsed.ok) throw badRequest(`Malformed JSON: ${parsed.message}`);
+  const data = parsed.value;
   const problem = validate(schema, data);
   if (problem) throw badRequest(`JSON does not validate: ${problem}`);
   return data as T;
@@ -36,23 +34,4 @@ export function checkQuery(ctx: Ctx, schema: object): Record<string, string> {
   const problem = validate(schema, q);
   if (problem) throw badRequest(`Invalid query string parameters: ${problem}`);
   return q;
-}
-
-// Python's json module words its errors differently from V8; give the common ones its wording.
-function pythonJsonError(text: string, e: Error): string {
-  if (text.trim() === "") return "Expecting value: line 1 column 1 (char 0)";
-  const m = /position (\d+)/.exec(e.message);
-  if (m) {
-    const pos = Number(m[1]);
-    const before = text.slice(0, pos);
-    const line = before.split("\n").length;
-    const col = pos - before.lastIndexOf("\n");
-    return `Expecting value: line ${line} column ${col} (char ${pos})`;
-  }
-  if (/Unexpected end/.test(e.message)) {
-    const pos = text.length;
-    const before = text.slice(0, pos);
-    return `Expecting value: line ${before.split("\n").length} column ${pos - before.lastIndexOf("\n")} (char ${pos})`;
-  }
-  return e.message;
 }

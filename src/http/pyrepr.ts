@@ -15,11 +15,22 @@ export function pyRepr(v: unknown): string {
   return String(v);
 }
 
+// Python's repr(float): the shortest digits, as JavaScript finds them, but in exponent form only
+// below 1e-4 or from 1e16 up, and with at least two exponent digits (1e-05, 1e+16).
 function pyFloat(n: number): string {
   if (!Number.isFinite(n)) return Number.isNaN(n) ? "nan" : n > 0 ? "inf" : "-inf";
-  const s = String(n);
-  return /[.e]/.test(s) ? s : `${s}.0`;
+  const [mantissa, exp] = n.toExponential().split("e") as [string, string];
+  const e = Number(exp);
+  if (e < -4 || e >= 16) return `${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  const sign = n < 0 ? "-" : "";
+  const digits = mantissa.replace(/^-/, "").replace(".", "");
+  if (e < 0) return `${sign}0.${"0".repeat(-e - 1)}${digits}`;
+  const whole = digits.slice(0, e + 1).padEnd(e + 1, "0");
+  return `${sign}${whole}.${digits.slice(e + 1) || "0"}`;
 }
+
+// Python's repr(str): the quote it picks, and escapes for whatever str.isprintable() rejects.
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
 
 function pyStr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
@@ -30,7 +41,25 @@ function pyStr(s: string): string {
     else if (ch === "\n") out += "\\n";
     else if (ch === "\t") out += "\\t";
     else if (ch === "\r") out += "\\r";
+    else if (ch !== " " && NOT_PRINTABLE.test(ch)) out += hexEscape(ch.codePointAt(0)!);
     else out += ch;
   }
   return quote + out + quote;
+}
+
+function hexEscape(cp: number): string {
+  if (cp < 0x100) return `\\x${cp.toString(16).padStart(2, "0")}`;
+  if (cp < 0x10000) return `\\u${cp.toString(16).padStart(4, "0")}`;
+  return `\\U${cp.toString(16).padStart(8, "0")}`;
+}
+
+/** Python's order for strings (sorted()): by code point; JavaScript's default compares UTF-16 units. */
+export function byCodePoint(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (d) return d;
+  }
+  return x.length - y.length;
 }

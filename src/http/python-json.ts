@@ -1,0 +1,220 @@
+// Request bodies read as the reference reads them (bytes -> strict UTF-8 -> Python's json.loads):
+// the same texts accepted (NaN, Infinity and -Infinity too) and, for the rest, the same message at
+// the same position, since it ends up in the 400 detail ("Malformed JSON: ...").
+
+export type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** Parses a body. JSON.parse takes the common case; the scanner below only runs when it fails. */
+export function parseBody(bytes: Uint8Array): Parsed {
+  const text = decodeUtf8(bytes);
+  if (typeof text !== "string") return { ok: false, message: text.message };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return loads(text);
+  }
+}
+
+/** json.loads(text): the value, or the JSONDecodeError's message. */
+export function loads(text: string): Parsed {
+  try {
+    return { ok: true, value: new Scanner(text).document() };
+  } catch (e) {
+    if (e instanceof DecodeError) return { ok: false, message: e.describe(text) };
+    throw e;
+  }
+}
+
+class DecodeError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly pos: number,
+  ) {
+    super(reason);
+  }
+
+  /** "<reason>: line L column C (char N)", counted in code points as Python counts. */
+  describe(text: string): string {
+    const before = text.slice(0, this.pos);
+    const line = before.split("\n").length;
+    const lineStart = before.lastIndexOf("\n") + 1;
+    const char = codePoints(before);
+    const column = codePoints(before.slice(lineStart)) + 1;
+    return `${this.reason}: line ${line} column ${column} (char ${char})`;
+  }
+}
+
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+const WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
+const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+
+/** Python's json scanner: where it stops and what it says there. */
+class Scanner {
+  private i = 0;
+
+  constructor(private readonly s: string) {}
+
+  document(): unknown {
+    if (this.s.startsWith("\ufeff")) throw new DecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0);
+    this.skip();
+    const value = this.value();
+    this.skip();
+    if (this.i !== this.s.length) throw new DecodeError("Extra data", this.i);
+    return value;
+  }
+
+  private skip(): void {
+    while (WHITESPACE.has(this.s[this.i]!)) this.i++;
+  }
+
+  private value(): unknown {
+    const { s, i } = this;
+    const ch = s[i];
+    if (ch === '"') return this.string();
+    if (ch === "{") return this.object();
+    if (ch === "[") return this.array();
+    for (const [word, v] of LITERALS)
+      if (s.startsWith(word, i)) {
+        this.i += word.length;
+        return v;
+      }
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(s);
+    if (m) {
+      this.i += m[0].length;
+      return Number(m[0]);
+    }
+    throw new DecodeError("Expecting value", i);
+  }
+
+  private string(): string {
+    const begin = this.i;
+    let out = "";
+    let i = begin + 1;
+    for (;;) {
+      if (i >= this.s.length) throw new DecodeError("Unterminated string starting at", begin);
+      const ch = this.s[i]!;
+      if (ch === '"') break;
+      if (ch < " ") throw new DecodeError("Invalid control character at", i);
+      if (ch !== "\\") {
+        out += ch;
+        i++;
+        continue;
+      }
+      const esc = this.s[i + 1];
+      if (esc === undefined) throw new DecodeError("Unterminated string starting at", begin);
+      if (esc === "u") {
+        const hex = this.s.slice(i + 2, i + 6);
+        // NOTE: Python wants a character after the four digits (end >= len fails) and reports
+        // any bad \u escape at its "u".
+        if (i + 6 >= this.s.length || !HEX4.test(hex)) throw new DecodeError("Invalid \\uXXXX escape", i + 1);
+        out += String.fromCharCode(parseInt(hex, 16));
+        i += 6;
+      } else {
+        const c = ESCAPES[esc];
+        if (c === undefined) throw new DecodeError("Invalid \\escape", i);
+        out += c;
+        i += 2;
+      }
+    }
+    this.i = i + 1;
+    return out;
+  }
+
+  private object(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    this.i++;
+    this.skip();
+    if (this.closes("}")) return out;
+    for (;;) {
+      if (this.s[this.i] !== '"') throw new DecodeError("Expecting property name enclosed in double quotes", this.i);
+      const key = this.string();
+      this.skip();
+      if (this.s[this.i] !== ":") throw new DecodeError("Expecting ':' delimiter", this.i);
+      this.i++;
+      this.skip();
+      const value = this.value();
+      // NOTE: defineProperty, so a "__proto__" key is an ordinary key (as in JSON.parse).
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      this.skip();
+      if (this.closes("}")) return out;
+      this.comma();
+    }
+  }
+
+  private array(): unknown[] {
+    const out: unknown[] = [];
+    this.i++;
+    this.skip();
+    if (this.closes("]")) return out;
+    for (;;) {
+      out.push(this.value());
+      this.skip();
+      if (this.closes("]")) return out;
+      this.comma();
+    }
+  }
+
+  /** Steps over `bracket` when it is next. */
+  private closes(bracket: string): boolean {
+    if (this.s[this.i] !== bracket) return false;
+    this.i++;
+    return true;
+  }
+
+  private comma(): void {
+    if (this.s[this.i] !== ",") throw new DecodeError("Expecting ',' delimiter", this.i);
+    this.i++;
+    this.skip();
+  }
+}
+
+const LITERALS: [string, unknown][] = [
+  ["null", null],
+  ["true", true],
+  ["false", false],
+  ["NaN", NaN],
+  ["Infinity", Infinity],
+  ["-Infinity", -Infinity],
+];
+
+/** Strict UTF-8, the BOM kept; on failure, Python's UnicodeDecodeError text. */
+export function decodeUtf8(bytes: Uint8Array): string | { message: string } {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return { message: utf8Problem(bytes) };
+  }
+}
+
+/** The first bad sequence as CPython's decoder reports it: the bytes it spans and why. */
+function utf8Problem(b: Uint8Array): string {
+  let i = 0;
+  while (i < b.length) {
+    const lead = b[i]!;
+    const need = lead < 0x80 ? 0 : lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : -1;
+    if (need < 0) return pyDecodeError(b, i, i + 1, "invalid start byte");
+    // The second byte's range is narrower after some leads (no overlongs, surrogates or > U+10FFFF).
+    const [lo, hi] = lead === 0xe0 ? [0xa0, 0xbf] : lead === 0xed ? [0x80, 0x9f] : lead === 0xf0 ? [0x90, 0xbf] : lead === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= b.length) return pyDecodeError(b, i, b.length, "unexpected end of data");
+      const c = b[i + k]!;
+      const ok = k === 1 ? c >= lo && c <= hi : c >= 0x80 && c <= 0xbf;
+      if (!ok) return pyDecodeError(b, i, i + k, "invalid continuation byte");
+    }
+    i += need + 1;
+  }
+  return "'utf-8' codec can't decode the body";
+}
+
+function pyDecodeError(b: Uint8Array, start: number, end: number, reason: string): string {
+  if (end - start === 1) return `'utf-8' codec can't decode byte 0x${b[start]!.toString(16).padStart(2, "0")} in position ${start}: ${reason}`;
+  return `'utf-8' codec can't decode bytes in position ${start}-${end - 1}: ${reason}`;
+}

@@ -1,0 +1,244 @@
+// Property: for every request schema Berth has, validate() says exactly what the reference's
+// jsonschema says (the message in the 400 detail, or nothing when valid). Instances are built from
+// each schema (mostly valid, then broken: wrong types, missing or extra keys, out-of-range numbers,
+// long strings, bad uuids and patterns); one run of scripts/jsonschema-oracle.py answers them all.
+// The same for malformed bodies: parseBody() against the reference's parser (strict UTF-8, then
+// json.loads), on JSON texts and bytes with a few characters broken.
+// Skips, saying so, where /usr/bin/python3 cannot import jsonschema.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseBody } from "../../src/http/python-json.js";
+import { validate } from "../../src/http/validate.js";
+import * as aggregate from "../../src/schemas/aggregate.js";
+import * as allocationCandidate from "../../src/schemas/allocation-candidate.js";
+import * as allocation from "../../src/schemas/allocation.js";
+import * as inventory from "../../src/schemas/inventory.js";
+import * as reshaper from "../../src/schemas/reshaper.js";
+import * as resourceClass from "../../src/schemas/resource-class.js";
+import * as resourceProvider from "../../src/schemas/resource-provider.js";
+import * as trait from "../../src/schemas/trait.js";
+import * as usage from "../../src/schemas/usage.js";
+
+const ORACLE = fileURLToPath(new URL("../../scripts/jsonschema-oracle.py", import.meta.url));
+const PYTHON = "/usr/bin/python3";
+const RUNS = Number(process.env.VALIDATE_RUNS ?? 150);
+const SEED = Number(process.env.VALIDATE_SEED ?? Date.now() % 2 ** 31);
+
+const MODULES = { aggregate, allocationCandidate, allocation, inventory, reshaper, resourceClass, resourceProvider, trait, usage };
+
+type Schema = Record<string, any>;
+
+/** Every exported schema constant ("module.name"); functions, patterns and numbers are not schemas. */
+function schemas(): [string, Schema][] {
+  const out: [string, Schema][] = [];
+  for (const [mod, exports] of Object.entries(MODULES))
+    for (const [name, value] of Object.entries(exports as Record<string, unknown>))
+      if (value && typeof value === "object" && !Array.isArray(value) && !(value instanceof RegExp) && ("type" in value || "anyOf" in value))
+        out.push([`${mod}.${name}`, value as Schema]);
+  return out;
+}
+
+function oracleAvailable(): boolean {
+  return spawnSync(PYTHON, [ORACLE, "--probe"], { encoding: "utf8" }).status === 0;
+}
+
+/** Asks the oracle once for all cases; one answer per case. */
+function askOracle(mode: string[], cases: object[]): (string | null)[] {
+  const input = cases.map((c) => JSON.stringify(c)).join("\n") + "\n";
+  const run = spawnSync(PYTHON, [ORACLE, ...mode], { input, encoding: "utf8", maxBuffer: 1 << 28 });
+  if (run.status !== 0) throw new Error(`oracle failed: ${run.stderr}`);
+  return run.stdout.trim().split("\n").map((l) => JSON.parse(l) as string | null);
+}
+
+// ---- instances built from a schema --------------------------------------------------------------
+
+const CHARS = [..."abcXYZ019_-. '\"\\/é☃😀", "\n", "\t", "\r", "\x00", "\x7f", "\u2028", "\xa0", "\u200b", "\udc00"];
+const text = (min = 0, max = 12) => fc.array(fc.constantFrom(...CHARS), { minLength: min, maxLength: max }).map((a) => a.join(""));
+
+/** Anything JSON can say, small. */
+const junk: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  any: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom(null, true, false, 0, 1, -1, 1.5, 2147483648, "", "x", "VCPU"),
+    fc.integer({ min: -5, max: 5 }),
+    fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }),
+    text(),
+    fc.array(tie("any"), { maxLength: 3 }),
+    fc.dictionary(text(1, 4), tie("any"), { maxKeys: 3 }),
+  ),
+})).any;
+
+const uuidish = fc.oneof(
+  { arbitrary: fc.uuid(), weight: 6 },
+  fc.uuid().map((u) => u.replaceAll("-", "")),
+  fc.uuid().map((u) => u.toUpperCase()),
+  fc.uuid().map((u) => `{${u}}`),
+  fc.uuid().map((u) => `urn:uuid:${u}`),
+  fc.uuid().map((u) => u.slice(0, 35)),
+  fc.uuid().map((u) => u.replace("-", "") + "-"),
+  fc.uuid().map((u) => u + "\n"),
+  text(0, 40),
+);
+
+/** Strings a pattern is about: mostly matching, sometimes nearly. */
+function patterned(pattern: string): fc.Arbitrary<string> {
+  const match = fc.stringMatching(new RegExp(pattern), { size: "xsmall" });
+  return fc.oneof(
+    { arbitrary: match, weight: 6 },
+    match.map((s) => s + "\n"),
+    match.map((s) => s.toLowerCase()),
+    match.map((s) => s + "!"),
+    fc.constantFrom("VCPU", "CUSTOM_FOO", "resources", "resources1", "required_x", "member_of", "in_tree2", "all", "unknown", "DISK_GB"),
+  );
+}
+
+function stringFor(s: Schema): fc.Arbitrary<unknown> {
+  if (s.enum) return fc.oneof(fc.constantFrom(...(s.enum as unknown[])), text(0, 8));
+  if (s.format === "uuid") return uuidish;
+  if (s.pattern) return patterned(s.pattern);
+  const max: number | undefined = s.maxLength;
+  if (max !== undefined) return fc.oneof({ arbitrary: text(0, 12), weight: 4 }, text(max - 1, max + 2), fc.constant(""));
+  return text();
+}
+
+function numberFor(s: Schema, integer: boolean): fc.Arbitrary<unknown> {
+  const lo: number = s.minimum ?? -10;
+  const hi: number = s.maximum ?? 2 ** 31;
+  const edges = fc.constantFrom(lo, lo - 1, hi, hi + 1, 0, -1);
+  const any = integer ? fc.integer({ min: Math.max(lo - 3, -(2 ** 40)), max: Math.min(lo + 100, 2 ** 40) }) : fc.double({ min: -10, max: 1e6, noNaN: true });
+  return fc.oneof({ arbitrary: any, weight: 3 }, edges, integer ? fc.constant(1.5) : fc.constant(hi * 2));
+}
+
+function objectFor(s: Schema, depth: number): fc.Arbitrary<unknown> {
+  const props: Record<string, Schema> = s.properties ?? {};
+  const required: string[] = s.required ?? [];
+  const patterns: Record<string, Schema> = s.patternProperties ?? {};
+  const fixed = fc.record(
+    Object.fromEntries(Object.entries(props).map(([k, sub]) => [k, instanceFor(sub, depth + 1)])),
+    { requiredKeys: Object.keys(props).filter((k) => required.includes(k)) },
+  );
+  const patternKeyed = Object.entries(patterns).map(([p, sub]) =>
+    fc.array(fc.tuple(patterned(p), instanceFor(sub, depth + 1)), { maxLength: depth > 2 ? 1 : 2 }),
+  );
+  const extras = fc.oneof({ arbitrary: fc.constant([] as [string, unknown][]), weight: 6 }, fc.array(fc.tuple(text(1, 6), junk), { maxLength: 2 }));
+  const drop = fc.oneof({ arbitrary: fc.constant([] as string[]), weight: 5 }, fc.subarray(required, { maxLength: Math.min(2, required.length) }));
+  return fc.tuple(fixed, fc.tuple(...patternKeyed), extras, drop).map(([base, keyed, more, dropped]) => {
+    const o: Record<string, unknown> = { ...base };
+    for (const [k, v] of [...keyed.flat(), ...more]) o[k] = v;
+    for (const k of dropped) delete o[k];
+    return o;
+  });
+}
+
+function validFor(s: Schema, depth: number): fc.Arbitrary<unknown> {
+  if (Array.isArray(s.anyOf)) return fc.oneof(...s.anyOf.map((b: Schema) => validFor(b, depth)));
+  const types: string[] = Array.isArray(s.type) ? s.type : [s.type ?? "object"];
+  return fc.oneof(
+    ...types.map((t) => {
+      switch (t) {
+        case "object":
+          return objectFor(s, depth);
+        case "array":
+          return fc.array(instanceFor(s.items ?? {}, depth + 1), { minLength: 0, maxLength: 3 }).chain((a) =>
+            s.uniqueItems && a.length ? fc.constantFrom(a, [...a, a[0]]) : fc.constant(a),
+          );
+        case "string":
+          return stringFor(s);
+        case "integer":
+          return numberFor(s, true);
+        case "number":
+          return numberFor(s, false);
+        case "null":
+          return fc.constant(null);
+        default:
+          return fc.constant(true);
+      }
+    }),
+  );
+}
+
+/** Mostly what the schema asks for; sometimes anything at all. */
+function instanceFor(s: Schema, depth = 0): fc.Arbitrary<unknown> {
+  return fc.oneof({ arbitrary: validFor(s, depth), weight: depth === 0 ? 12 : 6 }, junk);
+}
+
+// -------------------------------------------------------------------------------------------------
+
+/** Where two messages part, with some text around it (whole messages can be kilobytes). */
+function difference(ours: string | null, theirs: string | null): { ours: string | null; theirs: string | null } {
+  if (ours === null || theirs === null) return { ours: ours?.slice(0, 300) ?? null, theirs: theirs?.slice(0, 300) ?? null };
+  let i = 0;
+  while (ours[i] === theirs[i]) i++;
+  const around = (s: string) => `@${i}: …${s.slice(Math.max(0, i - 120), i + 120)}…`;
+  return { ours: around(ours), theirs: around(theirs) };
+}
+
+const available = oracleAvailable();
+if (!available) console.warn("validate-vs-jsonschema: SKIPPED, /usr/bin/python3 cannot import jsonschema (and placement or oslo.utils)");
+
+describe.skipIf(!available)("validate() against the reference's jsonschema", () => {
+  it(`says what jsonschema says for every schema (seed ${SEED}, ${RUNS} per schema)`, () => {
+    const cases: { name: string; schema: Schema; instance: unknown }[] = [];
+    for (const [i, [name, schema]] of schemas().entries())
+      for (const instance of fc.sample(instanceFor(schema), { numRuns: RUNS, seed: SEED + i })) cases.push({ name, schema, instance });
+    const expected = askOracle([], cases.map(({ schema, instance }) => ({ schema, instance })));
+    const wrong = cases
+      .map((c, i) => ({ ...c, ours: validate(c.schema, c.instance) ?? null, theirs: expected[i] }))
+      .filter((c) => c.ours !== c.theirs);
+    const byKeyword: Record<string, number> = {};
+    for (const e of expected) {
+      const k = e === null ? "(valid)" : (/Failed validating '(\w+)'/.exec(e)?.[1] ?? "?");
+      byKeyword[k] = (byKeyword[k] ?? 0) + 1;
+    }
+    console.info(`validate-vs-jsonschema: ${cases.length} cases, ${wrong.length} different (seed ${SEED}); reported: ${JSON.stringify(byKeyword)}`);
+    expect(wrong.slice(0, 5).map(({ name, instance, ours, theirs }) => ({ name, instance: JSON.stringify(instance), ...difference(ours, theirs) }))).toEqual([]);
+  });
+});
+
+// ---- bodies: texts and bytes near JSON -----------------------------------------------------------
+
+const SIGNIFICANT = [..."{}[],:\"\\unNI-1.eE+0 \n\ttf", "\x01", "\ufeff", "😀", "\udc00", "NaN", "Infinity", "-Infinity", "\\u12", "\\ud800"];
+
+/** A JSON text with a few edits: a character dropped, one put in, the end cut off. */
+const nearJson = fc
+  .tuple(
+    junk.map((v) => JSON.stringify(v, null, Math.random() < 0.3 ? 1 : undefined)),
+    fc.array(fc.tuple(fc.nat(), fc.constantFrom("drop", "insert", "cut"), fc.constantFrom(...SIGNIFICANT)), { minLength: 0, maxLength: 3 }),
+  )
+  .map(([text, edits]) => {
+    let t = text;
+    for (const [at, how, what] of edits) {
+      const i = t.length ? at % (t.length + 1) : 0;
+      t = how === "drop" ? t.slice(0, i) + t.slice(i + 1) : how === "insert" ? t.slice(0, i) + what + t.slice(i) : t.slice(0, i);
+    }
+    return t;
+  });
+
+/** UTF-8 of a JSON text with a stray or cut byte sequence somewhere. */
+const nearUtf8 = fc
+  .tuple(nearJson, fc.nat(), fc.array(fc.integer({ min: 0x80, max: 0xff }), { minLength: 1, maxLength: 3 }), fc.boolean())
+  .map(([text, at, junkBytes, cut]) => {
+    const b = [...new TextEncoder().encode(text)];
+    const i = b.length ? at % (b.length + 1) : 0;
+    return cut ? [...b.slice(0, i), ...junkBytes] : [...b.slice(0, i), ...junkBytes, ...b.slice(i)];
+  });
+
+describe.skipIf(!available)("parseBody() against the reference's body parser", () => {
+  it(`accepts and refuses what json.loads does, with its message (seed ${SEED})`, () => {
+    const texts = fc.sample(nearJson, { numRuns: RUNS * 20, seed: SEED });
+    const bytes = fc.sample(nearUtf8, { numRuns: RUNS * 5, seed: SEED + 1 });
+    const cases = [...texts.map((text) => ({ text })), ...bytes.map((b) => ({ bytes: b }))];
+    const expected = askOracle(["--json"], cases);
+    const wrong = cases
+      .map((c, i) => {
+        const raw = "text" in c ? new TextEncoder().encode(c.text) : Uint8Array.from(c.bytes);
+        const r = parseBody(raw);
+        return { input: JSON.stringify(c), ours: r.ok ? null : r.message, theirs: expected[i] };
+      })
+      .filter((c) => c.ours !== c.theirs);
+    console.info(`python-json: ${cases.length} bodies, ${expected.filter((e) => e === null).length} parsed, ${wrong.length} different`);
+    expect(wrong.slice(0, 8)).toEqual([]);
+  });
+});

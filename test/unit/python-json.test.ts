@@ -1,0 +1,47 @@
+// parseBody(): request bodies read as the reference reads them. Expected texts are what Python 3.11's
+// json.loads and UTF-8 decoder say (the property test in test/property/validate-vs-jsonschema.test.ts
+// compares at random against them).
+import { describe, expect, it } from "vitest";
+import { parseBody } from "../../src/http/python-json.js";
+
+const text = (s: string) => parseBody(new TextEncoder().encode(s));
+const bytes = (...b: number[]) => parseBody(Uint8Array.from(b));
+
+describe("parseBody", () => {
+  it.each([
+    ["", "Expecting value: line 1 column 1 (char 0)"],
+    ["{", "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"],
+    ['{"a"', "Expecting ':' delimiter: line 1 column 5 (char 4)"],
+    ['{"a":1', "Expecting ',' delimiter: line 1 column 7 (char 6)"],
+    ['{"a":1,}', "Expecting property name enclosed in double quotes: line 1 column 8 (char 7)"],
+    ["[1,]", "Expecting value: line 1 column 4 (char 3)"],
+    ["1 2", "Extra data: line 1 column 3 (char 2)"],
+    ["1.", "Extra data: line 1 column 2 (char 1)"],
+    ['"abc', "Unterminated string starting at: line 1 column 1 (char 0)"],
+    ['"a\\x"', "Invalid \\escape: line 1 column 3 (char 2)"],
+    ['"a\\u12"', "Invalid \\uXXXX escape: line 1 column 4 (char 3)"],
+    ['"\\u1234', "Invalid \\uXXXX escape: line 1 column 3 (char 2)"],
+    ['"a\u0001"', "Invalid control character at: line 1 column 3 (char 2)"],
+    ["[1,\n 2,\n x]", "Expecting value: line 3 column 2 (char 9)"],
+    ['["😀", x]', "Expecting value: line 1 column 7 (char 6)"],
+    ["\ufeff{}", "Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)"],
+  ])("%j", (input, message) => {
+    expect(text(input)).toEqual({ ok: false, message });
+  });
+
+  it("takes Python's extra literals", () => {
+    expect(text('{"a": NaN, "b": [Infinity, -Infinity]}')).toEqual({ ok: true, value: { a: NaN, b: [Infinity, -Infinity] } });
+  });
+
+  it("keeps a repeated key where it first was, with its last value (as dict() does)", () => {
+    const r = text('{"a": 1, "b": 2, "a": NaN}');
+    expect(r.ok && Object.entries(r.value as object)).toEqual([["a", NaN], ["b", 2]]);
+  });
+
+  it("decodes strictly, with Python's words for bad UTF-8", () => {
+    expect(bytes(0xff, 0x7b, 0x7d)).toEqual({ ok: false, message: "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte" });
+    expect(bytes(0x22, 0xe2, 0x82, 0x22)).toEqual({ ok: false, message: "'utf-8' codec can't decode bytes in position 1-2: invalid continuation byte" });
+    expect(bytes(0x22, 0xed, 0xa0, 0x80, 0x22)).toEqual({ ok: false, message: "'utf-8' codec can't decode byte 0xed in position 1: invalid continuation byte" });
+    expect(bytes(0x22, 0xf0, 0x9f, 0x98)).toEqual({ ok: false, message: "'utf-8' codec can't decode bytes in position 1-3: unexpected end of data" });
+  });
+});
