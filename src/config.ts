@@ -9,7 +9,12 @@ export interface Config {
   readonly debug: boolean;
   readonly configDir: string | undefined;
   readonly api: { readonly authStrategy: AuthStrategy };
-  readonly database: { readonly connection: string; readonly syncOnStartup: boolean; readonly maxPoolSize: number };
+  readonly database: {
+    readonly connection: string;
+    readonly syncOnStartup: boolean;
+    readonly maxPoolSize: number;
+    readonly sqliteSynchronous: boolean;
+  };
   readonly policy: {
     readonly policyFile: string;
     readonly enforceNewDefaults: boolean;
@@ -239,6 +244,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       connection: g("placement_database", "connection"),
       syncOnStartup: g("placement_database", "sync_on_startup"),
       maxPoolSize: g("placement_database", "max_pool_size"),
+      sqliteSynchronous: g("placement_database", "sqlite_synchronous"),
     },
     policy: {
       policyFile: g("oslo_policy", "policy_file"),

@@ -15,7 +15,7 @@ export async function prepare(config: Config, logger?: Logger): Promise<{ app: H
     throw new StartupError(
       "[api] auth_strategy = keystone is not supported by Berth yet (Keystone token validation is not built); set auth_strategy = noauth2 behind an authenticating proxy",
     );
-  const store = openStore(config.database.connection, { poolSize: config.database.maxPoolSize });
+  const store = openStore(config.database.connection, { poolSize: config.database.maxPoolSize, sqliteSynchronous: config.database.sqliteSynchronous });
   try {
     if (config.database.syncOnStartup) await syncSchema(store);
     else {
