@@ -1,8 +1,120 @@
-// Allocation candidates.
+// Allocation candidates (1.10+): which providers could satisfy a set of request groups.
 import type { Ctx } from "../http/context.js";
-import { notImplemented } from "../http/errors.js";
+import { authorize } from "../http/auth.js";
+import { checkQuery } from "../http/body.js";
+import { badRequest, ErrorCodes } from "../http/errors.js";
+import { httpDate } from "../http/respond.js";
+import { isUuidLike, parseMemberOf, parseRequired, parseRequiredValue, parseResources, pyInt } from "../http/query.js";
+import { policies } from "../policies/index.js";
+import * as schema from "../schemas/allocation-candidate.js";
+import { UnknownResourceClass, UnknownTrait } from "../objects/provider-filter.js";
+import { checkGroups, CandidateQueryError, newGroup, type CandidateRequest, type GroupPolicy, type RequestGroup, type RequestWide } from "../objects/candidates/request.js";
+import { findCandidates } from "../objects/candidates/search.js";
+import { responseBody } from "../objects/candidates/summaries.js";
 
-export async function list(_ctx: Ctx): Promise<Response> {
-  throw notImplemented();
+const CODES = {
+  bad_value: ErrorCodes.QUERYPARAM_BAD_VALUE,
+  missing_value: ErrorCodes.QUERYPARAM_MISSING_VALUE,
+  duplicate_key: ErrorCodes.ILLEGAL_DUPLICATE_QUERYPARAM,
+} as const;
+
+export async function list(ctx: Ctx): Promise<Response> {
+  authorize(ctx, policies.allocationCandidate.LIST);
+  checkQuery(ctx, schema.getSchema(ctx.version));
+  const v = ctx.version;
+  const cfg = ctx.deps.config.placement;
+  try {
+    const req = parseRequest(ctx);
+    const found = await findCandidates(ctx.deps.store.db, req, {
+      maxCandidates: cfg.maxAllocationCandidates,
+      randomize: cfg.randomizeAllocationCandidates,
+      strategy: cfg.allocationCandidatesGenerationStrategy,
+    });
+    if (found.truncated) ctx.deps.logger.warn({ requestId: ctx.requestId }, "allocation candidate search stopped at its ceiling");
+    const body = responseBody(found, {
+      dictForm: v.atLeast(1, 12),
+      mappings: v.atLeast(1, 34),
+      traits: v.atLeast(1, 17),
+      allClasses: v.atLeast(1, 27),
+      treeUuids: v.atLeast(1, 29),
+      oldNested: !req.nestedAware && found.world.hasTrees,
+      requestedClasses: new Set(req.groups.flatMap((g) => [...g.resources.keys()])),
+    });
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (v.atLeast(1, 15)) Object.assign(headers, { "cache-control": "no-cache", "last-modified": httpDate(ctx.deps.clock()) });
+    return new Response(body, { status: 200, headers });
+  } catch (e) {
+    if (e instanceof CandidateQueryError) throw badRequest(e.message, e.code && CODES[e.code]);
+    if (e instanceof UnknownResourceClass) throw badRequest(`Invalid resource class in resources parameter: ${e.message}`);
+    if (e instanceof UnknownTrait) throw badRequest(e.message);
+    throw e;
+  }
 }
 
+const KEY = /^(resources|required|member_of|in_tree)([1-9][0-9]*)?$/;
+const KEY_1_33 = /^(resources|required|member_of|in_tree)([a-zA-Z0-9_-]{1,64})?$/;
+
+/** The query as request groups and request-wide parameters, with the reference's 400s in its order. */
+function parseRequest(ctx: Ctx): CandidateRequest {
+  const v = ctx.version;
+  const params = ctx.url.searchParams;
+  const wide = parseWide(params);
+  const groups = new Map<string, RequestGroup>();
+  const pattern = v.atLeast(1, 33) ? KEY_1_33 : KEY;
+  for (const [key, value] of params) {
+    const m = pattern.exec(key);
+    if (!m) continue;
+    const [, prefix, suffix = ""] = m;
+    let g = groups.get(suffix);
+    if (!g) groups.set(suffix, (g = newGroup(suffix)));
+    if (prefix === "resources") g.resources = parseResources(value);
+    else if (prefix === "required") {
+      const r = parseRequired(params.getAll(key), v);
+      g.requiredTraits = r.required;
+      g.forbiddenTraits = r.forbidden;
+    } else if (prefix === "member_of") {
+      const r = parseMemberOf(params.getAll(key), v, suffix);
+      g.memberOf = r.required;
+      g.forbiddenAggs = r.forbidden;
+    } else {
+      const tree = value.trim();
+      if (!isUuidLike(tree)) {
+        throw badRequest(`Invalid query string parameters: Expected 'in_tree' parameter to be a format of uuid. Got: ${value}`);
+      }
+      g.inTree = tree;
+    }
+  }
+  const list = [...groups.values()];
+  checkGroups(list, wide, { sameSubtree: v.atLeast(1, 36), forbidden: v.atLeast(1, 22) });
+  return { groups: list, wide, nestedAware: v.atLeast(1, 29) };
+}
+
+function parseWide(params: URLSearchParams): RequestWide {
+  // NOTE: the schema checks the last value of a repeated key, the reference then uses the first.
+  const limit = params.has("limit") ? pyInt(params.getAll("limit")[0]!) : undefined;
+  const groupPolicy = (params.getAll("group_policy")[0] as GroupPolicy | undefined) || undefined;
+  let rootRequired: string[] = [];
+  let rootForbidden: string[] = [];
+  const root = params.getAll("root_required");
+  if (root.length > 1) {
+    throw new CandidateQueryError("Query parameter 'root_required' may be specified only once.", "duplicate_key");
+  }
+  if (root.length) {
+    const r = parseRequiredValue(root[0]!, true, false);
+    rootRequired = [...new Set(r.required.flat())];
+    rootForbidden = r.forbidden;
+    const conflicts = rootForbidden.filter((t) => rootRequired.includes(t));
+    if (conflicts.length) {
+      throw new CandidateQueryError(`Conflicting required and forbidden traits found in root_required: ${conflicts.join(", ")}`, "bad_value");
+    }
+  }
+  const sameSubtrees: string[][] = [];
+  for (const value of params.getAll("same_subtree")) {
+    const suffixes = [...new Set(value.split(",").map((s) => s.trim()))];
+    if (suffixes.includes("")) {
+      throw new CandidateQueryError("Empty string (unsuffixed group) can not be specified in `same_subtree` ", "bad_value");
+    }
+    sameSubtrees.push(suffixes);
+  }
+  return { limit, groupPolicy, rootRequired, rootForbidden, sameSubtrees };
+}

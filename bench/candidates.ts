@@ -1,0 +1,160 @@
+// GET /allocation_candidates timings, Berth next to the reference on the same data: each workload
+// is seeded into one SQLite file that Berth (in process) and a private reference process read.
+// Run: npx vite-node bench/candidates.ts [workload...]   (BENCH_NO_REF=1 to time Berth alone)
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { testConfig } from "../src/config.js";
+import { prepare } from "../src/server.js";
+import { seedProviders, type ProviderSpec } from "../test/helpers/seed-candidates.js";
+import { eightOneUnitGroups, flat, nested, wide } from "./candidates-seed.js";
+
+interface Workload {
+  name: string;
+  providers: () => ProviderSpec[];
+  queries: { label: string; query: (agg: (l: string) => string) => string; refRuns?: number; refTimeoutMs?: number }[];
+}
+
+const FLAT_Q = (agg: (l: string) => string) => `resources=VCPU:1,DISK_GB:10,MEMORY_MB:256&member_of=${agg("agg0")}&required=HW_CPU_X86_AVX2`;
+const WORKLOADS: Workload[] = [
+  { name: "flat", providers: () => flat(1010), queries: [{ label: "flat 1,010", query: FLAT_Q, refRuns: 7 }] },
+  {
+    name: "nested",
+    providers: () => nested(1000),
+    queries: [
+      {
+        label: "nested 1,000 trees (granular + same_subtree)",
+        query: () => "resources=DISK_GB:10&resources_C=VCPU:2,MEMORY_MB:512&resources_N=SRIOV_NET_VF:1&required_N=CUSTOM_PHYSNET_A&same_subtree=_C,_N&group_policy=isolate",
+        refRuns: 3,
+      },
+    ],
+  },
+  {
+    name: "flat10k",
+    providers: () => flat(10_000, 2),
+    queries: [
+      { label: "10,000 flat, limit=1000", query: () => "resources=VCPU:1,DISK_GB:10,MEMORY_MB:256&limit=1000", refRuns: 3 },
+      { label: "10,000 flat, flat query", query: FLAT_Q, refRuns: 3 },
+    ],
+  },
+  {
+    name: "flat100k",
+    providers: () => flat(100_000, 3),
+    queries: [{ label: "100,000 flat, limit=1000", query: () => "resources=VCPU:1,DISK_GB:10,MEMORY_MB:256&limit=1000", refRuns: 1, refTimeoutMs: 180_000 }],
+  },
+  ...[8, 21].map((n) => ({
+    name: `wide${n}`,
+    providers: () => wide(n),
+    queries: [
+      { label: `wide ${n} devices, 8 groups, limit=1000`, query: () => `${eightOneUnitGroups}&limit=1000`, refRuns: 1, refTimeoutMs: 30_000 },
+      { label: `wide ${n} devices, 8 groups, no limit`, query: () => eightOneUnitGroups, refRuns: 1, refTimeoutMs: 30_000 },
+    ],
+  })),
+];
+
+// NOTE: a port of its own; other engineers run services on the 800x ports.
+const PORT = Number(process.env.BENCH_REF_PORT ?? 18702);
+const DIR = "/tmp/berth-bench";
+const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
+
+/** CPU time (ms) a process has used, from /proc: comparable under a loaded machine, unlike wall time. */
+function cpuMsOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
+const ownCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+async function startReference(file: string): Promise<ChildProcess> {
+  const dir = `${DIR}/ref`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/placement.conf`, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = sqlite:///${file}\nsync_on_startup = True\n`);
+  const child = spawn("placement-api", ["--port", String(PORT)], { env: { ...process.env, OS_PLACEMENT_CONFIG_DIR: dir }, stdio: "ignore" });
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 300));
+    if (child.exitCode !== null) throw new Error(`the reference exited (${child.exitCode}); is port ${PORT} free?`);
+    try {
+      if ((await fetch(`http://localhost:${PORT}/`)).ok) return child;
+    } catch {
+      /* not up yet */
+    }
+  }
+  child.kill();
+  throw new Error("the reference did not start");
+}
+
+async function timeReference(pid: number, path: string, runs: number, timeoutMs: number): Promise<{ ms?: number; cpu?: number; count?: number }> {
+  const times: number[] = [];
+  const cpus: number[] = [];
+  let count: number | undefined;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const c = cpuMsOf(pid);
+    try {
+      const r = await fetch(`http://localhost:${PORT}${path}`, { headers: HEADERS, signal: AbortSignal.timeout(timeoutMs) });
+      const body = (await r.json()) as any;
+      count = body.allocation_requests?.length;
+    } catch {
+      return { ms: undefined };
+    }
+    times.push(performance.now() - t);
+    cpus.push(cpuMsOf(pid) - c);
+  }
+  return { ms: p50(times), cpu: p50(cpus), count };
+}
+
+const only = process.argv.slice(2);
+const rows: string[] = [];
+for (const w of WORKLOADS) {
+  if (only.length && !only.includes(w.name)) continue;
+  mkdirSync(DIR, { recursive: true });
+  const file = `${DIR}/${w.name}.sqlite`;
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+  const config = testConfig({ placement_database: { connection: `sqlite:///${file}`, sync_on_startup: "true" } });
+  // NOTE: the reference creates the schema: its resource class ids are the ones it expects.
+  const ref = process.env.BENCH_NO_REF ? undefined : await startReference(file);
+  const { app, store } = await prepare(config);
+  const t0 = performance.now();
+  const seeded = await seedProviders(store.db, w.providers());
+  console.error(`${w.name}: seeded ${seeded.id.size} providers in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  try {
+    for (const q of w.queries) {
+      const path = `/allocation_candidates?${q.query((l) => seeded.agg.get(l)!)}`;
+      const ours: number[] = [];
+      const oursCpu: number[] = [];
+      let count = 0;
+      // Warm up, then time; slow answers (huge bodies) get fewer runs.
+      for (let i = 0, runs = 23, warm = 8; i < runs; i++) {
+        const t = performance.now();
+        const c = ownCpuMs();
+        const r = await app.request(path, { headers: HEADERS });
+        const body = (await r.json()) as any;
+        const ms = performance.now() - t;
+        if (i === 0 && ms > 1000) [runs, warm] = [3, 0];
+        if (i >= warm) {
+          ours.push(ms);
+          oursCpu.push(ownCpuMs() - c);
+        }
+        count = body.allocation_requests.length;
+      }
+      const theirs = ref ? await timeReference(ref.pid!, path, q.refRuns ?? 3, q.refTimeoutMs ?? 120_000) : {};
+      const refText = !ref ? "-" : theirs.ms === undefined ? `> ${((q.refTimeoutMs ?? 120_000) / 1000).toFixed(0)} s` : `${theirs.ms.toFixed(1)} ms`;
+      const speedup = theirs.ms ? `${(theirs.ms / p50(ours)).toFixed(0)}x` : theirs.ms === undefined && ref ? "-" : "";
+      const cpuText = theirs.cpu === undefined ? "-" : `${theirs.cpu.toFixed(0)} ms`;
+      const cpuSpeedup = theirs.cpu ? `${(theirs.cpu / Math.max(p50(oursCpu), 0.1)).toFixed(0)}x` : "-";
+      const row = `| ${q.label} | ${p50(ours).toFixed(1)} ms | ${refText} | ${speedup} | ${p50(oursCpu).toFixed(1)} ms | ${cpuText} | ${cpuSpeedup} | ${count} | ${theirs.count ?? "-"} |`;
+      rows.push(row);
+      console.error(row);
+    }
+  } finally {
+    ref?.kill();
+    await store.close();
+  }
+}
+console.log("| workload | Berth wall p50 | reference wall p50 | speed-up | Berth CPU p50 | reference CPU p50 | CPU speed-up | Berth candidates | reference candidates |");
+console.log("|---|---|---|---|---|---|---|---|---|");
+for (const r of rows) console.log(r);
+process.exit(0);

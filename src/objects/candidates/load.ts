@@ -1,0 +1,302 @@
+// Batched reads for the candidate search: name lookups, the request-wide facts, a SQL prefilter of
+// root providers (sound: it never drops a tree that could anchor a candidate) read page by page,
+// and whole trees (providers, inventories, usages, traits, aggregates) in five queries per chunk.
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
+import type { Tx } from "../../db/tx.js";
+import type { DB } from "../../db/schema.js";
+import type { CandidateRequest, RequestGroup } from "./request.js";
+import { addProviders, fits, SHARES_TRAIT, type Inv, type Provider, type World } from "./world.js";
+import { isMultiProvider, matchesAlone } from "./engine.js";
+
+export interface Names {
+  classes: Map<string, number>;
+  traits: Map<string, number>;
+  aggregates: Map<string, number>;
+  /** in_tree uuid -> root id, for providers that exist. */
+  inTreeRoots: Map<string, number>;
+}
+
+const CHUNK = 1000;
+function chunks<T>(xs: readonly T[], n = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/** Ids of every class, trait, aggregate and in_tree provider the request names (unknown ones are absent). */
+export async function lookupNames(db: Tx, req: CandidateRequest): Promise<Names> {
+  const rcs = new Set<string>();
+  const traits = new Set<string>([SHARES_TRAIT, ...req.wide.rootRequired, ...req.wide.rootForbidden]);
+  const aggs = new Set<string>();
+  const trees = new Set<string>();
+  for (const g of req.groups) {
+    g.resources.forEach((_, rc) => rcs.add(rc));
+    g.requiredTraits.flat().forEach((t) => traits.add(t));
+    g.forbiddenTraits.forEach((t) => traits.add(t));
+    g.memberOf.flat().forEach((a) => aggs.add(a));
+    g.forbiddenAggs.forEach((a) => aggs.add(a));
+    if (g.inTree !== undefined) trees.add(g.inTree);
+  }
+  const [rcRows, traitRows, aggRows, treeRows] = await Promise.all([
+    rcs.size ? db.selectFrom("resource_classes").select(["id", "name"]).where("name", "in", [...rcs]).execute() : [],
+    db.selectFrom("traits").select(["id", "name"]).where("name", "in", [...traits]).execute(),
+    aggs.size ? db.selectFrom("placement_aggregates").select(["id", "uuid"]).where("uuid", "in", [...aggs]).execute() : [],
+    trees.size
+      ? db.selectFrom("resource_providers").select(["uuid", "root_provider_id"]).where("uuid", "in", [...trees]).execute()
+      : [],
+  ]);
+  return {
+    classes: new Map(rcRows.map((r) => [r.name, r.id])),
+    traits: new Map(traitRows.map((r) => [r.name, r.id])),
+    aggregates: new Map(aggRows.map((r) => [r.uuid!, r.id])),
+    inTreeRoots: new Map(treeRows.map((r) => [r.uuid, r.root_provider_id!])),
+  };
+}
+
+/** Whether any provider has a parent, and the sharing providers. */
+export async function globalFacts(db: Tx, names: Names): Promise<{ hasTrees: boolean; sharing: { id: number; root: number }[] }> {
+  const shareId = names.traits.get(SHARES_TRAIT);
+  const [nested, sharing] = await Promise.all([
+    db.selectFrom("resource_providers").select("id").where("parent_provider_id", "is not", null).limit(1).execute(),
+    shareId === undefined
+      ? []
+      : db
+          .selectFrom("resource_provider_traits as t")
+          .innerJoin("resource_providers as p", "p.id", "t.resource_provider_id")
+          .select(["p.id", "p.root_provider_id as root"])
+          .where("t.trait_id", "=", shareId)
+          .execute(),
+  ]);
+  return { hasTrees: nested.length > 0, sharing: sharing.map((r) => ({ id: r.id, root: r.root! })) };
+}
+
+/** root_required: roots having every required trait and none of the forbidden ones. */
+export async function rootsWithTraits(db: Tx, required: number[], forbidden: number[]): Promise<Set<number>> {
+  let q = db.selectFrom("resource_providers as root").select("root.id").where("root.parent_provider_id", "is", null);
+  for (const t of required) q = q.where((eb) => hasTrait(eb, "root.id", [t]));
+  if (forbidden.length) q = q.where((eb) => eb.not(hasTrait(eb, "root.id", forbidden)));
+  return new Set((await q.execute()).map((r) => r.id));
+}
+
+/** Sharing provider -> anchor roots (roots of every provider in one of its aggregates). */
+export async function sharingAnchors(db: Tx, sharing: number[]): Promise<Map<number, Set<number>>> {
+  const out = new Map<number, Set<number>>();
+  for (const part of chunks(sharing)) {
+    const rows = await db
+      .selectFrom("resource_provider_aggregates as s")
+      .innerJoin("resource_provider_aggregates as o", "o.aggregate_id", "s.aggregate_id")
+      .innerJoin("resource_providers as p", "p.id", "o.resource_provider_id")
+      .select(["s.resource_provider_id as s", "p.root_provider_id as root"])
+      .distinct()
+      .where("s.resource_provider_id", "in", part)
+      .execute();
+    for (const r of rows) {
+      let set = out.get(r.s);
+      if (!set) out.set(r.s, (set = new Set()));
+      set.add(r.root!);
+    }
+  }
+  return out;
+}
+
+/** Loads whole trees into the world (skipping those already there). */
+export async function loadTrees(db: Tx, world: World, rootIds: readonly number[]): Promise<void> {
+  const todo = [...new Set(rootIds)].filter((r) => !world.byRoot.has(r)).sort((a, b) => a - b);
+  for (const part of chunks(todo, 5000)) {
+    // NOTE: a dense page of roots is read as an id range (two parameters, so the statement stays
+    // small and cheap to prepare); a sparse one as IN lists. Rows of other trees are dropped below.
+    const dense = part[part.length - 1]! - part[0]! < 3 * part.length;
+    for (const ids of dense ? [part] : chunks(part)) await loadChunk(db, world, ids, dense);
+  }
+}
+
+async function loadChunk(db: Tx, world: World, part: number[], dense: boolean): Promise<void> {
+  {
+    const wanted = new Set(part);
+    const inTrees = <Q extends { where: (...a: any[]) => Q }>(q: Q, col: string): Q =>
+      dense ? q.where(col, ">=", part[0]).where(col, "<=", part[part.length - 1]) : q.where(col, "in", part);
+    const [rps, invs, usages, traits, aggs] = await Promise.all([
+      inTrees(db.selectFrom("resource_providers").select(["id", "uuid", "parent_provider_id", "root_provider_id"]), "root_provider_id").execute(),
+      inTrees(
+        db
+          .selectFrom("inventories as i")
+          .innerJoin("resource_providers as p", "p.id", "i.resource_provider_id")
+          .innerJoin("resource_classes as rc", "rc.id", "i.resource_class_id")
+          .select(["i.resource_provider_id as rp", "rc.name", "i.total", "i.reserved", "i.min_unit", "i.max_unit", "i.step_size", "i.allocation_ratio"]),
+        "p.root_provider_id",
+      ).execute(),
+      inTrees(
+        db
+          .selectFrom("allocations as a")
+          .innerJoin("resource_providers as p", "p.id", "a.resource_provider_id")
+          .innerJoin("resource_classes as rc", "rc.id", "a.resource_class_id")
+          .select(["a.resource_provider_id as rp", "rc.name", sql<number | string>`sum(a.used)`.as("used")]),
+        "p.root_provider_id",
+      )
+        .groupBy(["a.resource_provider_id", "rc.name"])
+        .execute(),
+      inTrees(
+        db
+          .selectFrom("resource_provider_traits as t")
+          .innerJoin("resource_providers as p", "p.id", "t.resource_provider_id")
+          .innerJoin("traits as n", "n.id", "t.trait_id")
+          .select(["t.resource_provider_id as rp", "n.name"]),
+        "p.root_provider_id",
+      ).execute(),
+      inTrees(
+        db
+          .selectFrom("resource_provider_aggregates as ra")
+          .innerJoin("resource_providers as p", "p.id", "ra.resource_provider_id")
+          .innerJoin("placement_aggregates as a", "a.id", "ra.aggregate_id")
+          .select(["ra.resource_provider_id as rp", "a.uuid"]),
+        "p.root_provider_id",
+      ).execute(),
+    ]) as any[][];
+    const used = new Map<string, number>();
+    for (const u of usages) used.set(`${u.rp}|${u.name}`, Number(u.used ?? 0));
+    const byId = new Map<number, Provider>();
+    for (const r of rps) {
+      if (!wanted.has(r.root_provider_id!) || world.byRoot.has(r.root_provider_id!)) continue;
+      byId.set(r.id, {
+        id: r.id,
+        uuid: r.uuid,
+        parentId: r.parent_provider_id,
+        rootId: r.root_provider_id!,
+        inv: new Map(),
+        traits: new Set(),
+        aggs: new Set(),
+      });
+    }
+    for (const i of invs) {
+      const inv: Inv = {
+        total: Number(i.total),
+        reserved: Number(i.reserved),
+        minUnit: Number(i.min_unit),
+        maxUnit: Number(i.max_unit),
+        stepSize: Number(i.step_size),
+        ratio: Number(i.allocation_ratio),
+        used: used.get(`${i.rp}|${i.name}`) ?? 0,
+      };
+      byId.get(i.rp)?.inv.set(i.name, inv);
+    }
+    for (const t of traits) byId.get(t.rp)?.traits.add(t.name);
+    for (const a of aggs) byId.get(a.rp)?.aggs.add(a.uuid!);
+    addProviders(world, byId.values());
+  }
+}
+
+type RootEb = ExpressionBuilder<DB & { root: DB["resource_providers"] }, "root">;
+type AnyEb = ExpressionBuilder<any, any>;
+
+function hasTrait(eb: AnyEb, ref: string, traitIds: number[]): Expression<SqlBool> {
+  return eb.exists(
+    eb
+      .selectFrom("resource_provider_traits as rt")
+      .select(sql.lit(1).as("one"))
+      .where("rt.resource_provider_id", "=", eb.ref(ref))
+      .where("rt.trait_id", "in", traitIds),
+  );
+}
+
+function inAggregate(eb: AnyEb, ref: string, aggIds: number[]): Expression<SqlBool> {
+  return eb.exists(
+    eb
+      .selectFrom("resource_provider_aggregates as ra")
+      .select(sql.lit(1).as("one"))
+      .where("ra.resource_provider_id", "=", eb.ref(ref))
+      .where("ra.aggregate_id", "in", aggIds),
+  );
+}
+
+/** The provider `ref` can take `amount` of class `rcId` now (the reference's capacity rule). */
+function hasCapacity(eb: AnyEb, ref: string, rcId: number, amount: number): Expression<SqlBool> {
+  const a = sql.lit(amount);
+  return eb.exists(
+    eb
+      .selectFrom("inventories as i")
+      .select(sql.lit(1).as("one"))
+      .where("i.resource_provider_id", "=", eb.ref(ref))
+      .where("i.resource_class_id", "=", rcId)
+      .where(
+        sql<SqlBool>`i.min_unit <= ${a} AND i.max_unit >= ${a} AND ${a} % i.step_size = 0 AND coalesce((SELECT sum(al.used) FROM allocations al WHERE al.resource_provider_id = i.resource_provider_id AND al.resource_class_id = i.resource_class_id), 0) + ${a} <= (i.total - i.reserved) * i.allocation_ratio`,
+      ),
+  );
+}
+
+/** Conditions on one provider `p` for a single-provider group (capacity, traits, aggregates). */
+function providerConds(eb: AnyEb, g: RequestGroup, names: Names): Expression<SqlBool>[] {
+  // NOTE: cheap membership tests first; the databases evaluate these AND terms in order.
+  const conds: Expression<SqlBool>[] = [];
+  for (const anyOf of g.memberOf) conds.push(inAggregate(eb, "p.id", idsOf(anyOf, names)));
+  for (const anyOf of g.requiredTraits) conds.push(hasTrait(eb, "p.id", anyOf.map((t) => names.traits.get(t)!)));
+  if (g.forbiddenTraits.length) conds.push(eb.not(hasTrait(eb, "p.id", g.forbiddenTraits.map((t) => names.traits.get(t)!))));
+  if (g.forbiddenAggs.length) conds.push(eb.not(inAggregate(eb, "p.id", idsOf(g.forbiddenAggs, names))));
+  for (const [rc, amount] of g.resources) conds.push(hasCapacity(eb, "p.id", names.classes.get(rc)!, amount));
+  return conds;
+}
+
+function idsOf(aggs: string[], names: Names): number[] {
+  const ids = aggs.flatMap((a) => (names.aggregates.has(a) ? [names.aggregates.get(a)!] : []));
+  return ids.length ? ids : [-1];
+}
+
+function someProviderInTree(eb: AnyEb, conds: (eb: AnyEb) => Expression<SqlBool>[], tree?: number): Expression<SqlBool> {
+  let q = eb.selectFrom("resource_providers as p").select(sql.lit(1).as("one")).where("p.root_provider_id", "=", eb.ref("root.id"));
+  if (tree !== undefined) q = q.where("p.root_provider_id", "=", tree);
+  const c = conds(eb);
+  if (c.length) q = q.where(eb.and(c));
+  return eb.exists(q);
+}
+
+/**
+ * SQL conditions a root must meet to anchor any candidate: for each group, some provider of the
+ * tree could satisfy it (or its resources) unless a sharing provider could stand in.
+ */
+function rootConds(eb: RootEb, req: CandidateRequest, names: Names, world: World): Expression<SqlBool>[] {
+  const conds: Expression<SqlBool>[] = [];
+  const sharing = [...world.sharing].map((id) => world.providers.get(id)).filter((p): p is Provider => !!p);
+  for (const g of req.groups) {
+    const tree = g.inTree === undefined ? undefined : (names.inTreeRoots.get(g.inTree) ?? -1);
+    if (isMultiProvider(world, g)) {
+      if (tree !== undefined) conds.push(eb("root.id", "=", tree));
+      for (const [rc, amount] of g.resources) {
+        if (tree === undefined && sharing.some((s) => fits(s.inv.get(rc), amount))) continue;
+        conds.push(someProviderInTree(eb as AnyEb, (e) => [hasCapacity(e, "p.id", names.classes.get(rc)!, amount)]));
+      }
+      continue;
+    }
+    if (sharing.some((s) => matchesAlone(s, g))) continue;
+    if (g.resources.size === 0) {
+      conds.push(someProviderInTree(eb as AnyEb, (e) => providerConds(e, g, names)));
+    } else {
+      conds.push(someProviderInTree(eb as AnyEb, (e) => providerConds(e, g, names), tree));
+    }
+  }
+  if (req.wide.rootRequired.length || req.wide.rootForbidden.length) {
+    for (const t of req.wide.rootRequired) conds.push(hasTrait(eb as AnyEb, "root.id", [names.traits.get(t)!]));
+    if (req.wide.rootForbidden.length) {
+      conds.push(eb.not(hasTrait(eb as AnyEb, "root.id", req.wide.rootForbidden.map((t) => names.traits.get(t)!))));
+    }
+  }
+  return conds;
+}
+
+/** One page of candidate roots in id order, after `after`. */
+export async function viableRoots(
+  db: Tx,
+  req: CandidateRequest,
+  names: Names,
+  world: World,
+  after: number,
+  limit?: number,
+): Promise<number[]> {
+  let q = db
+    .selectFrom("resource_providers as root")
+    .select("root.id")
+    .where("root.parent_provider_id", "is", null)
+    .where("root.id", ">", after)
+    .where((eb) => eb.and(rootConds(eb, req, names, world)))
+    .orderBy("root.id");
+  if (limit !== undefined) q = q.limit(limit);
+  return (await q.execute()).map((r) => r.id);
+}

@@ -1,0 +1,131 @@
+// GET /allocation_candidates as one function: resolve names and request-wide facts, decide between
+// an error and an empty answer in the reference's order, then read candidate trees page by page
+// and generate candidates until the limit (or max_allocation_candidates) is reached.
+import type { Tx } from "../../db/tx.js";
+import { providersInAggregates, UnknownResourceClass, UnknownTrait } from "../provider-filter.js";
+import type { CandidateRequest, RequestGroup } from "./request.js";
+import { acrossAnchors, newSearchState, Searcher, type Candidate, type Strategy } from "./engine.js";
+import { globalFacts, loadTrees, lookupNames, rootsWithTraits, sharingAnchors, viableRoots, type Names } from "./load.js";
+import { emptyWorld, type World } from "./world.js";
+
+export interface SearchOptions {
+  /** [placement] max_allocation_candidates; -1 for none. */
+  maxCandidates: number;
+  randomize: boolean;
+  strategy: Strategy;
+  /**
+   * NOTE: a hard ceiling on candidates generated for one request when nothing else bounds it: a
+   * wide symmetric tree can have billions, which no response could carry.
+   */
+  ceiling?: number;
+  random?: () => number;
+}
+
+export const DEFAULT_CEILING = 100_000;
+
+export interface SearchResult {
+  /** What the response lists. */
+  candidates: Candidate[];
+  /** Providers (whole trees) the summaries are drawn from. */
+  world: World;
+  /** Before 1.29 with trees, summaries come from every candidate found, not only those returned. */
+  found: Candidate[];
+  /** True when the ceiling or the work budget cut the search short. */
+  truncated: boolean;
+}
+
+const nothing = (): SearchResult => ({ candidates: [], world: emptyWorld(), found: [], truncated: false });
+
+export async function findCandidates(db: Tx, req: CandidateRequest, opts: SearchOptions): Promise<SearchResult> {
+  const names = await lookupNames(db, req);
+  const { rootRequired, rootForbidden } = req.wide;
+  for (const t of [...rootRequired, ...rootForbidden]) if (!names.traits.has(t)) throw new UnknownTrait(t);
+  let anchorRoots: Set<number> | undefined;
+  if (rootRequired.length || rootForbidden.length) {
+    anchorRoots = await rootsWithTraits(
+      db,
+      rootRequired.map((t) => names.traits.get(t)!),
+      rootForbidden.map((t) => names.traits.get(t)!),
+    );
+    if (anchorRoots.size === 0) return nothing();
+  }
+  const facts = await globalFacts(db, names);
+  const world = emptyWorld({
+    hasTrees: facts.hasTrees,
+    sharing: new Set(facts.sharing.map((s) => s.id)),
+    sharingAnchors: await sharingAnchors(db, facts.sharing.map((s) => s.id)),
+    anchorRoots,
+    inTreeRoots: names.inTreeRoots,
+  });
+  await loadTrees(db, world, facts.sharing.map((s) => s.root));
+
+  const error = firstLookupError(req.groups, names);
+  if (error) {
+    // NOTE: the reference walks the groups in order and stops with an empty answer at the first
+    // group without candidates, so an unknown name in a later group is then never reported.
+    for (const g of req.groups.slice(0, error.index)) {
+      const one: CandidateRequest = { groups: [g], wide: { ...req.wide, sameSubtrees: [], groupPolicy: undefined }, nestedAware: true };
+      const r = await generate(db, one, names, world, { ...opts, randomize: false }, 1);
+      if (r.found.length === 0) return nothing();
+    }
+    const g = req.groups[error.index]!;
+    if (error.kind === "class") throw new UnknownResourceClass(error.name);
+    if (g.memberOf.length && (await providersInAggregates(db, g.memberOf)).size === 0) return nothing();
+    throw new UnknownTrait(error.name);
+  }
+
+  const limit = req.wide.limit && req.wide.limit > 0 ? req.wide.limit : Infinity;
+  const max = opts.maxCandidates > 0 ? opts.maxCandidates : Infinity;
+  const ceiling = opts.ceiling ?? DEFAULT_CEILING;
+  const needAll = opts.randomize || (!req.nestedAware && world.hasTrees);
+  const target = Math.min(max, ceiling, needAll ? Infinity : limit);
+  const r = await generate(db, req, names, world, opts, target);
+  let candidates = r.found;
+  if (opts.randomize) candidates = sample(candidates, Math.min(limit, candidates.length), opts.random ?? Math.random);
+  else if (candidates.length > limit) candidates = candidates.slice(0, limit);
+  return { candidates, world, found: r.found, truncated: r.truncated || r.found.length >= ceiling };
+}
+
+function firstLookupError(groups: readonly RequestGroup[], names: Names) {
+  for (const [index, g] of groups.entries()) {
+    for (const rc of g.resources.keys()) if (!names.classes.has(rc)) return { index, kind: "class" as const, name: rc };
+    for (const t of [...g.requiredTraits.flat(), ...g.forbiddenTraits]) {
+      if (!names.traits.has(t)) return { index, kind: "trait" as const, name: t };
+    }
+  }
+  return undefined;
+}
+
+const MAX_PAGE = 5000;
+
+async function generate(db: Tx, req: CandidateRequest, names: Names, world: World, opts: SearchOptions, target: number) {
+  const state = newSearchState();
+  const searcher = new Searcher(world, req, state);
+  const found: Candidate[] = [];
+  let after = 0;
+  let page = Number.isFinite(target) && !opts.randomize ? Math.min(MAX_PAGE, Math.max(100, Math.ceil(target * 1.2))) : MAX_PAGE;
+  while (found.length < target) {
+    const roots = await viableRoots(db, req, names, world, after, page);
+    if (roots.length === 0) break;
+    after = roots[roots.length - 1]!;
+    await loadTrees(db, world, roots);
+    const anchors = opts.randomize ? sample(roots, roots.length, opts.random ?? Math.random) : roots;
+    for (const c of acrossAnchors(searcher, anchors, opts.strategy)) {
+      found.push(c);
+      if (found.length >= target) break;
+    }
+    if (state.exhausted || roots.length < page) break;
+    page = Math.min(MAX_PAGE, page * 2);
+  }
+  return { found, truncated: state.exhausted };
+}
+
+/** k items drawn without replacement (Fisher-Yates on a copy). */
+function sample<T>(xs: readonly T[], k: number, random: () => number): T[] {
+  const a = [...xs];
+  for (let i = 0; i < k && i < a.length; i++) {
+    const j = i + Math.floor(random() * (a.length - i));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a.slice(0, k);
+}
