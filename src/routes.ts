@@ -33,7 +33,7 @@ export const ROUTES: readonly Route[] = [
   { path: "/resource_providers", methods: { GET: m(resourceProvider.list), POST: m(resourceProvider.create) } },
   {
     path: "/resource_providers/{uuid}",
-    methods: { GET: m(resourceProvider.show), PUT: m(resourceProvider.update), DELETE: m(resourceProvider.remove) },
+    methods: { GET: m(resourceProvider.show), DELETE: m(resourceProvider.remove), PUT: m(resourceProvider.update) },
   },
   { path: "/resource_classes", since: v(2), methods: { GET: m(resourceClass.list), POST: m(resourceClass.create) } },
   {

@@ -27,10 +27,14 @@ export interface ResourceClass {
   modified?: Date;
 }
 
+// NOTE: names match exactly, case and trailing spaces included, as in the reference (whose lookups
+// go through a Python dict); MySQL's default collations would otherwise find VCPU for "vcpu".
+const exactly = <R extends { name: string }>(rows: R[], name: string): R | undefined => rows.find((r) => r.name === name);
+
 /** The id of the class with this name, or undefined. */
 export async function findResourceClassId(trx: Tx, name: string): Promise<number | undefined> {
-  const row = await trx.selectFrom("resource_classes").select("id").where("name", "=", name).executeTakeFirst();
-  return row?.id;
+  const rows = await trx.selectFrom("resource_classes").select(["id", "name"]).where("name", "=", name).execute();
+  return exactly(rows, name)?.id;
 }
 
 /** id -> name for every class (a small table; read it once per request that needs names). */
@@ -50,7 +54,8 @@ export async function listResourceClasses(trx: Tx): Promise<ResourceClass[]> {
 
 /** The class with this name; throws ResourceClassNotFound. */
 export async function getResourceClass(trx: Tx, name: string): Promise<ResourceClass> {
-  const row = await trx.selectFrom("resource_classes").select(["id", "name", "created_at", "updated_at"]).where("name", "=", name).executeTakeFirst();
+  const rows = await trx.selectFrom("resource_classes").select(["id", "name", "created_at", "updated_at"]).where("name", "=", name).execute();
+  const row = exactly(rows, name);
   if (!row) throw new ResourceClassNotFound(name);
   return toClass(row);
 }

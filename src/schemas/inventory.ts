@@ -1,5 +1,6 @@
-// Request schemas for inventories. Keywords are written in sorted order because the reference prints
-// schemas that way (pprint) in its validation messages.
+// Request schemas for inventories. NOTE: keywords and properties are in the reference's order: when a
+// body breaks several rules, the one reported is the first found in that order (messages print the
+// schema with sorted keys regardless).
 
 /** The largest value an INTEGER column holds; the reference's upper bound for inventory amounts. */
 export const MAX_INT = 0x7fffffff;
@@ -8,10 +9,8 @@ export const SQL_SP_FLOAT_MAX = 3.40282e38;
 /** Resource class names as inventories accept them (standard or custom). */
 export const RC_PATTERN = "^[A-Z0-9_]+$";
 
-const amount = (minimum: number) => ({ maximum: MAX_INT, minimum, type: "integer" });
+const amount = (minimum: number) => ({ type: "integer", maximum: MAX_INT, minimum });
 
-// NOTE: properties stay in the reference's order: when several are wrong, the one reported is the
-// first in this order, as the reference's jsonschema picks it.
 const fields = {
   resource_provider_generation: { type: "integer" },
   total: amount(1),
@@ -19,42 +18,42 @@ const fields = {
   min_unit: amount(1),
   max_unit: amount(1),
   step_size: amount(1),
-  allocation_ratio: { maximum: SQL_SP_FLOAT_MAX, type: "number" },
+  allocation_ratio: { type: "number", maximum: SQL_SP_FLOAT_MAX },
 };
 
 /** PUT /resource_providers/{uuid}/inventories/{resource_class}. */
 export const putInventory = {
-  additionalProperties: false,
+  type: "object",
   properties: fields,
   required: ["total", "resource_provider_generation"],
-  type: "object",
+  additionalProperties: false,
 };
 
 /** POST /resource_providers/{uuid}/inventories: no generation needed, the class is in the body. */
 export const postInventory = {
-  additionalProperties: false,
-  properties: { ...fields, resource_class: { pattern: RC_PATTERN, type: "string" } },
-  required: ["total", "resource_class"],
   type: "object",
+  properties: { ...fields, resource_class: { type: "string", pattern: RC_PATTERN } },
+  required: ["total", "resource_class"],
+  additionalProperties: false,
 };
 
 /** One record of PUT /resource_providers/{uuid}/inventories. */
 const inventoryRecord = {
-  additionalProperties: false,
+  type: "object",
   properties: fields,
   required: ["total"],
-  type: "object",
+  additionalProperties: false,
 };
 
 /** PUT /resource_providers/{uuid}/inventories. Keys not matching the pattern pass unchecked, as in the reference. */
 export const putInventories = {
-  additionalProperties: false,
+  type: "object",
   properties: {
-    inventories: { patternProperties: { [RC_PATTERN]: inventoryRecord }, type: "object" },
     resource_provider_generation: { type: "integer" },
+    inventories: { type: "object", patternProperties: { [RC_PATTERN]: inventoryRecord } },
   },
   required: ["resource_provider_generation", "inventories"],
-  type: "object",
+  additionalProperties: false,
 };
 
 export interface InventoryFields {
