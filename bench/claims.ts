@@ -3,7 +3,8 @@
 // reference at REF_URL (default http://localhost:8000) when it answers.
 // Run: `npx vite-node bench/claims.ts` (builds dist/ first with `npx tsc -p tsconfig.json`).
 // Env: BENCH_SECONDS (per level, default 5), BENCH_PROVIDERS (providers claims rotate over, default 1),
-// BERTH_BENCH_PG (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres), REF_URL.
+// BERTH_BENCH_PG (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres), REF_URL, and REF_PG_URL
+// (a reference on PostgreSQL, e.g. `gunicorn -w 2 'placement.wsgi:init_application()'`).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -130,7 +131,8 @@ async function run(t: Target) {
   }
 }
 
-execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
+// BENCH_NO_BUILD=1 uses dist/ as it is.
+if (!process.env.BENCH_NO_BUILD) execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
 console.log(`claims: PUT /allocations/{new uuid} @1.28, ${PROVIDERS} provider(s), ${SECONDS}s per level\n`);
 
 const dir = mkdtempSync(join(tmpdir(), "berth-bench-sqlite-"));
@@ -161,3 +163,6 @@ await admin.end().catch(() => {});
 
 if (await up(REF)) await run({ name: "reference (its sqlite, as deployed)", base: REF, stop: async () => {} });
 else console.log(`reference: not reachable at ${REF}`);
+// A reference on PostgreSQL (for example under gunicorn with 2 workers), for the same-database comparison.
+const REF_PG = process.env.REF_PG_URL;
+if (REF_PG && (await up(REF_PG))) await run({ name: "reference (postgresql)", base: REF_PG, stop: async () => {} });
