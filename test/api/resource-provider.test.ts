@@ -3,15 +3,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi, uuid, type TestApi } from "../helpers/api.js";
+import { inventoryRow, type SeedInventory } from "../helpers/seed.js";
 
-interface Inv {
-  total: number;
-  reserved?: number;
-  min_unit?: number;
-  max_unit?: number;
-  step_size?: number;
-  allocation_ratio?: number;
-}
+type Inv = SeedInventory;
 
 async function providerId(api: TestApi, rp: string): Promise<number> {
   const row = await api.store.db.selectFrom("resource_providers").select("id").where("uuid", "=", rp).executeTakeFirstOrThrow();
@@ -25,21 +19,7 @@ async function classId(api: TestApi, name: string): Promise<number> {
 async function seedInventory(api: TestApi, rp: string, rc: string, inv: Inv, used = 0): Promise<void> {
   const db = api.store.db;
   const [id, rcId] = [await providerId(api, rp), await classId(api, rc)];
-  await db
-    .insertInto("inventories")
-    .values({
-      resource_provider_id: id,
-      resource_class_id: rcId,
-      total: inv.total,
-      reserved: inv.reserved ?? 0,
-      min_unit: inv.min_unit ?? 1,
-      max_unit: inv.max_unit ?? inv.total,
-      step_size: inv.step_size ?? 1,
-      allocation_ratio: inv.allocation_ratio ?? 1,
-      created_at: null,
-      updated_at: null,
-    })
-    .execute();
+  await db.insertInto("inventories").values(inventoryRow(id, rcId, inv)).execute();
   if (used) {
     await db
       .insertInto("allocations")

@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Hono } from "hono";
 import type { Store } from "../../src/db/open.js";
+import { inventoryRow, type SeedInventory } from "../helpers/seed.js";
 import { berthUnderTest, ask, REF_URL, reachable, same, type Step } from "./harness.js";
 
 const up = await reachable();
@@ -142,14 +143,7 @@ describe.skipIf(!up)("resource providers against the reference", () => {
   });
 
   // Inventories and allocations: through the reference's API there, as rows here.
-  interface Inv {
-    total: number;
-    reserved?: number;
-    min_unit?: number;
-    max_unit?: number;
-    step_size?: number;
-    allocation_ratio?: number;
-  }
+  type Inv = SeedInventory;
   async function seed(rp: string, gen: number, inventories: Record<string, Inv>, used: Record<string, number> = {}) {
     const h = { "x-auth-token": "admin", "content-type": "application/json", "openstack-api-version": "placement 1.0" };
     const r = await fetch(`${REF_URL}/resource_providers/${rp}/inventories`, {
@@ -172,21 +166,7 @@ describe.skipIf(!up)("resource providers against the reference", () => {
     await db.updateTable("resource_providers").set({ generation: gen + bumps }).where("id", "=", id).execute();
     for (const [rc, inv] of Object.entries(inventories)) {
       const c = await db.selectFrom("resource_classes").select("id").where("name", "=", rc).executeTakeFirstOrThrow();
-      await db
-        .insertInto("inventories")
-        .values({
-          resource_provider_id: id,
-          resource_class_id: c.id,
-          total: inv.total,
-          reserved: inv.reserved ?? 0,
-          min_unit: inv.min_unit ?? 1,
-          max_unit: inv.max_unit ?? inv.total,
-          step_size: inv.step_size ?? 1,
-          allocation_ratio: inv.allocation_ratio ?? 1,
-          created_at: null,
-          updated_at: null,
-        })
-        .execute();
+      await db.insertInto("inventories").values(inventoryRow(id, c.id, inv)).execute();
       if (used[rc]) {
         await db
           .insertInto("allocations")

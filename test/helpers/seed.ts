@@ -12,6 +12,22 @@ export interface SeedInventory {
   allocation_ratio?: number;
 }
 
+/** An inventories row; max_unit defaults to the total. */
+export function inventoryRow(providerId: number, classId: number, inv: SeedInventory, createdAt: string | null = null) {
+  return {
+    resource_provider_id: providerId,
+    resource_class_id: classId,
+    total: inv.total,
+    reserved: inv.reserved ?? 0,
+    min_unit: inv.min_unit ?? 1,
+    max_unit: inv.max_unit ?? inv.total,
+    step_size: inv.step_size ?? 1,
+    allocation_ratio: inv.allocation_ratio ?? 1,
+    created_at: createdAt,
+    updated_at: null,
+  };
+}
+
 /** Creates a root provider with the given inventories (class name -> record); returns its id. */
 export async function seedProvider(store: Store, uuid: string, inventories: Record<string, SeedInventory>): Promise<number> {
   const db = store.db;
@@ -24,17 +40,7 @@ export async function seedProvider(store: Store, uuid: string, inventories: Reco
     for (const [rc, inv] of Object.entries(inventories))
       await trx
         .insertInto("inventories")
-        .values({
-          resource_provider_id: id,
-          resource_class_id: ids.get(rc)!,
-          total: inv.total,
-          reserved: inv.reserved ?? 0,
-          min_unit: inv.min_unit ?? 1,
-          max_unit: inv.max_unit ?? 0x7fffffff,
-          step_size: inv.step_size ?? 1,
-          allocation_ratio: inv.allocation_ratio ?? 1,
-          created_at: now,
-        })
+        .values(inventoryRow(id, ids.get(rc)!, { max_unit: 0x7fffffff, ...inv }, now))
         .execute();
     return id;
   });
