@@ -1,6 +1,6 @@
 // createApp({ store, config, logger, clock }) -> the HTTP app. Middleware runs in the reference's
 // order: request id, CORS, auth, microversion, routing (404/405), handler; one onError at the end.
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import pino, { type Logger } from "pino";
 import type { Config } from "./config.js";
 import type { Store } from "./db/open.js";

@@ -2,7 +2,7 @@
 // legacy list form), read once at startup.
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { createRequire } from "node:module";
 import { PolicyFileError } from "./errors.js";
 
 export type FileRule = string | readonly unknown[];
@@ -14,6 +14,13 @@ export type FileRule = string | readonly unknown[];
  * configured name that is missing is a deployment mistake we refuse to hide.
  */
 export const DEFAULT_POLICY_FILE = "policy.yaml";
+
+// NOTE: the YAML parser loads only when there is a policy file to read: most deployments have none,
+// and start-up time matters.
+const require = createRequire(import.meta.url);
+function parseYaml(text: string): unknown {
+  return (require("yaml") as typeof import("yaml")).parse(text);
+}
 
 export function resolvePolicyPath(policyFile: string, configDir?: string): string {
   return isAbsolute(policyFile) ? policyFile : resolve(configDir ?? process.cwd(), policyFile);
