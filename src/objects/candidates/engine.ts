@@ -71,6 +71,9 @@ export class Searcher {
   private readonly order: RequestGroup[];
   private readonly isolate: boolean;
   private readonly dedup: boolean;
+  private planned?: Omit<Slot, "options">[];
+  /** Requested class name -> its number, for the consumption keys of a walk (filled by plan()). */
+  private readonly classIndex = new Map<string, number>();
 
   constructor(
     private readonly world: World,
@@ -144,35 +147,43 @@ export class Searcher {
     return out;
   }
 
-  private slotsFor(anchor: number): Slot[] | undefined {
-    if (!this.anchorOk(anchor)) return undefined;
-    const slots: Slot[] = [];
+  /** The slots with everything but their options: the same for every anchor. */
+  private plan(): Omit<Slot, "options">[] {
+    if (this.planned) return this.planned;
+    const slots: (Omit<Slot, "options"> & { subtreeChecks: number[][] })[] = [];
     const slotsOfSuffix = new Map<string, number[]>();
     for (const g of this.order) {
       const start = slots.length;
       if (isMultiProvider(this.world, g)) {
         const rcs = [...g.resources];
         rcs.forEach(([rc, amount], i) => {
-          const options = this.multiOptions(g, rc, amount, anchor);
-          slots.push({
-            group: g,
-            amounts: [[rc, amount]],
-            options,
-            granular: false,
-            closesFrom: i === rcs.length - 1 ? start : undefined,
-            subtreeChecks: [],
-          });
+          slots.push({ group: g, amounts: [[rc, amount]], granular: false, closesFrom: i === rcs.length - 1 ? start : undefined, subtreeChecks: [] });
         });
       } else {
-        slots.push({ group: g, amounts: [...g.resources], options: this.singleOptions(g, anchor), granular: g.useSameProvider, subtreeChecks: [] });
+        slots.push({ group: g, amounts: [...g.resources], granular: g.useSameProvider, subtreeChecks: [] });
       }
-      if (slots.slice(start).some((s) => s.options.length === 0)) return undefined;
       slotsOfSuffix.set(g.suffix, slots.slice(start).map((_, i) => start + i));
     }
+    for (const s of slots) for (const [rc] of s.amounts) if (!this.classIndex.has(rc)) this.classIndex.set(rc, this.classIndex.size);
     for (const set of this.req.wide.sameSubtrees) {
       const idx = set.flatMap((s) => slotsOfSuffix.get(s) ?? []);
       if (idx.length === 0) continue;
       slots[Math.max(...idx)]!.subtreeChecks.push(idx);
+    }
+    return (this.planned = slots);
+  }
+
+  private slotsFor(anchor: number): Slot[] | undefined {
+    if (!this.anchorOk(anchor)) return undefined;
+    const plan = this.plan();
+    const slots: Slot[] = new Array(plan.length);
+    for (let i = 0; i < plan.length; i++) {
+      const t = plan[i]!;
+      const options = isMultiProvider(this.world, t.group)
+        ? this.multiOptions(t.group, t.amounts[0]![0], t.amounts[0]![1], anchor)
+        : this.singleOptions(t.group, anchor);
+      if (options.length === 0) return undefined;
+      slots[i] = { group: t.group, amounts: t.amounts, granular: t.granular, closesFrom: t.closesFrom, subtreeChecks: t.subtreeChecks, options };
     }
     return slots;
   }
@@ -181,42 +192,59 @@ export class Searcher {
   private classes(anchor: number): Map<number, SymClass> {
     let m = this.classCache.get(anchor);
     if (m) return m;
-    m = new Map();
     const tree = this.world.byRoot.get(anchor) ?? [];
-    const parents = new Set(tree.map((p) => p.parentId));
-    const byKey = new Map<string, Provider[]>();
+    if (tree.length < 3) return NO_CLASSES;
+    m = new Map();
+    // NOTE: only leaves with a leaf sibling can be in a class; most trees have none, and the
+    // shape key below is the expensive part.
+    const parents = new Set<number | null>();
+    for (const p of tree) parents.add(p.parentId);
+    const leavesOf = new Map<number, Provider[]>();
     for (const p of tree) {
-      if (parents.has(p.id) || p.parentId === null || this.world.sharing.has(p.id)) continue;
-      const inv = [...p.inv].sort(([a], [b]) => (a < b ? -1 : 1)).map(([rc, i]) => [rc, i.total, i.reserved, i.minUnit, i.maxUnit, i.stepSize, i.ratio, i.used]);
-      const key = JSON.stringify([p.parentId, inv, [...p.traits].sort(), [...p.aggs].sort()]);
-      let l = byKey.get(key);
-      if (!l) byKey.set(key, (l = []));
+      if (p.parentId === null || parents.has(p.id) || this.world.sharing.has(p.id)) continue;
+      let l = leavesOf.get(p.parentId);
+      if (!l) leavesOf.set(p.parentId, (l = []));
       l.push(p);
     }
-    for (const members of byKey.values()) {
-      if (members.length < 2) continue;
-      members.sort((a, b) => a.id - b.id);
-      const c: SymClass = { members };
-      for (const p of members) m.set(p.id, c);
+    for (const leaves of leavesOf.values()) {
+      if (leaves.length < 2) continue;
+      // NOTE: two siblings (the common case) are compared directly; shape keys are for many.
+      if (leaves.length === 2 && !sameShape(leaves[0]!, leaves[1]!)) continue;
+      const byKey = new Map<string, Provider[]>();
+      for (const p of leaves) {
+        const key = shapeKey(p);
+        let l = byKey.get(key);
+        if (!l) byKey.set(key, (l = []));
+        l.push(p);
+      }
+      for (const members of byKey.values()) {
+        if (members.length < 2) continue;
+        members.sort((a, b) => a.id - b.id);
+        const c: SymClass = { members };
+        for (const p of members) m.set(p.id, c);
+      }
     }
+    if (m.size === 0) m = NO_CLASSES;
     this.classCache.set(anchor, m);
     return m;
   }
 
+  /** Some provider of `ps` is an ancestor (or itself) of every other. */
   private sameSubtree(ps: Provider[]): boolean {
-    const ids = new Set(ps.map((p) => p.id));
-    if (ids.size === 1) return true;
-    const ancestors = (p: Provider) => {
-      const out = new Set<number>();
-      for (let c: Provider | undefined = p; c; c = c.parentId === null ? undefined : this.world.providers.get(c.parentId)) out.add(c.id);
-      return out;
-    };
-    let common: Set<number> | undefined;
-    for (const p of ps) {
-      const a = ancestors(p);
-      common = common ? new Set([...common].filter((x) => a.has(x))) : a;
+    const providers = this.world.providers;
+    for (const top of ps) {
+      let all = true;
+      for (const p of ps) {
+        let c: Provider | undefined = p;
+        while (c && c.id !== top.id) c = c.parentId === null ? undefined : providers.get(c.parentId);
+        if (!c) {
+          all = false;
+          break;
+        }
+      }
+      if (all) return true;
     }
-    return [...common!].some((x) => ids.has(x));
+    return false;
   }
 
   /** Candidates anchored at one root, lazily. */
@@ -227,30 +255,55 @@ export class Searcher {
     const classOf = this.classes(anchor);
     const n = slots.length;
     const chosen: Provider[] = new Array(n);
-    const consumed = new Map<number, Map<string, number>>();
+    const checkNested = !this.req.nestedAware && this.world.hasTrees;
+    if (n === 1 && slots[0]!.closesFrom === undefined && classOf.size === 0 && !checkNested) {
+      // NOTE: one single-provider slot (the flat case): every option already fits on its own and
+      // nothing couples choices, so the walk below would accept each; same budget accounting.
+      const state = this.state;
+      if (--state.budget <= 0) {
+        state.exhausted = true;
+        return;
+      }
+      for (const p of slots[0]!.options) {
+        if (--state.budget <= 0) {
+          state.exhausted = true;
+          return;
+        }
+        chosen[0] = p;
+        const c = this.build(slots, chosen, same);
+        if (c) yield c;
+      }
+      return;
+    }
+    // NOTE: one map keyed by provider and class number, rather than a map per provider.
+    const consumed = new Map<number, number>();
     const useCount = new Map<number, number>();
     const granularUse = new Map<number, number>();
     const usedInClass = new Map<SymClass, number>();
     const state = this.state;
     const isolate = this.isolate;
-    const checkNested = !this.req.nestedAware && this.world.hasTrees;
     const self = this;
 
+    const classIndex = this.classIndex;
+    const width = classIndex.size;
+    const keyOf = (p: Provider, rc: string) => p.id * width + classIndex.get(rc)!;
     function take(p: Provider, amounts: Slot["amounts"]): boolean {
-      let m = consumed.get(p.id);
       for (const [rc, amount] of amounts) {
-        const cur = (m?.get(rc) ?? 0) + amount;
         const inv = p.inv.get(rc)!;
+        const cur = (consumed.get(keyOf(p, rc)) ?? 0) + amount;
         if (inv.used + cur > capacityOf(inv) || cur > inv.maxUnit) return false;
       }
-      if (!m) consumed.set(p.id, (m = new Map()));
-      for (const [rc, amount] of amounts) m.set(rc, (m.get(rc) ?? 0) + amount);
+      for (const [rc, amount] of amounts) {
+        const key = keyOf(p, rc);
+        consumed.set(key, (consumed.get(key) ?? 0) + amount);
+      }
       return true;
     }
     function give(p: Provider, amounts: Slot["amounts"]): void {
-      const m = consumed.get(p.id)!;
-      if (!m) return;
-      for (const [rc, amount] of amounts) m.set(rc, m.get(rc)! - amount);
+      for (const [rc, amount] of amounts) {
+        const key = keyOf(p, rc);
+        consumed.set(key, consumed.get(key)! - amount);
+      }
     }
 
     function* walk(i: number): Generator<Candidate> {
@@ -310,7 +363,7 @@ export class Searcher {
     const used: [SymClass, number][] = [];
     for (const [c, k] of usedInClass) if (k > 0) used.push([c, k]);
     if (used.length === 0) {
-      const c = this.build(slots, chosen, (p) => p);
+      const c = this.build(slots, chosen, same);
       if (c) yield c;
       return;
     }
@@ -362,6 +415,43 @@ export class Searcher {
     }
     return cand;
   }
+}
+
+const same = (p: Provider) => p;
+
+/** Shared by every anchor without symmetric siblings (never written to). */
+const NO_CLASSES: Map<number, SymClass> = new Map();
+
+/** The same inventories, usage, traits and aggregates (what shapeKey encodes), compared in place. */
+function sameShape(a: Provider, b: Provider): boolean {
+  if (a.inv.size !== b.inv.size || a.traits.size !== b.traits.size || a.aggs.size !== b.aggs.size) return false;
+  for (const t of a.traits) if (!b.traits.has(t)) return false;
+  for (const g of a.aggs) if (!b.aggs.has(g)) return false;
+  for (const [rc, i] of a.inv) {
+    const j = b.inv.get(rc);
+    if (
+      !j ||
+      i.total !== j.total ||
+      i.reserved !== j.reserved ||
+      i.minUnit !== j.minUnit ||
+      i.maxUnit !== j.maxUnit ||
+      i.stepSize !== j.stepSize ||
+      i.ratio !== j.ratio ||
+      i.used !== j.used
+    )
+      return false;
+  }
+  return true;
+}
+
+/** What makes two leaf siblings interchangeable (names contain none of the separators). */
+function shapeKey(p: Provider): string {
+  let key = "";
+  const inv = p.inv.size > 1 ? [...p.inv].sort(([a], [b]) => (a < b ? -1 : 1)) : p.inv;
+  for (const [rc, i] of inv) key += `${rc}:${i.total}:${i.reserved}:${i.minUnit}:${i.maxUnit}:${i.stepSize}:${i.ratio}:${i.used};`;
+  key += "|" + (p.traits.size > 1 ? [...p.traits].sort().join(",") : [...p.traits].join(","));
+  key += "|" + (p.aggs.size > 1 ? [...p.aggs].sort().join(",") : [...p.aggs].join(","));
+  return key;
 }
 
 export function candidateKey(c: Candidate): string {

@@ -1,6 +1,7 @@
 // Batched reads for the candidate search: name lookups, the request-wide facts, a SQL prefilter of
 // root providers (sound: it never drops a tree that could anchor a candidate) read page by page,
-// and whole trees (providers, inventories, usages, traits, aggregates) in five queries per chunk.
+// and whole trees (providers, inventories with usages, traits, the request's aggregates) in four
+// queries per chunk.
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
 import type { Tx } from "../../db/tx.js";
 import type { DB } from "../../db/schema.js";
@@ -14,6 +15,10 @@ export interface Names {
   aggregates: Map<string, number>;
   /** in_tree uuid -> root id, for providers that exist. */
   inTreeRoots: Map<string, number>;
+  /** Reverse maps, filled as trees are loaded. */
+  classNames: Map<number, string>;
+  traitNames: Map<number, string>;
+  aggUuids: Map<number, string>;
 }
 
 const CHUNK = 1000;
@@ -50,6 +55,9 @@ export async function lookupNames(db: Tx, req: CandidateRequest): Promise<Names>
     traits: new Map(traitRows.map((r) => [r.name, r.id])),
     aggregates: new Map(aggRows.map((r) => [r.uuid!, r.id])),
     inTreeRoots: new Map(treeRows.map((r) => [r.uuid, r.root_provider_id!])),
+    classNames: new Map(rcRows.map((r) => [r.id, r.name])),
+    traitNames: new Map(traitRows.map((r) => [r.id, r.name])),
+    aggUuids: new Map(aggRows.map((r) => [r.id, r.uuid!])),
   };
 }
 
@@ -99,90 +107,142 @@ export async function sharingAnchors(db: Tx, sharing: number[]): Promise<Map<num
   return out;
 }
 
-/** Loads whole trees into the world (skipping those already there). */
-export async function loadTrees(db: Tx, world: World, rootIds: readonly number[]): Promise<void> {
+/**
+ * Loads whole trees into the world (skipping those already there). Only the aggregates the request
+ * names are read: no other aggregate can change an answer, and summaries do not list aggregates.
+ */
+export async function loadTrees(
+  db: Tx,
+  world: World,
+  names: Names,
+  rootIds: readonly number[],
+  /** Root uuids the caller already read: without trees a root is its whole tree, and needs no re-read. */
+  uuids?: Map<number, string>,
+): Promise<void> {
   const todo = [...new Set(rootIds)].filter((r) => !world.byRoot.has(r)).sort((a, b) => a - b);
   for (const part of chunks(todo, 5000)) {
-    // NOTE: a dense page of roots is read as an id range (two parameters, so the statement stays
-    // small and cheap to prepare); a sparse one as IN lists. Rows of other trees are dropped below.
-    const dense = part[part.length - 1]! - part[0]! < 3 * part.length;
-    for (const ids of dense ? [part] : chunks(part)) await loadChunk(db, world, ids, dense);
+    // NOTE: a page of roots that holds (nearly) every root in its id range is read as that range
+    // (two parameters: the statement stays small and cheap to build and prepare); a sparse one as
+    // IN lists. Rows of other trees are dropped below.
+    const lo = part[0]!;
+    const hi = part[part.length - 1]!;
+    let dense = hi - lo < 3 * part.length;
+    if (!dense && part.length > 50) {
+      const n = await db
+        .selectFrom("resource_providers")
+        .select((eb) => eb.fn.countAll<number | string>().as("n"))
+        .where("parent_provider_id", "is", null)
+        .where("id", ">=", lo)
+        .where("id", "<=", hi)
+        .executeTakeFirstOrThrow();
+      dense = Number(n.n) < 1.25 * part.length;
+    }
+    for (const ids of dense ? [part] : chunks(part)) await loadChunk(db, world, names, ids, dense, world.hasTrees ? undefined : uuids);
   }
 }
 
-async function loadChunk(db: Tx, world: World, part: number[], dense: boolean): Promise<void> {
-  {
-    const wanted = new Set(part);
-    const inTrees = <Q extends { where: (...a: any[]) => Q }>(q: Q, col: string): Q =>
-      dense ? q.where(col, ">=", part[0]).where(col, "<=", part[part.length - 1]) : q.where(col, "in", part);
-    const [rps, invs, usages, traits, aggs] = await Promise.all([
-      inTrees(db.selectFrom("resource_providers").select(["id", "uuid", "parent_provider_id", "root_provider_id"]), "root_provider_id").execute(),
-      inTrees(
-        db
-          .selectFrom("inventories as i")
-          .innerJoin("resource_providers as p", "p.id", "i.resource_provider_id")
-          .innerJoin("resource_classes as rc", "rc.id", "i.resource_class_id")
-          .select(["i.resource_provider_id as rp", "rc.name", "i.total", "i.reserved", "i.min_unit", "i.max_unit", "i.step_size", "i.allocation_ratio"]),
-        "p.root_provider_id",
-      ).execute(),
-      inTrees(
-        db
-          .selectFrom("allocations as a")
-          .innerJoin("resource_providers as p", "p.id", "a.resource_provider_id")
-          .innerJoin("resource_classes as rc", "rc.id", "a.resource_class_id")
-          .select(["a.resource_provider_id as rp", "rc.name", sql<number | string>`sum(a.used)`.as("used")]),
-        "p.root_provider_id",
-      )
-        .groupBy(["a.resource_provider_id", "rc.name"])
-        .execute(),
-      inTrees(
-        db
-          .selectFrom("resource_provider_traits as t")
-          .innerJoin("resource_providers as p", "p.id", "t.resource_provider_id")
-          .innerJoin("traits as n", "n.id", "t.trait_id")
-          .select(["t.resource_provider_id as rp", "n.name"]),
-        "p.root_provider_id",
-      ).execute(),
-      inTrees(
-        db
-          .selectFrom("resource_provider_aggregates as ra")
-          .innerJoin("resource_providers as p", "p.id", "ra.resource_provider_id")
-          .innerJoin("placement_aggregates as a", "a.id", "ra.aggregate_id")
-          .select(["ra.resource_provider_id as rp", "a.uuid"]),
-        "p.root_provider_id",
-      ).execute(),
-    ]) as any[][];
-    const used = new Map<string, number>();
-    for (const u of usages) used.set(`${u.rp}|${u.name}`, Number(u.used ?? 0));
-    const byId = new Map<number, Provider>();
-    for (const r of rps) {
-      if (!wanted.has(r.root_provider_id!) || world.byRoot.has(r.root_provider_id!)) continue;
-      byId.set(r.id, {
-        id: r.id,
-        uuid: r.uuid,
-        parentId: r.parent_provider_id,
-        rootId: r.root_provider_id!,
-        inv: new Map(),
-        traits: new Set(),
-        aggs: new Set(),
-      });
-    }
-    for (const i of invs) {
-      const inv: Inv = {
-        total: Number(i.total),
-        reserved: Number(i.reserved),
-        minUnit: Number(i.min_unit),
-        maxUnit: Number(i.max_unit),
-        stepSize: Number(i.step_size),
-        ratio: Number(i.allocation_ratio),
-        used: used.get(`${i.rp}|${i.name}`) ?? 0,
-      };
-      byId.get(i.rp)?.inv.set(i.name, inv);
-    }
-    for (const t of traits) byId.get(t.rp)?.traits.add(t.name);
-    for (const a of aggs) byId.get(a.rp)?.aggs.add(a.uuid!);
-    addProviders(world, byId.values());
+async function loadChunk(db: Tx, world: World, names: Names, part: number[], dense: boolean, uuids?: Map<number, string>): Promise<void> {
+  const wanted = new Set(part);
+  const inTrees = <Q extends { where: (...a: any[]) => Q }>(q: Q, col: string): Q =>
+    dense ? q.where(col, ">=", part[0]).where(col, "<=", part[part.length - 1]) : q.where(col, "in", part);
+  const aggIds = [...names.aggregates.values()];
+  const [rps, invs, traits, aggs] = (await Promise.all([
+    uuids
+      ? part.map((id) => ({ id, uuid: uuids.get(id)!, parent_provider_id: null, root_provider_id: id }))
+      : inTrees(db.selectFrom("resource_providers").select(["id", "uuid", "parent_provider_id", "root_provider_id"]), "root_provider_id").execute(),
+    inTrees(
+      db
+        .selectFrom("inventories as i")
+        .innerJoin("resource_providers as p", "p.id", "i.resource_provider_id")
+        .select([
+          "i.resource_provider_id as rp",
+          "i.resource_class_id as rc",
+          "i.total",
+          "i.reserved",
+          "i.min_unit",
+          "i.max_unit",
+          "i.step_size",
+          "i.allocation_ratio",
+          // NOTE: usage per inventory as a correlated sum (an index lookup per row) rather than a
+          // separate grouped query joined in memory.
+          sql<number | string | null>`(SELECT sum(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)`.as("used"),
+        ]),
+      "p.root_provider_id",
+    ).execute(),
+    inTrees(
+      db
+        .selectFrom("resource_provider_traits as t")
+        .innerJoin("resource_providers as p", "p.id", "t.resource_provider_id")
+        .select(["t.resource_provider_id as rp", "t.trait_id as trait"]),
+      "p.root_provider_id",
+    ).execute(),
+    aggIds.length === 0
+      ? []
+      : inTrees(
+          db
+            .selectFrom("resource_provider_aggregates as ra")
+            .innerJoin("resource_providers as p", "p.id", "ra.resource_provider_id")
+            .select(["ra.resource_provider_id as rp", "ra.aggregate_id as agg"])
+            .where("ra.aggregate_id", "in", aggIds),
+          "p.root_provider_id",
+        ).execute(),
+  ])) as any[][];
+  await learnNames(db, names, invs, traits);
+  const { classNames, traitNames, aggUuids } = names;
+  const byId = new Map<number, Provider>();
+  const providers: Provider[] = [];
+  for (const r of rps) {
+    if (!wanted.has(r.root_provider_id!) || world.byRoot.has(r.root_provider_id!)) continue;
+    const p: Provider = {
+      id: r.id,
+      uuid: r.uuid,
+      parentId: r.parent_provider_id,
+      rootId: r.root_provider_id!,
+      inv: new Map(),
+      traits: new Set(),
+      aggs: aggIds.length ? new Set() : NO_AGGREGATES,
+    };
+    byId.set(r.id, p);
+    providers.push(p);
   }
+  for (const i of invs) {
+    const rc = classNames.get(i.rc);
+    // NOTE: a class deleted between the reads has no name; its inventory cannot be in use.
+    if (rc === undefined) continue;
+    byId.get(i.rp)?.inv.set(rc, {
+      total: Number(i.total),
+      reserved: Number(i.reserved),
+      minUnit: Number(i.min_unit),
+      maxUnit: Number(i.max_unit),
+      stepSize: Number(i.step_size),
+      ratio: Number(i.allocation_ratio),
+      used: Number(i.used ?? 0),
+    });
+  }
+  for (const t of traits) {
+    const name = traitNames.get(t.trait);
+    if (name !== undefined) byId.get(t.rp)?.traits.add(name);
+  }
+  for (const a of aggs) byId.get(a.rp)?.aggs.add(aggUuids.get(a.agg)!);
+  addProviders(world, providers);
+}
+
+/** Shared by providers when the request names no aggregate (never written to). */
+const NO_AGGREGATES: Set<string> = new Set();
+
+/** Names of the class and trait ids in these rows that the request did not name (one round trip). */
+async function learnNames(db: Tx, names: Names, invs: { rc: number }[], traits: { trait: number }[]): Promise<void> {
+  const classIds = new Set<number>();
+  const traitIds = new Set<number>();
+  for (const i of invs) if (!names.classNames.has(i.rc)) classIds.add(i.rc);
+  for (const t of traits) if (!names.traitNames.has(t.trait)) traitIds.add(t.trait);
+  if (classIds.size === 0 && traitIds.size === 0) return;
+  const [rcs, ts] = await Promise.all([
+    classIds.size ? db.selectFrom("resource_classes").select(["id", "name"]).where("id", "in", [...classIds]).execute() : [],
+    traitIds.size ? db.selectFrom("traits").select(["id", "name"]).where("id", "in", [...traitIds]).execute() : [],
+  ]);
+  for (const r of rcs) names.classNames.set(r.id, r.name);
+  for (const r of ts) names.traitNames.set(r.id, r.name);
 }
 
 type RootEb = ExpressionBuilder<DB & { root: DB["resource_providers"] }, "root">;
@@ -289,14 +349,14 @@ export async function viableRoots(
   world: World,
   after: number,
   limit?: number,
-): Promise<number[]> {
+): Promise<{ id: number; uuid: string }[]> {
   let q = db
     .selectFrom("resource_providers as root")
-    .select("root.id")
+    .select(["root.id", "root.uuid"])
     .where("root.parent_provider_id", "is", null)
     .where("root.id", ">", after)
     .where((eb) => eb.and(rootConds(eb, req, names, world)))
     .orderBy("root.id");
   if (limit !== undefined) q = q.limit(limit);
-  return (await q.execute()).map((r) => r.id);
+  return await q.execute();
 }

@@ -57,7 +57,7 @@ export async function findCandidates(db: Tx, req: CandidateRequest, opts: Search
     anchorRoots,
     inTreeRoots: names.inTreeRoots,
   });
-  await loadTrees(db, world, facts.sharing.map((s) => s.root));
+  await loadTrees(db, world, names, facts.sharing.map((s) => s.root));
 
   const error = firstLookupError(req.groups, names);
   if (error) {
@@ -103,12 +103,16 @@ async function generate(db: Tx, req: CandidateRequest, names: Names, world: Worl
   const searcher = new Searcher(world, req, state);
   const found: Candidate[] = [];
   let after = 0;
-  let page = Number.isFinite(target) && !opts.randomize ? Math.min(MAX_PAGE, Math.max(100, Math.ceil(target * 1.2))) : MAX_PAGE;
+  // NOTE: without trees and sharing providers, one group's SQL prefilter is exact (a root is a
+  // candidate), so a page of `target` roots usually suffices; otherwise read some more.
+  const exact = !world.hasTrees && world.sharing.size === 0 && req.groups.length === 1;
+  let page = Number.isFinite(target) && !opts.randomize ? Math.min(MAX_PAGE, exact ? target : Math.max(100, Math.ceil(target * 1.2))) : MAX_PAGE;
   while (found.length < target) {
-    const roots = await viableRoots(db, req, names, world, after, page);
-    if (roots.length === 0) break;
+    const rows = await viableRoots(db, req, names, world, after, page);
+    if (rows.length === 0) break;
+    const roots = rows.map((r) => r.id);
     after = roots[roots.length - 1]!;
-    await loadTrees(db, world, roots);
+    await loadTrees(db, world, names, roots, new Map(rows.map((r) => [r.id, r.uuid])));
     const anchors = opts.randomize ? sample(roots, roots.length, opts.random ?? Math.random) : roots;
     for (const c of acrossAnchors(searcher, anchors, opts.strategy)) {
       found.push(c);

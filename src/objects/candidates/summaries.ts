@@ -16,49 +16,131 @@ export interface BodyOptions {
 }
 
 /**
- * The body as JSON text. NOTE: written directly rather than through JSON.stringify of objects:
+ * The body as JSON (UTF-8 bytes). NOTE: written directly rather than through JSON.stringify of objects:
  * wide trees can return 100,000 candidates, and building objects for them first costs more than
  * the search. Uuids, class names and suffixes need no escaping (their formats exclude it).
  */
-export function responseBody(r: SearchResult, o: BodyOptions): string {
+export function responseBody(r: SearchResult, o: BodyOptions): Uint8Array<ArrayBuffer> {
+  const providers = r.world.providers;
+  // NOTE: every name is quoted once per request; a response repeats the same few thousand strings.
   const uuidOf = new Map<number, string>();
   const uuid = (id: number) => {
     let u = uuidOf.get(id);
-    if (u === undefined) uuidOf.set(id, (u = JSON.stringify(r.world.providers.get(id)!.uuid)));
+    if (u === undefined) uuidOf.set(id, (u = `"${providers.get(id)!.uuid}"`));
     return u;
   };
-  const resources = (m: Map<string, number>) => `{${[...m].map(([rc, n]) => `${JSON.stringify(rc)}: ${n}`).join(", ")}}`;
-  const parts: string[] = [];
+  const quoted = new Map<string, string>();
+  const q = (x: string) => {
+    let s = quoted.get(x);
+    if (s === undefined) quoted.set(x, (s = JSON.stringify(x)));
+    return s;
+  };
+  const resources = (m: Map<string, number>) => {
+    let text = "{";
+    let first = true;
+    for (const [rc, n] of m) {
+      text += first ? `${q(rc)}: ${n}` : `, ${q(rc)}: ${n}`;
+      first = false;
+    }
+    return text + "}";
+  };
+  const out = new BodyWriter();
+  let text = '{"allocation_requests": [';
+  let firstCand = true;
   for (const c of r.candidates) {
+    if (text.length > FLUSH_AT) text = out.flush(text);
+    text += firstCand ? "" : ", ";
+    firstCand = false;
+    let sep = "";
     if (!o.dictForm) {
-      const allocs = [...c.allocations].map(([p, m]) => `{"resource_provider": {"uuid": ${uuid(p)}}, "resources": ${resources(m)}}`);
-      parts.push(`{"allocations": [${allocs.join(", ")}]}`);
+      text += '{"allocations": [';
+      for (const [p, m] of c.allocations) {
+        text += `${sep}{"resource_provider": {"uuid": ${uuid(p)}}, "resources": ${resources(m)}}`;
+        sep = ", ";
+      }
+      text += "]}";
       continue;
     }
-    const allocs = [...c.allocations].map(([p, m]) => `${uuid(p)}: {"resources": ${resources(m)}}`);
-    let text = `{"allocations": {${allocs.join(", ")}}`;
+    text += '{"allocations": {';
+    for (const [p, m] of c.allocations) {
+      text += `${sep}${uuid(p)}: {"resources": ${resources(m)}}`;
+      sep = ", ";
+    }
+    text += "}";
     if (o.mappings) {
-      const maps = [...c.mappings].map(([s, ps]) => `${JSON.stringify(s)}: [${[...ps].map(uuid).sort().join(", ")}]`);
-      text += `, "mappings": {${maps.join(", ")}}`;
+      text += ', "mappings": {';
+      sep = "";
+      for (const [s, ps] of c.mappings) {
+        const list = ps.size === 1 ? uuid(ps.values().next().value!) : [...ps].map(uuid).sort().join(", ");
+        text += `${sep}${q(s)}: [${list}]`;
+        sep = ", ";
+      }
+      text += "}";
     }
-    parts.push(text + "}");
+    text += "}";
   }
-  const sums: string[] = [];
-  const q = (x: string | null) => (x === null ? "null" : JSON.stringify(x));
+  text += '], "provider_summaries": {';
+  let firstSum = true;
   for (const p of summaryProviders(r, o.oldNested)) {
-    const res: string[] = [];
-    for (const [rc, inv] of [...p.inv].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (o.allClasses || o.requestedClasses.has(rc)) res.push(`${q(rc)}: {"capacity": ${capacityOf(inv)}, "used": ${inv.used}}`);
+    if (text.length > FLUSH_AT) text = out.flush(text);
+    text += firstSum ? "" : ", ";
+    firstSum = false;
+    text += `${uuid(p.id)}: {"resources": {`;
+    const inv = p.inv.size > 1 ? [...p.inv].sort(([a], [b]) => (a < b ? -1 : 1)) : p.inv;
+    let sep = "";
+    for (const [rc, i] of inv) {
+      if (!o.allClasses && !o.requestedClasses.has(rc)) continue;
+      text += `${sep}${q(rc)}: {"capacity": ${capacityOf(i)}, "used": ${i.used}}`;
+      sep = ", ";
     }
-    let text = `${q(p.uuid)}: {"resources": {${res.join(", ")}}`;
-    if (o.traits) text += `, "traits": [${[...p.traits].sort().map(q).join(", ")}]`;
+    text += "}";
+    if (o.traits) {
+      text += ', "traits": [';
+      const traits = p.traits.size > 1 ? [...p.traits].sort() : p.traits;
+      sep = "";
+      for (const t of traits) {
+        text += sep + q(t);
+        sep = ", ";
+      }
+      text += "]";
+    }
     if (o.treeUuids) {
-      const parent = p.parentId === null ? null : (r.world.providers.get(p.parentId)?.uuid ?? null);
-      text += `, "parent_provider_uuid": ${q(parent)}, "root_provider_uuid": ${q(r.world.providers.get(p.rootId)?.uuid ?? null)}`;
+      const parent = p.parentId === null ? undefined : providers.get(p.parentId);
+      const root = providers.get(p.rootId);
+      text += `, "parent_provider_uuid": ${parent ? uuid(parent.id) : "null"}, "root_provider_uuid": ${root ? uuid(root.id) : "null"}`;
     }
-    sums.push(text + "}");
+    text += "}";
   }
-  return `{"allocation_requests": [${parts.join(", ")}], "provider_summaries": {${sums.join(", ")}}}`;
+  out.flush(text + "}}");
+  return out.bytes();
+}
+
+const FLUSH_AT = 16_384;
+
+/**
+ * The body as UTF-8 bytes, written a few kilobytes at a time into one growing buffer. NOTE: one
+ * string of megabytes built by concatenation keeps every piece alive until the end, and the
+ * young-generation collector copies them again and again; short-lived chunks cost a fraction.
+ */
+class BodyWriter {
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private len = 0;
+
+  /** Writes `text` and returns the empty string to continue with. */
+  flush(text: string): string {
+    const need = this.len + text.length * 3;
+    if (need > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      this.buf.copy(bigger, 0, 0, this.len);
+      this.buf = bigger;
+    }
+    this.len += this.buf.write(text, this.len, "utf8");
+    return "";
+  }
+
+  bytes(): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(this.buf.buffer as ArrayBuffer, this.buf.byteOffset, this.len);
+  }
 }
 
 /**
