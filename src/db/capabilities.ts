@@ -9,6 +9,8 @@ export interface Capabilities {
   readonly supportsForUpdate: boolean;
   /** Several processes may write concurrently (not an in-memory SQLite database). */
   readonly multiWriter: boolean;
+  /** INSERT/UPDATE/DELETE inside WITH, run as part of the statement that follows (PostgreSQL only). */
+  readonly supportsDataModifyingCte: boolean;
 }
 
 export function capabilitiesFor(dialect: Dialect): Capabilities {
@@ -17,5 +19,6 @@ export function capabilitiesFor(dialect: Dialect): Capabilities {
     supportsReturning: dialect !== "mysql",
     supportsForUpdate: dialect !== "sqlite",
     multiWriter: dialect !== "sqlite",
+    supportsDataModifyingCte: dialect === "postgres",
   });
 }

@@ -4,7 +4,9 @@
 // A claim runs in one transaction: one batched lookup (consumers, classes, providers, projects,
 // users), the checks the reference makes first, the consumer writes, then the providers are locked
 // (FOR UPDATE, in uuid order), capacity is checked against fresh usage, allocations are inserted
-// and every generation bumped with its compare-and-swap. A provider generation that moved anyway
+// and every generation bumped with one compare-and-swap UPDATE. NOTE: the lock and the capacity
+// read stay two statements: a PostgreSQL statement that waits for a row lock still reads every
+// other table as of its start, so a merged read would miss what the previous holder committed. A provider generation that moved anyway
 // (SQLite across processes, writers that do not lock) is retried on the server, as are deadlocks
 // and serialization failures.
 import type { Transaction } from "kysely";
@@ -13,9 +15,8 @@ import type { DB } from "../db/schema.js";
 import { isRetryable, type Tx } from "../db/tx.js";
 import { fromDb, nowUtc } from "../db/time.js";
 import { ConcurrentUpdate, DomainError, NotFound } from "./errors.js";
-import { bumpGeneration } from "./resource-provider.js";
 import { ResourceClassNotFound } from "./resource-class.js";
-import { deleteConsumersWithoutAllocations, ensureIdentities, insertConsumer, lookupAll, pick, updateConsumer, type Lookup } from "./consumer.js";
+import { deleteConsumersWithoutAllocations, ensureIdentities, insertConsumer, lookupAll, pick, updateConsumer, type Lookup, type Writer } from "./consumer.js";
 
 /** A provider generation changed under the claim on every attempt. */
 export class ProviderConcurrentUpdate extends ConcurrentUpdate {
@@ -246,15 +247,20 @@ export async function applyClaim(store: Store, trx: Tx, plan: ClaimPlan): Promis
       for (const [rc, used] of res) items.push({ consumer: w.uuid, provider: pick(plan.providers, rp)!, rcId: pick(plan.lookup.classes, rc)!, rcName: rc, used });
   }
   const visited = new Set(items.map((i) => i.consumer));
-  await writeConsumers(store, trx, plan, visited);
-  await trx
-    .deleteFrom("allocations")
-    .where(
-      "consumer_id",
-      "in",
-      plan.writes.map((w) => w.uuid),
-    )
-    .execute();
+  const consumers = plan.writes.map((w) => w.uuid);
+  const deleteOld = (qc: Writer) => qc.deleteFrom("allocations").where("consumer_id", "in", consumers);
+  // NOTE: where the database can, the delete of the old allocations rides in the first consumer
+  // write's statement (a data-modifying WITH): one round trip less, none of it under a provider lock.
+  let riders: ((qc: Writer) => Writer) | undefined = store.caps.supportsDataModifyingCte
+    ? (qc) => qc.with("old_allocations", (q) => deleteOld(q)) as unknown as Writer
+    : undefined;
+  const writer = (): Writer => {
+    const w = riders ? riders(trx) : trx;
+    riders = undefined;
+    return w;
+  };
+  await writeConsumers(store, trx, plan, visited, writer);
+  if (riders || !store.caps.supportsDataModifyingCte) await deleteOld(trx).execute();
   if (!items.length) return;
   const touched = [...new Map(items.map((i) => [i.provider.uuid, i.provider])).values()];
   await lockProviders(
@@ -264,21 +270,39 @@ export async function applyClaim(store: Store, trx: Tx, plan: ClaimPlan): Promis
     touched.map((p) => p.uuid),
   );
   await checkCapacity(trx, items);
+  // NOTE: from here to the commit every provider stays locked: the insert and the generation bumps
+  // are one statement where the database can, else two.
   const rows = items.filter((i) => i.used > 0);
-  if (rows.length) {
-    const now = nowUtc();
-    await trx
+  const now = nowUtc();
+  const insert = (qc: Writer) =>
+    qc
       .insertInto("allocations")
-      .values(rows.map((i) => ({ resource_provider_id: i.provider.id, consumer_id: i.consumer, resource_class_id: i.rcId, used: i.used, created_at: now })))
-      .execute();
-  }
-  touched.sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
-  for (const p of touched) p.generation = await bumpProvider(trx, p);
+      .values(rows.map((i) => ({ resource_provider_id: i.provider.id, consumer_id: i.consumer, resource_class_id: i.rcId, used: i.used, created_at: now })));
+  let bumper: Writer = trx;
+  if (rows.length && store.caps.supportsDataModifyingCte) bumper = trx.with("new_allocations", (q) => insert(q)) as unknown as Writer;
+  else if (rows.length) await insert(trx).execute();
+  await bumpProviders(bumper, touched, now);
   const keep = new Set(rows.map((i) => i.consumer));
   await deleteConsumersWithoutAllocations(
     trx,
     [...visited].filter((c) => !keep.has(c)),
   );
+}
+
+/**
+ * The generation compare-and-swap of every provider a claim touched, in one UPDATE; the providers
+ * are locked already, so a miss means a writer that does not lock (SQLite across processes).
+ */
+async function bumpProviders(qc: Writer, providers: LockedProvider[], now: string): Promise<void> {
+  // Each row matches only at the generation the claim read under its lock, so the increment
+  // below sets exactly that generation + 1.
+  const r = await qc
+    .updateTable("resource_providers")
+    .set((eb) => ({ generation: eb("generation", "+", 1), updated_at: now }))
+    .where((eb) => eb.or(providers.map((p) => eb.and([eb("id", "=", p.id), eb("generation", "=", p.generation)]))))
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== providers.length) throw new ProviderConcurrentUpdate();
+  for (const p of providers) p.generation += 1;
 }
 
 async function checkCapacity(trx: Tx, items: Item[]): Promise<void> {
@@ -341,7 +365,7 @@ async function checkCapacity(trx: Tx, items: Item[]): Promise<void> {
 }
 
 // Consumers in uuid order (two claims on the same consumers lock them in the same order).
-async function writeConsumers(store: Store, trx: Tx, plan: ClaimPlan, visited: Set<string>): Promise<void> {
+async function writeConsumers(store: Store, trx: Tx, plan: ClaimPlan, visited: Set<string>, writer: () => Writer): Promise<void> {
   const ids = plan.lookup;
   await ensureIdentities(
     store,
@@ -363,28 +387,18 @@ async function writeConsumers(store: Store, trx: Tx, plan: ClaimPlan, visited: S
       // NOTE: like the reference, a new consumer that ends up with nothing allocated stays, at
       // generation 0; one that gets allocations is at generation 1 after its first write.
       const generation = visited.has(w.uuid) ? 1 : 0;
-      if (!(await insertConsumer(store, trx, { uuid: w.uuid, projectId, userId, generation, consumerTypeId: typeId ?? null })))
+      if (!(await insertConsumer(store, writer(), { uuid: w.uuid, projectId, userId, generation, consumerTypeId: typeId ?? null })))
         throw new ConsumerConcurrentUpdate();
       continue;
     }
     const next = { projectId, userId, consumerTypeId: typeId ?? c.consumerTypeId };
     const changed = next.projectId !== c.projectId || next.userId !== c.userId || next.consumerTypeId !== c.consumerTypeId;
     if (visited.has(w.uuid)) {
-      if (!(await updateConsumer(trx, c, next, true))) throw new ConsumerConcurrentUpdate();
+      if (!(await updateConsumer(writer(), c, next, true))) throw new ConsumerConcurrentUpdate();
     } else if (changed) {
       // The reference writes these without a generation bump and ignores a lost race here.
-      await updateConsumer(trx, c, next, false);
+      await updateConsumer(writer(), c, next, false);
     }
-  }
-}
-
-/** bumpGeneration, with a lost race made retryable. */
-export async function bumpProvider(trx: Tx, p: LockedProvider): Promise<number> {
-  try {
-    return await bumpGeneration(trx, p.id, p.generation);
-  } catch (e) {
-    if (e instanceof ConcurrentUpdate) throw new ProviderConcurrentUpdate();
-    throw e;
   }
 }
 

@@ -1,7 +1,8 @@
 // Consumers and what identifies them (projects, users, consumer types): looked up in batches and
 // created on first use. Creation is race-safe: insert ignoring a duplicate, then read again.
-import { sql } from "kysely";
+import { sql, type QueryCreator } from "kysely";
 import type { Store } from "../db/open.js";
+import type { DB } from "../db/schema.js";
 import type { Tx } from "../db/tx.js";
 import { nowUtc } from "../db/time.js";
 
@@ -130,10 +131,16 @@ export function ignoringDuplicates<Q extends { ignore(): Q; onConflict(f: (oc: a
   return store.caps.dialect === "mysql" ? q.ignore() : q.onConflict((oc) => oc.doNothing());
 }
 
+/**
+ * What a write is built from: the transaction, or the transaction with data-modifying WITH clauses
+ * attached that run in the same statement (PostgreSQL, store.caps.supportsDataModifyingCte).
+ */
+export type Writer = QueryCreator<DB>;
+
 /** Creates a consumer; false when one with this uuid already exists (a concurrent creator won). */
 export async function insertConsumer(
   store: Store,
-  trx: Tx,
+  trx: Writer,
   c: { uuid: string; projectId: number; userId: number; generation: number; consumerTypeId: number | null },
 ): Promise<boolean> {
   const q = trx.insertInto("consumers").values({
@@ -153,7 +160,7 @@ export async function insertConsumer(
  * generation is still the one read. Returns false when it was not (another writer got there first).
  */
 export async function updateConsumer(
-  trx: Tx,
+  trx: Writer,
   c: ConsumerRow,
   next: { projectId: number; userId: number; consumerTypeId: number | null },
   bump: boolean,
