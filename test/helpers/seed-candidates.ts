@@ -3,14 +3,9 @@
 import { sql, type Kysely } from "kysely";
 import type { DB } from "../../src/db/schema.js";
 
-export interface InvSpec {
-  total: number;
-  reserved?: number;
-  min_unit?: number;
-  max_unit?: number;
-  step_size?: number;
-  allocation_ratio?: number;
-}
+import type { SeedInventory } from "./seed.js";
+
+export type InvSpec = SeedInventory;
 
 export interface ProviderSpec {
   /** Unique within one seed call; also the provider's name (prefixed by the seed's tag). */
