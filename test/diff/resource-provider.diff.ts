@@ -1,6 +1,6 @@
 // The reference and Berth answer resource provider and aggregate requests the same way
 // (only what needs no inventories or allocations, which other endpoints create).
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Hono } from "hono";
 import type { Store } from "../../src/db/open.js";
 import { inventoryRow, type SeedInventory } from "../helpers/seed.js";
@@ -12,10 +12,12 @@ const VERSIONS = ["1.0", "1.1", "1.14", "1.18", "1.19", "1.20", "1.37", "latest"
 
 describe.skipIf(!up)("resource providers against the reference", () => {
   let app: Hono;
+  let close: () => Promise<void>;
   let store: Store;
   beforeAll(async () => {
-    ({ app, store } = await berthUnderTest());
+    ({ app, store, close } = await berthUnderTest());
   });
+  afterAll(() => close());
   const post = (body: unknown, version = "1.0"): Step => ({ method: "POST", path: "/resource_providers", body, version });
 
   it("creates at every version and shows the provider", async () => {

@@ -1,7 +1,7 @@
 // The reference and Berth answer the trait endpoints the same way at 1.6, 1.15, 1.23 and latest.
 // Trait lists are compared as sorted lists (neither side promises an order); GET /traits without
 // a name filter is left out, as the standard sets differ on purpose (see src/db/standard-names.ts).
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Hono } from "hono";
 import { randomUUID } from "node:crypto";
 import { berthUnderTest, ask, reachable, type Step } from "./harness.js";
@@ -24,9 +24,11 @@ async function same(app: Hono, ...steps: Step[]) {
 
 describe.skipIf(!up)("traits against the reference", () => {
   let app: Hono;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    ({ app } = await berthUnderTest());
+    ({ app, close } = await berthUnderTest());
   });
+  afterAll(() => close());
 
   it.each(VERSIONS)("the catalog at %s", async (version) => {
     const t = `CUSTOM_BD_${randomUUID().replace(/-/g, "").slice(0, 10).toUpperCase()}`;
