@@ -181,7 +181,8 @@ function capacityMessage(ctx: Ctx, inv: Inventory, rp: ProviderRow): string {
   return `Invalid inventory for '${inv.resourceClass}' on resource provider '${rp.uuid}'. The reserved value is ${rule}.`;
 }
 
-function fromFields(resourceClass: string, f: schema.InventoryFields): Inventory {
+/** An inventory from its request fields, with the reference's defaults (also used by the reshaper). */
+export function fromFields(resourceClass: string, f: schema.InventoryFields): Inventory {
   return {
     resourceClass,
     total: f.total,

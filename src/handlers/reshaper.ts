@@ -8,9 +8,10 @@ import { policies } from "../policies/index.js";
 import * as schema from "../schemas/reshaper.js";
 import { ConcurrentUpdate, NotFound } from "../objects/errors.js";
 import { AllocationProviderNotFound, ConsumerGenerationConflict, inClaimTransaction, InvalidInventory } from "../objects/allocation.js";
-import { DEFAULTS, InventoryInUse, type Inventory } from "../objects/inventory.js";
+import { InventoryInUse } from "../objects/inventory.js";
 import { reshape as reshapeAll, ReshapeGenerationConflict, ReshapeProviderNotFound, type ReshapeRequest } from "../objects/reshaper.js";
 import { claimError, consumerWrites, requireJson } from "./allocation.js";
+import { fromFields } from "./inventory.js";
 
 export async function reshape(ctx: Ctx): Promise<Response> {
   requireJson(ctx);
@@ -20,15 +21,7 @@ export async function reshape(ctx: Ctx): Promise<Response> {
   for (const [uuid, inv] of Object.entries(body.inventories))
     req.inventories.set(uuid, {
       generation: inv.resource_provider_generation,
-      inventories: Object.entries(inv.inventories).map(([rc, i]): Inventory => ({
-        resourceClass: rc,
-        total: i.total,
-        reserved: i.reserved ?? DEFAULTS.reserved,
-        minUnit: i.min_unit ?? DEFAULTS.minUnit,
-        maxUnit: i.max_unit ?? DEFAULTS.maxUnit,
-        stepSize: i.step_size ?? DEFAULTS.stepSize,
-        allocationRatio: i.allocation_ratio ?? DEFAULTS.allocationRatio,
-      })),
+      inventories: Object.entries(inv.inventories).map(([rc, i]) => fromFields(rc, i)),
     });
   const store = ctx.deps.store;
   try {

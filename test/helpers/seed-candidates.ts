@@ -3,7 +3,7 @@
 import { sql, type Kysely } from "kysely";
 import type { DB } from "../../src/db/schema.js";
 
-import type { SeedInventory } from "./seed.js";
+import { inventoryRow, type SeedInventory } from "./seed.js";
 
 export type InvSpec = SeedInventory;
 
@@ -107,17 +107,7 @@ export async function seedProviders(db: Kysely<DB>, specs: ProviderSpec[], tag =
     const id = out.id.get(s.name)!;
     for (const [rc, v] of Object.entries(s.inv ?? {})) {
       const i: InvSpec = typeof v === "number" ? { total: v } : v;
-      invRows.push({
-        resource_provider_id: id,
-        resource_class_id: rcIds.get(rc)!,
-        total: i.total,
-        reserved: i.reserved ?? 0,
-        min_unit: i.min_unit ?? 1,
-        max_unit: i.max_unit ?? i.total,
-        step_size: i.step_size ?? 1,
-        allocation_ratio: i.allocation_ratio ?? 1.0,
-        created_at: NOW,
-      });
+      invRows.push(inventoryRow(id, rcIds.get(rc)!, i, NOW));
     }
     for (const [rc, used] of Object.entries(s.used ?? {})) {
       allocRows.push({ resource_provider_id: id, consumer_id: crypto.randomUUID(), resource_class_id: rcIds.get(rc)!, used, created_at: NOW });
