@@ -30,7 +30,6 @@ export const REASONS: Record<number, string> = {
   413: "Request Entity Too Large",
   415: "Unsupported Media Type",
   500: "Internal Server Error",
-  501: "Not Implemented",
 };
 
 // webob's explanation line for each status, which the reference puts before the detail.
@@ -109,6 +108,3 @@ export function errorBody(e: HttpError, requestId: string, withCode: boolean): u
   Object.assign(err, e.extra);
   return { errors: [err] };
 }
-
-/** A route whose handler is not built yet. */
-export const notImplemented = () => new HttpError(501, "Not implemented yet in Berth.");
