@@ -119,51 +119,59 @@ describeEachDb("bad input", (dialect) => {
   });
 
   // Past bugs the property found, kept as plain examples.
-  const j = { "content-type": "application/json", "x-auth-token": "admin" };
-  const call = (method: string, path: string, version: string, body?: string, headers: Record<string, string> = j) =>
-    berthSend(api().app)({ method, path, headers: { ...headers, "openstack-api-version": `placement ${version}` }, body });
-  const detail = (r: WireReply) => JSON.parse(r.text).errors[0].detail as string;
+  describe("past bugs", () => {
+    // NOTE: a valid-by-chance request in the property (a DELETE of the provider, say) may have
+    // changed the first fixture; these examples get one of their own.
+    beforeAll(async () => {
+      fx = await makeFixture(berthSend(api().app));
+    });
 
-  it("words a failed list of types as jsonschema does (was a 500)", async () => {
-    const body = { allocations: {}, project_id: "p", user_id: "u", consumer_generation: "x" };
-    const r = await call("PUT", `/allocations/${crypto.randomUUID()}`, "1.28", JSON.stringify(body));
-    expect(r.status).toBe(400);
-    expect(detail(r)).toContain("JSON does not validate: 'x' is not of type 'integer', 'null'");
-    const reshape = {
-      inventories: {},
-      allocations: { [fx.consumer]: { allocations: {}, project_id: "p", user_id: "u", consumer_generation: "x" } },
-    };
-    expect((await call("POST", "/reshaper", "1.30", JSON.stringify(reshape))).status).toBe(400);
-  });
+    const j = { "content-type": "application/json", "x-auth-token": "admin" };
+    const call = (method: string, path: string, version: string, body?: string, headers: Record<string, string> = j) =>
+      berthSend(api().app)({ method, path, headers: { ...headers, "openstack-api-version": `placement ${version}` }, body });
+    const detail = (r: WireReply) => JSON.parse(r.text).errors[0].detail as string;
 
-  it("refuses numbers JSON reads as infinite, as Python's inf", async () => {
-    const raw = `{"resource_provider_generation": -1e400, "inventories": {}}`;
-    const r = await call("PUT", `/resource_providers/${fx.rp}/inventories`, "1.39", raw);
-    expect(r.status).toBe(400);
-    expect(detail(r)).toContain("JSON does not validate: -inf is not of type 'integer'");
-  });
+    it("words a failed list of types as jsonschema does (was a 500)", async () => {
+      const body = { allocations: {}, project_id: "p", user_id: "u", consumer_generation: "x" };
+      const r = await call("PUT", `/allocations/${crypto.randomUUID()}`, "1.28", JSON.stringify(body));
+      expect(r.status).toBe(400);
+      expect(detail(r)).toContain("JSON does not validate: 'x' is not of type 'integer', 'null'");
+      const reshape = {
+        inventories: {},
+        allocations: { [fx.consumer]: { allocations: {}, project_id: "p", user_id: "u", consumer_generation: "x" } },
+      };
+      expect((await call("POST", "/reshaper", "1.30", JSON.stringify(reshape))).status).toBe(400);
+    });
 
-  it("routes on the percent-decoded path, as the reference does", async () => {
-    expect((await call("PUT", "/resource_classes/%2F", "1.39")).status).toBe(404);
-    expect((await call("GET", `/resource_providers%2F${fx.rp}`, "1.39")).status).toBe(200);
-    expect((await call("GET", `/resource_providers/${fx.rp}/%69nventories`, "1.39")).status).toBe(200);
-  });
+    it("refuses numbers JSON reads as infinite, as Python's inf", async () => {
+      const raw = `{"resource_provider_generation": -1e400, "inventories": {}}`;
+      const r = await call("PUT", `/resource_providers/${fx.rp}/inventories`, "1.39", raw);
+      expect(r.status).toBe(400);
+      expect(detail(r)).toContain("JSON does not validate: -inf is not of type 'integer'");
+    });
 
-  it("checks the media type of PUT aggregates before its version", async () => {
-    const path = `/resource_providers/${fx.rp}/aggregates`;
-    const plain = await call("PUT", path, "1.0", "[]", { ...j, "content-type": "text/plain" });
-    expect(plain.status).toBe(415);
-    expect((await call("PUT", path, "1.0", "[]")).status).toBe(404);
-    expect((await call("GET", path, "1.0")).status).toBe(404);
-  });
+    it("routes on the percent-decoded path, as the reference does", async () => {
+      expect((await call("PUT", "/resource_classes/%2F", "1.39")).status).toBe(404);
+      expect((await call("GET", `/resource_providers%2F${fx.rp}`, "1.39")).status).toBe(200);
+      expect((await call("GET", `/resource_providers/${fx.rp}/%69nventories`, "1.39")).status).toBe(200);
+    });
 
-  it("never answers a 5xx for a value the database cannot hold", async () => {
-    const before = await snapshot(api().store.db);
-    const r = await call("POST", "/resource_providers", "1.39", JSON.stringify({ name: "nul\u0000name" }));
-    expect(r.status).toBeLessThan(500);
-    const q = await call("GET", "/resource_providers?name=a%00b", "1.39");
-    expect(q.status).toBeLessThan(500);
-    if (r.status >= 400) expect(await snapshot(api().store.db)).toEqual(before);
+    it("checks the media type of PUT aggregates before its version", async () => {
+      const path = `/resource_providers/${fx.rp}/aggregates`;
+      const plain = await call("PUT", path, "1.0", "[]", { ...j, "content-type": "text/plain" });
+      expect(plain.status).toBe(415);
+      expect((await call("PUT", path, "1.0", "[]")).status).toBe(404);
+      expect((await call("GET", path, "1.0")).status).toBe(404);
+    });
+
+    it("never answers a 5xx for a value the database cannot hold", async () => {
+      const before = await snapshot(api().store.db);
+      const r = await call("POST", "/resource_providers", "1.39", JSON.stringify({ name: "nul\u0000name" }));
+      expect(r.status).toBeLessThan(500);
+      const q = await call("GET", "/resource_providers?name=a%00b", "1.39");
+      expect(q.status).toBeLessThan(500);
+      if (r.status >= 400) expect(await snapshot(api().store.db)).toEqual(before);
+    });
   });
 });
 
