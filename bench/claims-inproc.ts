@@ -1,8 +1,9 @@
 // Claims in process (app.request, no HTTP, no child process) on a fresh database, to see where a
-// claim's time goes: BENCH_TRACE=1 prints each statement of one claim with its round-trip time;
+// claim's time goes: BENCH_TRACE=1 prints each statement of one claim with its round-trip time (then of
+// a burst of 16 concurrent claims);
 // otherwise claim latency and throughput at 1, 16 and 64 concurrent callers. Profile with
 // `node --cpu-prof --import tsx bench/claims-inproc.ts` or run `npx vite-node bench/claims-inproc.ts`.
-// Env: BENCH_DB (sqlite | postgres | mysql, default postgres), BENCH_SECONDS (per level, default 3),
+// Env: BENCH_DB (sqlite | postgres | mysql, default postgres), BENCH_SECONDS (per level, default 3), BENCH_LEVELS (default 1,16,64),
 // BENCH_PROVIDERS (default 1), BERTH_BENCH_PG, BERTH_BENCH_MYSQL (admin URLs).
 import { createRequire } from "node:module";
 import pg from "pg";
@@ -102,8 +103,16 @@ if (process.env.BENCH_TRACE) {
     console.log(`claim ${ms.toFixed(2)} ms, ${trace.length} statements`);
     for (const l of trace) console.log(`  ${l.ms.toFixed(2).padStart(6)}  ${l.sql}`);
   }
+  // A burst of 16 at once: the first claim goes alone, the other 15 share the next transaction.
+  trace.length = 0;
+  tracing = true;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: 16 }, () => claim()));
+  tracing = false;
+  console.log(`16 concurrent claims ${(performance.now() - t0).toFixed(2)} ms, ${trace.length} statements`);
+  for (const l of trace) console.log(`  ${l.ms.toFixed(2).padStart(6)}  ${l.sql}`);
 } else {
-  for (const conc of [1, 16, 64]) {
+  for (const conc of (process.env.BENCH_LEVELS ?? "1,16,64").split(",").map(Number)) {
     const lat: number[] = [];
     const t0 = performance.now();
     await Promise.all(

@@ -2,7 +2,7 @@
 // and 64 concurrent clients, against `berth serve` on SQLite and on PostgreSQL, and against the
 // reference at REF_URL (default http://localhost:8000) when it answers.
 // Run: `npx vite-node bench/claims.ts` (builds dist/ first with `npx tsc -p tsconfig.json`).
-// Env: BENCH_SECONDS (per level, default 5), BENCH_PROVIDERS (providers claims rotate over, default 1),
+// Env: BENCH_SECONDS (per level, default 5), BENCH_LEVELS (concurrency levels, default 1,16,64), BENCH_PROVIDERS (providers claims rotate over, default 1),
 // BERTH_BENCH_PG (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres), REF_URL, and REF_PG_URL
 // (a reference on PostgreSQL, e.g. `gunicorn -w 2 'placement.wsgi:init_application()'`).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -14,7 +14,7 @@ import pg from "pg";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PROVIDERS = Number(process.env.BENCH_PROVIDERS ?? 1);
-const LEVELS = [1, 16, 64];
+const LEVELS = (process.env.BENCH_LEVELS ?? "1,16,64").split(",").map(Number);
 const PG_ADMIN = process.env.BERTH_BENCH_PG ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const REF = process.env.REF_URL ?? "http://localhost:8000";
 

@@ -14,14 +14,12 @@ import {
   AllocationProviderNotFound,
   allocationsOfConsumer,
   allocationsOfProvider,
-  applyClaim,
   ConsumerGenerationConflict,
   deleteAllocationsOfConsumer,
-  inClaimTransaction,
   InvalidInventory,
-  planClaim,
   type ConsumerWrite,
 } from "../objects/allocation.js";
+import { claimQueue } from "../objects/claim-queue.js";
 
 const p = policies.allocation;
 
@@ -121,11 +119,14 @@ export function claimError(e: unknown): unknown {
 }
 
 function claim(ctx: Ctx, writes: ConsumerWrite[]): Promise<void> {
-  const store = ctx.deps.store;
-  return inClaimTransaction(store, { retries: ctx.deps.config.placement.allocationConflictRetryCount }, async (trx) => {
-    const plan = await planClaim(store, trx, writes);
-    await applyClaim(store, trx, plan);
-  });
+  const { store, config, logger } = ctx.deps;
+  return claimQueue(store, {
+    retries: config.placement.allocationConflictRetryCount,
+    onFallback: (claims, err, expected) =>
+      expected
+        ? logger.debug({ claims, err }, "shared claim transaction lost a race; claims run one by one")
+        : logger.warn({ claims, err }, "shared claim transaction failed; claims run one by one"),
+  }).claim(writes);
 }
 
 function consumerWrite(ctx: Ctx, uuid: string, c: schema.ConsumerAllocationsBody): ConsumerWrite {

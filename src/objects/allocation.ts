@@ -16,7 +16,18 @@ import { isRetryable, type Tx } from "../db/tx.js";
 import { fromDb, nowUtc } from "../db/time.js";
 import { ConcurrentUpdate, DomainError, NotFound } from "./errors.js";
 import { ResourceClassNotFound } from "./resource-class.js";
-import { deleteConsumersWithoutAllocations, ensureIdentities, insertConsumer, lookupAll, pick, updateConsumer, type Lookup, type Writer } from "./consumer.js";
+import {
+  deleteConsumersWithoutAllocations,
+  ensureIdentities,
+  insertConsumers,
+  lookupAll,
+  pick,
+  updateConsumer,
+  type ConsumerRow,
+  type Lookup,
+  type NewConsumer,
+  type Writer,
+} from "./consumer.js";
 
 /** A provider generation changed under the claim on every attempt. */
 export class ProviderConcurrentUpdate extends ConcurrentUpdate {
@@ -77,7 +88,7 @@ export interface ConsumerWrite {
   allocations: Map<string, Map<string, number>>;
 }
 
-interface LockedProvider {
+export interface LockedProvider {
   id: number;
   uuid: string;
   generation: number;
@@ -117,10 +128,7 @@ export async function inClaimTransaction<T>(store: Store, opts: ClaimOptions, fn
   let dbErrors = 0;
   for (;;) {
     try {
-      // NOTE: MySQL's default snapshot would hide what the previous lock holder committed; READ
-      // COMMITTED makes every statement after the lock see it (PostgreSQL's default already).
-      const tx = store.caps.dialect === "mysql" ? store.db.transaction().setIsolationLevel("read committed") : store.db.transaction();
-      return await tx.execute(fn);
+      return await claimTransaction(store).execute(fn);
     } catch (e) {
       if (e instanceof ProviderConcurrentUpdate) {
         if (++conflicts >= attempts) throw e;
@@ -132,17 +140,33 @@ export async function inClaimTransaction<T>(store: Store, opts: ClaimOptions, fn
   }
 }
 
-function retryableDbError(e: unknown): boolean {
+/**
+ * A transaction for a claim. NOTE: MySQL's default snapshot would hide what the previous lock
+ * holder committed; READ COMMITTED makes every statement after the lock see it (PostgreSQL's
+ * default already).
+ */
+export function claimTransaction(store: Store) {
+  return store.caps.dialect === "mysql" ? store.db.transaction().setIsolationLevel("read committed") : store.db.transaction();
+}
+
+export function retryableDbError(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
   return isRetryable(e) || (typeof code === "string" && code.startsWith("SQLITE_BUSY"));
 }
 
 /**
  * Reads what the claim needs, without locks (one round trip, two when allocations are removed).
- * `moreProviders` are read too (the reshaper's). Errors are recorded, not thrown, so callers can
+ * `moreProviders` are read too (the reshaper's), and with `consumerAllocations` the consumers'
+ * current allocations (a batch judges replacements against them). Errors are recorded, not thrown, so callers can
  * put their own checks first.
  */
-export async function planClaim(store: Store, trx: Tx, writes: ConsumerWrite[], moreProviders: readonly string[] = []): Promise<ClaimPlan> {
+export async function planClaim(
+  store: Store,
+  trx: Tx,
+  writes: ConsumerWrite[],
+  moreProviders: readonly string[] = [],
+  opts: { consumerAllocations?: boolean } = {},
+): Promise<ClaimPlan> {
   const classes: string[] = [];
   const rps = new Set(moreProviders);
   for (const w of writes)
@@ -157,6 +181,7 @@ export async function planClaim(store: Store, trx: Tx, writes: ConsumerWrite[], 
     projects: writes.map((w) => w.project),
     users: writes.map((w) => w.user),
     types: writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])),
+    allocationsOf: opts.consumerAllocations ? writes.map((w) => w.uuid) : [],
   });
   const providers = new Map(lookup.providers);
   const removed: Existing[] = [];
@@ -178,12 +203,17 @@ export async function planClaim(store: Store, trx: Tx, writes: ConsumerWrite[], 
   }
   const plan: ClaimPlan = { writes, lookup, providers, removed };
   plan.error = firstPlanError(plan);
-  const unknown = classes.find((rc) => !lookup.classes.has(rc));
-  if (unknown !== undefined) plan.classError = new ResourceClassNotFound(unknown);
+  plan.classError = unknownClass(writes, lookup);
   return plan;
 }
 
-function firstPlanError(plan: ClaimPlan): DomainError | undefined {
+/** The first resource class of the writes that does not exist. */
+export function unknownClass(writes: readonly ConsumerWrite[], lookup: Lookup): DomainError | undefined {
+  for (const w of writes) for (const res of w.allocations.values()) for (const rc of res.keys()) if (!lookup.classes.has(rc)) return new ResourceClassNotFound(rc);
+  return undefined;
+}
+
+export function firstPlanError(plan: ClaimPlan): DomainError | undefined {
   for (const w of plan.writes) {
     if (!w.checkGeneration) continue;
     const c = pick(plan.lookup.consumers, w.uuid);
@@ -218,12 +248,27 @@ export async function lockProviders(store: Store, trx: Tx, plan: ClaimPlan, uuid
   if (gone !== undefined) throw new AllocationProviderNotFound(gone);
 }
 
-interface Item {
+export interface Item {
   consumer: string;
   provider: LockedProvider;
   rcId: number;
   rcName: string;
   used: number;
+}
+
+/** The list the reference checks for these writes: new amounts, and zero for each removed allocation. */
+export function claimItems(plan: ClaimPlan, writes: readonly ConsumerWrite[]): Item[] {
+  const items: Item[] = [];
+  for (const w of writes) {
+    if (w.allocations.size === 0) {
+      for (const r of plan.removed)
+        if (r.consumer.toLowerCase() === w.uuid.toLowerCase()) items.push({ consumer: w.uuid, provider: r.provider, rcId: r.rcId, rcName: r.rcName, used: 0 });
+      continue;
+    }
+    for (const [rp, res] of w.allocations)
+      for (const [rc, used] of res) items.push({ consumer: w.uuid, provider: pick(plan.providers, rp)!, rcId: pick(plan.lookup.classes, rc)!, rcName: rc, used });
+  }
+  return items;
 }
 
 /**
@@ -235,22 +280,27 @@ export async function applyClaim(store: Store, trx: Tx, plan: ClaimPlan): Promis
   if (!plan.writes.length) return;
   if (plan.classError) throw plan.classError;
 
-  // The list the reference checks: new amounts, and zero for each removed allocation.
-  const items: Item[] = [];
-  for (const w of plan.writes) {
-    if (w.allocations.size === 0) {
-      for (const r of plan.removed)
-        if (r.consumer.toLowerCase() === w.uuid.toLowerCase()) items.push({ consumer: w.uuid, provider: r.provider, rcId: r.rcId, rcName: r.rcName, used: 0 });
-      continue;
-    }
-    for (const [rp, res] of w.allocations)
-      for (const [rc, used] of res) items.push({ consumer: w.uuid, provider: pick(plan.providers, rp)!, rcId: pick(plan.lookup.classes, rc)!, rcName: rc, used });
-  }
+  const items = claimItems(plan, plan.writes);
   const visited = new Set(items.map((i) => i.consumer));
-  const consumers = plan.writes.map((w) => w.uuid);
+  await replaceConsumers(store, trx, plan.lookup, plan.writes, visited);
+  if (!items.length) return;
+  await lockProviders(
+    store,
+    trx,
+    plan,
+    items.map((i) => i.provider.uuid),
+  );
+  judgeCapacity(items, await readCapacity(trx, items));
+  await writeAllocations(store, trx, items, visited);
+}
+
+/**
+ * Writes the consumers and deletes their old allocations. NOTE: where the database can, the delete
+ * rides in the first consumer write's statement (a data-modifying WITH): one round trip less.
+ */
+export async function replaceConsumers(store: Store, trx: Tx, lookup: Lookup, writes: readonly ConsumerWrite[], visited: ReadonlySet<string>): Promise<void> {
+  const consumers = writes.map((w) => w.uuid);
   const deleteOld = (qc: Writer) => qc.deleteFrom("allocations").where("consumer_id", "in", consumers);
-  // NOTE: where the database can, the delete of the old allocations rides in the first consumer
-  // write's statement (a data-modifying WITH): one round trip less, none of it under a provider lock.
   let riders: ((qc: Writer) => Writer) | undefined = store.caps.supportsDataModifyingCte
     ? (qc) => qc.with("old_allocations", (q) => deleteOld(q)) as unknown as Writer
     : undefined;
@@ -259,19 +309,17 @@ export async function applyClaim(store: Store, trx: Tx, plan: ClaimPlan): Promis
     riders = undefined;
     return w;
   };
-  await writeConsumers(store, trx, plan, visited, writer);
+  await writeConsumers(store, trx, lookup, writes, visited, writer);
   if (riders || !store.caps.supportsDataModifyingCte) await deleteOld(trx).execute();
-  if (!items.length) return;
+}
+
+/**
+ * Inserts the items' allocations, bumps every provider they touch (once, or by `by`), and removes
+ * the visited consumers left without allocations. NOTE: the providers are locked from before the
+ * capacity check to the commit; the insert and the bumps are one statement where the database can.
+ */
+export async function writeAllocations(store: Store, trx: Tx, items: readonly Item[], visited: ReadonlySet<string>, by?: ReadonlyMap<number, number>): Promise<void> {
   const touched = [...new Map(items.map((i) => [i.provider.uuid, i.provider])).values()];
-  await lockProviders(
-    store,
-    trx,
-    plan,
-    touched.map((p) => p.uuid),
-  );
-  await checkCapacity(trx, items);
-  // NOTE: from here to the commit every provider stays locked: the insert and the generation bumps
-  // are one statement where the database can, else two.
   const rows = items.filter((i) => i.used > 0);
   const now = nowUtc();
   const insert = (qc: Writer) =>
@@ -281,7 +329,7 @@ export async function applyClaim(store: Store, trx: Tx, plan: ClaimPlan): Promis
   let bumper: Writer = trx;
   if (rows.length && store.caps.supportsDataModifyingCte) bumper = trx.with("new_allocations", (q) => insert(q)) as unknown as Writer;
   else if (rows.length) await insert(trx).execute();
-  await bumpProviders(bumper, touched, now);
+  if (touched.length) await bumpProviders(bumper, touched, now, by);
   const keep = new Set(rows.map((i) => i.consumer));
   await deleteConsumersWithoutAllocations(
     trx,
@@ -292,23 +340,42 @@ export async function applyClaim(store: Store, trx: Tx, plan: ClaimPlan): Promis
 /**
  * The generation compare-and-swap of every provider a claim touched, in one UPDATE; the providers
  * are locked already, so a miss means a writer that does not lock (SQLite across processes).
+ * `by` gives a provider's increment when it is not one (a batch of claims bumps once per claim).
  */
-async function bumpProviders(qc: Writer, providers: LockedProvider[], now: string): Promise<void> {
+async function bumpProviders(qc: Writer, providers: LockedProvider[], now: string, by?: ReadonlyMap<number, number>): Promise<void> {
   // Each row matches only at the generation the claim read under its lock, so the increment
-  // below sets exactly that generation + 1.
+  // below sets exactly that generation + 1 (+ n).
+  const step = (id: number) => by?.get(id) ?? 1;
+  const uneven = providers.some((p) => step(p.id) !== 1);
   const r = await qc
     .updateTable("resource_providers")
-    .set((eb) => ({ generation: eb("generation", "+", 1), updated_at: now }))
+    .set((eb) => ({
+      generation: uneven
+        ? eb("generation", "+", providers.slice(1).reduce((c, p) => c.when("id", "=", p.id).then(step(p.id)), eb.case().when("id", "=", providers[0]!.id).then(step(providers[0]!.id))).end())
+        : eb("generation", "+", 1),
+      updated_at: now,
+    }))
     .where((eb) => eb.or(providers.map((p) => eb.and([eb("id", "=", p.id), eb("generation", "=", p.generation)]))))
     .executeTakeFirst();
   if (Number(r.numUpdatedRows) !== providers.length) throw new ProviderConcurrentUpdate();
-  for (const p of providers) p.generation += 1;
+  for (const p of providers) p.generation += step(p.id);
 }
 
-async function checkCapacity(trx: Tx, items: Item[]): Promise<void> {
+/** An inventory row with the usage against it, keyed by `${providerId}:${rcId}`. */
+export interface CapacityRow {
+  total: number;
+  reserved: number;
+  minUnit: number;
+  maxUnit: number;
+  stepSize: number;
+  ratio: number;
+  used: number;
+}
+
+/** The inventories (and their usage) of the items' providers and classes, in one query. */
+export async function readCapacity(trx: Tx, items: readonly Item[]): Promise<Map<string, CapacityRow>> {
   const providerIds = [...new Set(items.map((i) => i.provider.id))];
   const rcIds = [...new Set(items.map((i) => i.rcId))];
-  // The rewritten consumers' old allocations are already deleted in this transaction.
   const rows = await trx
     .selectFrom("inventories as i")
     .leftJoin(
@@ -336,10 +403,31 @@ async function checkCapacity(trx: Tx, items: Item[]): Promise<void> {
     .where("i.resource_provider_id", "in", providerIds)
     .where("i.resource_class_id", "in", rcIds)
     .execute();
-  const inv = new Map(rows.map((r) => [`${r.resource_provider_id}:${r.resource_class_id}`, r]));
+  return new Map(
+    rows.map((r) => [
+      `${r.resource_provider_id}:${r.resource_class_id}`,
+      {
+        total: Number(r.total),
+        reserved: Number(r.reserved),
+        minUnit: Number(r.min_unit),
+        maxUnit: Number(r.max_unit),
+        stepSize: Number(r.step_size),
+        ratio: Number(r.allocation_ratio),
+        used: Number(r.used ?? 0),
+      },
+    ]),
+  );
+}
 
-  const withInventory = new Set(rows.map((r) => r.resource_provider_id));
-  const missing = [...new Map(items.map((i) => [i.provider.id, i.provider.uuid]))].filter(([id]) => !withInventory.has(id)).map(([, u]) => u);
+/**
+ * Throws the reference's error for the first item that does not fit, in its order of checks.
+ * `inv` may hold more providers and classes than the items name (a batch reads them at once);
+ * `usedOf` gives the usage to check against (by default what was read).
+ */
+export function judgeCapacity(items: readonly Item[], inv: ReadonlyMap<string, CapacityRow>, usedOf: (key: string) => number = (k) => inv.get(k)?.used ?? 0): void {
+  const rcIds = [...new Set(items.map((i) => i.rcId))];
+  const providers = new Map(items.map((i) => [i.provider.id, i.provider.uuid]));
+  const missing = [...providers].filter(([id]) => !rcIds.some((rc) => inv.has(`${id}:${rc}`))).map(([, u]) => u);
   if (missing.length) {
     // NOTE: the reference names every class of the request here, in the order a Python set of
     // their ids iterates.
@@ -356,42 +444,49 @@ async function checkCapacity(trx: Tx, items: Item[]): Promise<void> {
     if (it.used === 0) continue;
     const r = inv.get(key);
     if (!r) throw new InvalidInventory(it.rcName, it.provider.uuid);
-    if (it.used < Number(r.min_unit) || it.used > Number(r.max_unit) || it.used % Number(r.step_size) !== 0)
-      throw new ConstraintsViolated(it.rcName, it.provider.uuid);
-    const used = Number(r.used ?? 0);
-    const capacity = (Number(r.total) - Number(r.reserved)) * Number(r.allocation_ratio);
+    if (it.used < r.minUnit || it.used > r.maxUnit || it.used % r.stepSize !== 0) throw new ConstraintsViolated(it.rcName, it.provider.uuid);
+    const used = usedOf(key);
+    const capacity = (r.total - r.reserved) * r.ratio;
     if (capacity < used + it.used || capacity < used + sum) throw new CapacityExceeded(it.rcName, it.provider.uuid);
   }
 }
 
-// Consumers in uuid order (two claims on the same consumers lock them in the same order).
-async function writeConsumers(store: Store, trx: Tx, plan: ClaimPlan, visited: Set<string>, writer: () => Writer): Promise<void> {
-  const ids = plan.lookup;
+// Consumers in uuid order (two claims on the same consumers lock them in the same order); the new
+// ones in one INSERT.
+async function writeConsumers(
+  store: Store,
+  trx: Tx,
+  lookup: Lookup,
+  writes: readonly ConsumerWrite[],
+  visited: ReadonlySet<string>,
+  writer: () => Writer = () => trx,
+): Promise<void> {
+  const ids = lookup;
   await ensureIdentities(
     store,
     trx,
     {
-      projects: plan.writes.map((w) => w.project),
-      users: plan.writes.map((w) => w.user),
-      types: plan.writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])),
+      projects: writes.map((w) => w.project),
+      users: writes.map((w) => w.user),
+      types: writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])),
     },
     ids,
   );
-  const writes = [...plan.writes].sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
-  for (const w of writes) {
+  const sorted = [...writes].sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+  const fresh: NewConsumer[] = [];
+  const existing: { w: ConsumerWrite; c: ConsumerRow; next: { projectId: number; userId: number; consumerTypeId: number | null } }[] = [];
+  for (const w of sorted) {
     const projectId = pick(ids.projects, w.project)!;
     const userId = pick(ids.users, w.user)!;
     const typeId = w.consumerType === undefined ? undefined : pick(ids.types, w.consumerType)!;
     const c = pick(ids.consumers, w.uuid);
-    if (!c) {
-      // NOTE: like the reference, a new consumer that ends up with nothing allocated stays, at
-      // generation 0; one that gets allocations is at generation 1 after its first write.
-      const generation = visited.has(w.uuid) ? 1 : 0;
-      if (!(await insertConsumer(store, writer(), { uuid: w.uuid, projectId, userId, generation, consumerTypeId: typeId ?? null })))
-        throw new ConsumerConcurrentUpdate();
-      continue;
-    }
-    const next = { projectId, userId, consumerTypeId: typeId ?? c.consumerTypeId };
+    // NOTE: like the reference, a new consumer that ends up with nothing allocated stays, at
+    // generation 0; one that gets allocations is at generation 1 after its first write.
+    if (!c) fresh.push({ uuid: w.uuid, projectId, userId, generation: visited.has(w.uuid) ? 1 : 0, consumerTypeId: typeId ?? null });
+    else existing.push({ w, c, next: { projectId, userId, consumerTypeId: typeId ?? c.consumerTypeId } });
+  }
+  if (fresh.length && (await insertConsumers(store, writer(), fresh)) !== fresh.length) throw new ConsumerConcurrentUpdate();
+  for (const { w, c, next } of existing) {
     const changed = next.projectId !== c.projectId || next.userId !== c.userId || next.consumerTypeId !== c.consumerTypeId;
     if (visited.has(w.uuid)) {
       if (!(await updateConsumer(writer(), c, next, true))) throw new ConsumerConcurrentUpdate();

@@ -46,12 +46,16 @@ export interface LookupRequest extends Identities {
   consumers: readonly string[];
   classes: readonly string[];
   providers: readonly string[];
+  /** Consumers whose allocations to read. */
+  allocationsOf?: readonly string[];
 }
 export interface Lookup extends IdentityIds {
   consumers: Map<string, ConsumerRow>;
   classes: Map<string, number>;
   /** uuid -> id and generation, read without a lock. */
   providers: Map<string, { id: number; uuid: string; generation: number }>;
+  /** Lower-case consumer uuid -> `${providerId}:${classId}` -> used, for `allocationsOf`. */
+  allocations: Map<string, Map<string, number>>;
 }
 
 /**
@@ -59,7 +63,15 @@ export interface Lookup extends IdentityIds {
  * tagged with its kind and padded to the same columns.
  */
 export async function lookupAll(trx: Tx, want: LookupRequest): Promise<Lookup> {
-  const out: Lookup = { projects: new Map(), users: new Map(), types: new Map(), consumers: new Map(), classes: new Map(), providers: new Map() };
+  const out: Lookup = {
+    projects: new Map(),
+    users: new Map(),
+    types: new Map(),
+    consumers: new Map(),
+    classes: new Map(),
+    providers: new Map(),
+    allocations: new Map(),
+  };
   const nil = sql<number | null>`null`;
   const parts: any[] = [];
   const uniq = (a: readonly string[]) => [...new Set(a)];
@@ -87,6 +99,13 @@ export async function lookupAll(trx: Tx, want: LookupRequest): Promise<Lookup> {
         .select([sql<string>`'g'`.as("kind"), "id", "uuid as k", "generation as a", nil.as("b"), nil.as("c"), nil.as("d")])
         .where("uuid", "in", uniq(want.providers)),
     );
+  if (want.allocationsOf?.length)
+    parts.push(
+      trx
+        .selectFrom("allocations")
+        .select([sql<string>`'a'`.as("kind"), "resource_provider_id as id", "consumer_id as k", "resource_class_id as a", "used as b", nil.as("c"), nil.as("d")])
+        .where("consumer_id", "in", uniq(want.allocationsOf)),
+    );
   if (!parts.length) return out;
   let q = parts[0];
   for (const p of parts.slice(1)) q = q.unionAll(p);
@@ -96,6 +115,13 @@ export async function lookupAll(trx: Tx, want: LookupRequest): Promise<Lookup> {
     if (r.kind === "c")
       out.consumers.set(r.k, { id, uuid: r.k, projectId: Number(r.a), userId: Number(r.b), generation: Number(r.c), consumerTypeId: r.d === null ? null : Number(r.d) });
     else if (r.kind === "g") out.providers.set(r.k, { id, uuid: r.k, generation: Number(r.a ?? 0) });
+    else if (r.kind === "a") {
+      const c = r.k.toLowerCase();
+      let m = out.allocations.get(c);
+      if (!m) out.allocations.set(c, (m = new Map()));
+      const key = `${id}:${Number(r.a)}`;
+      m.set(key, (m.get(key) ?? 0) + Number(r.b));
+    }
     else (r.kind === "r" ? out.classes : r.kind === "p" ? out.projects : r.kind === "u" ? out.users : out.types).set(r.k, id);
   }
   return out;
@@ -137,22 +163,29 @@ export function ignoringDuplicates<Q extends { ignore(): Q; onConflict(f: (oc: a
  */
 export type Writer = QueryCreator<DB>;
 
-/** Creates a consumer; false when one with this uuid already exists (a concurrent creator won). */
-export async function insertConsumer(
-  store: Store,
-  trx: Writer,
-  c: { uuid: string; projectId: number; userId: number; generation: number; consumerTypeId: number | null },
-): Promise<boolean> {
-  const q = trx.insertInto("consumers").values({
-    uuid: c.uuid,
-    project_id: c.projectId,
-    user_id: c.userId,
-    generation: c.generation,
-    consumer_type_id: c.consumerTypeId,
-    created_at: nowUtc(),
-  });
+export interface NewConsumer {
+  uuid: string;
+  projectId: number;
+  userId: number;
+  generation: number;
+  consumerTypeId: number | null;
+}
+
+/** Creates consumers in one statement; returns how many were new (fewer: a concurrent creator won). */
+export async function insertConsumers(store: Store, trx: Writer, consumers: readonly NewConsumer[]): Promise<number> {
+  const now = nowUtc();
+  const q = trx.insertInto("consumers").values(
+    consumers.map((c) => ({
+      uuid: c.uuid,
+      project_id: c.projectId,
+      user_id: c.userId,
+      generation: c.generation,
+      consumer_type_id: c.consumerTypeId,
+      created_at: now,
+    })),
+  );
   const r = await ignoringDuplicates(store, q).executeTakeFirst();
-  return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+  return Number(r.numInsertedOrUpdatedRows ?? 0n);
 }
 
 /**

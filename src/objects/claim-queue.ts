@@ -1,0 +1,211 @@
+// Group commit for claims: the claims one process receives at the same time share a transaction,
+// its provider locks and its commit.
+//
+// A claim that arrives while no other is being written runs alone, as a plain claim transaction:
+// nothing waits. Claims that arrive meanwhile queue, and the next transaction takes them together:
+// one lookup, one lock of all their providers, one capacity read. Each claim is then judged in
+// arrival order, in memory, against the usage the claims before it left (as if they had run one
+// after the other), and the accepted ones are written with one statement of each kind and one
+// commit. A rejected claim writes nothing and gets the error it would have got on its own.
+//
+// NOTE: a hot provider's claims are serialised by its row lock, which is held until the commit's
+// WAL flush; sharing the transaction spreads one lock hold and one flush over the whole batch
+// instead of paying both per claim. Durability is unchanged: no claim is answered before the commit
+// that holds it.
+//
+// If the shared transaction fails in any way (a lost race with another process, a deadlock, a
+// provider deleted meanwhile), it is rolled back and every claim of the batch runs again on its
+// own, with the usual retries.
+import type { Store } from "../db/open.js";
+import type { Tx } from "../db/tx.js";
+import {
+  applyClaim,
+  claimItems,
+  claimTransaction,
+  firstPlanError,
+  inClaimTransaction,
+  judgeCapacity,
+  lockProviders,
+  planClaim,
+  readCapacity,
+  replaceConsumers,
+  retryableDbError,
+  unknownClass,
+  writeAllocations,
+  type CapacityRow,
+  type ClaimOptions,
+  type ConsumerWrite,
+  type Item,
+} from "./allocation.js";
+import { DomainError } from "./errors.js";
+
+/** Most claims one transaction takes: bounds statement sizes and the wait of a batch's last claim. */
+export const MAX_BATCH = 32;
+
+interface Pending {
+  writes: ConsumerWrite[];
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+export interface ClaimQueueOptions extends ClaimOptions {
+  /**
+   * Told when a shared transaction failed and its claims run again one by one; `expected` for
+   * lost races and deadlocks, false for anything else (worth a look).
+   */
+  onFallback?(claims: number, error: unknown, expected: boolean): void;
+}
+
+export class ClaimQueue {
+  #waiting: Pending[] = [];
+  #busy = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: ClaimQueueOptions,
+  ) {}
+
+  /** Writes the consumers' allocations; settles once they are committed (or refused). */
+  claim(writes: ConsumerWrite[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ writes, resolve, reject });
+      if (!this.#busy) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#busy = true;
+    try {
+      while (this.#waiting.length) await this.#run(this.#take());
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * The next batch, in arrival order. NOTE: claims in one batch never share a consumer (each is
+   * judged on the lookup made before any of them wrote); a claim on a consumer that an earlier
+   * waiting claim also names stays queued behind it, so each consumer's claims keep their order.
+   */
+  #take(): Pending[] {
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    const named = new Set<string>();
+    for (const p of this.#waiting) {
+      const keys = p.writes.map((w) => w.uuid.toLowerCase());
+      if (batch.length < MAX_BATCH && !keys.some((k) => named.has(k))) batch.push(p);
+      else rest.push(p);
+      for (const k of keys) named.add(k);
+    }
+    this.#waiting = rest;
+    return batch;
+  }
+
+  async #run(batch: Pending[]): Promise<void> {
+    if (batch.length > 1) {
+      let outcomes: (DomainError | undefined)[] | undefined;
+      try {
+        outcomes = await claimTransaction(this.store).execute((trx) =>
+          claimTogether(
+            this.store,
+            trx,
+            batch.map((p) => p.writes),
+          ),
+        );
+      } catch (e) {
+        this.opts.onFallback?.(batch.length, e, e instanceof DomainError || retryableDbError(e));
+      }
+      if (outcomes) {
+        batch.forEach((p, i) => (outcomes[i] === undefined ? p.resolve() : p.reject(outcomes[i])));
+        return;
+      }
+    }
+    for (const p of batch) await claimAlone(this.store, this.opts, p.writes).then(p.resolve, p.reject);
+  }
+}
+
+/** One claim in its own transaction, retried on lost races and deadlocks. */
+export function claimAlone(store: Store, opts: ClaimOptions, writes: ConsumerWrite[]): Promise<void> {
+  return inClaimTransaction(store, opts, async (trx) => {
+    const plan = await planClaim(store, trx, writes);
+    await applyClaim(store, trx, plan);
+  });
+}
+
+/**
+ * Several claims (on distinct consumers) in one transaction: each one's error, or undefined for
+ * those written. Throws (and the caller rolls back) when the batch as a whole cannot go on.
+ */
+export async function claimTogether(store: Store, trx: Tx, claims: ConsumerWrite[][]): Promise<(DomainError | undefined)[]> {
+  // NOTE: the consumers' current allocations are read with the lookup, before any lock. They cannot
+  // change unseen before the commit: every write to a consumer's allocations bumps its generation
+  // or deletes it, and the consumer writes below compare generations (or insert, for consumers not
+  // found) and fail the whole batch on a miss.
+  const plan = await planClaim(store, trx, claims.flat(), [], { consumerAllocations: true });
+  const results: (DomainError | undefined)[] = claims.map(() => undefined);
+  // The checks each claim makes before it locks anything, on the shared lookup.
+  const live: { i: number; writes: ConsumerWrite[]; items: Item[] }[] = [];
+  claims.forEach((writes, i) => {
+    if (!writes.length) return;
+    const error = firstPlanError({ ...plan, writes }) ?? unknownClass(writes, plan.lookup);
+    if (error) results[i] = error;
+    else live.push({ i, writes, items: claimItems(plan, writes) });
+  });
+  if (!live.length) return results;
+
+  const items = live.flatMap((l) => l.items);
+  await lockProviders(
+    store,
+    trx,
+    plan,
+    items.map((it) => it.provider.uuid),
+  );
+  const inv = items.length ? await readCapacity(trx, items) : new Map<string, CapacityRow>();
+
+  // Judge in arrival order: each claim first gives back its consumers' old allocations.
+  const usage = new Map([...inv].map(([k, r]) => [k, r.used]));
+  const accepted: typeof live = [];
+  for (const l of live) {
+    const mine = new Map<string, number>();
+    for (const w of l.writes) for (const [k, used] of plan.lookup.allocations.get(w.uuid.toLowerCase()) ?? []) mine.set(k, (mine.get(k) ?? 0) + used);
+    try {
+      judgeCapacity(l.items, inv, (k) => (usage.get(k) ?? 0) - (mine.get(k) ?? 0));
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      results[l.i] = e;
+      continue;
+    }
+    for (const [k, used] of mine) usage.set(k, (usage.get(k) ?? 0) - used);
+    for (const it of l.items) usage.set(key(it), (usage.get(key(it)) ?? 0) + it.used);
+    accepted.push(l);
+  }
+  if (!accepted.length) return results;
+
+  // The accepted claims' writes, a few statements for all of them. Every accepted claim bumps each
+  // provider it touched once, as it would have alone.
+  const done = accepted.flatMap((l) => l.items);
+  const visited = new Set(done.map((it) => it.consumer));
+  await replaceConsumers(
+    store,
+    trx,
+    plan.lookup,
+    accepted.flatMap((l) => l.writes),
+    visited,
+  );
+  const by = new Map<number, number>();
+  for (const l of accepted) for (const id of new Set(l.items.map((it) => it.provider.id))) by.set(id, (by.get(id) ?? 0) + 1);
+  await writeAllocations(store, trx, done, visited, by);
+  return results;
+}
+
+const key = (it: Item) => `${it.provider.id}:${it.rcId}`;
+
+const queues = new WeakMap<Store, ClaimQueue>();
+
+/** The store's claim queue (one per store, so one per process and database). */
+export function claimQueue(store: Store, opts: ClaimQueueOptions): ClaimQueue {
+  let q = queues.get(store);
+  if (!q) queues.set(store, (q = new ClaimQueue(store, opts)));
+  return q;
+}
+

@@ -1,0 +1,194 @@
+// Property: claims that share a transaction (the claim queue's group commit) end exactly as the same
+// claims run one after the other would: the same answer for each (written, or the same error and
+// message), the same allocations, consumers and generations afterwards. Random inventories with
+// reserved/min/max/step/ratio, existing consumers, replacements, removals, unknown providers and
+// classes, consumer generations right and wrong; on every database.
+import { expect, it } from "vitest";
+import fc from "fast-check";
+import { describeEachDb } from "../helpers/databases.js";
+import { useApi, uuid } from "../helpers/api.js";
+import { seedProvider, type SeedInventory } from "../helpers/seed.js";
+import type { Store } from "../../src/db/open.js";
+import type { ConsumerWrite } from "../../src/objects/allocation.js";
+import { claimAlone, claimTogether, ClaimQueue } from "../../src/objects/claim-queue.js";
+import { claimTransaction } from "../../src/objects/allocation.js";
+
+const PROVIDERS = ["P0", "P1", "P2"];
+const CONSUMERS = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];
+const CLASSES = ["VCPU", "MEMORY_MB"];
+
+const inventoryArb: fc.Arbitrary<SeedInventory> = fc.record({
+  total: fc.integer({ min: 1, max: 16 }),
+  reserved: fc.integer({ min: 0, max: 3 }),
+  min_unit: fc.constantFrom(1, 1, 1, 2),
+  max_unit: fc.constantFrom(16, 16, 16, 3),
+  step_size: fc.constantFrom(1, 1, 1, 2),
+  allocation_ratio: fc.constantFrom(1, 1.5, 2),
+});
+// Each provider has VCPU and, usually, MEMORY_MB.
+const providerArb = fc.record({ VCPU: inventoryArb, MEMORY_MB: fc.option(inventoryArb, { freq: 4 }) });
+
+interface WriteSpec {
+  consumer: string;
+  /** provider name (or "PX", unknown) -> class (or CUSTOM_NOPE, unknown) -> amount; empty removes. */
+  allocations: [string, [string, number][]][];
+  generation: "unchecked" | "null" | "actual" | "wrong";
+}
+
+/** Mostly `usual`, sometimes one of `odd` (the values that make a claim fail early). */
+const rare = <T>(usual: fc.Arbitrary<T>, ...odd: T[]): fc.Arbitrary<T> =>
+  fc.oneof({ weight: 20, arbitrary: usual }, { weight: 1, arbitrary: fc.constantFrom(...odd) });
+
+const writeArb = (consumer: string): fc.Arbitrary<WriteSpec> =>
+  fc.record({
+    consumer: fc.constant(consumer),
+    allocations: fc.oneof(
+      { weight: 1, arbitrary: fc.constant([] as [string, [string, number][]][]) },
+      {
+        weight: 6,
+        arbitrary: fc.uniqueArray(
+          fc.tuple(
+            rare(fc.constantFrom(...PROVIDERS), "PX"),
+            fc.uniqueArray(fc.tuple(rare(fc.constantFrom(...CLASSES), "CUSTOM_NOPE"), fc.integer({ min: 1, max: 4 })), {
+              minLength: 1,
+              maxLength: 2,
+              selector: (t) => t[0],
+            }),
+          ),
+          { minLength: 1, maxLength: 2, selector: (t) => t[0] },
+        ),
+      },
+    ),
+    generation: rare(fc.constantFrom<WriteSpec["generation"]>("actual", "actual", "actual", "unchecked"), "null", "wrong"),
+  });
+
+/** Claims of one or two writes each, on distinct consumers. */
+const claimsArb = (min: number, max: number): fc.Arbitrary<WriteSpec[][]> =>
+  fc
+    .shuffledSubarray(CONSUMERS, { minLength: min, maxLength: CONSUMERS.length })
+    .chain((cs) => fc.tuple(...cs.map((c) => writeArb(c))))
+    .chain((writes) =>
+      fc.array(fc.integer({ min: 1, max: 2 }), { minLength: writes.length, maxLength: writes.length }).map((sizes) => {
+        const out: WriteSpec[][] = [];
+        for (let i = 0, k = 0; i < writes.length && out.length < max; k++) {
+          out.push(writes.slice(i, i + sizes[k]!));
+          i += sizes[k]!;
+        }
+        return out;
+      }),
+    );
+
+/** One copy of the world: its own provider and consumer uuids. */
+class World {
+  readonly names = new Map<string, string>();
+  readonly uuids = new Map<string, string>();
+  constructor(readonly store: Store) {
+    for (const n of [...PROVIDERS, "PX", ...CONSUMERS]) {
+      const u = uuid();
+      this.names.set(u, n);
+      this.uuids.set(n, u);
+    }
+  }
+  async seed(providers: { VCPU: SeedInventory; MEMORY_MB: SeedInventory | null }[]) {
+    for (const [i, p] of providers.entries()) await seedProvider(this.store, this.uuids.get(PROVIDERS[i]!)!, p.MEMORY_MB ? { VCPU: p.VCPU, MEMORY_MB: p.MEMORY_MB } : { VCPU: p.VCPU });
+  }
+  async writes(specs: WriteSpec[]): Promise<ConsumerWrite[]> {
+    const out: ConsumerWrite[] = [];
+    for (const s of specs) {
+      const u = this.uuids.get(s.consumer)!;
+      const row = await this.store.db.selectFrom("consumers").select("generation").where("uuid", "=", u).executeTakeFirst();
+      const actual = row ? Number(row.generation) : null;
+      out.push({
+        uuid: u,
+        project: "proj",
+        user: "user",
+        checkGeneration: s.generation !== "unchecked",
+        generation: s.generation === "null" ? null : s.generation === "actual" ? actual : (actual ?? 0) + 1,
+        allocations: new Map(s.allocations.map(([p, res]) => [this.uuids.get(p)!, new Map(res)])),
+      });
+    }
+    return out;
+  }
+  outcome(e: unknown): string {
+    if (e === undefined) return "ok";
+    let msg = `${(e as Error).constructor.name}: ${(e as Error).message}`;
+    for (const [u, n] of this.names) msg = msg.split(u).join(n);
+    return msg;
+  }
+  /** Allocations, consumers and provider generations, by name. */
+  async state() {
+    const db = this.store.db;
+    const mine = (u: string) => this.names.get(u.toLowerCase());
+    const allocations = (
+      await db
+        .selectFrom("allocations as a")
+        .innerJoin("resource_providers as rp", "rp.id", "a.resource_provider_id")
+        .innerJoin("resource_classes as rc", "rc.id", "a.resource_class_id")
+        .select(["a.consumer_id", "rp.uuid", "rc.name", "a.used"])
+        .execute()
+    )
+      .filter((r) => mine(r.consumer_id))
+      .map((r) => `${mine(r.consumer_id)} ${mine(r.uuid)} ${r.name} ${Number(r.used)}`)
+      .sort();
+    const consumers = (await db.selectFrom("consumers").select(["uuid", "generation"]).execute())
+      .filter((r) => mine(r.uuid))
+      .map((r) => `${mine(r.uuid)}@${Number(r.generation)}`)
+      .sort();
+    const providers = (await db.selectFrom("resource_providers").select(["uuid", "generation"]).execute())
+      .filter((r) => mine(r.uuid))
+      .map((r) => `${mine(r.uuid)}@${Number(r.generation)}`)
+      .sort();
+    return { allocations, consumers, providers };
+  }
+}
+
+describeEachDb("claims sharing a transaction", (dialect) => {
+  const api = useApi(dialect);
+  const opts = { retries: 10 };
+
+  async function serially(w: World, claims: WriteSpec[][]): Promise<string[]> {
+    const out: string[] = [];
+    for (const c of claims) out.push(w.outcome(await claimAlone(w.store, opts, await w.writes(c)).then(() => undefined, (e) => e)));
+    return out;
+  }
+
+  async function setup(providers: { VCPU: SeedInventory; MEMORY_MB: SeedInventory | null }[], before: WriteSpec[][]) {
+    const a = new World(api().store);
+    const b = new World(api().store);
+    for (const w of [a, b]) {
+      await w.seed(providers);
+      await serially(w, before);
+    }
+    expect(await b.state()).toEqual(await a.state());
+    return [a, b] as const;
+  }
+
+  it("ends as the same claims one after the other", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.tuple(providerArb, providerArb, providerArb), claimsArb(2, 4), claimsArb(2, 8), async (providers, before, claims) => {
+        const [a, b] = await setup(providers, before);
+        const alone = await serially(a, claims);
+        const writes = await Promise.all(claims.map((c) => b.writes(c)));
+        const together = (await claimTransaction(b.store).execute((trx) => claimTogether(b.store, trx, writes))).map((e) => b.outcome(e));
+        expect(together).toEqual(alone);
+        expect(await b.state()).toEqual(await a.state());
+      }),
+      { numRuns: dialect === "sqlite" ? 60 : 25 },
+    );
+  });
+
+  it("answers concurrent claims through the queue as if they ran in arrival order", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.tuple(providerArb, providerArb, providerArb), claimsArb(2, 4), claimsArb(3, 8), async (providers, before, claims) => {
+        const [a, b] = await setup(providers, before);
+        const alone = await serially(a, claims);
+        const queue = new ClaimQueue(b.store, opts);
+        const writes = await Promise.all(claims.map((c) => b.writes(c)));
+        const settled = await Promise.all(writes.map((w) => queue.claim(w).then(() => undefined, (e) => e)));
+        expect(settled.map((e) => b.outcome(e))).toEqual(alone);
+        expect(await b.state()).toEqual(await a.state());
+      }),
+      { numRuns: dialect === "sqlite" ? 40 : 15 },
+    );
+  });
+});
