@@ -15,7 +15,11 @@ export async function prepare(config: Config, logger?: Logger): Promise<{ app: H
     throw new StartupError(
       "[api] auth_strategy = keystone is not supported by Berth yet (Keystone token validation is not built); set auth_strategy = noauth2 behind an authenticating proxy",
     );
-  const store = openStore(config.database.connection, { poolSize: config.database.maxPoolSize, sqliteSynchronous: config.database.sqliteSynchronous });
+  const store = openStore(config.database.connection, {
+    poolSize: config.database.maxPoolSize,
+    sqliteSynchronous: config.database.sqliteSynchronous,
+    onIdleError: (err) => logger?.warn({ err }, "an idle database connection failed; it is replaced on next use"),
+  });
   try {
     if (config.database.syncOnStartup) await syncSchema(store);
     else {

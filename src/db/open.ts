@@ -66,7 +66,14 @@ function loadPg(): typeof PgModule {
   return pg;
 }
 
-export function openStore(url: string, opts: { poolSize?: number; sqliteSynchronous?: boolean } = {}): Store {
+export interface StoreOptions {
+  poolSize?: number;
+  sqliteSynchronous?: boolean;
+  /** Told when an idle pooled connection fails (the database restarted, or ended the session). */
+  onIdleError?(err: Error): void;
+}
+
+export function openStore(url: string, opts: StoreOptions = {}): Store {
   const p = parseConnectionUrl(url);
   const caps = capabilitiesFor(p.dialect);
   const poolSize = opts.poolSize ?? 10;
@@ -94,6 +101,10 @@ export function openStore(url: string, opts: { poolSize?: number; sqliteSynchron
       database: p.database,
       max: poolSize,
     });
+    // NOTE: an idle connection that the server ends (a restart, pg_terminate_backend) is dropped
+    // from the pool and the next query opens a new one; without a listener its error would end
+    // the process.
+    pool.on("error", (err) => opts.onIdleError?.(err));
     db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   } else {
     const charset = (p.params.charset ?? "utf8mb4").toUpperCase();
