@@ -11,6 +11,8 @@ export interface Capabilities {
   readonly multiWriter: boolean;
   /** INSERT/UPDATE/DELETE inside WITH, run as part of the statement that follows (PostgreSQL only). */
   readonly supportsDataModifyingCte: boolean;
+  /** SELECT ... FOR UPDATE inside WITH, read by the statement that follows (PostgreSQL only). */
+  readonly supportsLockingCte: boolean;
 }
 
 export function capabilitiesFor(dialect: Dialect): Capabilities {
@@ -20,5 +22,6 @@ export function capabilitiesFor(dialect: Dialect): Capabilities {
     supportsForUpdate: dialect !== "sqlite",
     multiWriter: dialect !== "sqlite",
     supportsDataModifyingCte: dialect === "postgres",
+    supportsLockingCte: dialect === "postgres",
   });
 }

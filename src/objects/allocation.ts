@@ -9,7 +9,7 @@
 // other table as of its start, so a merged read would miss what the previous holder committed. A provider generation that moved anyway
 // (SQLite across processes, writers that do not lock) is retried on the server, as are deadlocks
 // and serialization failures.
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { Store } from "../db/open.js";
 import type { DB } from "../db/schema.js";
 import { isRetryable, type Tx } from "../db/tx.js";
@@ -113,6 +113,8 @@ export interface ClaimPlan {
   error?: DomainError;
   /** An unknown resource class (the reference finds it later, inside its write transaction). */
   classError?: DomainError;
+  /** Lower-case uuids of the providers the lookup locked already. */
+  locked: ReadonlySet<string>;
 }
 
 export interface ClaimOptions {
@@ -165,7 +167,7 @@ export async function planClaim(
   trx: Tx,
   writes: ConsumerWrite[],
   moreProviders: readonly string[] = [],
-  opts: { consumerAllocations?: boolean } = {},
+  opts: { consumerAllocations?: boolean; lockProviders?: boolean } = {},
 ): Promise<ClaimPlan> {
   const classes: string[] = [];
   const rps = new Set(moreProviders);
@@ -182,6 +184,7 @@ export async function planClaim(
     users: writes.map((w) => w.user),
     types: writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])),
     allocationsOf: opts.consumerAllocations ? writes.map((w) => w.uuid) : [],
+    lockProviders: opts.lockProviders && store.caps.supportsLockingCte,
   });
   const providers = new Map(lookup.providers);
   const removed: Existing[] = [];
@@ -201,7 +204,8 @@ export async function planClaim(
       removed.push({ consumer: r.consumer_id, provider: p, rcId: r.resource_class_id, rcName: r.name });
     }
   }
-  const plan: ClaimPlan = { writes, lookup, providers, removed };
+  const locked = new Set(opts.lockProviders && store.caps.supportsLockingCte ? [...lookup.providers.keys()].map((u) => u.toLowerCase()) : []);
+  const plan: ClaimPlan = { writes, lookup, providers, removed, locked };
   plan.error = firstPlanError(plan);
   plan.classError = unknownClass(writes, lookup);
   return plan;
@@ -230,7 +234,9 @@ export function firstPlanError(plan: ClaimPlan): DomainError | undefined {
  * Locks the providers (FOR UPDATE, in uuid order so claims never wait on each other in a cycle)
  * and refreshes their generations; every later read sees what earlier holders committed.
  */
-export async function lockProviders(store: Store, trx: Tx, plan: ClaimPlan, uuids: readonly string[]): Promise<void> {
+export async function lockProviders(store: Store, trx: Tx, plan: ClaimPlan, all: readonly string[]): Promise<void> {
+  // NOTE: the ones the lookup locked are locked already, generations included.
+  const uuids = all.filter((u) => !plan.locked.has(u.toLowerCase()));
   if (!uuids.length) return;
   let q = trx.selectFrom("resource_providers").select(["id", "uuid", "generation"]).where("uuid", "in", [...new Set(uuids)]).orderBy("uuid");
   if (store.caps.supportsForUpdate) q = q.forUpdate();
@@ -290,8 +296,32 @@ export async function applyClaim(store: Store, trx: Tx, plan: ClaimPlan): Promis
     plan,
     items.map((i) => i.provider.uuid),
   );
+  if (store.caps.supportsDataModifyingCte) return checkAndWrite(trx, items, visited);
   judgeCapacity(items, await readCapacity(trx, items));
   await writeAllocations(store, trx, items, visited);
+}
+
+/**
+ * The capacity read, the allocation insert and the generation bumps in one statement (PostgreSQL):
+ * every part of a statement reads as of its start, so the capacity rows come back without the
+ * inserted allocations; the items are judged on them afterwards, and an error rolls the whole
+ * transaction back, insert and bumps with it.
+ */
+async function checkAndWrite(trx: Tx, items: readonly Item[], visited: ReadonlySet<string>): Promise<void> {
+  const touched = [...new Map(items.map((i) => [i.provider.uuid, i.provider])).values()];
+  const rows = items.filter((i) => i.used > 0);
+  const now = nowUtc();
+  let qc: Writer = trx;
+  if (rows.length) qc = qc.with("new_allocations", (q) => insertQuery(q, rows, now)) as unknown as Writer;
+  const result = await capacityQuery(
+    qc.with("bumped", (q) => bumpQuery(q, touched, now).returning("id")) as unknown as Writer,
+    items,
+  )
+    .select(() => sql<number>`(select count(*) from bumped)`.as("bumped"))
+    .execute();
+  judgeCapacity(items, capacityRows(result));
+  bumped(touched, Number(result[0]?.bumped ?? 0));
+  await deleteEmptied(trx, rows, visited);
 }
 
 /**
@@ -322,16 +352,23 @@ export async function writeAllocations(store: Store, trx: Tx, items: readonly It
   const touched = [...new Map(items.map((i) => [i.provider.uuid, i.provider])).values()];
   const rows = items.filter((i) => i.used > 0);
   const now = nowUtc();
-  const insert = (qc: Writer) =>
-    qc
-      .insertInto("allocations")
-      .values(rows.map((i) => ({ resource_provider_id: i.provider.id, consumer_id: i.consumer, resource_class_id: i.rcId, used: i.used, created_at: now })));
   let bumper: Writer = trx;
-  if (rows.length && store.caps.supportsDataModifyingCte) bumper = trx.with("new_allocations", (q) => insert(q)) as unknown as Writer;
-  else if (rows.length) await insert(trx).execute();
-  if (touched.length) await bumpProviders(bumper, touched, now, by);
+  if (rows.length && store.caps.supportsDataModifyingCte) bumper = trx.with("new_allocations", (q) => insertQuery(q, rows, now)) as unknown as Writer;
+  else if (rows.length) await insertQuery(trx, rows, now).execute();
+  if (touched.length) bumped(touched, Number((await bumpQuery(bumper, touched, now, by).executeTakeFirst()).numUpdatedRows), by);
+  await deleteEmptied(trx, rows, visited);
+}
+
+function insertQuery(qc: Writer, rows: readonly Item[], now: string) {
+  return qc
+    .insertInto("allocations")
+    .values(rows.map((i) => ({ resource_provider_id: i.provider.id, consumer_id: i.consumer, resource_class_id: i.rcId, used: i.used, created_at: now })));
+}
+
+/** Removes the visited consumers that got no allocation rows. */
+function deleteEmptied(trx: Tx, rows: readonly Item[], visited: ReadonlySet<string>): Promise<void> {
   const keep = new Set(rows.map((i) => i.consumer));
-  await deleteConsumersWithoutAllocations(
+  return deleteConsumersWithoutAllocations(
     trx,
     [...visited].filter((c) => !keep.has(c)),
   );
@@ -342,12 +379,12 @@ export async function writeAllocations(store: Store, trx: Tx, items: readonly It
  * are locked already, so a miss means a writer that does not lock (SQLite across processes).
  * `by` gives a provider's increment when it is not one (a batch of claims bumps once per claim).
  */
-async function bumpProviders(qc: Writer, providers: LockedProvider[], now: string, by?: ReadonlyMap<number, number>): Promise<void> {
+function bumpQuery(qc: Writer, providers: readonly LockedProvider[], now: string, by?: ReadonlyMap<number, number>) {
   // Each row matches only at the generation the claim read under its lock, so the increment
   // below sets exactly that generation + 1 (+ n).
   const step = (id: number) => by?.get(id) ?? 1;
   const uneven = providers.some((p) => step(p.id) !== 1);
-  const r = await qc
+  return qc
     .updateTable("resource_providers")
     .set((eb) => ({
       generation: uneven
@@ -355,10 +392,13 @@ async function bumpProviders(qc: Writer, providers: LockedProvider[], now: strin
         : eb("generation", "+", 1),
       updated_at: now,
     }))
-    .where((eb) => eb.or(providers.map((p) => eb.and([eb("id", "=", p.id), eb("generation", "=", p.generation)]))))
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== providers.length) throw new ProviderConcurrentUpdate();
-  for (const p of providers) p.generation += step(p.id);
+    .where((eb) => eb.or(providers.map((p) => eb.and([eb("id", "=", p.id), eb("generation", "=", p.generation)]))));
+}
+
+/** After the bump: throws when a provider's generation had moved, else records the new ones. */
+function bumped(providers: readonly LockedProvider[], updated: number, by?: ReadonlyMap<number, number>): void {
+  if (updated !== providers.length) throw new ProviderConcurrentUpdate();
+  for (const p of providers) p.generation += by?.get(p.id) ?? 1;
 }
 
 /** An inventory row with the usage against it, keyed by `${providerId}:${rcId}`. */
@@ -374,9 +414,13 @@ export interface CapacityRow {
 
 /** The inventories (and their usage) of the items' providers and classes, in one query. */
 export async function readCapacity(trx: Tx, items: readonly Item[]): Promise<Map<string, CapacityRow>> {
+  return capacityRows(await capacityQuery(trx, items).execute());
+}
+
+function capacityQuery(qc: Writer, items: readonly Item[]) {
   const providerIds = [...new Set(items.map((i) => i.provider.id))];
   const rcIds = [...new Set(items.map((i) => i.rcId))];
-  const rows = await trx
+  return qc
     .selectFrom("inventories as i")
     .leftJoin(
       (eb) =>
@@ -401,8 +445,12 @@ export async function readCapacity(trx: Tx, items: readonly Item[]): Promise<Map
       "u.used",
     ])
     .where("i.resource_provider_id", "in", providerIds)
-    .where("i.resource_class_id", "in", rcIds)
-    .execute();
+    .where("i.resource_class_id", "in", rcIds);
+}
+
+type CapacityQueryRow = Awaited<ReturnType<ReturnType<typeof capacityQuery>["execute"]>>[number];
+
+function capacityRows(rows: readonly CapacityQueryRow[]): Map<string, CapacityRow> {
   return new Map(
     rows.map((r) => [
       `${r.resource_provider_id}:${r.resource_class_id}`,

@@ -127,7 +127,7 @@ export class ClaimQueue {
 /** One claim in its own transaction, retried on lost races and deadlocks. */
 export function claimAlone(store: Store, opts: ClaimOptions, writes: ConsumerWrite[]): Promise<void> {
   return inClaimTransaction(store, opts, async (trx) => {
-    const plan = await planClaim(store, trx, writes);
+    const plan = await planClaim(store, trx, writes, [], { lockProviders: true });
     await applyClaim(store, trx, plan);
   });
 }
@@ -141,7 +141,7 @@ export async function claimTogether(store: Store, trx: Tx, claims: ConsumerWrite
   // change unseen before the commit: every write to a consumer's allocations bumps its generation
   // or deletes it, and the consumer writes below compare generations (or insert, for consumers not
   // found) and fail the whole batch on a miss.
-  const plan = await planClaim(store, trx, claims.flat(), [], { consumerAllocations: true });
+  const plan = await planClaim(store, trx, claims.flat(), [], { consumerAllocations: true, lockProviders: true });
   const results: (DomainError | undefined)[] = claims.map(() => undefined);
   // The checks each claim makes before it locks anything, on the shared lookup.
   const live: { i: number; writes: ConsumerWrite[]; items: Item[] }[] = [];

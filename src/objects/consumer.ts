@@ -48,6 +48,8 @@ export interface LookupRequest extends Identities {
   providers: readonly string[];
   /** Consumers whose allocations to read. */
   allocationsOf?: readonly string[];
+  /** Lock the providers (FOR UPDATE, in uuid order) in the same statement; needs caps.supportsLockingCte. */
+  lockProviders?: boolean;
 }
 export interface Lookup extends IdentityIds {
   consumers: Map<string, ConsumerRow>;
@@ -73,18 +75,19 @@ export async function lookupAll(trx: Tx, want: LookupRequest): Promise<Lookup> {
     allocations: new Map(),
   };
   const nil = sql<number | null>`null`;
-  const parts: any[] = [];
+  // Each part is built on the query creator it is given: the first one carries the WITH clause.
+  const parts: ((qc: any) => any)[] = [];
   const uniq = (a: readonly string[]) => [...new Set(a)];
   // NOTE: consumers come first so the padded NULL columns of later parts take their integer types.
   if (want.consumers.length)
-    parts.push(
-      trx
+    parts.push((qc) =>
+      qc
         .selectFrom("consumers")
         .select([sql<string>`'c'`.as("kind"), "id", "uuid as k", "project_id as a", "user_id as b", "generation as c", "consumer_type_id as d"])
         .where("uuid", "in", uniq(want.consumers)),
     );
-  const simple = (kind: string, table: "projects" | "users" | "consumer_types" | "resource_classes", col: "external_id" | "name", keys: readonly string[]) =>
-    (trx as any)
+  const simple = (kind: string, table: "projects" | "users" | "consumer_types" | "resource_classes", col: "external_id" | "name", keys: readonly string[]) => (qc: any) =>
+    qc
       .selectFrom(table)
       .select([sql<string>`${sql.lit(kind)}`.as("kind"), "id", `${col} as k`, nil.as("a"), nil.as("b"), nil.as("c"), nil.as("d")])
       .where(col, "in", uniq(keys));
@@ -93,22 +96,36 @@ export async function lookupAll(trx: Tx, want: LookupRequest): Promise<Lookup> {
   if (want.users.length) parts.push(simple("u", "users", "external_id", want.users));
   if (want.types.length) parts.push(simple("t", "consumer_types", "name", want.types));
   if (want.providers.length)
-    parts.push(
-      trx
-        .selectFrom("resource_providers")
-        .select([sql<string>`'g'`.as("kind"), "id", "uuid as k", "generation as a", nil.as("b"), nil.as("c"), nil.as("d")])
-        .where("uuid", "in", uniq(want.providers)),
+    parts.push((qc) =>
+      (lock ? qc.selectFrom("locked_providers") : qc.selectFrom("resource_providers").where("uuid", "in", uniq(want.providers))).select([
+        sql<string>`'g'`.as("kind"),
+        "id",
+        "uuid as k",
+        "generation as a",
+        nil.as("b"),
+        nil.as("c"),
+        nil.as("d"),
+      ]),
     );
-  if (want.allocationsOf?.length)
-    parts.push(
-      trx
+  const allocationsOf = want.allocationsOf ?? [];
+  if (allocationsOf.length)
+    parts.push((qc) =>
+      qc
         .selectFrom("allocations")
         .select([sql<string>`'a'`.as("kind"), "resource_provider_id as id", "consumer_id as k", "resource_class_id as a", "used as b", nil.as("c"), nil.as("d")])
-        .where("consumer_id", "in", uniq(want.allocationsOf)),
+        .where("consumer_id", "in", uniq(allocationsOf)),
     );
   if (!parts.length) return out;
-  let q = parts[0];
-  for (const p of parts.slice(1)) q = q.unionAll(p);
+  // NOTE: a locking read inside WITH takes the providers' row locks (in uuid order) as part of the
+  // lookup, and returns the rows as they are once locked (PostgreSQL, caps.supportsLockingCte).
+  const lock = want.lockProviders && want.providers.length > 0;
+  const first = lock
+    ? trx.with("locked_providers", (w) =>
+        w.selectFrom("resource_providers").select(["id", "uuid", "generation"]).where("uuid", "in", uniq(want.providers)).orderBy("uuid").forUpdate(),
+      )
+    : trx;
+  let q = parts[0]!(first);
+  for (const p of parts.slice(1)) q = q.unionAll(p(trx));
   const rows = (await q.execute()) as { kind: string; id: number; k: string; a: number | null; b: number | null; c: number | null; d: number | null }[];
   for (const r of rows) {
     const id = Number(r.id);
