@@ -24,14 +24,19 @@ import {
   claimTransaction,
   firstPlanError,
   inClaimTransaction,
+  ConsumerConcurrentUpdate,
   judgeCapacity,
   lockProviders,
+  optimisticWrites,
+  ProviderConcurrentUpdate,
   planClaim,
   readCapacity,
   replaceConsumers,
   retryableDbError,
+  settleOptimistic,
   unknownClass,
   writeAllocations,
+  writeAndReadCapacity,
   type CapacityRow,
   type ClaimOptions,
   type ConsumerWrite,
@@ -102,16 +107,18 @@ export class ClaimQueue {
   }
 
   async #run(batch: Pending[]): Promise<void> {
-    if (batch.length > 1) {
+    const claims = batch.map((p) => p.writes);
+    // NOTE: where the database takes the optimistic single statement, a claim alone goes through
+    // claimTogether too (four round trips instead of five).
+    if (batch.length > 1 || this.store.caps.supportsDataModifyingCte) {
       let outcomes: (DomainError | undefined)[] | undefined;
+      const attempt = (optimistic: boolean) => claimTransaction(this.store).execute((trx) => claimTogether(this.store, trx, claims, { optimistic }));
       try {
-        outcomes = await claimTransaction(this.store).execute((trx) =>
-          claimTogether(
-            this.store,
-            trx,
-            batch.map((p) => p.writes),
-          ),
-        );
+        outcomes = await attempt(true).catch((e) => {
+          if (!(e instanceof RolledBack)) throw e;
+          // Rolled back with exact answers, or to be judged again without optimism.
+          return e.results ?? attempt(false);
+        });
       } catch (e) {
         this.opts.onFallback?.(batch.length, e, e instanceof DomainError || retryableDbError(e));
       }
@@ -121,6 +128,16 @@ export class ClaimQueue {
       }
     }
     for (const p of batch) await claimAlone(this.store, this.opts, p.writes).then(p.resolve, p.reject);
+  }
+}
+
+/**
+ * Thrown inside a shared transaction to roll it back: with `results`, those are the claims' exact
+ * answers; without, the claims are to be judged again.
+ */
+class RolledBack extends Error {
+  constructor(readonly results?: (DomainError | undefined)[]) {
+    super("claim transaction rolled back");
   }
 }
 
@@ -136,7 +153,12 @@ export function claimAlone(store: Store, opts: ClaimOptions, writes: ConsumerWri
  * Several claims (on distinct consumers) in one transaction: each one's error, or undefined for
  * those written. Throws (and the caller rolls back) when the batch as a whole cannot go on.
  */
-export async function claimTogether(store: Store, trx: Tx, claims: ConsumerWrite[][]): Promise<(DomainError | undefined)[]> {
+export async function claimTogether(
+  store: Store,
+  trx: Tx,
+  claims: ConsumerWrite[][],
+  opts: { optimistic?: boolean } = {},
+): Promise<(DomainError | undefined)[]> {
   // NOTE: the consumers' current allocations are read with the lookup, before any lock. They cannot
   // change unseen before the commit: every write to a consumer's allocations bumps its generation
   // or deletes it, and the consumer writes below compare generations (or insert, for consumers not
@@ -144,7 +166,7 @@ export async function claimTogether(store: Store, trx: Tx, claims: ConsumerWrite
   const plan = await planClaim(store, trx, claims.flat(), [], { consumerAllocations: true, lockProviders: true });
   const results: (DomainError | undefined)[] = claims.map(() => undefined);
   // The checks each claim makes before it locks anything, on the shared lookup.
-  const live: { i: number; writes: ConsumerWrite[]; items: Item[] }[] = [];
+  const live: Live[] = [];
   claims.forEach((writes, i) => {
     if (!writes.length) return;
     const error = firstPlanError({ ...plan, writes }) ?? unknownClass(writes, plan.lookup);
@@ -160,25 +182,32 @@ export async function claimTogether(store: Store, trx: Tx, claims: ConsumerWrite
     plan,
     items.map((it) => it.provider.uuid),
   );
-  const inv = items.length ? await readCapacity(trx, items) : new Map<string, CapacityRow>();
+  const writes = live.flatMap((l) => l.writes);
+  const judge = (inv: Map<string, CapacityRow>) => judgeInOrder(live, inv, plan.lookup.allocations, results);
 
-  // Judge in arrival order: each claim first gives back its consumers' old allocations.
-  const usage = new Map([...inv].map(([k, r]) => [k, r.used]));
-  const accepted: typeof live = [];
-  for (const l of live) {
-    const mine = new Map<string, number>();
-    for (const w of l.writes) for (const [k, used] of plan.lookup.allocations.get(w.uuid.toLowerCase()) ?? []) mine.set(k, (mine.get(k) ?? 0) + used);
-    try {
-      judgeCapacity(l.items, inv, (k) => (usage.get(k) ?? 0) - (mine.get(k) ?? 0));
-    } catch (e) {
-      if (!(e instanceof DomainError)) throw e;
-      results[l.i] = e;
-      continue;
-    }
-    for (const [k, used] of mine) usage.set(k, (usage.get(k) ?? 0) - used);
-    for (const it of l.items) usage.set(key(it), (usage.get(key(it)) ?? 0) + it.used);
-    accepted.push(l);
+  if (opts.optimistic && optimisticWrites(store, plan, writes, items)) {
+    // Write as if every claim fits, then judge on what the statement read before it wrote; when
+    // one does not fit, roll back (and answer a lone claim at once, judge a batch again).
+    const by = bumpsPerClaim(live);
+    const got = await writeAndReadCapacity(store, trx, plan.lookup, writes, items, by);
+    if (got.consumers !== writes.length) throw new ConsumerConcurrentUpdate();
+    if (judge(got.inv).length < live.length) throw new RolledBack(live.length === 1 ? results : undefined);
+    settleOptimistic(items, got, by);
+    return results;
   }
+  if (opts.optimistic && claims.length === 1 && live.length === 1) {
+    // A lone claim that cannot go optimistic: the plain claim path, on this lookup.
+    try {
+      await applyClaim(store, trx, { ...plan, writes });
+    } catch (e) {
+      // NOTE: a moved provider generation is not an answer: the plain path retries it.
+      if (e instanceof DomainError && !(e instanceof ProviderConcurrentUpdate)) throw new RolledBack([e]);
+      throw e;
+    }
+    return results;
+  }
+
+  const accepted = judge(items.length ? await readCapacity(trx, items) : new Map<string, CapacityRow>());
   if (!accepted.length) return results;
 
   // The accepted claims' writes, a few statements for all of them. Every accepted claim bumps each
@@ -192,10 +221,51 @@ export async function claimTogether(store: Store, trx: Tx, claims: ConsumerWrite
     accepted.flatMap((l) => l.writes),
     visited,
   );
-  const by = new Map<number, number>();
-  for (const l of accepted) for (const id of new Set(l.items.map((it) => it.provider.id))) by.set(id, (by.get(id) ?? 0) + 1);
-  await writeAllocations(store, trx, done, visited, by);
+  await writeAllocations(store, trx, done, visited, bumpsPerClaim(accepted));
   return results;
+}
+
+interface Live {
+  i: number;
+  writes: ConsumerWrite[];
+  items: Item[];
+}
+
+/**
+ * Judges the claims in arrival order, each after giving back its consumers' old allocations and
+ * against the usage the accepted ones before it left; records each refusal in `results` and
+ * returns the accepted claims.
+ */
+function judgeInOrder(
+  live: readonly Live[],
+  inv: ReadonlyMap<string, CapacityRow>,
+  old: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  results: (DomainError | undefined)[],
+): Live[] {
+  const usage = new Map([...inv].map(([k, r]) => [k, r.used]));
+  const accepted: Live[] = [];
+  for (const l of live) {
+    const mine = new Map<string, number>();
+    for (const w of l.writes) for (const [k, used] of old.get(w.uuid.toLowerCase()) ?? []) mine.set(k, (mine.get(k) ?? 0) + used);
+    try {
+      judgeCapacity(l.items, inv, (k) => (usage.get(k) ?? 0) - (mine.get(k) ?? 0));
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      results[l.i] = e;
+      continue;
+    }
+    for (const [k, used] of mine) usage.set(k, (usage.get(k) ?? 0) - used);
+    for (const it of l.items) usage.set(key(it), (usage.get(key(it)) ?? 0) + it.used);
+    accepted.push(l);
+  }
+  return accepted;
+}
+
+/** Each claim bumps every provider it touches once, as it would have alone. */
+function bumpsPerClaim(claims: readonly Live[]): Map<number, number> {
+  const by = new Map<number, number>();
+  for (const l of claims) for (const id of new Set(l.items.map((it) => it.provider.id))) by.set(id, (by.get(id) ?? 0) + 1);
+  return by;
 }
 
 const key = (it: Item) => `${it.provider.id}:${it.rcId}`;

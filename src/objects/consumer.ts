@@ -190,7 +190,12 @@ export interface NewConsumer {
 
 /** Creates consumers in one statement; returns how many were new (fewer: a concurrent creator won). */
 export async function insertConsumers(store: Store, trx: Writer, consumers: readonly NewConsumer[]): Promise<number> {
-  const now = nowUtc();
+  const r = await insertConsumersQuery(store, trx, consumers, nowUtc()).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n);
+}
+
+/** The INSERT of insertConsumers, skipping uuids that exist. */
+export function insertConsumersQuery(store: Store, trx: Writer, consumers: readonly NewConsumer[], now: string) {
   const q = trx.insertInto("consumers").values(
     consumers.map((c) => ({
       uuid: c.uuid,
@@ -201,8 +206,7 @@ export async function insertConsumers(store: Store, trx: Writer, consumers: read
       created_at: now,
     })),
   );
-  const r = await ignoringDuplicates(store, q).executeTakeFirst();
-  return Number(r.numInsertedOrUpdatedRows ?? 0n);
+  return ignoringDuplicates(store, q);
 }
 
 /**

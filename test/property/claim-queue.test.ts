@@ -39,11 +39,11 @@ interface WriteSpec {
 const rare = <T>(usual: fc.Arbitrary<T>, ...odd: T[]): fc.Arbitrary<T> =>
   fc.oneof({ weight: 20, arbitrary: usual }, { weight: 1, arbitrary: fc.constantFrom(...odd) });
 
-const writeArb = (consumer: string): fc.Arbitrary<WriteSpec> =>
+const writeArb = (consumer: string, fresh = false): fc.Arbitrary<WriteSpec> =>
   fc.record({
     consumer: fc.constant(consumer),
     allocations: fc.oneof(
-      { weight: 1, arbitrary: fc.constant([] as [string, [string, number][]][]) },
+      { weight: fresh ? 0 : 1, arbitrary: fc.constant([] as [string, [string, number][]][]) },
       {
         weight: 6,
         arbitrary: fc.uniqueArray(
@@ -62,11 +62,11 @@ const writeArb = (consumer: string): fc.Arbitrary<WriteSpec> =>
     generation: rare(fc.constantFrom<WriteSpec["generation"]>("actual", "actual", "actual", "unchecked"), "null", "wrong"),
   });
 
-/** Claims of one or two writes each, on distinct consumers. */
-const claimsArb = (min: number, max: number): fc.Arbitrary<WriteSpec[][]> =>
+/** Claims of one or two writes each, on distinct consumers (`fresh`: every write allocates). */
+const claimsArb = (min: number, max: number, fresh = false): fc.Arbitrary<WriteSpec[][]> =>
   fc
     .shuffledSubarray(CONSUMERS, { minLength: min, maxLength: CONSUMERS.length })
-    .chain((cs) => fc.tuple(...cs.map((c) => writeArb(c))))
+    .chain((cs) => fc.tuple(...cs.map((c) => writeArb(c, fresh))))
     .chain((writes) =>
       fc.array(fc.integer({ min: 1, max: 2 }), { minLength: writes.length, maxLength: writes.length }).map((sizes) => {
         const out: WriteSpec[][] = [];
@@ -174,6 +174,26 @@ describeEachDb("claims sharing a transaction", (dialect) => {
         expect(await b.state()).toEqual(await a.state());
       }),
       { numRuns: dialect === "sqlite" ? 60 : 25 },
+    );
+  });
+
+  // New consumers only: where the database can, the queue writes these optimistically in one
+  // statement and judges afterwards (rolling back when one does not fit).
+  it("answers concurrent claims for new consumers as if they ran in arrival order", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.tuple(providerArb, providerArb, providerArb), claimsArb(2, 4, true), claimsArb(1, 8, true), async (providers, before, claims) => {
+        const [a, b] = await setup(providers, before);
+        // The claims' consumers are new: drop those the setup created.
+        const taken = new Set(before.flat().map((w) => w.consumer));
+        const fresh = claims.map((c) => c.filter((w) => !taken.has(w.consumer))).filter((c) => c.length);
+        const alone = await serially(a, fresh);
+        const queue = new ClaimQueue(b.store, opts);
+        const writes = await Promise.all(fresh.map((c) => b.writes(c)));
+        const settled = await Promise.all(writes.map((w) => queue.claim(w).then(() => undefined, (e) => e)));
+        expect(settled.map((e) => b.outcome(e))).toEqual(alone);
+        expect(await b.state()).toEqual(await a.state());
+      }),
+      { numRuns: dialect === "sqlite" ? 40 : 20 },
     );
   });
 
