@@ -11,6 +11,11 @@ export interface Store {
   readonly db: Kysely<DB>;
   readonly caps: Capabilities;
   readonly url: string;
+  /**
+   * SQLite only: the connection under `db`, for bulk reads that take rows as arrays (the
+   * candidate search). Use it through `db`'s connection lock, never inside another's transaction.
+   */
+  readonly sqlite?: SqliteDatabase.Database;
   close(): Promise<void>;
 }
 
@@ -78,8 +83,9 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   const caps = capabilitiesFor(p.dialect);
   const poolSize = opts.poolSize ?? 10;
   let db: Kysely<DB>;
+  let sqlite: SqliteDatabase.Database | undefined;
   if (p.dialect === "sqlite") {
-    const sqlite = cachingPrepare(new SqliteDatabase(p.file!));
+    sqlite = cachingPrepare(new SqliteDatabase(p.file!));
     sqlite.pragma("busy_timeout = 10000");
     if (p.file !== ":memory:") {
       sqlite.pragma("journal_mode = WAL");
@@ -123,7 +129,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     });
     db = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
   }
-  return { db, caps, url, close: () => db.destroy() };
+  return { db, caps, url, sqlite, close: () => db.destroy() };
 }
 
 // NOTE: Kysely prepares every query afresh; on SQLite that is a measurable share of a claim. The

@@ -29,6 +29,7 @@ export async function list(ctx: Ctx): Promise<Response> {
       maxCandidates: cfg.maxAllocationCandidates,
       randomize: cfg.randomizeAllocationCandidates,
       strategy: cfg.allocationCandidatesGenerationStrategy,
+      sqlite: ctx.deps.store.sqlite,
     });
     if (found.truncated) ctx.deps.logger.warn({ requestId: ctx.requestId }, "allocation candidate search stopped at its ceiling");
     const body = responseBody(found, {

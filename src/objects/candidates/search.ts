@@ -7,6 +7,8 @@ import type { CandidateRequest, RequestGroup } from "./request.js";
 import { acrossAnchors, newSearchState, Searcher, type Candidate, type Strategy } from "./engine.js";
 import { globalFacts, loadTrees, lookupNames, rootsWithTraits, sharingAnchors, viableRoots, type Names } from "./load.js";
 import { emptyWorld, type World } from "./world.js";
+import { rowReader, type RowReader } from "./rows.js";
+import type SqliteDatabase from "better-sqlite3";
 
 export interface SearchOptions {
   /** [placement] max_allocation_candidates; -1 for none. */
@@ -19,6 +21,8 @@ export interface SearchOptions {
    */
   ceiling?: number;
   random?: () => number;
+  /** The store's SQLite connection, if any: the bulk reads then take raw rows from it (rows.ts). */
+  sqlite?: SqliteDatabase.Database;
 }
 
 export const DEFAULT_CEILING = 100_000;
@@ -37,6 +41,7 @@ export interface SearchResult {
 const nothing = (): SearchResult => ({ candidates: [], world: emptyWorld(), found: [], truncated: false });
 
 export async function findCandidates(db: Tx, req: CandidateRequest, opts: SearchOptions): Promise<SearchResult> {
+  const read = rowReader(db, opts.sqlite);
   const names = await lookupNames(db, req);
   const { rootRequired, rootForbidden } = req.wide;
   for (const t of [...rootRequired, ...rootForbidden]) if (!names.traits.has(t)) throw new UnknownTrait(t);
@@ -57,7 +62,7 @@ export async function findCandidates(db: Tx, req: CandidateRequest, opts: Search
     anchorRoots,
     inTreeRoots: names.inTreeRoots,
   });
-  await loadTrees(db, world, names, facts.sharing.map((s) => s.root));
+  await loadTrees(db, read, world, names, facts.sharing.map((s) => s.root));
 
   const error = firstLookupError(req.groups, names);
   if (error) {
@@ -65,7 +70,7 @@ export async function findCandidates(db: Tx, req: CandidateRequest, opts: Search
     // group without candidates, so an unknown name in a later group is then never reported.
     for (const g of req.groups.slice(0, error.index)) {
       const one: CandidateRequest = { groups: [g], wide: { ...req.wide, sameSubtrees: [], groupPolicy: undefined }, nestedAware: true };
-      const r = await generate(db, one, names, world, { ...opts, randomize: false }, 1);
+      const r = await generate(db, read, one, names, world, { ...opts, randomize: false }, 1);
       if (r.found.length === 0) return nothing();
     }
     const g = req.groups[error.index]!;
@@ -79,7 +84,7 @@ export async function findCandidates(db: Tx, req: CandidateRequest, opts: Search
   const ceiling = opts.ceiling ?? DEFAULT_CEILING;
   const needAll = opts.randomize || (!req.nestedAware && world.hasTrees);
   const target = Math.min(max, ceiling, needAll ? Infinity : limit);
-  const r = await generate(db, req, names, world, opts, target);
+  const r = await generate(db, read, req, names, world, opts, target);
   let candidates = r.found;
   if (opts.randomize) candidates = sample(candidates, Math.min(limit, candidates.length), opts.random ?? Math.random);
   else if (candidates.length > limit) candidates = candidates.slice(0, limit);
@@ -98,7 +103,7 @@ function firstLookupError(groups: readonly RequestGroup[], names: Names) {
 
 const MAX_PAGE = 5000;
 
-async function generate(db: Tx, req: CandidateRequest, names: Names, world: World, opts: SearchOptions, target: number) {
+async function generate(db: Tx, read: RowReader, req: CandidateRequest, names: Names, world: World, opts: SearchOptions, target: number) {
   const state = newSearchState();
   const searcher = new Searcher(world, req, state);
   const found: Candidate[] = [];
@@ -108,11 +113,10 @@ async function generate(db: Tx, req: CandidateRequest, names: Names, world: Worl
   const exact = !world.hasTrees && world.sharing.size === 0 && req.groups.length === 1;
   let page = Number.isFinite(target) && !opts.randomize ? Math.min(MAX_PAGE, exact ? target : Math.max(100, Math.ceil(target * 1.2))) : MAX_PAGE;
   while (found.length < target) {
-    const rows = await viableRoots(db, req, names, world, after, page);
-    if (rows.length === 0) break;
-    const roots = rows.map((r) => r.id);
+    const { ids: roots, uuids } = await viableRoots(db, read, req, names, world, after, page);
+    if (roots.length === 0) break;
     after = roots[roots.length - 1]!;
-    await loadTrees(db, world, names, roots, new Map(rows.map((r) => [r.id, r.uuid])));
+    await loadTrees(db, read, world, names, roots, uuids);
     const anchors = opts.randomize ? sample(roots, roots.length, opts.random ?? Math.random) : roots;
     for (const c of acrossAnchors(searcher, anchors, opts.strategy)) {
       found.push(c);
