@@ -47,13 +47,26 @@ import { DomainError } from "./errors.js";
 /** Most claims one transaction takes: bounds statement sizes and the wait of a batch's last claim. */
 export const MAX_BATCH = 32;
 
+/**
+ * Transactions one queue runs at once. NOTE: claims on different providers run side by side (the
+ * database groups their commits); claims on a provider a running transaction holds wait, and go
+ * together in the next one.
+ */
+export const CONCURRENCY = 4;
+
 interface Pending {
   writes: ConsumerWrite[];
+  /** Lower-case consumer uuids. */
+  consumers: string[];
+  /** "c:" + consumer and "p:" + provider uuid, lower-case: what a running transaction holds. */
+  keys: string[];
   resolve(): void;
   reject(e: unknown): void;
 }
 
 export interface ClaimQueueOptions extends ClaimOptions {
+  /** Transactions at once (default CONCURRENCY). */
+  concurrency?: number;
   /**
    * Told when a shared transaction failed and its claims run again one by one; `expected` for
    * lost races and deadlocks, false for anything else (worth a look).
@@ -63,44 +76,62 @@ export interface ClaimQueueOptions extends ClaimOptions {
 
 export class ClaimQueue {
   #waiting: Pending[] = [];
-  #busy = false;
+  #running = 0;
+  /** Keys (see Pending) of the claims in running transactions. */
+  #held = new Set<string>();
+  readonly #concurrency: number;
 
   constructor(
     private readonly store: Store,
     private readonly opts: ClaimQueueOptions,
-  ) {}
+  ) {
+    this.#concurrency = Math.max(1, opts.concurrency ?? CONCURRENCY);
+  }
 
   /** Writes the consumers' allocations; settles once they are committed (or refused). */
   claim(writes: ConsumerWrite[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.#waiting.push({ writes, resolve, reject });
-      if (!this.#busy) void this.#drain();
+      const consumers = writes.map((w) => w.uuid.toLowerCase());
+      const providers = writes.flatMap((w) => [...w.allocations.keys()].map((p) => `p:${p.toLowerCase()}`));
+      this.#waiting.push({ writes, consumers, keys: [...consumers.map((c) => `c:${c}`), ...providers], resolve, reject });
+      this.#pump();
     });
   }
 
-  async #drain(): Promise<void> {
-    this.#busy = true;
-    try {
-      while (this.#waiting.length) await this.#run(this.#take());
-    } finally {
-      this.#busy = false;
+  #pump(): void {
+    while (this.#running < this.#concurrency) {
+      const batch = this.#take();
+      if (!batch.length) return;
+      const keys = batch.flatMap((p) => p.keys);
+      for (const k of keys) this.#held.add(k);
+      this.#running++;
+      void this.#run(batch).finally(() => {
+        this.#running--;
+        for (const k of keys) this.#held.delete(k);
+        this.#pump();
+      });
     }
   }
 
   /**
-   * The next batch, in arrival order. NOTE: claims in one batch never share a consumer (each is
-   * judged on the lookup made before any of them wrote); a claim on a consumer that an earlier
-   * waiting claim also names stays queued behind it, so each consumer's claims keep their order.
+   * The next batch, in arrival order: claims that share no consumer or provider with a running
+   * transaction, nor a consumer with each other (each is judged on the lookup made before any of
+   * them wrote). A claim left waiting holds back later claims on its consumers and providers, so
+   * their claims keep arrival order.
    */
   #take(): Pending[] {
     const batch: Pending[] = [];
     const rest: Pending[] = [];
-    const named = new Set<string>();
+    const blocked = new Set(this.#held);
+    const taken = new Set<string>();
     for (const p of this.#waiting) {
-      const keys = p.writes.map((w) => w.uuid.toLowerCase());
-      if (batch.length < MAX_BATCH && !keys.some((k) => named.has(k))) batch.push(p);
-      else rest.push(p);
-      for (const k of keys) named.add(k);
+      if (batch.length < MAX_BATCH && !p.keys.some((k) => blocked.has(k)) && !p.consumers.some((c) => taken.has(c))) {
+        batch.push(p);
+        for (const c of p.consumers) taken.add(c);
+      } else {
+        rest.push(p);
+        for (const k of p.keys) blocked.add(k);
+      }
     }
     this.#waiting = rest;
     return batch;
