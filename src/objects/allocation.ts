@@ -1,12 +1,16 @@
 // Allocations: the claim (replace some consumers' allocations in one transaction, never over
-// capacity), and the reads GET shows.
+// capacity), and the reads GET shows. The claim queue (claim-queue.ts) runs claims through these
+// steps, alone or several in one transaction.
 //
 // A claim runs in one transaction: one batched lookup (consumers, classes, providers, projects,
-// users), the checks the reference makes first, the consumer writes, then the providers are locked
-// (FOR UPDATE, in uuid order), capacity is checked against fresh usage, allocations are inserted
-// and every generation bumped with one compare-and-swap UPDATE. NOTE: the lock and the capacity
-// read stay two statements: a PostgreSQL statement that waits for a row lock still reads every
-// other table as of its start, so a merged read would miss what the previous holder committed. A provider generation that moved anyway
+// users; on PostgreSQL it also takes the providers' row locks, caps.supportsLockingCte), the
+// checks the reference makes first, the consumer writes, the providers' locks (FOR UPDATE, in uuid
+// order) where the lookup did not take them, the capacity check against fresh usage, the
+// allocation insert and every generation bumped with one compare-and-swap UPDATE. On PostgreSQL
+// the capacity read rides in the statement that inserts and bumps (judged afterwards; an error
+// rolls it all back). NOTE: the capacity is never read by the statement that waits for the lock:
+// a PostgreSQL statement that waits for a row lock still reads every other table as of its start,
+// so it would miss what the previous holder committed. A provider generation that moved anyway
 // (SQLite across processes, writers that do not lock) is retried on the server, as are deadlocks
 // and serialization failures.
 import { sql, type Transaction } from "kysely";
