@@ -215,3 +215,53 @@ describeEachDb("claims sharing a transaction", (dialect) => {
     );
   });
 });
+
+// A consumer created by another transaction between the queue's lookup and its write. PostgreSQL:
+// the optimistic insert finds it (after waiting for that transaction), the transaction rolls back
+// and the claim runs again alone. MySQL (no optimistic statement): the plain claim's insert loses.
+// The claim behind it on the same provider goes through either way.
+describeEachDb("a claim that loses a consumer race", (dialect) => {
+  const api = useApi(dialect);
+
+  it.runIf(dialect !== "sqlite")("falls back to claiming alone", async () => {
+    const store = api().store;
+    const w = new World(store);
+    await w.seed([{ VCPU: { total: 8 }, MEMORY_MB: null }]);
+    // Creates the project and user the consumers will name.
+    expect(w.outcome(await claimAlone(store, { retries: 3 }, await w.writes([{ consumer: "C9", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }])).then(() => undefined, (e) => e))).toBe("ok");
+    const ids = await store.db.selectFrom("consumers").select(["project_id", "user_id"]).where("uuid", "=", w.uuids.get("C9")!).executeTakeFirstOrThrow();
+    const fallbacks: boolean[] = [];
+    const queue = new ClaimQueue(store, { retries: 3, onFallback: (_n, _e, expected) => fallbacks.push(expected) });
+    const x = await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }]);
+    const y = await w.writes([{ consumer: "C1", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }]);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let inserted!: () => void;
+    const ready = new Promise<void>((r) => (inserted = r));
+    const blocker = store.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("consumers")
+        .values({ uuid: w.uuids.get("C0")!, project_id: ids.project_id, user_id: ids.user_id, generation: 0, created_at: null })
+        .execute();
+      inserted();
+      await held;
+    });
+    await ready;
+    const settled = Promise.all([x, y].map((c) => queue.claim(c).then(() => undefined, (e) => e)));
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await blocker;
+    const [ox, oy] = await settled;
+    if (dialect === "postgres") {
+      // The optimistic statement lost; alone, the claim sees the consumer and its generation.
+      expect(w.outcome(ox)).toMatch(/^ConsumerGenerationConflict: consumer generation conflict - expected 0 but got None/);
+      expect(fallbacks).toEqual([true]);
+    } else {
+      // MySQL claims alone from the start; its insert lost the race.
+      expect(w.outcome(ox)).toMatch(/^ConsumerConcurrentUpdate: Another thread concurrently updated the data/);
+      expect(fallbacks).toEqual([]);
+    }
+    expect(w.outcome(oy)).toBe("ok");
+    expect((await w.state()).allocations).toEqual(["C1 P0 VCPU 1", "C9 P0 VCPU 1"]);
+  });
+});
