@@ -20,6 +20,7 @@ import { isRetryable, type Tx } from "../db/tx.js";
 import { fromDb, nowUtc } from "../db/time.js";
 import { ConcurrentUpdate, DomainError, NotFound } from "./errors.js";
 import { ResourceClassNotFound } from "./resource-class.js";
+import { allocatable, unitsFit, type Inv } from "./capacity.js";
 import {
   deleteConsumersWithoutAllocations,
   ensureIdentities,
@@ -477,16 +478,8 @@ function bumped(providers: readonly LockedProvider[], updated: number, by?: Read
   for (const p of providers) p.generation += by?.get(p.id) ?? 1;
 }
 
-/** An inventory row with the usage against it, keyed by `${providerId}:${rcId}`. */
-export interface CapacityRow {
-  total: number;
-  reserved: number;
-  minUnit: number;
-  maxUnit: number;
-  stepSize: number;
-  ratio: number;
-  used: number;
-}
+/** An inventory row with the usage against it (read keyed by `${providerId}:${rcId}`). */
+export type CapacityRow = Inv;
 
 /** The inventories (and their usage) of the items' providers and classes, in one query. */
 export async function readCapacity(trx: Tx, items: readonly Item[]): Promise<Map<string, CapacityRow>> {
@@ -568,9 +561,9 @@ export function judgeCapacity(items: readonly Item[], inv: ReadonlyMap<string, C
     if (it.used === 0) continue;
     const r = inv.get(key);
     if (!r) throw new InvalidInventory(it.rcName, it.provider.uuid);
-    if (it.used < r.minUnit || it.used > r.maxUnit || it.used % r.stepSize !== 0) throw new ConstraintsViolated(it.rcName, it.provider.uuid);
+    if (!unitsFit(r, it.used)) throw new ConstraintsViolated(it.rcName, it.provider.uuid);
     const used = usedOf(key);
-    const capacity = (r.total - r.reserved) * r.ratio;
+    const capacity = allocatable(r);
     if (capacity < used + it.used || capacity < used + sum) throw new CapacityExceeded(it.rcName, it.provider.uuid);
   }
 }

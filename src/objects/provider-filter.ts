@@ -3,6 +3,7 @@
 // queries; GET /resource_providers and the allocation candidate search combine them.
 import { sql } from "kysely";
 import type { Tx } from "../db/tx.js";
+import { fitsSql } from "./capacity.js";
 import { DomainError } from "./errors.js";
 
 /** A trait named in a filter does not exist. */
@@ -141,10 +142,7 @@ export async function providersWithCapacity(trx: Tx, rcId: number, amount: numbe
     .innerJoin("inventories as inv", (j) => j.onRef("inv.resource_provider_id", "=", "rp.id").on("inv.resource_class_id", "=", rcId))
     .leftJoin(usage, "usage.resource_provider_id", "inv.resource_provider_id")
     .select(["rp.id", "rp.root_provider_id"])
-    .where(sql<boolean>`coalesce(usage.used, 0) + ${amount} <= (inv.total - inv.reserved) * inv.allocation_ratio`)
-    .where("inv.min_unit", "<=", amount)
-    .where("inv.max_unit", ">=", amount)
-    .where(sql<boolean>`${amount} % inv.step_size = 0`);
+    .where(fitsSql("inv", sql.ref("usage.used"), sql`${amount}`));
   if (rootId !== undefined) q = q.where("rp.root_provider_id", "=", rootId);
   const rows = await q.execute();
   return rows.map((r) => ({ providerId: r.id, rootId: r.root_provider_id }));

@@ -9,6 +9,7 @@ import type { CandidateRequest, RequestGroup } from "./request.js";
 import { addProviders, fits, SHARES_TRAIT, type Inv, type Provider, type World } from "./world.js";
 import { isMultiProvider, matchesAlone } from "./engine.js";
 import type { Row, RowReader } from "./rows.js";
+import { fitsSql } from "../capacity.js";
 
 export interface Names {
   classes: Map<string, number>;
@@ -292,9 +293,7 @@ function hasCapacity(eb: AnyEb, ref: string, rcId: number, amount: number): Expr
       .select(sql.lit(1).as("one"))
       .where("i.resource_provider_id", "=", eb.ref(ref))
       .where("i.resource_class_id", "=", rcId)
-      .where(
-        sql<SqlBool>`i.min_unit <= ${a} AND i.max_unit >= ${a} AND ${a} % i.step_size = 0 AND coalesce((SELECT sum(al.used) FROM allocations al WHERE al.resource_provider_id = i.resource_provider_id AND al.resource_class_id = i.resource_class_id), 0) + ${a} <= (i.total - i.reserved) * i.allocation_ratio`,
-      ),
+      .where(fitsSql("i", sql`(SELECT sum(al.used) FROM allocations al WHERE al.resource_provider_id = i.resource_provider_id AND al.resource_class_id = i.resource_class_id)`, a)),
   );
 }
 

@@ -1,14 +1,7 @@
 // The slice of the database a candidate search looks at: whole provider trees with their
 // inventories, usages, traits and aggregates, plus the request-wide facts the reference consults.
-export interface Inv {
-  readonly total: number;
-  readonly reserved: number;
-  readonly minUnit: number;
-  readonly maxUnit: number;
-  readonly stepSize: number;
-  readonly ratio: number;
-  readonly used: number;
-}
+import type { Inv } from "../capacity.js";
+export { capacityOf, fits, type Inv } from "../capacity.js";
 
 export interface Provider {
   readonly id: number;
@@ -37,22 +30,6 @@ export interface World {
 }
 
 export const SHARES_TRAIT = "MISC_SHARES_VIA_AGGREGATE";
-
-/** The reference's per-request check for one class: the amount fits what is left and the unit rules. */
-export function fits(inv: Inv | undefined, amount: number): boolean {
-  return (
-    inv !== undefined &&
-    inv.used + amount <= (inv.total - inv.reserved) * inv.ratio &&
-    inv.minUnit <= amount &&
-    inv.maxUnit >= amount &&
-    amount % inv.stepSize === 0
-  );
-}
-
-/** Capacity as the summaries show it (Python's int() truncates). */
-export function capacityOf(inv: Inv): number {
-  return Math.trunc((inv.total - inv.reserved) * inv.ratio);
-}
 
 export function emptyWorld(init: Partial<World> = {}): World {
   return {

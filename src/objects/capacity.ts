@@ -1,0 +1,43 @@
+// The capacity rule in one place: in memory for claims and the candidate search, in SQL for the
+// provider and candidate prefilters.
+import { sql, type Expression, type RawBuilder, type SqlBool } from "kysely";
+
+/** An inventory with the usage against it. */
+export interface Inv {
+  readonly total: number;
+  readonly reserved: number;
+  readonly minUnit: number;
+  readonly maxUnit: number;
+  readonly stepSize: number;
+  readonly ratio: number;
+  readonly used: number;
+}
+
+/** (total - reserved) * allocation_ratio, unrounded: the limit usage may reach. */
+export function allocatable(inv: Inv): number {
+  return (inv.total - inv.reserved) * inv.ratio;
+}
+
+/** One amount respects min_unit, max_unit and step_size. */
+export function unitsFit(inv: Inv, amount: number): boolean {
+  return inv.minUnit <= amount && inv.maxUnit >= amount && amount % inv.stepSize === 0;
+}
+
+/** The amount fits what is left and the unit rules (the candidate search's check). */
+export function fits(inv: Inv | undefined, amount: number): boolean {
+  return inv !== undefined && inv.used + amount <= allocatable(inv) && unitsFit(inv, amount);
+}
+
+/** Capacity as provider summaries show it (Python's int() truncates). */
+export function capacityOf(inv: Inv): number {
+  return Math.trunc(allocatable(inv));
+}
+
+/**
+ * The same rule in SQL, for an inventories row aliased `alias`: `used` is the usage against it
+ * (NULL for none) and `amount` the amount asked, as a parameter or a literal.
+ */
+export function fitsSql(alias: string, used: Expression<unknown>, amount: Expression<unknown>): RawBuilder<SqlBool> {
+  const col = (c: string) => sql.ref(`${alias}.${c}`);
+  return sql<SqlBool>`${col("min_unit")} <= ${amount} AND ${col("max_unit")} >= ${amount} AND ${amount} % ${col("step_size")} = 0 AND coalesce(${used}, 0) + ${amount} <= (${col("total")} - ${col("reserved")}) * ${col("allocation_ratio")}`;
+}
