@@ -49,8 +49,13 @@ program
     try {
       const [{ app }, { serve }] = await Promise.all([prepare(config, logger), import("@hono/node-server")]);
       const port = Number(opts.port);
-      serve({ fetch: app.fetch, hostname: opts.host, port }, () => {
+      const server = serve({ fetch: app.fetch, hostname: opts.host, port }, () => {
         logger.info(`Berth listening on http://${opts.host}:${port} (ready in ${Date.now() - started} ms)`);
+      });
+      server.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code === "EADDRINUSE") fail(`${opts.host}:${port} is in use (another server?): stop it, or choose another port with --port`);
+        if (e.code === "EACCES") fail(`not allowed to listen on ${opts.host}:${port}: choose a port above 1023 with --port`);
+        fail(`cannot listen on ${opts.host}:${port}: ${e.message}`);
       });
     } catch (e) {
       if (e instanceof StartupError || e instanceof ConfigError) fail(e.message);

@@ -1,5 +1,7 @@
 // Start-up: what stops it (with a message that says what to do) and what it prepares.
-import { mkdtempSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -18,6 +20,22 @@ describe("start-up", () => {
     const config = testConfig({ placement_database: { connection: `sqlite:///${file}`, sync_on_startup: "false" } });
     await expect(prepare(config)).rejects.toThrow(StartupError);
     await expect(prepare(config)).rejects.toThrow(/run `berth db sync`/);
+  });
+
+  it("says what to do when the port is taken, without a stack trace", async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    const port = (taken.address() as { port: number }).port;
+    const conf = join(mkdtempSync(join(tmpdir(), "berth-")), "placement.conf");
+    writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = sqlite://\nsync_on_startup = True\n`);
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
+      execFile(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], (err, _out, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      ),
+    );
+    taken.close();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`berth: 127.0.0.1:${port} is in use (another server?): stop it, or choose another port with --port\n`);
   });
 
   it("creates the schema on first start with sync_on_startup and serves", async () => {
