@@ -19,6 +19,11 @@ function load(configFile: string | undefined, warn: (m: string) => void): Config
   return loadConfig({ configFile, defaultConnection: `sqlite:///${resolve("berth.sqlite")}`, warn });
 }
 
+/** A connection URL without its password. */
+function redacted(url: string): string {
+  return url.replace(/^([a-z0-9+]+:\/\/[^:@/]*):[^@/]*@/i, "$1:***@");
+}
+
 function fail(message: string): never {
   process.stderr.write(`berth: ${message}\n`);
   process.exit(1);
@@ -59,7 +64,11 @@ program
       });
     } catch (e) {
       if (e instanceof StartupError || e instanceof ConfigError) fail(e.message);
-      fail(`cannot start: ${(e as Error).message}`);
+      // Anything else came from the database.
+      fail(
+        `cannot start: could not use the database at ${redacted(config.database.connection)} (${(e as Error).message}). ` +
+          `Check [placement_database] connection${file ? ` in ${file}` : ""}, that the database server is running and that the database exists.`,
+      );
     }
   });
 

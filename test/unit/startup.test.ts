@@ -38,6 +38,20 @@ describe("start-up", () => {
     expect(r.stderr).toBe(`berth: 127.0.0.1:${port} is in use (another server?): stop it, or choose another port with --port\n`);
   });
 
+  it("says which database it could not use, without its password, and what to check", async () => {
+    const conf = join(mkdtempSync(join(tmpdir(), "berth-")), "placement.conf");
+    writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = postgresql://placement:s3cret@127.0.0.1:1/placement\n`);
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
+      execFile(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--port", "0"], (err, _out, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      ),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("berth: cannot start: could not use the database at postgresql://placement:***@127.0.0.1:1/placement (");
+    expect(r.stderr).toContain(`Check [placement_database] connection in ${conf}, that the database server is running and that the database exists.`);
+    expect(r.stderr).not.toContain("s3cret");
+  });
+
   it("creates the schema on first start with sync_on_startup and serves", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "berth-")), "p.sqlite");
     const { app, store } = await prepare(testConfig({ placement_database: { connection: `sqlite:///${file}`, sync_on_startup: "true" } }));
