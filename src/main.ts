@@ -6,7 +6,7 @@ import pino from "pino";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { prepare, StartupError } from "./server.js";
 import { openStore } from "./db/open.js";
-import { currentRevision, syncSchema, syncStandardNames } from "./db/sync.js";
+import { currentRevision, SchemaVersionError, syncSchema, syncStandardNames } from "./db/sync.js";
 
 function configFileFrom(opt: string | undefined): string | undefined {
   if (opt) return opt;
@@ -17,6 +17,14 @@ function configFileFrom(opt: string | undefined): string | undefined {
 
 function load(configFile: string | undefined, warn: (m: string) => void): Config {
   return loadConfig({ configFile, defaultConnection: `sqlite:///${resolve("berth.sqlite")}`, warn });
+}
+
+/** What went wrong with the configured database, and what to check. */
+function databaseProblem(config: Config, file: string | undefined, e: unknown): string {
+  return (
+    `could not use the database at ${redacted(config.database.connection)} (${(e as Error).message}). ` +
+    `Check [placement_database] connection${file ? ` in ${file}` : ""}, that the database server is running and that the database exists.`
+  );
 }
 
 /** A connection URL without its password. */
@@ -63,12 +71,9 @@ program
         fail(`cannot listen on ${opts.host}:${port}: ${e.message}`);
       });
     } catch (e) {
-      if (e instanceof StartupError || e instanceof ConfigError) fail(e.message);
+      if (e instanceof StartupError || e instanceof ConfigError || e instanceof SchemaVersionError) fail(e.message);
       // Anything else came from the database.
-      fail(
-        `cannot start: could not use the database at ${redacted(config.database.connection)} (${(e as Error).message}). ` +
-          `Check [placement_database] connection${file ? ` in ${file}` : ""}, that the database server is running and that the database exists.`,
-      );
+      fail(`cannot start: ${databaseProblem(config, file, e)}`);
     }
   });
 
@@ -77,14 +82,15 @@ db.command("sync")
   .description("create the schema at the reference's head revision and sync standard names")
   .option("--config-file <path>", "placement.conf to read")
   .action(async (opts: { configFile?: string }) => {
-    const config = load(configFileFrom(opts.configFile), (m) => process.stderr.write(`warning: ${m}\n`));
+    const file = configFileFrom(opts.configFile);
+    const config = load(file, (m) => process.stderr.write(`warning: ${m}\n`));
     const store = openStore(config.database.connection);
     try {
       const r = await syncSchema(store);
       await syncStandardNames(store);
       process.stdout.write(r.created ? `created schema at ${r.revision}\n` : `schema already at ${r.revision}\n`);
     } catch (e) {
-      fail((e as Error).message);
+      fail(e instanceof SchemaVersionError ? e.message : databaseProblem(config, file, e));
     } finally {
       await store.close();
     }
@@ -93,10 +99,13 @@ db.command("version")
   .description("print the schema's alembic revision")
   .option("--config-file <path>", "placement.conf to read")
   .action(async (opts: { configFile?: string }) => {
-    const config = load(configFileFrom(opts.configFile), () => {});
+    const file = configFileFrom(opts.configFile);
+    const config = load(file, () => {});
     const store = openStore(config.database.connection);
     try {
       process.stdout.write(`${(await currentRevision(store)) ?? "None"}\n`);
+    } catch (e) {
+      fail(databaseProblem(config, file, e));
     } finally {
       await store.close();
     }
