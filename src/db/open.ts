@@ -143,13 +143,15 @@ const MAX_NAMED_PARAMETERS = 32;
 function namedStatements(client: PgModule.PoolClient): void {
   const names = new Map<string, string>();
   const query = client.query.bind(client) as (...a: unknown[]) => unknown;
-  (client as { query: unknown }).query = (text: unknown, values?: unknown) => {
-    if (typeof text === "string" && Array.isArray(values) && values.length > 0 && values.length <= MAX_NAMED_PARAMETERS && text.length <= 8192) {
+  // NOTE: only the (text, values) form Kysely uses; any other call passes through unchanged.
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    if (args.length === 2 && typeof text === "string" && Array.isArray(values) && values.length > 0 && values.length <= MAX_NAMED_PARAMETERS && text.length <= 8192) {
       let name = names.get(text);
       if (name === undefined && names.size < STATEMENTS_PER_CONNECTION) names.set(text, (name = `berth_${names.size}`));
       if (name !== undefined) return query({ name, text, values });
     }
-    return query(text, values);
+    return query(...args);
   };
 }
 
