@@ -19,6 +19,9 @@ function load(configFile: string | undefined, warn: (m: string) => void): Config
   return loadConfig({ configFile, defaultConnection: `sqlite:///${resolve("berth.sqlite")}`, warn });
 }
 
+/** How long a stop waits for the requests in flight. */
+const STOP_GRACE_MS = 10_000;
+
 /** What went wrong with the configured database, and what to check. */
 function databaseProblem(config: Config, file: string | undefined, e: unknown): string {
   return (
@@ -60,16 +63,34 @@ program
     for (const m of early) logger.warn(m);
     if (!file) logger.info(`no config file given: serving SQLite at ${config.database.connection} with auth_strategy = noauth2`);
     try {
-      const [{ app }, { serve }] = await Promise.all([prepare(config, logger), import("@hono/node-server")]);
+      const [{ app, store }, { serve }] = await Promise.all([prepare(config, logger), import("@hono/node-server")]);
       const port = Number(opts.port);
-      const server = serve({ fetch: app.fetch, hostname: opts.host, port }, () => {
-        logger.info(`Berth listening on http://${opts.host}:${port} (ready in ${Date.now() - started} ms)`);
+      const server = serve({ fetch: app.fetch, hostname: opts.host, port }, (info) => {
+        logger.info(`Berth listening on http://${opts.host}:${info.port} (ready in ${Date.now() - started} ms)`);
       });
       server.on("error", (e: NodeJS.ErrnoException) => {
         if (e.code === "EADDRINUSE") fail(`${opts.host}:${port} is in use (another server?): stop it, or choose another port with --port`);
         if (e.code === "EACCES") fail(`not allowed to listen on ${opts.host}:${port}: choose a port above 1023 with --port`);
         fail(`cannot listen on ${opts.host}:${port}: ${e.message}`);
       });
+      // SIGTERM or SIGINT: stop accepting, let the requests in flight finish (their claims commit or
+      // roll back as usual), close the database, exit.
+      const stop = (signal: string) => {
+        logger.info(`${signal}: finishing the requests in flight, then stopping`);
+        setTimeout(() => {
+          logger.warn(`requests still in flight after ${STOP_GRACE_MS / 1000} s; stopping anyway`);
+          process.exit(1);
+        }, STOP_GRACE_MS).unref();
+        server.close(() => {
+          void store.close().finally(() => {
+            logger.info("stopped");
+            logger.flush();
+            process.exit(0);
+          });
+        });
+      };
+      process.once("SIGTERM", () => stop("SIGTERM"));
+      process.once("SIGINT", () => stop("SIGINT"));
     } catch (e) {
       if (e instanceof StartupError || e instanceof ConfigError || e instanceof SchemaVersionError) fail(e.message);
       // Anything else came from the database.

@@ -1,5 +1,5 @@
 // Start-up: what stops it (with a message that says what to do) and what it prepares.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -50,6 +50,34 @@ describe("start-up", () => {
     expect(r.stderr).toContain("berth: cannot start: could not use the database at postgresql://placement:***@127.0.0.1:1/placement (");
     expect(r.stderr).toContain(`Check [placement_database] connection in ${conf}, that the database server is running and that the database exists.`);
     expect(r.stderr).not.toContain("s3cret");
+  });
+
+  it("stops on SIGTERM after the requests in flight, and says so", async () => {
+    const conf = join(mkdtempSync(join(tmpdir(), "berth-")), "placement.conf");
+    writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = sqlite://\nsync_on_startup = True\n`);
+    const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line in: ${out}`)), 10_000);
+      child.stdout.on("data", () => {
+        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    // A keep-alive connection stays open: the stop must not wait for it.
+    const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { "x-auth-token": "admin" } });
+    expect(res.status).toBe(200);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on("exit", (c) => resolve(c));
+      child.kill("SIGTERM");
+    });
+    expect(code).toBe(0);
+    expect(out).toContain("SIGTERM: finishing the requests in flight, then stopping");
+    expect(out).toContain('"msg":"stopped"');
   });
 
   it("creates the schema on first start with sync_on_startup and serves", async () => {
