@@ -9,9 +9,8 @@ import { describeEachDb } from "../helpers/databases.js";
 import { useApi, uuid } from "../helpers/api.js";
 import { seedProvider, type SeedInventory } from "../helpers/seed.js";
 import type { Store } from "../../src/db/open.js";
-import type { ConsumerWrite } from "../../src/objects/allocation.js";
+import { claimTransaction, type ConsumerWrite } from "../../src/objects/allocation.js";
 import { claimAlone, claimTogether, ClaimQueue } from "../../src/objects/claim-queue.js";
-import { claimTransaction } from "../../src/objects/allocation.js";
 
 const PROVIDERS = ["P0", "P1", "P2"];
 const CONSUMERS = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];
