@@ -20,7 +20,7 @@ import { isRetryable, type Tx } from "../db/tx.js";
 import { fromDb, nowUtc } from "../db/time.js";
 import { ConcurrentUpdate, DomainError, NotFound } from "./errors.js";
 import { ResourceClassNotFound } from "./resource-class.js";
-import { allocatable, unitsFit, type Inv } from "./capacity.js";
+import { allocatable, INVENTORY_COLUMNS, unitsFit, type Inv } from "./capacity.js";
 import {
   deleteConsumersWithoutAllocations,
   ensureIdentities,
@@ -502,17 +502,7 @@ function capacityQuery(qc: Writer, items: readonly Item[]) {
           .as("u"),
       (join) => join.onRef("u.resource_provider_id", "=", "i.resource_provider_id").onRef("u.resource_class_id", "=", "i.resource_class_id"),
     )
-    .select([
-      "i.resource_provider_id",
-      "i.resource_class_id",
-      "i.total",
-      "i.reserved",
-      "i.min_unit",
-      "i.max_unit",
-      "i.step_size",
-      "i.allocation_ratio",
-      "u.used",
-    ])
+    .select(["i.resource_provider_id", "i.resource_class_id", ...INVENTORY_COLUMNS, "u.used"])
     .where("i.resource_provider_id", "in", providerIds)
     .where("i.resource_class_id", "in", rcIds);
 }

@@ -13,6 +13,12 @@ export interface Inv {
   readonly used: number;
 }
 
+/**
+ * The inventory columns the rule reads, in this order, from `inventories` aliased `i` (the claim's
+ * capacity read, the candidate search's tree load and the inventory listing select them).
+ */
+export const INVENTORY_COLUMNS = ["i.total", "i.reserved", "i.min_unit", "i.max_unit", "i.step_size", "i.allocation_ratio"] as const;
+
 /** (total - reserved) * allocation_ratio, unrounded: the limit usage may reach. */
 export function allocatable(inv: Inv): number {
   return (inv.total - inv.reserved) * inv.ratio;

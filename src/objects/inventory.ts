@@ -5,6 +5,7 @@ import { fromDb, nowUtc } from "../db/time.js";
 import { DomainError, Duplicate, NotFound } from "./errors.js";
 import { bumpGeneration, type ProviderRow } from "./resource-provider.js";
 import { ResourceClassNotFound } from "./resource-class.js";
+import { INVENTORY_COLUMNS } from "./capacity.js";
 
 export interface Inventory {
   resourceClass: string;
@@ -46,17 +47,7 @@ export async function listInventories(trx: Tx, providerId: number): Promise<Inve
   const rows = await trx
     .selectFrom("inventories as i")
     .innerJoin("resource_classes as rc", "rc.id", "i.resource_class_id")
-    .select([
-      "rc.name",
-      "i.total",
-      "i.reserved",
-      "i.min_unit",
-      "i.max_unit",
-      "i.step_size",
-      "i.allocation_ratio",
-      "i.created_at",
-      "i.updated_at",
-    ])
+    .select(["rc.name", ...INVENTORY_COLUMNS, "i.created_at", "i.updated_at"])
     .where("i.resource_provider_id", "=", providerId)
     .orderBy("i.id")
     .execute();

@@ -9,7 +9,7 @@ import type { CandidateRequest, RequestGroup } from "./request.js";
 import { addProviders, fits, SHARES_TRAIT, type Inv, type Provider, type World } from "./world.js";
 import { isMultiProvider, matchesAlone } from "./engine.js";
 import type { Row, RowReader } from "./rows.js";
-import { fitsSql } from "../capacity.js";
+import { fitsSql, INVENTORY_COLUMNS } from "../capacity.js";
 
 export interface Names {
   classes: Map<string, number>;
@@ -168,12 +168,7 @@ async function loadChunk(db: Tx, read: RowReader, world: World, names: Names, pa
           .select([
             "i.resource_provider_id as rp",
             "i.resource_class_id as rc",
-            "i.total",
-            "i.reserved",
-            "i.min_unit",
-            "i.max_unit",
-            "i.step_size",
-            "i.allocation_ratio",
+            ...INVENTORY_COLUMNS,
             // NOTE: usage per inventory as a correlated sum (an index lookup per row) rather than a
             // separate grouped query joined in memory.
             sql<number | string | null>`(SELECT sum(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)`.as("used"),
