@@ -1,7 +1,6 @@
 // The reference and Berth answer allocation, usage and reshaper requests the same way.
-import { afterAll, beforeAll, describe, it } from "vitest";
-import type { Hono } from "hono";
-import { berthUnderTest, reachable, same, type Step } from "./harness.js";
+import { describe, it } from "vitest";
+import { reachable, same, type Step, useBerthUnderTest } from "./harness.js";
 
 const up = await reachable();
 const u = () => crypto.randomUUID();
@@ -29,12 +28,7 @@ function dictBody(rp: string, resources: Record<string, number>, extra: Record<s
 }
 
 describe.skipIf(!up)("allocations against the reference", () => {
-  let app: Hono;
-  let close = async () => {};
-  beforeAll(async () => {
-    ({ app, close } = await berthUnderTest());
-  });
-  afterAll(() => close());
+  const berth = useBerthUnderTest();
 
   it("claims, shows and deletes at every version", async () => {
     for (const v of VERSIONS) {
@@ -49,7 +43,7 @@ describe.skipIf(!up)("allocations against the reference", () => {
       if (m >= 38) extra.consumer_type = "INSTANCE";
       const body = m >= 12 ? dictBody(rp, { VCPU: 2, MEMORY_MB: 512 }, extra) : listBody(rp, { VCPU: 2, MEMORY_MB: 512 }, extra);
       await same(
-        app,
+        berth.app,
         ...provider(rp),
         put(`/allocations/${c}`, body, v),
         get(`/allocations/${c}`, v),
@@ -76,7 +70,7 @@ describe.skipIf(!up)("allocations against the reference", () => {
       if (m >= 38) extra.consumer_type = "INSTANCE";
       const b = (res: Record<string, number>, on = rp) => (m >= 12 ? dictBody(on, res, extra) : listBody(on, res, extra));
       await same(
-        app,
+        berth.app,
         ...provider(rp),
         put(`/allocations/${u()}`, b({ VCPU: 9 }), v),
         put(`/allocations/${u()}`, b({ MEMORY_MB: 100 }), v),
@@ -104,7 +98,7 @@ describe.skipIf(!up)("allocations against the reference", () => {
     const c = u();
     const base = { project_id: "p", user_id: "u" };
     await same(
-      app,
+      berth.app,
       ...provider(rp),
       put(`/allocations/${c}`, dictBody(rp, { VCPU: 1 }, { ...base, consumer_generation: 3 }), "1.28"),
       put(`/allocations/${c}`, dictBody(rp, { VCPU: 1 }, { ...base, consumer_generation: null }), "1.28"),
@@ -129,7 +123,7 @@ describe.skipIf(!up)("allocations against the reference", () => {
     const c = u();
     const base = { project_id: "p", user_id: "u" };
     await same(
-      app,
+      berth.app,
       ...provider(rp),
       put(`/allocations/${c}`, { allocations: {}, ...base, consumer_generation: null }, "1.28"),
       put(`/allocations/${c}`, dictBody(rp, { VCPU: 1 }, { ...base, consumer_generation: null }), "1.28"),
@@ -143,7 +137,7 @@ describe.skipIf(!up)("allocations against the reference", () => {
     const base = { project_id: "proj", user_id: "user" };
     const flavor = { VCPU: 2, MEMORY_MB: 1024, DISK_GB: 20 };
     await same(
-      app,
+      berth.app,
       ...provider(src),
       ...provider(dst),
       put(`/allocations/${inst}`, dictBody(src, flavor, { ...base, consumer_generation: null }), "1.28"),
@@ -195,7 +189,7 @@ describe.skipIf(!up)("allocations against the reference", () => {
     const proj = u();
     const base = { project_id: proj, user_id: "u1", consumer_generation: null };
     await same(
-      app,
+      berth.app,
       ...provider(rp),
       put(`/allocations/${u()}`, dictBody(rp, { VCPU: 1, MEMORY_MB: 256 }, { ...base, consumer_type: "INSTANCE" }), "1.38"),
       put(`/allocations/${u()}`, dictBody(rp, { VCPU: 2 }, { ...base, consumer_type: "INSTANCE" }), "1.38"),
@@ -220,7 +214,7 @@ describe.skipIf(!up)("allocations against the reference", () => {
     const [root, child, inst] = [u(), u(), u()];
     const base = { project_id: "p", user_id: "u" };
     await same(
-      app,
+      berth.app,
       post("/resource_providers", { name: `root-${root}`, uuid: root }, "1.20"),
       put(`/resource_providers/${root}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 8 }, VGPU: { total: 4 } } }, "1.20"),
       post("/resource_providers", { name: `child-${child}`, uuid: child, parent_provider_uuid: root }, "1.20"),
@@ -281,7 +275,7 @@ describe.skipIf(!up)("allocations against the reference", () => {
     const [P, P2] = [u(), u()];
     const who = { project_id: P, user_id: "u" };
     await same(
-      app,
+      berth.app,
       ...provider(rp),
       ...provider(rp2),
       // A provider listed twice in the list form: the last entry wins.

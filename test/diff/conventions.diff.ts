@@ -1,25 +1,19 @@
 // The reference and Berth answer the conventions the same way.
-import { afterAll, beforeAll, describe, it } from "vitest";
-import type { Hono } from "hono";
-import { berthUnderTest, reachable, same } from "./harness.js";
+import { describe, it } from "vitest";
+import { reachable, same, useBerthUnderTest } from "./harness.js";
 
 const up = await reachable();
 
 describe.skipIf(!up)("conventions against the reference", () => {
-  let app: Hono;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    ({ app, close } = await berthUnderTest());
-  });
-  afterAll(() => close());
+  const berth = useBerthUnderTest();
 
   it.each(["1.0", "1.14", "1.20", "1.37", "latest"])("root at %s", async (v) => {
-    await same(app, { path: "/", version: v, token: null });
+    await same(berth.app, { path: "/", version: v, token: null });
   });
 
   it("bad versions", async () => {
     await same(
-      app,
+      berth.app,
       { path: "/resource_providers", version: "2.0" },
       { path: "/resource_providers", version: "1.40" },
       { path: "/resource_providers", version: "1.x" },
@@ -35,7 +29,7 @@ describe.skipIf(!up)("conventions against the reference", () => {
 
   it("routing", async () => {
     await same(
-      app,
+      berth.app,
       { path: "/nope" },
       { path: "/resource_providers/" },
       { method: "PATCH", path: "/resource_providers", version: "latest" },
@@ -51,7 +45,7 @@ describe.skipIf(!up)("conventions against the reference", () => {
 
   it("auth and policy", async () => {
     await same(
-      app,
+      berth.app,
       { path: "/resource_providers", token: null },
       { path: "/", token: null },
       { path: "/traits", version: "1.6", token: "bob" },
@@ -61,7 +55,7 @@ describe.skipIf(!up)("conventions against the reference", () => {
 
   it("accept and content type", async () => {
     await same(
-      app,
+      berth.app,
       { path: "/resource_providers", version: "1.15", headers: { accept: "text/html" } },
       { path: "/resource_providers?name=none-such", version: "1.15", headers: { accept: "application/json;q=0.5, text/html" } },
       { method: "POST", path: "/resource_providers", version: "latest", raw: "{\"name\": \"x\"}", headers: { "content-type": "text/plain" } },

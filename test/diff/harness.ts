@@ -1,7 +1,7 @@
 // Differential testing: the same requests to the reference Placement (REF_URL, default
 // http://localhost:8000) and to an in-process Berth, compared on status, the headers clients read
 // and the body. Not part of `npm test`; run with `npm run test:diff`.
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { Hono } from "hono";
 import { prepare } from "../../src/server.js";
 import { testConfig } from "../../src/config.js";
@@ -118,6 +118,23 @@ export async function berthUnderTest(): Promise<{ app: Hono; store: Store; close
     close: async () => {
       await store.close();
       await db.drop();
+    },
+  };
+}
+
+/** A fresh Berth for the enclosing describe block: made before its tests, dropped after them. */
+export function useBerthUnderTest(): { readonly app: Hono; readonly store: Store } {
+  let berth: Awaited<ReturnType<typeof berthUnderTest>> | undefined;
+  beforeAll(async () => {
+    berth = await berthUnderTest();
+  });
+  afterAll(() => berth?.close());
+  return {
+    get app() {
+      return berth!.app;
+    },
+    get store() {
+      return berth!.store;
     },
   };
 }

@@ -1,9 +1,9 @@
 // The reference and Berth answer the inventory endpoints the same way at every version the issue
 // names (1.0, 1.14, 1.20, 1.37, latest) and at the versions where inventories change (1.5: DELETE
 // all, 1.15: last-modified, 1.23: error codes, 1.26: reserved may equal total).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Hono } from "hono";
-import { ask, berthUnderTest, reachable, same, type Answer, type Step } from "./harness.js";
+import { ask, reachable, same, type Answer, type Step, useBerthUnderTest } from "./harness.js";
 
 const up = await reachable();
 const u = () => crypto.randomUUID();
@@ -26,12 +26,7 @@ async function postExisting(app: Hono, step: Step): Promise<Answer> {
 }
 
 describe.skipIf(!up)("inventories against the reference", () => {
-  let app: Hono;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    ({ app, close } = await berthUnderTest());
-  });
-  afterAll(() => close());
+  const berth = useBerthUnderTest();
 
   it.each(VERSIONS)("a provider's inventories at %s", async (version) => {
     const rp = u();
@@ -42,7 +37,7 @@ describe.skipIf(!up)("inventories against the reference", () => {
     // The provider's generation as both sides last reported it (they are compared equal first).
     let gen = 0;
     const step = async (s: Omit<Step, "version">) => {
-      const [a] = await same(app, { ...s, version });
+      const [a] = await same(berth.app, { ...s, version });
       const g = (a!.body as { resource_provider_generation?: number } | null)?.resource_provider_generation;
       if (typeof g === "number") gen = g;
       return a!;
@@ -50,8 +45,8 @@ describe.skipIf(!up)("inventories against the reference", () => {
     const post = (body: unknown) => step({ method: "POST", path: inv, body });
     const put = (path: string, body: () => unknown) => step({ method: "PUT", path, body: body() });
 
-    await same(app, { method: "POST", path: "/resource_providers", body: { name: `inv-${rp}`, uuid: rp }, version: "1.20" });
-    await same(app, { method: "POST", path: "/resource_classes", body: { name: custom }, version: "1.2" });
+    await same(berth.app, { method: "POST", path: "/resource_providers", body: { name: `inv-${rp}`, uuid: rp }, version: "1.20" });
+    await same(berth.app, { method: "POST", path: "/resource_classes", body: { name: custom }, version: "1.2" });
     await step({ path: inv });
     await post({ resource_class: "VCPU", total: 8 });
     await post({ resource_class: "CUSTOM_NOPE_INV_ZZ", total: 8 });
@@ -59,7 +54,7 @@ describe.skipIf(!up)("inventories against the reference", () => {
     await post({ resource_class: "MEMORY_MB", total: 8, reserved: 9 });
     await post({ resource_class: custom, total: 3, max_unit: 2, min_unit: 2, step_size: 1, allocation_ratio: 2 });
     // From 1.26 DISK_GB exists by now: the reference's detail is then its raw database error.
-    const again = await postExisting(app, { method: "POST", path: inv, body: { resource_class: "DISK_GB", total: 100, allocation_ratio: 1 }, version });
+    const again = await postExisting(berth.app, { method: "POST", path: inv, body: { resource_class: "DISK_GB", total: 100, allocation_ratio: 1 }, version });
     if (again.status === 201) gen = (again.body as { resource_provider_generation: number }).resource_provider_generation;
     await step({ path: `${inv}/VCPU` });
     await step({ path: `${inv}/MEMORY_MB` });
@@ -87,7 +82,7 @@ describe.skipIf(!up)("inventories against the reference", () => {
 
     // Inventory in use: allocations hold it (the allocation format is the 1.0 list everywhere).
     const consumer = u();
-    await same(app, {
+    await same(berth.app, {
       method: "PUT",
       path: `/allocations/${consumer}`,
       body: { allocations: [{ resource_provider: { uuid: rp }, resources: { VCPU: 2, DISK_GB: 5 } }] },
@@ -99,7 +94,7 @@ describe.skipIf(!up)("inventories against the reference", () => {
     await put(inv, () => ({ resource_provider_generation: gen, inventories: { DISK_GB: { total: 10 } } }));
     await step({ method: "DELETE", path: inv });
     await step({ path: inv });
-    await same(app, { method: "DELETE", path: `/allocations/${consumer}`, version: "1.0" });
+    await same(berth.app, { method: "DELETE", path: `/allocations/${consumer}`, version: "1.0" });
 
     await step({ method: "DELETE", path: `${inv}/DISK_GB` });
     await step({ method: "DELETE", path: `${inv}/DISK_GB` });
@@ -126,23 +121,23 @@ describe.skipIf(!up)("inventories against the reference", () => {
     await step({ path: inv, token: "bob" });
     await step({ method: "POST", path: inv, body: { resource_class: "VCPU", total: 1 }, token: "bob" });
     await step({ method: "DELETE", path: `${inv}/VCPU`, token: "bob" });
-    await same(app, { method: "DELETE", path: `/resource_classes/${custom}`, version: "1.2" });
+    await same(berth.app, { method: "DELETE", path: `/resource_classes/${custom}`, version: "1.2" });
   });
 
   it.each(["1.0", "1.23", "latest"])("refuses to POST a class the provider already has at %s", async (version) => {
     const rp = u();
     const body = { resource_class: "VCPU", total: 8 };
     await same(
-      app,
+      berth.app,
       { method: "POST", path: "/resource_providers", body: { name: `inv-${rp}`, uuid: rp }, version: "1.20" },
       { method: "POST", path: `/resource_providers/${rp}/inventories`, body, version },
     );
-    expect((await postExisting(app, { method: "POST", path: `/resource_providers/${rp}/inventories`, body, version })).status).toBe(409);
+    expect((await postExisting(berth.app, { method: "POST", path: `/resource_providers/${rp}/inventories`, body, version })).status).toBe(409);
   });
 
   it.each(["1.0", "1.26", "latest"])("validates bodies at %s", async (version) => {
     const rp = u();
-    await same(app, { method: "POST", path: "/resource_providers", body: { name: `inv-${rp}`, uuid: rp }, version: "1.20" });
+    await same(berth.app, { method: "POST", path: "/resource_providers", body: { name: `inv-${rp}`, uuid: rp }, version: "1.20" });
     const one = `/resource_providers/${rp}/inventories/VCPU`;
     const all = `/resource_providers/${rp}/inventories`;
     const cases: Step[] = [
@@ -175,7 +170,7 @@ describe.skipIf(!up)("inventories against the reference", () => {
     // Every case runs, and all mismatches are reported together.
     const off: unknown[] = [];
     for (const c of cases) {
-      const { ref, ours } = await ask({ ...c, version }, app);
+      const { ref, ours } = await ask({ ...c, version }, berth.app);
       try {
         expect(ours).toEqual(ref);
       } catch {

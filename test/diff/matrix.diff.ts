@@ -2,9 +2,8 @@
 // issue-2 endpoint (a tree of providers, inventories, custom classes, traits, aggregates; read back,
 // listed with filters, updated, deleted), every request sent at that version to the reference and
 // to Berth. Requests a version does not know yet stay in the flow: both must refuse them alike.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Hono } from "hono";
-import { ask, berthUnderTest, reachable, type Answer, type Step } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { ask, reachable, type Answer, type Step, useBerthUnderTest } from "./harness.js";
 
 const up = await reachable();
 const u = () => crypto.randomUUID();
@@ -27,12 +26,7 @@ function unordered(a: Answer): Answer {
 }
 
 describe.skipIf(!up)("the version matrix against the reference", () => {
-  let app: Hono;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    ({ app, close } = await berthUnderTest());
-  });
-  afterAll(() => close());
+  const berth = useBerthUnderTest();
 
   it.each(VERSIONS)("a provider tree's life at %s", async (version) => {
     const m = version === "latest" ? 39 : Number(version.split(".")[1]);
@@ -46,7 +40,7 @@ describe.skipIf(!up)("the version matrix against the reference", () => {
 
     const go = async (s: Omit<Step, "version">): Promise<Answer> => {
       const step: Step = { ...s, version };
-      const { ref, ours } = await ask(step, app);
+      const { ref, ours } = await ask(step, berth.app);
       // NOTE: the reference's database is shared: its class list also holds other people's custom
       // classes, so only the standard ones and this flow's are compared.
       if (s.path === "/resource_classes" && (s.method ?? "GET") === "GET")
@@ -194,7 +188,7 @@ describe.skipIf(!up)("the version matrix against the reference", () => {
   it.each(VERSIONS)("malformed JSON at %s", async (version) => {
     const rp = u();
     const t = `CUSTOM_MX_${tag()}`;
-    await ask({ method: "POST", path: "/resource_providers", body: { name: `mx-${rp}`, uuid: rp }, version: "1.20" }, app);
+    await ask({ method: "POST", path: "/resource_providers", body: { name: `mx-${rp}`, uuid: rp }, version: "1.20" }, berth.app);
     const paths: [string, string][] = [
       ["POST", "/resource_providers"],
       ["PUT", `/resource_providers/${rp}`],
@@ -210,7 +204,7 @@ describe.skipIf(!up)("the version matrix against the reference", () => {
     for (const [method, path] of paths) {
       for (const raw of ["", "{", "x", "[1,", '{"a":}', "{'a': 1}"]) {
         const step: Step = { method, path, raw, version, headers: { "content-type": "application/json" } };
-        const { ref, ours } = await ask(step, app);
+        const { ref, ours } = await ask(step, berth.app);
         try {
           expect(ours).toEqual(ref);
         } catch {
@@ -218,7 +212,7 @@ describe.skipIf(!up)("the version matrix against the reference", () => {
         }
       }
     }
-    await ask({ method: "DELETE", path: `/resource_providers/${rp}`, version }, app);
+    await ask({ method: "DELETE", path: `/resource_providers/${rp}`, version }, berth.app);
     expect(off).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
 // The reference and Berth answer the resource class endpoints the same way at every version the
 // issue names (1.0, 1.14, 1.20, 1.37, latest) and where resource classes change (1.2: the
 // endpoints appear, 1.7: PUT creates instead of renaming, 1.15: last-modified, 1.23: error codes).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Hono } from "hono";
-import { ask, berthUnderTest, reachable, type Answer, type Step } from "./harness.js";
+import { ask, reachable, type Answer, type Step, useBerthUnderTest } from "./harness.js";
 
 const up = await reachable();
 const u = () => crypto.randomUUID();
@@ -47,21 +47,16 @@ async function same(app: Hono, ...steps: Step[]): Promise<void> {
 }
 
 describe.skipIf(!up)("resource classes against the reference", () => {
-  let app: Hono;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    ({ app, close } = await berthUnderTest());
-  });
-  afterAll(() => close());
+  const berth = useBerthUnderTest();
 
   it.each(VERSIONS)("the catalog at %s", async (version) => {
     const t = tag();
     const [a, b, c] = [`CUSTOM_RCA_${t}`, `CUSTOM_RCB_${t}`, `CUSTOM_RCC_${t}`];
     const rp = u();
     const s = (x: Omit<Step, "version">): Step => ({ ...x, version });
-    await same(app, { method: "POST", path: "/resource_providers", body: { name: `rc-${rp}`, uuid: rp }, version: "1.20" });
+    await same(berth.app, { method: "POST", path: "/resource_providers", body: { name: `rc-${rp}`, uuid: rp }, version: "1.20" });
     await same(
-      app,
+      berth.app,
       s({ path: "/resource_classes/VCPU" }),
       s({ path: "/resource_classes/vcpu" }),
       s({ path: "/resource_classes/CUSTOM_NOPE_RC_ZZ" }),
@@ -105,16 +100,16 @@ describe.skipIf(!up)("resource classes against the reference", () => {
       s({ method: "PATCH", path: "/resource_classes" }),
       s({ method: "PATCH", path: `/resource_classes/${a}` }),
     );
-    await sameList(app, version, [a, b, c]);
+    await sameList(berth.app, version, [a, b, c]);
     await same(
-      app,
+      berth.app,
       s({ method: "DELETE", path: `/resource_classes/${b}` }),
       s({ method: "DELETE", path: `/resource_classes/${a}` }),
       s({ method: "DELETE", path: `/resource_classes/${c}` }),
       s({ path: `/resource_classes/${b}` }),
     );
-    await sameList(app, version, [a, b, c]);
+    await sameList(berth.app, version, [a, b, c]);
     // Leave nothing behind in the shared database when the version could not delete.
-    for (const n of [a, b, c]) await same(app, { method: "DELETE", path: `/resource_classes/${n}`, version: "1.2" });
+    for (const n of [a, b, c]) await same(berth.app, { method: "DELETE", path: `/resource_classes/${n}`, version: "1.2" });
   });
 });

@@ -1,37 +1,29 @@
 // The reference and Berth answer resource provider and aggregate requests the same way
 // (only what needs no inventories or allocations, which other endpoints create).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Hono } from "hono";
-import type { Store } from "../../src/db/open.js";
+import { describe, expect, it } from "vitest";
 import { inventoryRow, type SeedInventory } from "../helpers/seed.js";
-import { berthUnderTest, ask, REF_URL, reachable, same, type Step } from "./harness.js";
+import { ask, REF_URL, reachable, same, type Step, useBerthUnderTest } from "./harness.js";
 
 const up = await reachable();
 const u = () => crypto.randomUUID();
 const VERSIONS = ["1.0", "1.1", "1.14", "1.18", "1.19", "1.20", "1.37", "latest"];
 
 describe.skipIf(!up)("resource providers against the reference", () => {
-  let app: Hono;
-  let close: () => Promise<void>;
-  let store: Store;
-  beforeAll(async () => {
-    ({ app, store, close } = await berthUnderTest());
-  });
-  afterAll(() => close());
+  const berth = useBerthUnderTest();
   const post = (body: unknown, version = "1.0"): Step => ({ method: "POST", path: "/resource_providers", body, version });
 
   it("creates at every version and shows the provider", async () => {
     for (const v of VERSIONS) {
       const id = u();
-      await same(app, post({ name: `d-${id}`, uuid: id }, v), { path: `/resource_providers/${id}`, version: v });
-      await same(app, { path: `/resource_providers?name=d-${id}`, version: v }, { path: `/resource_providers?uuid=${id}`, version: v });
+      await same(berth.app, post({ name: `d-${id}`, uuid: id }, v), { path: `/resource_providers/${id}`, version: v });
+      await same(berth.app, { path: `/resource_providers?name=d-${id}`, version: v }, { path: `/resource_providers?uuid=${id}`, version: v });
     }
   });
 
   it("refuses bad creates", async () => {
     const id = u();
     await same(
-      app,
+      berth.app,
       post({}),
       post({ name: "" , uuid: id }),
       post({ name: "x", uuid: "nope" }),
@@ -49,7 +41,7 @@ describe.skipIf(!up)("resource providers against the reference", () => {
   it("updates, re-parents and deletes", async () => {
     const [a, b, c, d] = [u(), u(), u(), u()];
     await same(
-      app,
+      berth.app,
       post({ name: `a-${a}`, uuid: a }, "1.14"),
       post({ name: `b-${b}`, uuid: b, parent_provider_uuid: a }, "1.14"),
       post({ name: `c-${c}`, uuid: c, parent_provider_uuid: b }, "1.14"),
@@ -104,14 +96,14 @@ describe.skipIf(!up)("resource providers against the reference", () => {
       "uuid=",
     ];
     for (const v of ["1.0", "1.3", "1.4", "1.14", "1.18", "1.22", "1.24", "1.32", "1.38", "latest"]) {
-      for (const q of qs) await same(app, { path: `/resource_providers?${q}&name=none-${u()}`, version: v });
+      for (const q of qs) await same(berth.app, { path: `/resource_providers?${q}&name=none-${u()}`, version: v });
     }
   });
 
   it("filters by aggregates and traits", async () => {
     const [a, b, g1, g2] = [u(), u(), u(), u()];
     await same(
-      app,
+      berth.app,
       post({ name: `a-${a}`, uuid: a }),
       post({ name: `b-${b}`, uuid: b }),
       { method: "PUT", path: `/resource_providers/${a}/aggregates`, body: [g1, g2], version: "1.1" },
@@ -124,12 +116,12 @@ describe.skipIf(!up)("resource providers against the reference", () => {
     );
     // NOTE: the reference lists aggregates in no defined order: compare them as sets.
     for (const version of ["1.1", "1.19"]) {
-      const { ref, ours } = await ask({ path: `/resource_providers/${a}/aggregates`, version }, app);
+      const { ref, ours } = await ask({ path: `/resource_providers/${a}/aggregates`, version }, berth.app);
       for (const x of [ref, ours]) (x.body as { aggregates: string[] }).aggregates.sort();
       expect(ours).toEqual(ref);
     }
     await same(
-      app,
+      berth.app,
       { path: `/resource_providers/${a}/aggregates`, version: "1.0" },
       { method: "PUT", path: `/resource_providers/${a}/aggregates`, body: [g1, g1], version: "1.1" },
       { method: "PUT", path: `/resource_providers/${a}/aggregates`, body: ["x"], version: "1.1" },
@@ -162,7 +154,7 @@ describe.skipIf(!up)("resource providers against the reference", () => {
       });
       expect(a.status).toBe(204);
     }
-    const db = store.db;
+    const db = berth.store.db;
     const { id } = await db.selectFrom("resource_providers").select("id").where("uuid", "=", rp).executeTakeFirstOrThrow();
     const bumps = Object.keys(used).length ? 2 : 1;
     await db.updateTable("resource_providers").set({ generation: gen + bumps }).where("id", "=", id).execute();
@@ -181,7 +173,7 @@ describe.skipIf(!up)("resource providers against the reference", () => {
   it("filters by capacity and refuses to delete providers in use", async () => {
     const [root, c1, c2, c3] = [u(), u(), u(), u()];
     await same(
-      app,
+      berth.app,
       post({ name: `r-${root}`, uuid: root }, "1.14"),
       post({ name: `c1-${c1}`, uuid: c1, parent_provider_uuid: root }, "1.14"),
       post({ name: `c2-${c2}`, uuid: c2, parent_provider_uuid: root }, "1.14"),
@@ -202,9 +194,9 @@ describe.skipIf(!up)("resource providers against the reference", () => {
       "CUSTOM_NOPE_X:1",
       "VCPU:1,CUSTOM_NOPE_X:1",
     ];
-    for (const q of queries) await same(app, { path: `/resource_providers?in_tree=${root}&resources=${q}`, version: "1.14" });
+    for (const q of queries) await same(berth.app, { path: `/resource_providers?in_tree=${root}&resources=${q}`, version: "1.14" });
     await same(
-      app,
+      berth.app,
       { method: "DELETE", path: `/resource_providers/${c1}`, version: "1.23" },
       { method: "DELETE", path: `/resource_providers/${c1}`, version: "1.0" },
       { method: "DELETE", path: `/resource_providers/${c3}`, version: "1.23" },
@@ -216,14 +208,14 @@ describe.skipIf(!up)("resource providers against the reference", () => {
     const [root, a, b] = [u(), u(), u()];
     const custom = `CUSTOM_T_${u().replace(/-/g, "").toUpperCase()}`;
     await same(
-      app,
+      berth.app,
       post({ name: `r-${root}`, uuid: root }, "1.14"),
       post({ name: `a-${a}`, uuid: a, parent_provider_uuid: root }, "1.14"),
       post({ name: `b-${b}`, uuid: b, parent_provider_uuid: root }, "1.14"),
     );
     const h = { "x-auth-token": "admin", "content-type": "application/json", "openstack-api-version": "placement 1.6" };
     expect((await fetch(`${REF_URL}/traits/${custom}`, { method: "PUT", headers: h })).status).toBe(201);
-    const db = store.db;
+    const db = berth.store.db;
     await db.insertInto("traits").values({ name: custom, created_at: null, updated_at: null }).execute();
     const give = async (rp: string, traits: string[]) => {
       const r = await fetch(`${REF_URL}/resource_providers/${rp}/traits`, {
@@ -257,7 +249,7 @@ describe.skipIf(!up)("resource providers against the reference", () => {
       "required=!HW_CPU_X86_AVX&resources=NOPE:1",
     ];
     for (const v of ["1.18", "1.22", "1.38", "1.39"]) {
-      for (const q of qs) await same(app, { path: `/resource_providers?in_tree=${root}&${q}`, version: v });
+      for (const q of qs) await same(berth.app, { path: `/resource_providers?in_tree=${root}&${q}`, version: v });
     }
   });
 });

@@ -1,10 +1,10 @@
 // The reference and Berth answer the trait endpoints the same way at 1.6, 1.15, 1.23 and latest.
 // Trait lists are compared as sorted lists (neither side promises an order); GET /traits without
 // a name filter is left out, as the standard sets differ on purpose (see src/db/standard-names.ts).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Hono } from "hono";
 import { randomUUID } from "node:crypto";
-import { berthUnderTest, ask, reachable, type Step } from "./harness.js";
+import { ask, reachable, type Step, useBerthUnderTest } from "./harness.js";
 
 const up = await reachable();
 const VERSIONS = ["1.6", "1.15", "1.23", "latest"];
@@ -23,18 +23,13 @@ async function same(app: Hono, ...steps: Step[]) {
 }
 
 describe.skipIf(!up)("traits against the reference", () => {
-  let app: Hono;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    ({ app, close } = await berthUnderTest());
-  });
-  afterAll(() => close());
+  const berth = useBerthUnderTest();
 
   it.each(VERSIONS)("the catalog at %s", async (version) => {
     const t = `CUSTOM_BD_${randomUUID().replace(/-/g, "").slice(0, 10).toUpperCase()}`;
     const u = `CUSTOM_BD_${randomUUID().replace(/-/g, "").slice(0, 10).toUpperCase()}`;
     await same(
-      app,
+      berth.app,
       { method: "PUT", path: `/traits/${t}`, version },
       { method: "PUT", path: `/traits/${t}`, version },
       { method: "PUT", path: `/traits/${u}`, version },
@@ -70,7 +65,7 @@ describe.skipIf(!up)("traits against the reference", () => {
     const path = `/resource_providers/${rp}/traits`;
     const put = (body: unknown, extra: Partial<Step> = {}): Step => ({ method: "PUT", path, body, version, ...extra });
     await same(
-      app,
+      berth.app,
       { path, version },
       put({ traits: [], resource_provider_generation: 0 }),
       { method: "DELETE", path, version },
