@@ -3,6 +3,7 @@
 // reference at REF_URL (default http://localhost:8000) when it answers.
 // Run: `npx vite-node bench/claims.ts` (builds dist/ first with `npx tsc -p tsconfig.json`).
 // Env: BENCH_SECONDS (per level, default 5), BENCH_LEVELS (concurrency levels, default 1,16,64), BENCH_PROVIDERS (providers claims rotate over, default 1),
+// BENCH_TARGETS (comma list of sqlite, pg, ref, refpg; default all),
 // BERTH_BENCH_PG (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres), REF_URL, and REF_PG_URL
 // (a reference on PostgreSQL, e.g. `gunicorn -w 2 'placement.wsgi:init_application()'`).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -18,6 +19,7 @@ const PROVIDERS = Number(process.env.BENCH_PROVIDERS ?? 1);
 const LEVELS = (process.env.BENCH_LEVELS ?? "1,16,64").split(",").map(Number);
 const PG_ADMIN = process.env.BERTH_BENCH_PG ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const REF = process.env.REF_URL ?? "http://localhost:8000";
+const TARGETS = new Set((process.env.BENCH_TARGETS ?? "sqlite,pg,ref,refpg").split(","));
 
 interface Target {
   name: string;
@@ -150,20 +152,24 @@ async function run(t: Target) {
 if (!process.env.BENCH_NO_BUILD) execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
 console.log(`claims: PUT /allocations/{new uuid} @1.28, ${PROVIDERS} provider(s), ${SECONDS}s per level\n`);
 
-const dir = mkdtempSync(join(tmpdir(), "berth-bench-sqlite-"));
-const sqlite = await startBerth("berth sqlite (file, WAL)", `sqlite:///${join(dir, "bench.sqlite")}`, async () => {});
-await run(sqlite);
-await sqlite.stop();
+if (TARGETS.has("sqlite")) {
+  const dir = mkdtempSync(join(tmpdir(), "berth-bench-sqlite-"));
+  const sqlite = await startBerth("berth sqlite (file, WAL)", `sqlite:///${join(dir, "bench.sqlite")}`, async () => {});
+  await run(sqlite);
+  await sqlite.stop();
+}
 
 const name = `berth_bench_${Date.now()}`;
 const admin = new pg.Client({ connectionString: PG_ADMIN });
 let pgReady = false;
-try {
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  pgReady = true;
-} catch (e) {
-  console.log(`berth postgresql: skipped (${(e as Error).message})`);
+if (TARGETS.has("pg")) {
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    pgReady = true;
+  } catch (e) {
+    console.log(`berth postgresql: skipped (${(e as Error).message})`);
+  }
 }
 if (pgReady) {
   const u = new URL(PG_ADMIN);
@@ -176,8 +182,10 @@ if (pgReady) {
 }
 await admin.end().catch(() => {});
 
-if (await up(REF)) await run({ name: "reference (its sqlite, as deployed)", base: REF, stop: async () => {} });
+if (!TARGETS.has("ref")) {
+  // not asked for
+} else if (await up(REF)) await run({ name: "reference (its sqlite, as deployed)", base: REF, stop: async () => {} });
 else console.log(`reference: not reachable at ${REF}`);
 // A reference on PostgreSQL (for example under gunicorn with 2 workers), for the same-database comparison.
 const REF_PG = process.env.REF_PG_URL;
-if (REF_PG && (await up(REF_PG))) await run({ name: "reference (postgresql)", base: REF_PG, stop: async () => {} });
+if (TARGETS.has("refpg") && REF_PG && (await up(REF_PG))) await run({ name: "reference (postgresql)", base: REF_PG, stop: async () => {} });

@@ -558,6 +558,54 @@ export function judgeCapacity(items: readonly Item[], inv: ReadonlyMap<string, C
   }
 }
 
+// ---- judging a batch ----
+
+/** One claim of a batch: its index in the batch, its writes and what they check. */
+export interface Live {
+  i: number;
+  writes: ConsumerWrite[];
+  items: Item[];
+}
+
+/**
+ * Judges the claims in arrival order, each after giving back its consumers' old allocations and
+ * against the usage the accepted ones before it left; records each refusal in `results` and
+ * returns the accepted claims.
+ */
+export function judgeInOrder(
+  live: readonly Live[],
+  inv: ReadonlyMap<string, CapacityRow>,
+  old: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  results: (DomainError | undefined)[],
+): Live[] {
+  const usage = new Map([...inv].map(([k, r]) => [k, r.used]));
+  const accepted: Live[] = [];
+  for (const l of live) {
+    const mine = new Map<string, number>();
+    for (const w of l.writes) for (const [k, used] of old.get(w.uuid.toLowerCase()) ?? []) mine.set(k, (mine.get(k) ?? 0) + used);
+    try {
+      judgeCapacity(l.items, inv, (k) => (usage.get(k) ?? 0) - (mine.get(k) ?? 0));
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      results[l.i] = e;
+      continue;
+    }
+    for (const [k, used] of mine) usage.set(k, (usage.get(k) ?? 0) - used);
+    for (const it of l.items) usage.set(key(it), (usage.get(key(it)) ?? 0) + it.used);
+    accepted.push(l);
+  }
+  return accepted;
+}
+
+/** Each claim bumps every provider it touches once, as it would have alone. */
+export function bumpsPerClaim(claims: readonly Live[]): Map<number, number> {
+  const by = new Map<number, number>();
+  for (const l of claims) for (const id of new Set(l.items.map((it) => it.provider.id))) by.set(id, (by.get(id) ?? 0) + 1);
+  return by;
+}
+
+const key = (it: Item) => `${it.provider.id}:${it.rcId}`;
+
 // Consumers in uuid order (two claims on the same consumers lock them in the same order); the new
 // ones in one INSERT.
 async function writeConsumers(

@@ -13,6 +13,9 @@
 // instead of paying both per claim. Durability is unchanged: no claim is answered before the commit
 // that holds it.
 //
+// On PostgreSQL, claims that only create consumers skip the transaction: one read and one checked
+// write statement for the whole batch (claim-statement.ts); the transaction below is their fallback.
+//
 // If the shared transaction fails in any way (a lost race with another process, a deadlock, a
 // provider deleted meanwhile), it is rolled back and every claim of the batch runs again on its
 // own, with the usual retries.
@@ -20,12 +23,13 @@ import type { Store } from "../db/open.js";
 import type { Tx } from "../db/tx.js";
 import {
   applyClaim,
+  bumpsPerClaim,
   claimItems,
   claimTransaction,
   firstPlanError,
   inClaimTransaction,
   ConsumerConcurrentUpdate,
-  judgeCapacity,
+  judgeInOrder,
   lockProviders,
   optimisticWrites,
   ProviderConcurrentUpdate,
@@ -40,8 +44,9 @@ import {
   type CapacityRow,
   type ClaimOptions,
   type ConsumerWrite,
-  type Item,
+  type Live,
 } from "./allocation.js";
+import { claimInOneStatement } from "./claim-statement.js";
 import { DomainError } from "./errors.js";
 
 /** Most claims one transaction takes: bounds statement sizes and the wait of a batch's last claim. */
@@ -139,6 +144,20 @@ export class ClaimQueue {
 
   async #run(batch: Pending[]): Promise<void> {
     const claims = batch.map((p) => p.writes);
+    if (this.store.caps.supportsDataModifyingCte) {
+      // New consumers on PostgreSQL: a read and a checked write, no transaction (claim-statement.ts).
+      let outcomes: (DomainError | undefined)[] | undefined;
+      try {
+        outcomes = await claimInOneStatement(this.store, claims, Math.max(1, this.opts.retries));
+      } catch (e) {
+        // A consumer created meanwhile by another writer, or the database: the transaction below decides.
+        this.opts.onFallback?.(batch.length, e, retryableDbError(e) || uniqueViolation(e));
+      }
+      if (outcomes) {
+        batch.forEach((p, i) => (outcomes[i] === undefined ? p.resolve() : p.reject(outcomes[i])));
+        return;
+      }
+    }
     // NOTE: where the database takes the optimistic single statement, a claim alone goes through
     // claimTogether too (four round trips instead of five).
     if (batch.length > 1 || this.store.caps.supportsDataModifyingCte) {
@@ -256,50 +275,10 @@ export async function claimTogether(
   return results;
 }
 
-interface Live {
-  i: number;
-  writes: ConsumerWrite[];
-  items: Item[];
+/** PostgreSQL's unique_violation (a consumer inserted by another writer first). */
+function uniqueViolation(e: unknown): boolean {
+  return (e as { code?: unknown })?.code === "23505";
 }
-
-/**
- * Judges the claims in arrival order, each after giving back its consumers' old allocations and
- * against the usage the accepted ones before it left; records each refusal in `results` and
- * returns the accepted claims.
- */
-function judgeInOrder(
-  live: readonly Live[],
-  inv: ReadonlyMap<string, CapacityRow>,
-  old: ReadonlyMap<string, ReadonlyMap<string, number>>,
-  results: (DomainError | undefined)[],
-): Live[] {
-  const usage = new Map([...inv].map(([k, r]) => [k, r.used]));
-  const accepted: Live[] = [];
-  for (const l of live) {
-    const mine = new Map<string, number>();
-    for (const w of l.writes) for (const [k, used] of old.get(w.uuid.toLowerCase()) ?? []) mine.set(k, (mine.get(k) ?? 0) + used);
-    try {
-      judgeCapacity(l.items, inv, (k) => (usage.get(k) ?? 0) - (mine.get(k) ?? 0));
-    } catch (e) {
-      if (!(e instanceof DomainError)) throw e;
-      results[l.i] = e;
-      continue;
-    }
-    for (const [k, used] of mine) usage.set(k, (usage.get(k) ?? 0) - used);
-    for (const it of l.items) usage.set(key(it), (usage.get(key(it)) ?? 0) + it.used);
-    accepted.push(l);
-  }
-  return accepted;
-}
-
-/** Each claim bumps every provider it touches once, as it would have alone. */
-function bumpsPerClaim(claims: readonly Live[]): Map<number, number> {
-  const by = new Map<number, number>();
-  for (const l of claims) for (const id of new Set(l.items.map((it) => it.provider.id))) by.set(id, (by.get(id) ?? 0) + 1);
-  return by;
-}
-
-const key = (it: Item) => `${it.provider.id}:${it.rcId}`;
 
 const queues = new WeakMap<Store, ClaimQueue>();
 

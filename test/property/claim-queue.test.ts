@@ -5,12 +5,14 @@
 // classes, consumer generations right and wrong; on every database.
 import { expect, it } from "vitest";
 import fc from "fast-check";
+import { sql } from "kysely";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi, uuid } from "../helpers/api.js";
 import { seedProvider, type SeedInventory } from "../helpers/seed.js";
 import type { Store } from "../../src/db/open.js";
 import { claimTransaction, type ConsumerWrite } from "../../src/objects/allocation.js";
 import { claimAlone, claimTogether, ClaimQueue } from "../../src/objects/claim-queue.js";
+import { claimInOneStatement } from "../../src/objects/claim-statement.js";
 
 const PROVIDERS = ["P0", "P1", "P2"];
 const CONSUMERS = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];
@@ -262,5 +264,48 @@ describeEachDb("a claim that loses a consumer race", (dialect) => {
     }
     expect(w.outcome(oy)).toBe("ok");
     expect((await w.state()).allocations).toEqual(["C1 P0 VCPU 1", "C9 P0 VCPU 1"]);
+  });
+});
+
+describeEachDb("a claim in one statement whose provider moves between its read and its write", (dialect) => {
+  const api = useApi(dialect);
+
+  it.runIf(dialect === "postgres").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then judges afresh", async (attempts) => {
+    const store = api().store;
+    const w = new World(store);
+    await w.seed([{ VCPU: { total: 2 }, MEMORY_MB: null }]);
+    expect(w.outcome(await claimAlone(store, { retries: 3 }, await w.writes([{ consumer: "C9", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }])).then(() => undefined, (e) => e))).toBe("ok");
+    const ids = await store.db.selectFrom("consumers").select(["project_id", "user_id"]).where("uuid", "=", w.uuids.get("C9")!).executeTakeFirstOrThrow();
+    const p0 = await store.db.selectFrom("resource_providers").select("id").where("uuid", "=", w.uuids.get("P0")!).executeTakeFirstOrThrow();
+    const vcpu = await store.db.selectFrom("resource_classes").select("id").where("name", "=", "VCPU").executeTakeFirstOrThrow();
+    const claim = await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }]);
+
+    // Another writer takes the last VCPU and holds the provider row until told to commit.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const ready = new Promise<void>((r) => (locked = r));
+    const blocker = store.db.transaction().execute(async (trx) => {
+      await trx.updateTable("resource_providers").set((eb) => ({ generation: eb("generation", "+", 1) })).where("id", "=", p0.id).execute();
+      await trx.insertInto("consumers").values({ uuid: w.uuids.get("C8")!, project_id: ids.project_id, user_id: ids.user_id, generation: 1, created_at: null }).execute();
+      await trx.insertInto("allocations").values({ resource_provider_id: p0.id, consumer_id: w.uuids.get("C8")!, resource_class_id: vcpu.id, used: 1, created_at: null }).execute();
+      locked();
+      await held;
+    });
+    await ready;
+    // The claim reads one VCPU free (the other writer has not committed), then its write waits for the row.
+    const settled = claimInOneStatement(store, [claim], attempts);
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`.execute(store.db);
+      if (rows[0]!.n > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    release();
+    await blocker;
+    const outcomes = await settled;
+    if (attempts === 1) expect(outcomes).toBeUndefined();
+    else expect(outcomes?.map((o) => w.outcome(o))).toEqual([expect.stringMatching(/^CapacityExceeded: .*'VCPU' on resource provider 'P0'/)]);
+    // Nothing of the claim was written; the other writer's bump is the only one.
+    expect(await w.state()).toEqual({ allocations: ["C8 P0 VCPU 1", "C9 P0 VCPU 1"], consumers: ["C8@1", "C9@1"], providers: ["P0@2"] });
   });
 });

@@ -1,0 +1,186 @@
+// Claims for new consumers in two statements and no transaction (PostgreSQL): one read, one write
+// that checks the read is still current.
+//
+// The read fetches in one statement (one snapshot) everything the claims need: consumers, classes,
+// projects, users, consumer types, the providers with their generations, and their inventories
+// with the usage against them. The claims are judged on it in memory, in arrival order. The write
+// is one statement that locks the accepted claims' providers (FOR UPDATE, in uuid order), compares
+// their generations with the ones read, and only when every one is unchanged inserts the
+// consumers and allocations and bumps the generations; it commits on its own.
+//
+// Why this is exact: every write to a provider's allocations or inventories bumps its generation
+// (Berth's and the reference's), so a generation unchanged under the lock means the usage read is
+// the usage now, and the lock holds it until the statement commits. When a generation moved, the
+// statement writes nothing and the claims are read and judged again; after the configured number
+// of attempts they go the transactional way (lock first, then read). A claim refused on the read
+// is refused as of that read, as the reference refuses on what its transaction read.
+//
+// NOTE: the row locks are held for the write statement alone (no round trips inside a
+// transaction), and both statements keep one text whatever the batch size (arrays, not lists), so
+// PostgreSQL parses and plans each once per connection.
+import { sql } from "kysely";
+import type { Store } from "../db/open.js";
+import { nowUtc } from "../db/time.js";
+import type { DomainError } from "./errors.js";
+import {
+  bumpsPerClaim,
+  claimItems,
+  firstPlanError,
+  judgeInOrder,
+  unknownClass,
+  type CapacityRow,
+  type ClaimPlan,
+  type ConsumerWrite,
+  type Live,
+} from "./allocation.js";
+import { pick, type Lookup } from "./consumer.js";
+
+type Outcomes = (DomainError | undefined)[];
+
+/**
+ * The claims' outcomes (an error, or undefined for written), or undefined when they are not for
+ * this path (a consumer that exists, a removal, a project, user or type not yet created) or the
+ * providers kept changing for `attempts` reads: the caller then runs them in a transaction.
+ */
+export async function claimInOneStatement(store: Store, claims: readonly ConsumerWrite[][], attempts: number): Promise<Outcomes | undefined> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const { plan, inv } = await read(store, claims.flat());
+    const results: Outcomes = claims.map(() => undefined);
+    const live: Live[] = [];
+    let eligible = true;
+    claims.forEach((writes, i) => {
+      if (!writes.length) return;
+      const error = firstPlanError({ ...plan, writes }) ?? unknownClass(writes, plan.lookup);
+      if (error) results[i] = error;
+      else if (!writes.every((w) => isNew(w, plan.lookup))) eligible = false;
+      else {
+        const items = claimItems(plan, writes);
+        if (items.some((it) => it.used <= 0)) eligible = false;
+        live.push({ i, writes, items });
+      }
+    });
+    if (!eligible) return undefined;
+    const accepted = judgeInOrder(live, inv, plan.lookup.allocations, results);
+    if (!accepted.length || (await write(store, plan.lookup, accepted))) return results;
+  }
+  return undefined;
+}
+
+/** A new consumer with allocations, whose project, user and type exist. */
+function isNew(w: ConsumerWrite, lookup: Lookup): boolean {
+  return (
+    w.allocations.size > 0 &&
+    !pick(lookup.consumers, w.uuid) &&
+    pick(lookup.projects, w.project) !== undefined &&
+    pick(lookup.users, w.user) !== undefined &&
+    (w.consumerType === undefined || pick(lookup.types, w.consumerType) !== undefined)
+  );
+}
+
+interface ReadRow {
+  kind: string;
+  id: number;
+  k: string;
+  a: number | null;
+  b: number | null;
+  c: number | null;
+  d: number | null;
+  e: number | null;
+  f: number | null;
+  g: number | null;
+  h: string | number | null;
+}
+
+/** Everything the claims need, in one statement: the lookup, and capacity keyed `${providerId}:${classId}`. */
+async function read(store: Store, writes: readonly ConsumerWrite[]): Promise<{ plan: ClaimPlan; inv: Map<string, CapacityRow> }> {
+  const uniq = (a: Iterable<string>) => [...new Set(a)];
+  const providers = uniq(writes.flatMap((w) => [...w.allocations.keys()]));
+  const classes = uniq(writes.flatMap((w) => [...w.allocations.values()].flatMap((r) => [...r.keys()])));
+  const { rows } = await sql<ReadRow>`
+    SELECT 'c' AS kind, id, uuid AS k, project_id AS a, user_id AS b, generation AS c, consumer_type_id AS d,
+           NULL::int AS e, NULL::int AS f, NULL::float8 AS g, NULL::bigint AS h
+      FROM consumers WHERE uuid = ANY(${uniq(writes.map((w) => w.uuid))}::varchar[])
+    UNION ALL SELECT 'r', id, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM resource_classes WHERE name = ANY(${classes}::varchar[])
+    UNION ALL SELECT 'p', id, external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM projects WHERE external_id = ANY(${uniq(writes.map((w) => w.project))}::varchar[])
+    UNION ALL SELECT 'u', id, external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM users WHERE external_id = ANY(${uniq(writes.map((w) => w.user))}::varchar[])
+    UNION ALL SELECT 't', id, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM consumer_types
+      WHERE name = ANY(${uniq(writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])))}::varchar[])
+    UNION ALL SELECT 'g', id, uuid, generation, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM resource_providers WHERE uuid = ANY(${providers}::varchar[])
+    UNION ALL SELECT 'i', i.resource_provider_id, rp.uuid, i.resource_class_id, i.total, i.reserved, i.min_unit, i.max_unit, i.step_size, i.allocation_ratio,
+           (SELECT sum(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)
+      FROM inventories i JOIN resource_providers rp ON rp.id = i.resource_provider_id JOIN resource_classes rc ON rc.id = i.resource_class_id
+      WHERE rp.uuid = ANY(${providers}::varchar[]) AND rc.name = ANY(${classes}::varchar[])`.execute(store.db);
+  const lookup: Lookup = {
+    projects: new Map(),
+    users: new Map(),
+    types: new Map(),
+    consumers: new Map(),
+    classes: new Map(),
+    providers: new Map(),
+    allocations: new Map(),
+  };
+  const inv = new Map<string, CapacityRow>();
+  for (const r of rows) {
+    const id = Number(r.id);
+    if (r.kind === "c")
+      lookup.consumers.set(r.k, { id, uuid: r.k, projectId: Number(r.a), userId: Number(r.b), generation: Number(r.c), consumerTypeId: r.d === null ? null : Number(r.d) });
+    else if (r.kind === "g") lookup.providers.set(r.k, { id, uuid: r.k, generation: Number(r.a ?? 0) });
+    else if (r.kind === "i")
+      inv.set(`${id}:${Number(r.a)}`, {
+        total: Number(r.b),
+        reserved: Number(r.c),
+        minUnit: Number(r.d),
+        maxUnit: Number(r.e),
+        stepSize: Number(r.f),
+        ratio: Number(r.g),
+        used: Number(r.h ?? 0),
+      });
+    else (r.kind === "r" ? lookup.classes : r.kind === "p" ? lookup.projects : r.kind === "u" ? lookup.users : lookup.types).set(r.k, id);
+  }
+  const plan: ClaimPlan = { writes: [...writes], lookup, providers: new Map(lookup.providers), removed: [], locked: new Set() };
+  return { plan, inv };
+}
+
+/**
+ * The accepted claims' consumers, allocations and bumps, written only if every provider they touch
+ * still has the generation read; true when written.
+ */
+async function write(store: Store, lookup: Lookup, accepted: readonly Live[]): Promise<boolean> {
+  const items = accepted.flatMap((l) => l.items);
+  const by = bumpsPerClaim(accepted);
+  const providers = [...new Map(items.map((i) => [i.provider.id, i.provider])).values()];
+  // Consumers in uuid order (the order their unique index is written in, as elsewhere).
+  const consumers = accepted.flatMap((l) => l.writes).sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+  const now = nowUtc();
+  const { rows } = await sql<{ ok: boolean }>`
+    WITH p AS (
+      SELECT * FROM unnest(${providers.map((p) => p.id)}::int[], ${providers.map((p) => p.generation)}::int[], ${providers.map((p) => by.get(p.id) ?? 1)}::int[])
+        AS p(id, generation, step)
+    ), locked AS (
+      SELECT rp.id, rp.generation FROM resource_providers rp WHERE rp.id IN (SELECT id FROM p) ORDER BY rp.uuid FOR UPDATE
+    ), guard AS (
+      SELECT count(*) = (SELECT count(*) FROM p) AS ok FROM locked JOIN p ON p.id = locked.id AND p.generation = locked.generation
+    ), new_consumers AS (
+      INSERT INTO consumers (uuid, project_id, user_id, generation, consumer_type_id, created_at)
+      SELECT c.uuid, c.project_id, c.user_id, 1, c.type_id, ${now}::timestamp
+        FROM unnest(${consumers.map((w) => w.uuid)}::varchar[], ${consumers.map((w) => pick(lookup.projects, w.project)!)}::int[],
+                    ${consumers.map((w) => pick(lookup.users, w.user)!)}::int[],
+                    ${consumers.map((w) => (w.consumerType === undefined ? null : pick(lookup.types, w.consumerType)!))}::int[])
+          AS c(uuid, project_id, user_id, type_id)
+       WHERE (SELECT ok FROM guard)
+    ), new_allocations AS (
+      INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used, created_at)
+      SELECT a.provider_id, a.consumer, a.class_id, a.used, ${now}::timestamp
+        FROM unnest(${items.map((i) => i.provider.id)}::int[], ${items.map((i) => i.consumer)}::varchar[], ${items.map((i) => i.rcId)}::int[],
+                    ${items.map((i) => i.used)}::int[])
+          AS a(provider_id, consumer, class_id, used)
+       WHERE (SELECT ok FROM guard)
+    ), bumped AS (
+      UPDATE resource_providers rp SET generation = rp.generation + p.step, updated_at = ${now}::timestamp
+        FROM p WHERE rp.id = p.id AND (SELECT ok FROM guard)
+    )
+    SELECT (SELECT ok FROM guard) AS ok`.execute(store.db);
+  if (!rows[0]?.ok) return false;
+  for (const p of providers) p.generation += by.get(p.id) ?? 1;
+  return true;
+}
