@@ -8,9 +8,11 @@
 // their generations with the ones read, and only when every one is unchanged inserts the
 // consumers and allocations and bumps the generations; it commits on its own.
 //
-// Why this is exact: every write to a provider's allocations or inventories bumps its generation
-// (Berth's and the reference's), so a generation unchanged under the lock means the usage read is
-// the usage now, and the lock holds it until the statement commits. When a generation moved, the
+// Why this is exact: every write that adds to a provider's usage or changes its inventories bumps
+// its generation (Berth's and the reference's), so a generation unchanged under the lock means the
+// usage is at most the usage read, and the lock holds it there until the statement commits.
+// (DELETE /allocations/{consumer} lowers usage without a bump: a claim judged on the read stays
+// within capacity, and one refused was refused as of the read.) When a generation moved, the
 // statement writes nothing and the claims are read and judged again; after the configured number
 // of attempts they go the transactional way (lock first, then read). A claim refused on the read
 // is refused as of that read, as the reference refuses on what its transaction read.
@@ -109,7 +111,7 @@ async function read(store: Store, writes: readonly ConsumerWrite[]): Promise<{ p
     UNION ALL SELECT 'i', i.resource_provider_id, rp.uuid, i.resource_class_id, i.total, i.reserved, i.min_unit, i.max_unit, i.step_size, i.allocation_ratio,
            (SELECT sum(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)
       FROM inventories i JOIN resource_providers rp ON rp.id = i.resource_provider_id JOIN resource_classes rc ON rc.id = i.resource_class_id
-      WHERE rp.uuid = ANY(${providers}::varchar[]) AND rc.name = ANY(${classes}::varchar[])`.execute(store.db);
+      WHERE rp.uuid = ANY(${providers}::varchar[]) AND rc.name = ANY(${classes}::varchar[])`.execute(store.claimDb ?? store.db);
   const lookup: Lookup = {
     projects: new Map(),
     users: new Map(),
@@ -179,7 +181,7 @@ async function write(store: Store, lookup: Lookup, accepted: readonly Live[]): P
       UPDATE resource_providers rp SET generation = rp.generation + p.step, updated_at = ${now}::timestamp
         FROM p WHERE rp.id = p.id AND (SELECT ok FROM guard)
     )
-    SELECT (SELECT ok FROM guard) AS ok`.execute(store.db);
+    SELECT (SELECT ok FROM guard) AS ok`.execute(store.claimDb ?? store.db);
   if (!rows[0]?.ok) return false;
   for (const p of providers) p.generation += by.get(p.id) ?? 1;
   return true;
