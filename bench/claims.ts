@@ -3,7 +3,7 @@
 // reference at REF_URL (default http://localhost:8000) when it answers.
 // Run: `npx vite-node bench/claims.ts` (builds dist/ first with `npx tsc -p tsconfig.json`).
 // Env: BENCH_SECONDS (per level, default 5), BENCH_LEVELS (concurrency levels, default 1,16,64), BENCH_PROVIDERS (providers claims rotate over, default 1),
-// BENCH_TARGETS (comma list of sqlite, pg, ref, refpg; default all),
+// BENCH_NODE_ARGS (node flags for `berth serve`, e.g. --cpu-prof), BENCH_TARGETS (comma list of sqlite, pg, ref, refpg; default all),
 // BERTH_BENCH_PG (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres), REF_URL, and REF_PG_URL
 // (a reference on PostgreSQL, e.g. `gunicorn -w 2 'placement.wsgi:init_application()'`).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -50,7 +50,8 @@ async function startBerth(name: string, connection: string, cleanup: () => Promi
   const conf = join(dir, "placement.conf");
   writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${connection}\nsync_on_startup = True\n`);
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], {
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], {
     stdio: "ignore",
   });
   const base = `http://127.0.0.1:${port}`;
@@ -60,7 +61,7 @@ async function startBerth(name: string, connection: string, cleanup: () => Promi
     base,
     stop: async () => {
       child.kill();
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => child.once("exit", r));
       await cleanup();
     },
   };

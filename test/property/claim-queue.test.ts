@@ -178,8 +178,8 @@ describeEachDb("claims sharing a transaction", (dialect) => {
     );
   });
 
-  // New consumers only: where the database can, the queue writes these optimistically in one
-  // statement and judges afterwards (rolling back when one does not fit).
+  // New consumers only: on PostgreSQL the queue judges these on one read and writes them with one
+  // generation-checked statement, no transaction (claim-statement.ts).
   it("answers concurrent claims for new consumers as if they ran in arrival order", async () => {
     await fc.assert(
       fc.asyncProperty(fc.tuple(providerArb, providerArb, providerArb), claimsArb(2, 4, true), claimsArb(1, 8, true), async (providers, before, claims) => {
@@ -218,8 +218,8 @@ describeEachDb("claims sharing a transaction", (dialect) => {
 });
 
 // A consumer created by another transaction between the queue's lookup and its write. PostgreSQL:
-// the optimistic insert finds it (after waiting for that transaction), the transaction rolls back
-// and the claim runs again alone. MySQL (no optimistic statement): the plain claim's insert loses.
+// the checked write's insert finds it (after waiting for that transaction), writes nothing, and
+// the claim runs again alone in a transaction. MySQL (no optimistic statement): the plain claim's insert loses.
 // The claim behind it on the same provider goes through either way.
 describeEachDb("a claim that loses a consumer race", (dialect) => {
   const api = useApi(dialect);
@@ -254,7 +254,7 @@ describeEachDb("a claim that loses a consumer race", (dialect) => {
     await blocker;
     const [ox, oy] = await settled;
     if (dialect === "postgres") {
-      // The optimistic statement lost; alone, the claim sees the consumer and its generation.
+      // The checked write lost; alone, the claim sees the consumer and its generation.
       expect(w.outcome(ox)).toMatch(/^ConsumerGenerationConflict: consumer generation conflict - expected 0 but got None/);
       expect(fallbacks).toEqual([true]);
     } else {
