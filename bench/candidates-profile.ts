@@ -1,6 +1,8 @@
 // In-process GET /allocation_candidates timings for profiling: each workload is seeded once into a
 // SQLite file under $BENCH_DIR (default /tmp/berth-cand-profile) and reused by later runs, and each
 // query is timed in wall and CPU time (process.cpuUsage), next to a trivial GET through the same app.
+// BENCH_DB=mysql or postgres seeds a database berth_prof_<workload> on the local server instead
+// (reused too, while its $BENCH_DIR/<db>-<workload>.aggs.json is there).
 // Run: npx vite-node bench/candidates-profile.ts [workload...]
 //      node --cpu-prof --cpu-prof-dir=/tmp/prof node_modules/vite-node/vite-node.mjs bench/candidates-profile.ts flat
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -31,14 +33,43 @@ const cpuMs = () => {
 };
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
+const BENCH_DB = process.env.BENCH_DB ?? "sqlite";
+
+/** The URL of a database on the local MariaDB or PostgreSQL server, created empty when `fresh`. */
+async function serverDatabase(name: string, fresh: boolean): Promise<string> {
+  if (BENCH_DB === "mysql") {
+    if (fresh) {
+      const mysql = await import("mysql2/promise");
+      const c = await mysql.createConnection({ host: "127.0.0.1", user: "root" });
+      await c.query(`DROP DATABASE IF EXISTS ${name}`);
+      await c.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
+      await c.end();
+    }
+    return `mysql+pymysql://root@127.0.0.1/${name}?charset=utf8mb4`;
+  }
+  if (BENCH_DB === "postgres") {
+    if (fresh) {
+      const pg = (await import("pg")).default;
+      const c = new pg.Client({ connectionString: "postgresql://postgres@127.0.0.1/postgres" });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.query(`CREATE DATABASE ${name}`);
+      await c.end();
+    }
+    return `postgresql://postgres@127.0.0.1/${name}`;
+  }
+  throw new Error(`BENCH_DB=${BENCH_DB}: use sqlite, mysql or postgres`);
+}
+
 const only = process.argv.slice(2);
 mkdirSync(DIR, { recursive: true });
 for (const [name, w] of Object.entries(WORKLOADS)) {
   if (only.length && !only.includes(name)) continue;
   const file = `${DIR}/${name}.sqlite`;
-  const meta = `${file}.aggs.json`;
+  const meta = BENCH_DB === "sqlite" ? `${file}.aggs.json` : `${DIR}/${BENCH_DB}-${name}.aggs.json`;
   const fresh = !existsSync(meta);
-  const { app, store } = await prepare(testConfig({ placement_database: { connection: `sqlite:///${file}`, sync_on_startup: "true" } }));
+  const connection = BENCH_DB === "sqlite" ? `sqlite:///${file}` : await serverDatabase(`berth_prof_${name}`, fresh);
+  const { app, store } = await prepare(testConfig({ placement_database: { connection, sync_on_startup: "true" } }));
   if (fresh) {
     const seeded = await seedProviders(store.db, w.seed());
     writeFileSync(meta, JSON.stringify(Object.fromEntries(seeded.agg)));

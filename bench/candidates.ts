@@ -1,7 +1,9 @@
 // GET /allocation_candidates timings, Berth next to the reference on the same data: each workload
 // is seeded into one SQLite file that Berth (in process) and a private reference process read.
 // Run: npx vite-node bench/candidates.ts [workload...]   (BENCH_NO_REF=1 to time Berth alone;
-// BENCH_DIR for the data files, BENCH_REF_PORT for the private reference's port)
+// BENCH_DIR for the data files, BENCH_REF_PORT for the private reference's port; BENCH_DB=mysql or
+// postgres seeds a fresh database on the local MariaDB or PostgreSQL server instead of a SQLite
+// file, and both read that)
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { testConfig } from "../src/config.js";
@@ -69,10 +71,42 @@ const ownCpuMs = () => {
 
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
-async function startReference(file: string): Promise<ChildProcess> {
+const BENCH_DB = process.env.BENCH_DB ?? "sqlite";
+
+/** A fresh database for a workload (left in place afterwards): Berth's connection URL and the reference's. */
+async function freshDatabase(workload: string): Promise<{ berth: string; ref: string }> {
+  if (BENCH_DB === "sqlite") {
+    mkdirSync(DIR, { recursive: true });
+    const file = `${DIR}/${workload}.sqlite`;
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+    return { berth: `sqlite:///${file}`, ref: `sqlite:///${file}` };
+  }
+  const name = `berth_cand_${workload}`;
+  if (BENCH_DB === "mysql") {
+    const mysql = await import("mysql2/promise");
+    const c = await mysql.createConnection({ host: "127.0.0.1", user: "root" });
+    await c.query(`DROP DATABASE IF EXISTS ${name}`);
+    await c.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
+    await c.end();
+    const url = `mysql+pymysql://root@127.0.0.1/${name}?charset=utf8mb4`;
+    return { berth: url, ref: url };
+  }
+  if (BENCH_DB === "postgres") {
+    const pg = (await import("pg")).default;
+    const c = new pg.Client({ connectionString: "postgresql://postgres@127.0.0.1/postgres" });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${name}`);
+    await c.end();
+    return { berth: `postgresql://postgres@127.0.0.1/${name}`, ref: `postgresql+psycopg2://postgres@127.0.0.1/${name}` };
+  }
+  throw new Error(`BENCH_DB=${BENCH_DB}: use sqlite, mysql or postgres`);
+}
+
+async function startReference(connection: string): Promise<ChildProcess> {
   const dir = `${DIR}/ref`;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/placement.conf`, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = sqlite:///${file}\nsync_on_startup = True\n`);
+  writeFileSync(`${dir}/placement.conf`, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${connection}\nsync_on_startup = True\n`);
   const child = spawn("placement-api", ["--port", String(PORT)], { env: { ...process.env, OS_PLACEMENT_CONFIG_DIR: dir }, stdio: "ignore" });
   for (let i = 0; i < 100; i++) {
     await new Promise((r) => setTimeout(r, 300));
@@ -111,12 +145,10 @@ const only = process.argv.slice(2);
 const rows: string[] = [];
 for (const w of WORKLOADS) {
   if (only.length && !only.includes(w.name)) continue;
-  mkdirSync(DIR, { recursive: true });
-  const file = `${DIR}/${w.name}.sqlite`;
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
-  const config = testConfig({ placement_database: { connection: `sqlite:///${file}`, sync_on_startup: "true" } });
+  const target = await freshDatabase(w.name);
+  const config = testConfig({ placement_database: { connection: target.berth, sync_on_startup: "true" } });
   // NOTE: the reference creates the schema: its resource class ids are the ones it expects.
-  const ref = process.env.BENCH_NO_REF ? undefined : await startReference(file);
+  const ref = process.env.BENCH_NO_REF ? undefined : await startReference(target.ref);
   const { app, store } = await prepare(config);
   const t0 = performance.now();
   const seeded = await seedProviders(store.db, w.providers());

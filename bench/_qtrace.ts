@@ -1,0 +1,16 @@
+import { testConfig } from "/work/main/src/config.js";
+import { prepare } from "/work/main/src/server.js";
+const agg = JSON.parse(require("fs").readFileSync(process.argv[3], "utf8"));
+const { app, store } = await prepare(testConfig({ placement_database: { connection: process.argv[2], sync_on_startup: "false", max_pool_size: process.env.POOL ?? "10" } }));
+const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
+const q = process.argv[4] === "nested" ? "resources=DISK_GB:10&resources_C=VCPU:2,MEMORY_MB:512&resources_N=SRIOV_NET_VF:1&required_N=CUSTOM_PHYSNET_A&same_subtree=_C,_N&group_policy=isolate" : `resources=VCPU:1,DISK_GB:10,MEMORY_MB:256&member_of=${agg.agg0}&required=HW_CPU_X86_AVX2`;
+for (let i = 0; i < 5; i++) await (await app.request(`/allocation_candidates?${q}`, { headers: HEADERS })).text();
+const exec = (store.db as any).getExecutor();
+const orig = exec.executeQuery.bind(exec);
+const log: string[] = [];
+exec.constructor.prototype.executeQuery = async function (cq: any, qid: any) { const t = performance.now(); const r = await orig.call(this, cq, qid); log.push(`${(performance.now()-t).toFixed(2)} ms ${r.rows.length} rows ${cq.parameters.length} params: ${cq.sql.slice(0, 110)}`); return r; };
+const t = performance.now();
+const r = await app.request(`/allocation_candidates?${q}`, { headers: HEADERS }); await r.text();
+console.log("total", (performance.now() - t).toFixed(2));
+for (const l of log) console.log(l);
+await store.close();
