@@ -3,7 +3,8 @@
 // reference at REF_URL (default http://localhost:8000) when it answers.
 // Run: `npx vite-node bench/claims.ts` (builds dist/ first with `npx tsc -p tsconfig.json`).
 // Env: BENCH_SECONDS (per level, default 5), BENCH_LEVELS (concurrency levels, default 1,16,64), BENCH_PROVIDERS (providers claims rotate over, default 1),
-// BENCH_NODE_ARGS (node flags for `berth serve`, e.g. --cpu-prof), BENCH_TARGETS (comma list of sqlite, pg, ref, refpg; default all),
+// BENCH_NODE_ARGS (node flags for `berth serve`, e.g. --cpu-prof), BENCH_TARGETS (comma list of sqlite, pg, ref, refpg,
+// and mysql, refmysql (not in the default); default sqlite,pg,ref,refpg), BERTH_BENCH_MYSQL, REF_MYSQL_URL,
 // BERTH_BENCH_PG (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres), REF_URL, and REF_PG_URL
 // (a reference on PostgreSQL, e.g. `gunicorn -w 2 'placement.wsgi:init_application()'`).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -20,6 +21,7 @@ const LEVELS = (process.env.BENCH_LEVELS ?? "1,16,64").split(",").map(Number);
 const PG_ADMIN = process.env.BERTH_BENCH_PG ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const REF = process.env.REF_URL ?? "http://localhost:8000";
 const TARGETS = new Set((process.env.BENCH_TARGETS ?? "sqlite,pg,ref,refpg").split(","));
+const MYSQL_ADMIN = process.env.BERTH_BENCH_MYSQL ?? "mysql://root@127.0.0.1:3306/";
 
 interface Target {
   name: string;
@@ -182,6 +184,34 @@ if (pgReady) {
   await target.stop();
 }
 await admin.end().catch(() => {});
+
+// Berth on MariaDB/MySQL (BERTH_BENCH_MYSQL, the server's root URL), and a reference on the same
+// server at REF_MYSQL_URL (for example under gunicorn with 2 workers).
+if (TARGETS.has("mysql")) {
+  const mysql = await import("mysql2/promise");
+  const admin = new URL(MYSQL_ADMIN);
+  const name = `berth_bench_${Date.now()}`;
+  let c: Awaited<ReturnType<typeof mysql.createConnection>> | undefined;
+  try {
+    c = await mysql.createConnection({ host: admin.hostname, port: Number(admin.port || 3306), user: decodeURIComponent(admin.username) || "root", password: decodeURIComponent(admin.password) });
+    await c.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
+  } catch (e) {
+    console.log(`berth mysql: skipped (${(e as Error).message})`);
+    c = undefined;
+  }
+  if (c) {
+    const u = new URL(MYSQL_ADMIN);
+    u.pathname = `/${name}`;
+    const target = await startBerth("berth mysql", u.toString(), async () => {
+      await c.query(`DROP DATABASE IF EXISTS ${name}`);
+    });
+    await run(target);
+    await target.stop();
+    await c.end();
+  }
+}
+const REF_MYSQL = process.env.REF_MYSQL_URL;
+if (TARGETS.has("refmysql") && REF_MYSQL && (await up(REF_MYSQL))) await run({ name: "reference (mysql)", base: REF_MYSQL, stop: async () => {} });
 
 if (!TARGETS.has("ref")) {
   // not asked for
