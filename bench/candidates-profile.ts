@@ -10,6 +10,7 @@ import { testConfig } from "../src/config.js";
 import { prepare } from "../src/server.js";
 import { seedProviders } from "../test/helpers/seed-candidates.js";
 import { eightOneUnitGroups, flat, nested, wide } from "./candidates-seed.js";
+import { serverDatabase } from "./databases.js";
 
 const DIR = process.env.BENCH_DIR ?? "/tmp/berth-cand-profile";
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
@@ -35,32 +36,6 @@ const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.lengt
 
 const BENCH_DB = process.env.BENCH_DB ?? "sqlite";
 
-/** The URL of a database on the local MariaDB or PostgreSQL server, created empty when `fresh`. */
-async function serverDatabase(name: string, fresh: boolean): Promise<string> {
-  if (BENCH_DB === "mysql") {
-    if (fresh) {
-      const mysql = await import("mysql2/promise");
-      const c = await mysql.createConnection({ host: "127.0.0.1", user: "root" });
-      await c.query(`DROP DATABASE IF EXISTS ${name}`);
-      await c.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
-      await c.end();
-    }
-    return `mysql+pymysql://root@127.0.0.1/${name}?charset=utf8mb4`;
-  }
-  if (BENCH_DB === "postgres") {
-    if (fresh) {
-      const pg = (await import("pg")).default;
-      const c = new pg.Client({ connectionString: "postgresql://postgres@127.0.0.1/postgres" });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.query(`CREATE DATABASE ${name}`);
-      await c.end();
-    }
-    return `postgresql://postgres@127.0.0.1/${name}`;
-  }
-  throw new Error(`BENCH_DB=${BENCH_DB}: use sqlite, mysql or postgres`);
-}
-
 const only = process.argv.slice(2);
 mkdirSync(DIR, { recursive: true });
 for (const [name, w] of Object.entries(WORKLOADS)) {
@@ -68,7 +43,7 @@ for (const [name, w] of Object.entries(WORKLOADS)) {
   const file = `${DIR}/${name}.sqlite`;
   const meta = BENCH_DB === "sqlite" ? `${file}.aggs.json` : `${DIR}/${BENCH_DB}-${name}.aggs.json`;
   const fresh = !existsSync(meta);
-  const connection = BENCH_DB === "sqlite" ? `sqlite:///${file}` : await serverDatabase(`berth_prof_${name}`, fresh);
+  const connection = BENCH_DB === "sqlite" ? `sqlite:///${file}` : (await serverDatabase(BENCH_DB, `berth_prof_${name}`, fresh)).berth;
   const { app, store } = await prepare(testConfig({ placement_database: { connection, sync_on_startup: "true" } }));
   if (fresh) {
     const seeded = await seedProviders(store.db, w.seed());

@@ -10,6 +10,7 @@ import { testConfig } from "../src/config.js";
 import { prepare } from "../src/server.js";
 import { seedProviders, type ProviderSpec } from "../test/helpers/seed-candidates.js";
 import { eightOneUnitGroups, flat, nested, wide } from "./candidates-seed.js";
+import { serverDatabase } from "./databases.js";
 
 interface Workload {
   name: string;
@@ -81,26 +82,7 @@ async function freshDatabase(workload: string): Promise<{ berth: string; ref: st
     for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
     return { berth: `sqlite:///${file}`, ref: `sqlite:///${file}` };
   }
-  const name = `berth_cand_${workload}`;
-  if (BENCH_DB === "mysql") {
-    const mysql = await import("mysql2/promise");
-    const c = await mysql.createConnection({ host: "127.0.0.1", user: "root" });
-    await c.query(`DROP DATABASE IF EXISTS ${name}`);
-    await c.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
-    await c.end();
-    const url = `mysql+pymysql://root@127.0.0.1/${name}?charset=utf8mb4`;
-    return { berth: url, ref: url };
-  }
-  if (BENCH_DB === "postgres") {
-    const pg = (await import("pg")).default;
-    const c = new pg.Client({ connectionString: "postgresql://postgres@127.0.0.1/postgres" });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${name}`);
-    await c.end();
-    return { berth: `postgresql://postgres@127.0.0.1/${name}`, ref: `postgresql+psycopg2://postgres@127.0.0.1/${name}` };
-  }
-  throw new Error(`BENCH_DB=${BENCH_DB}: use sqlite, mysql or postgres`);
+  return serverDatabase(BENCH_DB, `berth_cand_${workload}`, true);
 }
 
 async function startReference(connection: string): Promise<ChildProcess> {

@@ -35,7 +35,7 @@ import {
   type ConsumerWrite,
   type Live,
 } from "./allocation.js";
-import { pick, type Lookup } from "./consumer.js";
+import { addLookupRow, emptyLookup, pick, type Lookup, type LookupRow } from "./consumer.js";
 
 type Outcomes = (DomainError | undefined)[];
 
@@ -79,14 +79,8 @@ function isNew(w: ConsumerWrite, lookup: Lookup): boolean {
   );
 }
 
-interface ReadRow {
-  kind: string;
-  id: number;
-  k: string;
-  a: number | null;
-  b: number | null;
-  c: number | null;
-  d: number | null;
+/** A lookup row, or (kind i) an inventory: a class id, total, reserved, min, max, step, ratio, used. */
+interface ReadRow extends LookupRow {
   e: number | null;
   f: number | null;
   g: number | null;
@@ -112,23 +106,12 @@ async function read(store: Store, writes: readonly ConsumerWrite[]): Promise<{ p
            (SELECT sum(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)
       FROM inventories i JOIN resource_providers rp ON rp.id = i.resource_provider_id JOIN resource_classes rc ON rc.id = i.resource_class_id
       WHERE rp.uuid = ANY(${providers}::varchar[]) AND rc.name = ANY(${classes}::varchar[])`.execute(store.claimDb ?? store.db);
-  const lookup: Lookup = {
-    projects: new Map(),
-    users: new Map(),
-    types: new Map(),
-    consumers: new Map(),
-    classes: new Map(),
-    providers: new Map(),
-    allocations: new Map(),
-  };
+  const lookup = emptyLookup();
   const inv = new Map<string, CapacityRow>();
   for (const r of rows) {
-    const id = Number(r.id);
-    if (r.kind === "c")
-      lookup.consumers.set(r.k, { id, uuid: r.k, projectId: Number(r.a), userId: Number(r.b), generation: Number(r.c), consumerTypeId: r.d === null ? null : Number(r.d) });
-    else if (r.kind === "g") lookup.providers.set(r.k, { id, uuid: r.k, generation: Number(r.a ?? 0) });
-    else if (r.kind === "i")
-      inv.set(`${id}:${Number(r.a)}`, {
+    if (r.kind !== "i") addLookupRow(lookup, r);
+    else
+      inv.set(`${Number(r.id)}:${Number(r.a)}`, {
         total: Number(r.b),
         reserved: Number(r.c),
         minUnit: Number(r.d),
@@ -137,7 +120,6 @@ async function read(store: Store, writes: readonly ConsumerWrite[]): Promise<{ p
         ratio: Number(r.g),
         used: Number(r.h ?? 0),
       });
-    else (r.kind === "r" ? lookup.classes : r.kind === "p" ? lookup.projects : r.kind === "u" ? lookup.users : lookup.types).set(r.k, id);
   }
   const plan: ClaimPlan = { writes: [...writes], lookup, providers: new Map(lookup.providers), removed: [], locked: new Set() };
   return { plan, inv };

@@ -65,15 +65,7 @@ export interface Lookup extends IdentityIds {
  * tagged with its kind and padded to the same columns.
  */
 export async function lookupAll(trx: Tx, want: LookupRequest): Promise<Lookup> {
-  const out: Lookup = {
-    projects: new Map(),
-    users: new Map(),
-    types: new Map(),
-    consumers: new Map(),
-    classes: new Map(),
-    providers: new Map(),
-    allocations: new Map(),
-  };
+  const out = emptyLookup();
   const nil = sql<number | null>`null`;
   // Each part is built on the query creator it is given: the first one carries the WITH clause.
   const parts: ((qc: any) => any)[] = [];
@@ -126,22 +118,41 @@ export async function lookupAll(trx: Tx, want: LookupRequest): Promise<Lookup> {
     : trx;
   let q = parts[0]!(first);
   for (const p of parts.slice(1)) q = q.unionAll(p(trx));
-  const rows = (await q.execute()) as { kind: string; id: number; k: string; a: number | null; b: number | null; c: number | null; d: number | null }[];
-  for (const r of rows) {
-    const id = Number(r.id);
-    if (r.kind === "c")
-      out.consumers.set(r.k, { id, uuid: r.k, projectId: Number(r.a), userId: Number(r.b), generation: Number(r.c), consumerTypeId: r.d === null ? null : Number(r.d) });
-    else if (r.kind === "g") out.providers.set(r.k, { id, uuid: r.k, generation: Number(r.a ?? 0) });
-    else if (r.kind === "a") {
-      const c = r.k.toLowerCase();
-      let m = out.allocations.get(c);
-      if (!m) out.allocations.set(c, (m = new Map()));
-      const key = `${id}:${Number(r.a)}`;
-      m.set(key, (m.get(key) ?? 0) + Number(r.b));
-    }
-    else (r.kind === "r" ? out.classes : r.kind === "p" ? out.projects : r.kind === "u" ? out.users : out.types).set(r.k, id);
-  }
+  for (const r of (await q.execute()) as LookupRow[]) addLookupRow(out, r);
   return out;
+}
+
+export function emptyLookup(): Lookup {
+  return { projects: new Map(), users: new Map(), types: new Map(), consumers: new Map(), classes: new Map(), providers: new Map(), allocations: new Map() };
+}
+
+/**
+ * A row of a lookup's UNION ALL: `kind` is c (consumer), g (provider), a (an allocation of a
+ * consumer), r (class), p (project), u (user) or t (consumer type); the other columns as the part
+ * selects them.
+ */
+export interface LookupRow {
+  kind: string;
+  id: number;
+  k: string;
+  a: number | null;
+  b: number | null;
+  c: number | null;
+  d: number | null;
+}
+
+export function addLookupRow(out: Lookup, r: LookupRow): void {
+  const id = Number(r.id);
+  if (r.kind === "c")
+    out.consumers.set(r.k, { id, uuid: r.k, projectId: Number(r.a), userId: Number(r.b), generation: Number(r.c), consumerTypeId: r.d === null ? null : Number(r.d) });
+  else if (r.kind === "g") out.providers.set(r.k, { id, uuid: r.k, generation: Number(r.a ?? 0) });
+  else if (r.kind === "a") {
+    const c = r.k.toLowerCase();
+    let m = out.allocations.get(c);
+    if (!m) out.allocations.set(c, (m = new Map()));
+    const key = `${id}:${Number(r.a)}`;
+    m.set(key, (m.get(key) ?? 0) + Number(r.b));
+  } else (r.kind === "r" ? out.classes : r.kind === "p" ? out.projects : r.kind === "u" ? out.users : out.types).set(r.k, id);
 }
 
 /** Creates the projects, users and consumer types `found` lacks, and adds their ids to it. */

@@ -10,6 +10,7 @@ import { describeEachDb } from "../helpers/databases.js";
 import { useApi, uuid } from "../helpers/api.js";
 import { seedProvider, type SeedInventory } from "../helpers/seed.js";
 import type { Store } from "../../src/db/open.js";
+import type { Tx } from "../../src/db/tx.js";
 import { claimTransaction, type ConsumerWrite } from "../../src/objects/allocation.js";
 import { claimAlone, claimTogether, ClaimQueue } from "../../src/objects/claim-queue.js";
 import { claimInOneStatement } from "../../src/objects/claim-statement.js";
@@ -217,6 +218,26 @@ describeEachDb("claims sharing a transaction", (dialect) => {
   });
 });
 
+/** Another writer's transaction: `work` done, then held open until `commit()` (which waits for the commit). */
+async function holding(store: Store, work: (trx: Tx) => Promise<void>): Promise<{ commit(): Promise<void> }> {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let ready!: () => void;
+  const done = new Promise<void>((r) => (ready = r));
+  const tx = store.db.transaction().execute(async (trx) => {
+    await work(trx);
+    ready();
+    await held;
+  });
+  await Promise.race([done, tx.then(() => Promise.reject(new Error("the held transaction ended early")))]);
+  return {
+    commit: () => {
+      release();
+      return tx;
+    },
+  };
+}
+
 // A consumer created by another transaction between the queue's lookup and its write: the batch
 // finds it (after waiting for that transaction), writes nothing, and its claims run again alone.
 // The claim behind it on the same provider goes through.
@@ -234,23 +255,15 @@ describeEachDb("a claim that loses a consumer race", (dialect) => {
     const queue = new ClaimQueue(store, { retries: 3, onFallback: (_n, _e, expected) => fallbacks.push(expected) });
     const x = await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }]);
     const y = await w.writes([{ consumer: "C1", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }]);
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let inserted!: () => void;
-    const ready = new Promise<void>((r) => (inserted = r));
-    const blocker = store.db.transaction().execute(async (trx) => {
+    const blocker = await holding(store, async (trx) => {
       await trx
         .insertInto("consumers")
         .values({ uuid: w.uuids.get("C0")!, project_id: ids.project_id, user_id: ids.user_id, generation: 0, created_at: null })
         .execute();
-      inserted();
-      await held;
     });
-    await ready;
     const settled = Promise.all([x, y].map((c) => queue.claim(c).then(() => undefined, (e) => e)));
     await new Promise((r) => setTimeout(r, 300));
-    release();
-    await blocker;
+    await blocker.commit();
     const [ox, oy] = await settled;
     // The two claims went together and the batch lost (PostgreSQL: the checked write's insert;
     // MySQL: the shared transaction's); alone, the claim sees the consumer and its generation.
@@ -275,18 +288,11 @@ describeEachDb("a claim in one statement whose provider moves between its read a
     const claim = await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }]);
 
     // Another writer takes the last VCPU and holds the provider row until told to commit.
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let locked!: () => void;
-    const ready = new Promise<void>((r) => (locked = r));
-    const blocker = store.db.transaction().execute(async (trx) => {
+    const blocker = await holding(store, async (trx) => {
       await trx.updateTable("resource_providers").set((eb) => ({ generation: eb("generation", "+", 1) })).where("id", "=", p0.id).execute();
       await trx.insertInto("consumers").values({ uuid: w.uuids.get("C8")!, project_id: ids.project_id, user_id: ids.user_id, generation: 1, created_at: null }).execute();
       await trx.insertInto("allocations").values({ resource_provider_id: p0.id, consumer_id: w.uuids.get("C8")!, resource_class_id: vcpu.id, used: 1, created_at: null }).execute();
-      locked();
-      await held;
     });
-    await ready;
     // The claim reads one VCPU free (the other writer has not committed), then its write waits for the row.
     const settled = claimInOneStatement(store, [claim], attempts);
     for (let i = 0; i < 100; i++) {
@@ -294,8 +300,7 @@ describeEachDb("a claim in one statement whose provider moves between its read a
       if (rows[0]!.n > 0) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    release();
-    await blocker;
+    await blocker.commit();
     const outcomes = await settled;
     if (attempts === 1) expect(outcomes).toBeUndefined();
     else expect(outcomes?.map((o) => w.outcome(o))).toEqual([expect.stringMatching(/^CapacityExceeded: .*'VCPU' on resource provider 'P0'/)]);

@@ -1,0 +1,28 @@
+// Databases on the local MariaDB and PostgreSQL servers for benchmarks that compare Berth and the
+// reference on them (BENCH_DB=mysql|postgres): Berth's connection URL and the reference's.
+/** The URLs of database `name` on the local `db` server, created empty first when `fresh`. */
+export async function serverDatabase(db: string, name: string, fresh: boolean): Promise<{ berth: string; ref: string }> {
+  if (db === "mysql") {
+    if (fresh) {
+      const mysql = await import("mysql2/promise");
+      const c = await mysql.createConnection({ host: "127.0.0.1", user: "root" });
+      await c.query(`DROP DATABASE IF EXISTS ${name}`);
+      await c.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
+      await c.end();
+    }
+    const url = `mysql+pymysql://root@127.0.0.1/${name}?charset=utf8mb4`;
+    return { berth: url, ref: url };
+  }
+  if (db === "postgres") {
+    if (fresh) {
+      const pg = (await import("pg")).default;
+      const c = new pg.Client({ connectionString: "postgresql://postgres@127.0.0.1/postgres" });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.query(`CREATE DATABASE ${name}`);
+      await c.end();
+    }
+    return { berth: `postgresql://postgres@127.0.0.1/${name}`, ref: `postgresql+psycopg2://postgres@127.0.0.1/${name}` };
+  }
+  throw new Error(`BENCH_DB=${db}: use sqlite, mysql or postgres`);
+}
