@@ -21,6 +21,11 @@ export interface Store {
    * whose prepared statements always run their generic plan.
    */
   readonly claimDb?: Kysely<DB>;
+  /**
+   * PostgreSQL only: the pool under `db`, for bulk reads that take rows as arrays (the candidate
+   * search). Only for reads outside a transaction.
+   */
+  readonly pgPool?: PgModule.Pool;
   close(): Promise<void>;
 }
 
@@ -93,6 +98,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   let db: Kysely<DB>;
   let sqlite: SqliteDatabase.Database | undefined;
   let claimDb: Kysely<DB> | undefined;
+  let pgPool: PgModule.Pool | undefined;
   if (p.dialect === "sqlite") {
     sqlite = cachingPrepare(new SqliteDatabase(p.file!));
     sqlite.pragma("busy_timeout = 10000");
@@ -123,14 +129,14 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
       // the process.
       pool.on("error", (err) => opts.onIdleError?.(err));
       pool.on("connect", (client) => namedStatements(client));
-      return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+      return { pool, db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }) };
     };
-    db = newPool(poolSize);
+    ({ db, pool: pgPool } = newPool(poolSize));
     // NOTE: PostgreSQL plans a prepared statement afresh at each execution while it judges a
     // custom plan better; for the claim read (a UNION ALL of seven parts) that choice cost 0.4 ms
     // per claim and bought nothing. The setting is per session, and unnamed statements (the
     // candidate search's, with long IN lists) must keep their custom plans: hence a pool of its own.
-    claimDb = newPool(CLAIM_CONNECTIONS, "-c plan_cache_mode=force_generic_plan");
+    claimDb = newPool(CLAIM_CONNECTIONS, "-c plan_cache_mode=force_generic_plan").db;
   } else {
     const charset = (p.params.charset ?? "utf8mb4").toUpperCase();
     const { createPool } = require("mysql2") as typeof Mysql2Module;
@@ -154,6 +160,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     url,
     sqlite,
     claimDb,
+    pgPool,
     close: async () => {
       await Promise.all([db.destroy(), claimDb?.destroy()]);
     },

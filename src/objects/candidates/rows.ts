@@ -3,6 +3,7 @@
 // Kysely, with each row object turned into its values.
 import { CompiledQuery, type Compilable } from "kysely";
 import type SqliteDatabase from "better-sqlite3";
+import type PgModule from "pg";
 import type { Tx } from "../../db/tx.js";
 
 export type Row = unknown[];
@@ -24,7 +25,15 @@ export function kyselyReader(db: Tx): RowReader {
  * raw arrays cost about half as much for the thousands of inventory, trait and provider rows a
  * large search reads, and the garbage collector has less to copy.
  */
-export function rowReader(db: Tx, sqlite: SqliteDatabase.Database | undefined): RowReader {
+export function rowReader(db: Tx, sqlite: SqliteDatabase.Database | undefined, pgPool?: PgModule.Pool): RowReader {
+  if (pgPool) {
+    // NOTE: pg builds an object per row with a property per column, then rows.map made arrays of
+    // them; asked for arrays, it builds those alone.
+    return async (q) => {
+      const { sql, parameters } = compiled(q);
+      return (await pgPool.query({ text: sql, values: parameters as unknown[], rowMode: "array" })).rows as Row[];
+    };
+  }
   if (!sqlite) return kyselyReader(db);
   const executor = db.getExecutor();
   return async (q) => {
