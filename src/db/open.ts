@@ -22,10 +22,10 @@ export interface Store {
    */
   readonly claimDb?: Kysely<DB>;
   /**
-   * PostgreSQL only: the pool under `db`, for bulk reads that take rows as arrays (the candidate
-   * search). Only for reads outside a transaction.
+   * PostgreSQL only: runs a query on a pooled connection and returns its rows as arrays
+   * (columns in select order), for the candidate search's bulk reads. Outside any transaction.
    */
-  readonly pgPool?: PgModule.Pool;
+  readonly readArrays?: (sql: string, parameters: readonly unknown[]) => Promise<unknown[][]>;
   close(): Promise<void>;
 }
 
@@ -98,7 +98,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   let db: Kysely<DB>;
   let sqlite: SqliteDatabase.Database | undefined;
   let claimDb: Kysely<DB> | undefined;
-  let pgPool: PgModule.Pool | undefined;
+  let readArrays: Store["readArrays"];
   if (p.dialect === "sqlite") {
     sqlite = cachingPrepare(new SqliteDatabase(p.file!));
     sqlite.pragma("busy_timeout = 10000");
@@ -131,7 +131,10 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
       pool.on("connect", (client) => namedStatements(client));
       return { pool, db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }) };
     };
-    ({ db, pool: pgPool } = newPool(poolSize));
+    const main = newPool(poolSize);
+    db = main.db;
+    // NOTE: asked for arrays, pg builds no object per row (measured: nested candidates CPU -10-24%).
+    readArrays = async (sql, parameters) => (await main.pool.query({ text: sql, values: [...parameters], rowMode: "array" })).rows as unknown[][];
     // NOTE: PostgreSQL plans a prepared statement afresh at each execution while it judges a
     // custom plan better; for the claim read (a UNION ALL of seven parts) that choice cost 0.4 ms
     // per claim and bought nothing. The setting is per session, and unnamed statements (the
@@ -153,6 +156,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
       supportBigNumbers: true,
     });
     db = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
+    // NOTE: mysql2's array rows measured no faster than its objects here: the generic reader stays.
   }
   return {
     db,
@@ -160,7 +164,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     url,
     sqlite,
     claimDb,
-    pgPool,
+    readArrays,
     close: async () => {
       await Promise.all([db.destroy(), claimDb?.destroy()]);
     },

@@ -30,7 +30,7 @@ export async function list(ctx: Ctx): Promise<Response> {
       randomize: cfg.randomizeAllocationCandidates,
       strategy: cfg.allocationCandidatesGenerationStrategy,
       sqlite: ctx.deps.store.sqlite,
-      pgPool: ctx.deps.store.pgPool,
+      readArrays: ctx.deps.store.readArrays,
     });
     if (found.truncated) ctx.deps.logger.warn({ requestId: ctx.requestId }, "allocation candidate search stopped at its ceiling");
     const body = responseBody(found, {

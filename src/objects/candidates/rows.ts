@@ -1,9 +1,10 @@
 // Rows as arrays (columns in select order) for the candidate search's bulk reads. On SQLite the
-// compiled query runs on the better-sqlite3 connection directly, in raw mode; elsewhere through
-// Kysely, with each row object turned into its values.
+// compiled query runs on the better-sqlite3 connection directly, in raw mode; on PostgreSQL through
+// the store's array reader (pg's array row mode); else through Kysely, with each row object turned
+// into its values.
 import { CompiledQuery, type Compilable } from "kysely";
 import type SqliteDatabase from "better-sqlite3";
-import type PgModule from "pg";
+import type { Store } from "../../db/open.js";
 import type { Tx } from "../../db/tx.js";
 
 export type Row = unknown[];
@@ -20,18 +21,18 @@ export function kyselyReader(db: Tx): RowReader {
 }
 
 /**
- * A reader for `db`: raw better-sqlite3 rows when `sqlite` (the store's SQLite connection) is
- * given, else Kysely's. NOTE: better-sqlite3 builds one object per row with a property per column;
+ * A reader for `db`: the store's array reader when given (only for `db` outside a transaction),
+ * raw better-sqlite3 rows when `sqlite` (the store's SQLite connection) is given, else Kysely's. NOTE: better-sqlite3 builds one object per row with a property per column;
  * raw arrays cost about half as much for the thousands of inventory, trait and provider rows a
  * large search reads, and the garbage collector has less to copy.
  */
-export function rowReader(db: Tx, sqlite: SqliteDatabase.Database | undefined, pgPool?: PgModule.Pool): RowReader {
-  if (pgPool) {
-    // NOTE: pg builds an object per row with a property per column, then rows.map made arrays of
-    // them; asked for arrays, it builds those alone.
+export function rowReader(db: Tx, sqlite: SqliteDatabase.Database | undefined, readArrays?: Store["readArrays"]): RowReader {
+  if (readArrays) {
+    // NOTE: pg builds an object per row with a property per column, which the generic reader then
+    // turns into an array; asked for arrays, it builds those alone.
     return async (q) => {
       const { sql, parameters } = compiled(q);
-      return (await pgPool.query({ text: sql, values: parameters as unknown[], rowMode: "array" })).rows as Row[];
+      return readArrays(sql, parameters);
     };
   }
   if (!sqlite) return kyselyReader(db);

@@ -9,7 +9,7 @@ import { globalFacts, loadTrees, lookupNames, rootsWithTraits, sharingAnchors, v
 import { emptyWorld, type World } from "./world.js";
 import { rowReader, type RowReader } from "./rows.js";
 import type SqliteDatabase from "better-sqlite3";
-import type PgModule from "pg";
+import type { Store } from "../../db/open.js";
 
 export interface SearchOptions {
   /** [placement] max_allocation_candidates; -1 for none. */
@@ -24,8 +24,8 @@ export interface SearchOptions {
   random?: () => number;
   /** The store's SQLite connection, if any: the bulk reads then take raw rows from it (rows.ts). */
   sqlite?: SqliteDatabase.Database;
-  /** The store's PostgreSQL pool, if any: the bulk reads then take rows as arrays from it. */
-  pgPool?: PgModule.Pool;
+  /** The store's array reader (PostgreSQL), if any: the bulk reads then take rows as arrays. */
+  readArrays?: Store["readArrays"];
 }
 
 export const DEFAULT_CEILING = 100_000;
@@ -44,7 +44,7 @@ export interface SearchResult {
 const nothing = (): SearchResult => ({ candidates: [], world: emptyWorld(), found: [], truncated: false });
 
 export async function findCandidates(db: Tx, req: CandidateRequest, opts: SearchOptions): Promise<SearchResult> {
-  const read = rowReader(db, opts.sqlite, opts.pgPool);
+  const read = rowReader(db, opts.sqlite, opts.readArrays);
   const names = await lookupNames(db, req);
   const { rootRequired, rootForbidden } = req.wide;
   for (const t of [...rootRequired, ...rootForbidden]) if (!names.traits.has(t)) throw new UnknownTrait(t);
