@@ -10,7 +10,7 @@ import { testConfig } from "../src/config.js";
 import { prepare } from "../src/server.js";
 import { seedProviders } from "../test/helpers/seed-candidates.js";
 import { eightOneUnitGroups, flat, nested, wide } from "./candidates-seed.js";
-import { serverDatabase } from "./databases.js";
+import { analyze, serverDatabase } from "./databases.js";
 
 const DIR = process.env.BENCH_DIR ?? "/tmp/berth-cand-profile";
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
@@ -47,6 +47,7 @@ for (const [name, w] of Object.entries(WORKLOADS)) {
   const { app, store } = await prepare(testConfig({ placement_database: { connection, sync_on_startup: "true" } }));
   if (fresh) {
     const seeded = await seedProviders(store.db, w.seed());
+    await analyze(store);
     writeFileSync(meta, JSON.stringify(Object.fromEntries(seeded.agg)));
   }
   const agg = JSON.parse(readFileSync(meta, "utf8")) as Record<string, string>;

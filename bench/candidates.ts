@@ -10,7 +10,7 @@ import { testConfig } from "../src/config.js";
 import { prepare } from "../src/server.js";
 import { seedProviders, type ProviderSpec } from "../test/helpers/seed-candidates.js";
 import { eightOneUnitGroups, flat, nested, wide } from "./candidates-seed.js";
-import { serverDatabase } from "./databases.js";
+import { analyze, serverDatabase } from "./databases.js";
 
 interface Workload {
   name: string;
@@ -134,6 +134,7 @@ for (const w of WORKLOADS) {
   const { app, store } = await prepare(config);
   const t0 = performance.now();
   const seeded = await seedProviders(store.db, w.providers());
+  await analyze(store);
   console.error(`${w.name}: seeded ${seeded.id.size} providers in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   try {
     for (const q of w.queries) {

@@ -1,5 +1,7 @@
 // Databases on the local MariaDB and PostgreSQL servers for benchmarks that compare Berth and the
 // reference on them (BENCH_DB=mysql|postgres): Berth's connection URL and the reference's.
+import { sql } from "kysely";
+import type { Store } from "../src/db/open.js";
 /** The URLs of database `name` on the local `db` server, created empty first when `fresh`. */
 export async function serverDatabase(db: string, name: string, fresh: boolean): Promise<{ berth: string; ref: string }> {
   if (db === "mysql") {
@@ -25,4 +27,14 @@ export async function serverDatabase(db: string, name: string, fresh: boolean): 
     return { berth: `postgresql://postgres@127.0.0.1/${name}`, ref: `postgresql+psycopg2://postgres@127.0.0.1/${name}` };
   }
   throw new Error(`BENCH_DB=${db}: use sqlite, mysql or postgres`);
+}
+
+/**
+ * Gathers the planner statistics a live database would have after bulk loading (PostgreSQL's
+ * autovacuum and InnoDB's automatic recalculation would take them within a minute).
+ */
+export async function analyze(store: Store): Promise<void> {
+  if (store.caps.dialect === "postgres") await sql`VACUUM ANALYZE`.execute(store.db);
+  if (store.caps.dialect === "mysql")
+    await sql`ANALYZE TABLE resource_providers, inventories, allocations, resource_provider_traits, resource_provider_aggregates, consumers`.execute(store.db);
 }

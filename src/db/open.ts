@@ -134,7 +134,17 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     const main = newPool(poolSize);
     db = main.db;
     // NOTE: asked for arrays, pg builds no object per row (measured: nested candidates CPU -10-24%).
-    readArrays = async (sql, parameters) => (await main.pool.query({ text: sql, values: [...parameters], rowMode: "array" })).rows as unknown[][];
+    // Small statements are named as namedStatements names them (pg prepares a name on each
+    // connection the first time it runs there), under names of their own.
+    const arrayNames = new Map<string, string>();
+    readArrays = async (text, parameters) => {
+      let name: string | undefined;
+      if (parameters.length > 0 && parameters.length <= MAX_NAMED_PARAMETERS && text.length <= 8192) {
+        name = arrayNames.get(text);
+        if (name === undefined && arrayNames.size < STATEMENTS_PER_CONNECTION) arrayNames.set(text, (name = `berth_rows_${arrayNames.size}`));
+      }
+      return (await main.pool.query({ name, text, values: [...parameters], rowMode: "array" })).rows as unknown[][];
+    };
     // NOTE: PostgreSQL plans a prepared statement afresh at each execution while it judges a
     // custom plan better; for the claim read (a UNION ALL of seven parts) that choice cost 0.4 ms
     // per claim and bought nothing. The setting is per session, and unnamed statements (the
