@@ -17,8 +17,9 @@ export interface Store {
    */
   readonly sqlite?: SqliteDatabase.Database;
   /**
-   * PostgreSQL only: a few connections of their own for the claim statements (claim-statement.ts),
-   * whose prepared statements always run their generic plan.
+   * Connections of their own for claims. PostgreSQL: a few, for the claim statements
+   * (claim-statement.ts), whose prepared statements always run their generic plan. MySQL: for claim
+   * transactions (claimTransaction), whose sessions are at READ COMMITTED.
    */
   readonly claimDb?: Kysely<DB>;
   /**
@@ -153,19 +154,26 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   } else {
     const charset = (p.params.charset ?? "utf8mb4").toUpperCase();
     const { createPool } = require("mysql2") as typeof Mysql2Module;
-    const pool = createPool({
-      host: p.host,
-      port: p.port,
-      user: p.user,
-      password: p.password,
-      database: p.database,
-      socketPath: p.params.unix_socket,
-      charset: charset === "UTF8" ? "UTF8MB4" : charset,
-      timezone: "Z",
-      connectionLimit: poolSize,
-      supportBigNumbers: true,
-    });
-    db = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
+    const newPool = () =>
+      createPool({
+        host: p.host,
+        port: p.port,
+        user: p.user,
+        password: p.password,
+        database: p.database,
+        socketPath: p.params.unix_socket,
+        charset: charset === "UTF8" ? "UTF8MB4" : charset,
+        timezone: "Z",
+        connectionLimit: poolSize,
+        supportBigNumbers: true,
+      });
+    db = new Kysely<DB>({ dialect: new MysqlDialect({ pool: newPool() }) });
+    // NOTE: claims run at READ COMMITTED (see claimTransaction); connections of their own that are
+    // set so once save a SET TRANSACTION round trip per claim. The SET is queued on a new
+    // connection before the pool hands it out.
+    const claims = newPool();
+    claims.on("connection", (c) => c.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"));
+    claimDb = new Kysely<DB>({ dialect: new MysqlDialect({ pool: claims }) });
     // NOTE: mysql2's array rows measured no faster than its objects here: the generic reader stays.
   }
   return {

@@ -154,7 +154,9 @@ export async function inClaimTransaction<T>(store: Store, opts: ClaimOptions, fn
  * default already).
  */
 export function claimTransaction(store: Store) {
-  return store.caps.dialect === "mysql" ? store.db.transaction().setIsolationLevel("read committed") : store.db.transaction();
+  if (store.caps.dialect !== "mysql") return store.db.transaction();
+  // NOTE: the claim connections' sessions are at READ COMMITTED already (src/db/open.ts).
+  return store.claimDb ? store.claimDb.transaction() : store.db.transaction().setIsolationLevel("read committed");
 }
 
 export function retryableDbError(e: unknown): boolean {
@@ -163,17 +165,17 @@ export function retryableDbError(e: unknown): boolean {
 }
 
 /**
- * Reads what the claim needs, without locks (one round trip, two when allocations are removed).
- * `moreProviders` are read too (the reshaper's), and with `consumerAllocations` the consumers'
- * current allocations (a batch judges replacements against them). Errors are recorded, not thrown, so callers can
- * put their own checks first.
+ * Reads what the claim needs, without locks (one round trip, two when allocations are removed),
+ * with the consumers' current allocations (a batch judges replacements against them; a consumer
+ * with none and no row has nothing to delete). `moreProviders` are read too (the reshaper's).
+ * Errors are recorded, not thrown, so callers can put their own checks first.
  */
 export async function planClaim(
   store: Store,
   trx: Tx,
   writes: ConsumerWrite[],
   moreProviders: readonly string[] = [],
-  opts: { consumerAllocations?: boolean; lockProviders?: boolean } = {},
+  opts: { lockProviders?: boolean } = {},
 ): Promise<ClaimPlan> {
   const classes: string[] = [];
   const rps = new Set(moreProviders);
@@ -189,7 +191,7 @@ export async function planClaim(
     projects: writes.map((w) => w.project),
     users: writes.map((w) => w.user),
     types: writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])),
-    allocationsOf: opts.consumerAllocations ? writes.map((w) => w.uuid) : [],
+    allocationsOf: writes.map((w) => w.uuid),
     lockProviders: opts.lockProviders && store.caps.supportsLockingCte,
   });
   const providers = new Map(lookup.providers);
@@ -406,18 +408,22 @@ async function checkAndWrite(trx: Tx, items: readonly Item[], visited: ReadonlyS
  * rides in the first consumer write's statement (a data-modifying WITH): one round trip less.
  */
 export async function replaceConsumers(store: Store, trx: Tx, lookup: Lookup, writes: readonly ConsumerWrite[], visited: ReadonlySet<string>): Promise<void> {
-  const consumers = writes.map((w) => w.uuid);
+  // NOTE: a consumer the lookup found neither as a row nor in any allocation row has nothing to
+  // delete: another writer's allocations for it would come with its consumer row, which the insert
+  // below would meet (and the claim fail over). One round trip less for a new consumer.
+  const consumers = writes
+    .map((w) => w.uuid)
+    .filter((c) => !lookup.allocationsRead?.has(c.toLowerCase()) || pick(lookup.consumers, c) || lookup.allocations.has(c.toLowerCase()));
   const deleteOld = (qc: Writer) => qc.deleteFrom("allocations").where("consumer_id", "in", consumers);
-  let riders: ((qc: Writer) => Writer) | undefined = store.caps.supportsDataModifyingCte
-    ? (qc) => qc.with("old_allocations", (q) => deleteOld(q)) as unknown as Writer
-    : undefined;
+  let riders: ((qc: Writer) => Writer) | undefined =
+    store.caps.supportsDataModifyingCte && consumers.length ? (qc) => qc.with("old_allocations", (q) => deleteOld(q)) as unknown as Writer : undefined;
   const writer = (): Writer => {
     const w = riders ? riders(trx) : trx;
     riders = undefined;
     return w;
   };
   await writeConsumers(store, trx, lookup, writes, visited, writer);
-  if (riders || !store.caps.supportsDataModifyingCte) await deleteOld(trx).execute();
+  if (consumers.length && (riders || !store.caps.supportsDataModifyingCte)) await deleteOld(trx).execute();
 }
 
 /**

@@ -225,7 +225,7 @@ export async function claimTogether(
   // change unseen before the commit: every write to a consumer's allocations bumps its generation
   // or deletes it, and the consumer writes below compare generations (or insert, for consumers not
   // found) and fail the whole batch on a miss.
-  const plan = await planClaim(store, trx, claims.flat(), [], { consumerAllocations: true, lockProviders: true });
+  const plan = await planClaim(store, trx, claims.flat(), [], { lockProviders: true });
   const results: (DomainError | undefined)[] = claims.map(() => undefined);
   // The checks each claim makes before it locks anything, on the shared lookup.
   const live: Live[] = [];

@@ -58,6 +58,8 @@ export interface Lookup extends IdentityIds {
   providers: Map<string, { id: number; uuid: string; generation: number }>;
   /** Lower-case consumer uuid -> `${providerId}:${classId}` -> used, for `allocationsOf`. */
   allocations: Map<string, Map<string, number>>;
+  /** Lower-case uuids of the consumers whose allocations were read (`allocationsOf`). */
+  allocationsRead?: Set<string>;
 }
 
 /**
@@ -100,6 +102,7 @@ export async function lookupAll(trx: Tx, want: LookupRequest): Promise<Lookup> {
       ]),
     );
   const allocationsOf = want.allocationsOf ?? [];
+  if (allocationsOf.length) out.allocationsRead = new Set(allocationsOf.map((c) => c.toLowerCase()));
   if (allocationsOf.length)
     parts.push((qc) =>
       qc
