@@ -89,7 +89,7 @@ export interface StoreOptions {
   onIdleError?(err: Error): void;
 }
 
-/** Connections of the claim pool (PostgreSQL): as many as the claim queue runs statements at once. */
+/** Connections of the claim pool: as many as the claim queue runs batches at once. */
 const CLAIM_CONNECTIONS = 4;
 
 export function openStore(url: string, opts: StoreOptions = {}): Store {
@@ -154,7 +154,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   } else {
     const charset = (p.params.charset ?? "utf8mb4").toUpperCase();
     const { createPool } = require("mysql2") as typeof Mysql2Module;
-    const newPool = () =>
+    const newPool = (connectionLimit: number) =>
       createPool({
         host: p.host,
         port: p.port,
@@ -164,14 +164,14 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         socketPath: p.params.unix_socket,
         charset: charset === "UTF8" ? "UTF8MB4" : charset,
         timezone: "Z",
-        connectionLimit: poolSize,
+        connectionLimit,
         supportBigNumbers: true,
       });
-    db = new Kysely<DB>({ dialect: new MysqlDialect({ pool: newPool() }) });
+    db = new Kysely<DB>({ dialect: new MysqlDialect({ pool: newPool(poolSize) }) });
     // NOTE: claims run at READ COMMITTED (see claimTransaction); connections of their own that are
     // set so once save a SET TRANSACTION round trip per claim. The SET is queued on a new
     // connection before the pool hands it out.
-    const claims = newPool();
+    const claims = newPool(CLAIM_CONNECTIONS);
     claims.on("connection", (c) => c.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"));
     claimDb = new Kysely<DB>({ dialect: new MysqlDialect({ pool: claims }) });
     // NOTE: mysql2's array rows measured no faster than its objects here: the generic reader stays.
