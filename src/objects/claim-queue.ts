@@ -14,8 +14,9 @@
 // instead of paying both per claim. Durability is unchanged: no claim is answered before the commit
 // that holds it.
 //
-// On PostgreSQL, claims that only create consumers skip the transaction: one read and one checked
-// write statement for the whole batch (claim-statement.ts); the transaction below is their fallback.
+// On PostgreSQL, claims that give consumers allocations skip the transaction: one read and one
+// checked write statement for the whole batch (claim-statement.ts); the transaction below is their
+// fallback.
 //
 // If the shared transaction fails in any way (a lost race with another process, a deadlock, a
 // provider deleted meanwhile), it is rolled back and every claim of the batch runs again on its
@@ -157,7 +158,7 @@ export class ClaimQueue {
   async #run(batch: Pending[]): Promise<void> {
     const claims = batch.map((p) => p.writes);
     if (this.store.caps.supportsDataModifyingCte) {
-      // New consumers on PostgreSQL: a read and a checked write, no transaction (claim-statement.ts).
+      // PostgreSQL: a read and a checked write, no transaction (claim-statement.ts).
       let outcomes: (DomainError | undefined)[] | undefined;
       try {
         outcomes = await claimInOneStatement(this.store, claims, Math.max(1, this.opts.retries));

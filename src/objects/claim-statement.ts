@@ -1,18 +1,23 @@
-// Claims for new consumers in two statements and no transaction (PostgreSQL): one read, one write
-// that checks the read is still current.
+// Claims that give consumers allocations, in two statements and no transaction (PostgreSQL): one
+// read, one write that checks the read is still current.
 //
-// The read fetches in one statement (one snapshot) everything the claims need: consumers, classes,
-// projects, users, consumer types, the providers with their generations, and their inventories
-// with the usage against them. The claims are judged on it in memory, in arrival order. The write
-// is one statement that locks the accepted claims' providers (FOR UPDATE, in uuid order), compares
-// their generations with the ones read, and only when every one is unchanged inserts the
-// consumers and allocations and bumps the generations; it commits on its own.
+// The read fetches in one statement (one snapshot) everything the claims need: consumers and their
+// current allocations, classes, projects, users, consumer types, the providers with their
+// generations, and their inventories with the usage against them. The claims are judged on it in
+// memory, in arrival order (a consumer's current allocations given back first). The write is one
+// statement that locks the accepted claims' providers and then their existing consumers (FOR
+// UPDATE, in uuid order), compares their generations with the ones read, and only when every one
+// is unchanged deletes the existing consumers' allocations, updates those consumers (generation
+// bumped), inserts the new consumers and the allocations and bumps the providers' generations; it
+// commits on its own. Removals, and consumers that have allocation rows but no consumer row, go
+// the transactional way.
 //
 // Why this is exact: every write that adds to a provider's usage or changes its inventories bumps
 // its generation (Berth's and the reference's), so a generation unchanged under the lock means the
 // usage is at most the usage read, and the lock holds it there until the statement commits.
 // (DELETE /allocations/{consumer} lowers usage without a bump: a claim judged on the read stays
-// within capacity, and one refused was refused as of the read.) When a generation moved, the
+// within capacity, and one refused was refused as of the read.) Likewise every write to a
+// consumer's allocations bumps its generation or deletes its row. When a generation moved, the
 // statement writes nothing and the claims are read and judged again; after the configured number
 // of attempts they go the transactional way (lock first, then read). A claim refused on the read
 // is refused as of that read, as the reference refuses on what its transaction read.
@@ -41,8 +46,9 @@ type Outcomes = (DomainError | undefined)[];
 
 /**
  * The claims' outcomes (an error, or undefined for written), or undefined when they are not for
- * this path (a consumer that exists, a removal, a project, user or type not yet created) or the
- * providers kept changing for `attempts` reads: the caller then runs them in a transaction.
+ * this path (a removal, allocation rows without a consumer row, a project, user or type not yet
+ * created) or the providers or consumers kept changing for `attempts` reads: the caller then runs
+ * them in a transaction.
  */
 export async function claimInOneStatement(store: Store, claims: readonly ConsumerWrite[][], attempts: number): Promise<Outcomes | undefined> {
   for (let attempt = 0; attempt < attempts; attempt++) {
@@ -54,7 +60,7 @@ export async function claimInOneStatement(store: Store, claims: readonly Consume
       if (!writes.length) return;
       const error = firstPlanError({ ...plan, writes }) ?? unknownClass(writes, plan.lookup);
       if (error) results[i] = error;
-      else if (!writes.every((w) => isNew(w, plan.lookup))) eligible = false;
+      else if (!writes.every((w) => eligibleWrite(w, plan.lookup))) eligible = false;
       else {
         const items = claimItems(plan, writes);
         if (items.some((it) => it.used <= 0)) eligible = false;
@@ -68,11 +74,14 @@ export async function claimInOneStatement(store: Store, claims: readonly Consume
   return undefined;
 }
 
-/** A new consumer with allocations, whose project, user and type exist. */
-function isNew(w: ConsumerWrite, lookup: Lookup): boolean {
+/**
+ * A write with allocations, whose project, user and type exist, for a new consumer (no row and no
+ * allocation rows) or one that exists (its allocations are replaced).
+ */
+function eligibleWrite(w: ConsumerWrite, lookup: Lookup): boolean {
   return (
     w.allocations.size > 0 &&
-    !pick(lookup.consumers, w.uuid) &&
+    (pick(lookup.consumers, w.uuid) !== undefined || !lookup.allocations.has(w.uuid.toLowerCase())) &&
     pick(lookup.projects, w.project) !== undefined &&
     pick(lookup.users, w.user) !== undefined &&
     (w.consumerType === undefined || pick(lookup.types, w.consumerType) !== undefined)
@@ -92,21 +101,25 @@ async function read(store: Store, writes: readonly ConsumerWrite[]): Promise<{ p
   const uniq = (a: Iterable<string>) => [...new Set(a)];
   const providers = uniq(writes.flatMap((w) => [...w.allocations.keys()]));
   const classes = uniq(writes.flatMap((w) => [...w.allocations.values()].flatMap((r) => [...r.keys()])));
+  const consumers = uniq(writes.map((w) => w.uuid));
   const { rows } = await sql<ReadRow>`
     SELECT 'c' AS kind, id, uuid AS k, project_id AS a, user_id AS b, generation AS c, consumer_type_id AS d,
            NULL::int AS e, NULL::int AS f, NULL::float8 AS g, NULL::bigint AS h
-      FROM consumers WHERE uuid = ANY(${uniq(writes.map((w) => w.uuid))}::varchar[])
+      FROM consumers WHERE uuid = ANY(${consumers}::varchar[])
     UNION ALL SELECT 'r', id, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM resource_classes WHERE name = ANY(${classes}::varchar[])
     UNION ALL SELECT 'p', id, external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM projects WHERE external_id = ANY(${uniq(writes.map((w) => w.project))}::varchar[])
     UNION ALL SELECT 'u', id, external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM users WHERE external_id = ANY(${uniq(writes.map((w) => w.user))}::varchar[])
     UNION ALL SELECT 't', id, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM consumer_types
       WHERE name = ANY(${uniq(writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])))}::varchar[])
     UNION ALL SELECT 'g', id, uuid, generation, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM resource_providers WHERE uuid = ANY(${providers}::varchar[])
+    UNION ALL SELECT 'a', resource_provider_id, consumer_id, resource_class_id, used, NULL, NULL, NULL, NULL, NULL, NULL FROM allocations
+      WHERE consumer_id = ANY(${consumers}::varchar[])
     UNION ALL SELECT 'i', i.resource_provider_id, rp.uuid, i.resource_class_id, i.total, i.reserved, i.min_unit, i.max_unit, i.step_size, i.allocation_ratio,
            (SELECT sum(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)
       FROM inventories i JOIN resource_providers rp ON rp.id = i.resource_provider_id JOIN resource_classes rc ON rc.id = i.resource_class_id
       WHERE rp.uuid = ANY(${providers}::varchar[]) AND rc.name = ANY(${classes}::varchar[])`.execute(store.claimDb ?? store.db);
   const lookup = emptyLookup();
+  lookup.allocationsRead = new Set(consumers.map((c) => c.toLowerCase()));
   const inv = new Map<string, CapacityRow>();
   for (const r of rows) {
     if (r.kind !== "i") addLookupRow(lookup, r);
@@ -127,23 +140,44 @@ async function read(store: Store, writes: readonly ConsumerWrite[]): Promise<{ p
 
 /**
  * The accepted claims' consumers, allocations and bumps, written only if every provider they touch
- * still has the generation read; true when written.
+ * and every consumer that exists still has the generation read; true when written.
  */
 async function write(store: Store, lookup: Lookup, accepted: readonly Live[]): Promise<boolean> {
   const items = accepted.flatMap((l) => l.items);
   const by = bumpsPerClaim(accepted);
   const providers = [...new Map(items.map((i) => [i.provider.id, i.provider])).values()];
   // Consumers in uuid order (the order their unique index is written in, as elsewhere).
-  const consumers = accepted.flatMap((l) => l.writes).sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+  const writes = accepted.flatMap((l) => l.writes).sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+  const existing = writes.flatMap((w) => {
+    const c = pick(lookup.consumers, w.uuid);
+    return c ? [{ w, c }] : [];
+  });
+  const consumers = writes.filter((w) => !pick(lookup.consumers, w.uuid));
   const now = nowUtc();
+  // NOTE: the providers are locked before the consumers, in the order the transactional path takes
+  // them on PostgreSQL (its lookup locks the providers; the consumer update comes after).
   const { rows } = await sql<{ ok: boolean }>`
     WITH p AS (
       SELECT * FROM unnest(${providers.map((p) => p.id)}::int[], ${providers.map((p) => p.generation)}::int[], ${providers.map((p) => by.get(p.id) ?? 1)}::int[])
         AS p(id, generation, step)
+    ), ec AS (
+      SELECT * FROM unnest(${existing.map(({ c }) => c.id)}::int[], ${existing.map(({ c }) => c.generation)}::int[],
+                           ${existing.map(({ w }) => pick(lookup.projects, w.project)!)}::int[], ${existing.map(({ w }) => pick(lookup.users, w.user)!)}::int[],
+                           ${existing.map(({ w, c }) => (w.consumerType === undefined ? c.consumerTypeId : pick(lookup.types, w.consumerType)!))}::int[])
+        AS ec(id, generation, project_id, user_id, type_id)
+    ), locked_consumers AS (
+      SELECT co.id, co.generation FROM consumers co WHERE co.id IN (SELECT id FROM ec) ORDER BY co.uuid FOR UPDATE
     ), locked AS (
       SELECT rp.id, rp.generation FROM resource_providers rp WHERE rp.id IN (SELECT id FROM p) ORDER BY rp.uuid FOR UPDATE
     ), guard AS (
-      SELECT count(*) = (SELECT count(*) FROM p) AS ok FROM locked JOIN p ON p.id = locked.id AND p.generation = locked.generation
+      SELECT (SELECT count(*) FROM locked l JOIN p ON p.id = l.id AND p.generation = l.generation) = (SELECT count(*) FROM p)
+         AND (SELECT count(*) FROM locked_consumers l JOIN ec ON ec.id = l.id AND ec.generation = l.generation) = (SELECT count(*) FROM ec) AS ok
+    ), old_allocations AS (
+      DELETE FROM allocations WHERE consumer_id = ANY(${existing.map(({ w }) => w.uuid)}::varchar[]) AND (SELECT ok FROM guard)
+    ), updated_consumers AS (
+      UPDATE consumers co SET project_id = ec.project_id, user_id = ec.user_id, consumer_type_id = ec.type_id, generation = co.generation + 1,
+             updated_at = ${now}::timestamp
+        FROM ec WHERE co.id = ec.id AND (SELECT ok FROM guard)
     ), new_consumers AS (
       INSERT INTO consumers (uuid, project_id, user_id, generation, consumer_type_id, created_at)
       SELECT c.uuid, c.project_id, c.user_id, 1, c.type_id, ${now}::timestamp

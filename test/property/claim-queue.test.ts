@@ -308,3 +308,35 @@ describeEachDb("a claim in one statement whose provider moves between its read a
     expect(await w.state()).toEqual({ allocations: ["C8 P0 VCPU 1", "C9 P0 VCPU 1"], consumers: ["C8@1", "C9@1"], providers: ["P0@2"] });
   });
 });
+
+describeEachDb("a claim in one statement whose consumer moves between its read and its write", (dialect) => {
+  const api = useApi(dialect);
+
+  it.runIf(dialect === "postgres").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then replaces afresh", async (attempts) => {
+    const store = api().store;
+    const w = new World(store);
+    await w.seed([{ VCPU: { total: 4 }, MEMORY_MB: null }]);
+    expect(w.outcome(await claimAlone(store, { retries: 3 }, await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }])).then(() => undefined, (e) => e))).toBe("ok");
+    const claim = await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 2]]]], generation: "unchecked" }]);
+
+    // Another writer bumps the consumer and holds its row until told to commit.
+    const blocker = await holding(store, async (trx) => {
+      await trx.updateTable("consumers").set((eb) => ({ generation: eb("generation", "+", 1) })).where("uuid", "=", w.uuids.get("C0")!).execute();
+    });
+    const settled = claimInOneStatement(store, [claim], attempts);
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`.execute(store.db);
+      if (rows[0]!.n > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await blocker.commit();
+    const outcomes = await settled;
+    if (attempts === 1) {
+      expect(outcomes).toBeUndefined();
+      expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 1"], consumers: ["C0@2"], providers: ["P0@1"] });
+    } else {
+      expect(outcomes?.map((o) => w.outcome(o))).toEqual(["ok"]);
+      expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 2"], consumers: ["C0@3"], providers: ["P0@2"] });
+    }
+  });
+});
