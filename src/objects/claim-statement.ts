@@ -155,30 +155,40 @@ async function write(store: Store, lookup: Lookup, accepted: readonly Live[]): P
   const consumers = writes.filter((w) => !pick(lookup.consumers, w.uuid));
   const now = nowUtc();
   // NOTE: the providers are locked before the consumers, in the order the transactional path takes
-  // them on PostgreSQL (its lookup locks the providers; the consumer update comes after).
-  const { rows } = await sql<{ ok: boolean }>`
-    WITH p AS (
-      SELECT * FROM unnest(${providers.map((p) => p.id)}::int[], ${providers.map((p) => p.generation)}::int[], ${providers.map((p) => by.get(p.id) ?? 1)}::int[])
-        AS p(id, generation, step)
-    ), ec AS (
+  // them on PostgreSQL (its lookup locks the providers; the consumer update comes after). Without
+  // existing consumers the consumer parts are left out (a second statement text, planned apart).
+  const ok = sql`(SELECT ok FROM guard)`;
+  const existingParts = existing.length
+    ? sql`, ec AS (
       SELECT * FROM unnest(${existing.map(({ c }) => c.id)}::int[], ${existing.map(({ c }) => c.generation)}::int[],
                            ${existing.map(({ w }) => pick(lookup.projects, w.project)!)}::int[], ${existing.map(({ w }) => pick(lookup.users, w.user)!)}::int[],
                            ${existing.map(({ w, c }) => (w.consumerType === undefined ? c.consumerTypeId : pick(lookup.types, w.consumerType)!))}::int[])
         AS ec(id, generation, project_id, user_id, type_id)
     ), locked_consumers AS (
       SELECT co.id, co.generation FROM consumers co WHERE co.id IN (SELECT id FROM ec) ORDER BY co.uuid FOR UPDATE
-    ), locked AS (
-      SELECT rp.id, rp.generation FROM resource_providers rp WHERE rp.id IN (SELECT id FROM p) ORDER BY rp.uuid FOR UPDATE
-    ), guard AS (
-      SELECT (SELECT count(*) FROM locked l JOIN p ON p.id = l.id AND p.generation = l.generation) = (SELECT count(*) FROM p)
-         AND (SELECT count(*) FROM locked_consumers l JOIN ec ON ec.id = l.id AND ec.generation = l.generation) = (SELECT count(*) FROM ec) AS ok
-    ), old_allocations AS (
-      DELETE FROM allocations WHERE consumer_id = ANY(${existing.map(({ w }) => w.uuid)}::varchar[]) AND (SELECT ok FROM guard)
+    )`
+    : sql``;
+  const consumerGuard = existing.length
+    ? sql` AND (SELECT count(*) FROM locked_consumers l JOIN ec ON ec.id = l.id AND ec.generation = l.generation) = (SELECT count(*) FROM ec)`
+    : sql``;
+  const existingWrites = existing.length
+    ? sql`, old_allocations AS (
+      DELETE FROM allocations WHERE consumer_id = ANY(${existing.map(({ w }) => w.uuid)}::varchar[]) AND ${ok}
     ), updated_consumers AS (
       UPDATE consumers co SET project_id = ec.project_id, user_id = ec.user_id, consumer_type_id = ec.type_id, generation = co.generation + 1,
              updated_at = ${now}::timestamp
-        FROM ec WHERE co.id = ec.id AND (SELECT ok FROM guard)
-    ), new_consumers AS (
+        FROM ec WHERE co.id = ec.id AND ${ok}
+    )`
+    : sql``;
+  const { rows } = await sql<{ ok: boolean }>`
+    WITH p AS (
+      SELECT * FROM unnest(${providers.map((p) => p.id)}::int[], ${providers.map((p) => p.generation)}::int[], ${providers.map((p) => by.get(p.id) ?? 1)}::int[])
+        AS p(id, generation, step)
+    )${existingParts}, locked AS (
+      SELECT rp.id, rp.generation FROM resource_providers rp WHERE rp.id IN (SELECT id FROM p) ORDER BY rp.uuid FOR UPDATE
+    ), guard AS (
+      SELECT (SELECT count(*) FROM locked l JOIN p ON p.id = l.id AND p.generation = l.generation) = (SELECT count(*) FROM p)${consumerGuard} AS ok
+    )${existingWrites}, new_consumers AS (
       INSERT INTO consumers (uuid, project_id, user_id, generation, consumer_type_id, created_at)
       SELECT c.uuid, c.project_id, c.user_id, 1, c.type_id, ${now}::timestamp
         FROM unnest(${consumers.map((w) => w.uuid)}::varchar[], ${consumers.map((w) => pick(lookup.projects, w.project)!)}::int[],
