@@ -274,14 +274,30 @@ describeEachDb("a claim that loses a consumer race", (dialect) => {
   });
 });
 
+/** A world whose P0 has `total` VCPU, one of them held by `consumer`. */
+async function worldWithOneClaim(store: Store, total: number, consumer: string): Promise<World> {
+  const w = new World(store);
+  await w.seed([{ VCPU: { total }, MEMORY_MB: null }]);
+  const first = await w.writes([{ consumer, allocations: [["P0", [["VCPU", 1]]]], generation: "null" }]);
+  expect(w.outcome(await claimAlone(store, { retries: 3 }, first).then(() => undefined, (e) => e))).toBe("ok");
+  return w;
+}
+
+/** Until a statement on this PostgreSQL database waits for a lock (2 s at most). */
+async function untilWaitingForLock(store: Store): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`.execute(store.db);
+    if (rows[0]!.n > 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describeEachDb("a claim in one statement whose provider moves between its read and its write", (dialect) => {
   const api = useApi(dialect);
 
   it.runIf(dialect === "postgres").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then judges afresh", async (attempts) => {
     const store = api().store;
-    const w = new World(store);
-    await w.seed([{ VCPU: { total: 2 }, MEMORY_MB: null }]);
-    expect(w.outcome(await claimAlone(store, { retries: 3 }, await w.writes([{ consumer: "C9", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }])).then(() => undefined, (e) => e))).toBe("ok");
+    const w = await worldWithOneClaim(store, 2, "C9");
     const ids = await store.db.selectFrom("consumers").select(["project_id", "user_id"]).where("uuid", "=", w.uuids.get("C9")!).executeTakeFirstOrThrow();
     const p0 = await store.db.selectFrom("resource_providers").select("id").where("uuid", "=", w.uuids.get("P0")!).executeTakeFirstOrThrow();
     const vcpu = await store.db.selectFrom("resource_classes").select("id").where("name", "=", "VCPU").executeTakeFirstOrThrow();
@@ -295,11 +311,7 @@ describeEachDb("a claim in one statement whose provider moves between its read a
     });
     // The claim reads one VCPU free (the other writer has not committed), then its write waits for the row.
     const settled = claimInOneStatement(store, [claim], attempts);
-    for (let i = 0; i < 100; i++) {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`.execute(store.db);
-      if (rows[0]!.n > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilWaitingForLock(store);
     await blocker.commit();
     const outcomes = await settled;
     if (attempts === 1) expect(outcomes).toBeUndefined();
@@ -314,9 +326,7 @@ describeEachDb("a claim in one statement whose consumer moves between its read a
 
   it.runIf(dialect === "postgres").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then replaces afresh", async (attempts) => {
     const store = api().store;
-    const w = new World(store);
-    await w.seed([{ VCPU: { total: 4 }, MEMORY_MB: null }]);
-    expect(w.outcome(await claimAlone(store, { retries: 3 }, await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }])).then(() => undefined, (e) => e))).toBe("ok");
+    const w = await worldWithOneClaim(store, 4, "C0");
     const claim = await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 2]]]], generation: "unchecked" }]);
 
     // Another writer bumps the consumer and holds its row until told to commit.
@@ -324,11 +334,7 @@ describeEachDb("a claim in one statement whose consumer moves between its read a
       await trx.updateTable("consumers").set((eb) => ({ generation: eb("generation", "+", 1) })).where("uuid", "=", w.uuids.get("C0")!).execute();
     });
     const settled = claimInOneStatement(store, [claim], attempts);
-    for (let i = 0; i < 100; i++) {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`.execute(store.db);
-      if (rows[0]!.n > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilWaitingForLock(store);
     await blocker.commit();
     const outcomes = await settled;
     if (attempts === 1) {
