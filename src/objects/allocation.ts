@@ -410,7 +410,8 @@ async function checkAndWrite(trx: Tx, items: readonly Item[], visited: ReadonlyS
 export async function replaceConsumers(store: Store, trx: Tx, lookup: Lookup, writes: readonly ConsumerWrite[], visited: ReadonlySet<string>): Promise<void> {
   // NOTE: a consumer the lookup found neither as a row nor in any allocation row has nothing to
   // delete: another writer's allocations for it would come with its consumer row, which the insert
-  // below would meet (and the claim fail over). One round trip less for a new consumer.
+  // below would meet (and the claim fail over). A round trip less for a new consumer where the
+  // delete is a statement of its own (MySQL, SQLite).
   const consumers = writes
     .map((w) => w.uuid)
     .filter((c) => !lookup.allocationsRead?.has(c.toLowerCase()) || pick(lookup.consumers, c) || lookup.allocations.has(c.toLowerCase()));

@@ -3,11 +3,10 @@
 //
 // A claim whose consumers and providers no running transaction holds starts on the next turn of
 // the event loop, with the claims that arrived in the same turn. Claims that arrive while their
-// provider is held queue, and the next transaction takes
-// them together: one lookup, one lock of all their providers, one capacity read. Each claim is
-// then judged in arrival order, in memory, against the usage the claims before it left (as if they
-// had run one after the other), and the accepted ones are written with one statement of each kind
-// and one commit. A rejected claim writes nothing and gets the error it would have got on its own.
+// provider is held queue, and the next transaction takes them together: one lookup, one lock of
+// all their providers, one capacity read. Each claim is then judged in arrival order, in memory,
+// against the usage the claims before it left (as if they had run one after the other), and the
+// accepted ones are written with one statement of each kind and one commit. A rejected claim writes nothing and gets the error it would have got on its own.
 //
 // NOTE: a hot provider's claims are serialised by its row lock, which is held until the commit's
 // WAL flush; sharing the transaction spreads one lock hold and one flush over the whole batch

@@ -23,8 +23,9 @@
 // is refused as of that read, as the reference refuses on what its transaction read.
 //
 // NOTE: the row locks are held for the write statement alone (no round trips inside a
-// transaction), and both statements keep one text whatever the batch size (arrays, not lists), so
-// PostgreSQL parses and plans each once per connection.
+// transaction), and the statements keep their text whatever the batch size (arrays, not lists; the
+// write has one text with existing consumers and one without), so PostgreSQL parses and plans each
+// once per connection.
 import { sql } from "kysely";
 import type { Store } from "../db/open.js";
 import { nowUtc } from "../db/time.js";

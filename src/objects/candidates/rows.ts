@@ -22,9 +22,10 @@ export function kyselyReader(db: Tx): RowReader {
 
 /**
  * A reader for `db`: the store's array reader when given (only for `db` outside a transaction),
- * raw better-sqlite3 rows when `sqlite` (the store's SQLite connection) is given, else Kysely's. NOTE: better-sqlite3 builds one object per row with a property per column;
- * raw arrays cost about half as much for the thousands of inventory, trait and provider rows a
- * large search reads, and the garbage collector has less to copy.
+ * raw better-sqlite3 rows when `sqlite` (the store's SQLite connection) is given, else Kysely's.
+ * NOTE: better-sqlite3 builds one object per row with a property per column; raw arrays cost about
+ * half as much for the thousands of inventory, trait and provider rows a large search reads, and
+ * the garbage collector has less to copy.
  */
 export function rowReader(db: Tx, sqlite: SqliteDatabase.Database | undefined, readArrays?: Store["readArrays"]): RowReader {
   if (readArrays) {
