@@ -1,0 +1,32 @@
+// The claim connections' session settings, which claims depend on: on MySQL every claim
+// transaction runs at READ COMMITTED (a statement after the provider lock must see what the previous
+// holder committed); on PostgreSQL the claim statements' connections keep generic plans, and the
+// other connections keep PostgreSQL's default (the candidate search's statements want custom plans).
+import { expect, it } from "vitest";
+import { sql } from "kysely";
+import { describeEachDb } from "../helpers/databases.js";
+import { useApi } from "../helpers/api.js";
+import { claimTransaction } from "../../src/objects/allocation.js";
+
+describeEachDb("claim connections", (dialect) => {
+  const api = useApi(dialect);
+
+  it.runIf(dialect === "mysql")("run every claim transaction at READ COMMITTED, and nothing else", async () => {
+    const store = api().store;
+    // Several at once: each of the claim pool's connections.
+    const levels = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        claimTransaction(store).execute(async (trx) => (await sql<{ i: string }>`select @@tx_isolation as i`.execute(trx)).rows[0]!.i),
+      ),
+    );
+    expect(new Set(levels)).toEqual(new Set(["READ-COMMITTED"]));
+    expect((await sql<{ i: string }>`select @@tx_isolation as i`.execute(store.db)).rows[0]!.i).toBe("REPEATABLE-READ");
+  });
+
+  it.runIf(dialect === "postgres")("keep generic plans for the claim statements only", async () => {
+    const store = api().store;
+    const mode = async (db: typeof store.db) => (await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(db)).rows[0]!.plan_cache_mode;
+    expect(await mode(store.claimDb!)).toBe("force_generic_plan");
+    expect(await mode(store.db)).toBe("auto");
+  });
+});
