@@ -115,7 +115,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
   } else if (p.dialect === "postgres") {
     const pg = loadPg();
-    const newPool = (max: number, options?: string) => {
+    const newPool = (max: number, setup?: string) => {
       const pool = new pg.Pool({
         host: p.params.host ?? p.host,
         port: p.port,
@@ -123,13 +123,17 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         password: p.password,
         database: p.database,
         max,
-        options,
       });
       // NOTE: an idle connection that the server ends (a restart, pg_terminate_backend) is dropped
       // from the pool and the next query opens a new one; without a listener its error would end
       // the process.
       pool.on("error", (err) => opts.onIdleError?.(err));
-      pool.on("connect", (client) => namedStatements(client));
+      pool.on("connect", (client) => {
+        // NOTE: queued ahead of the connection's first query; a server that does not know the
+        // setting (before PostgreSQL 12) keeps its default.
+        if (setup) client.query(setup).catch(() => {});
+        namedStatements(client);
+      });
       return { pool, db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }) };
     };
     const main = newPool(poolSize);
@@ -150,7 +154,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     // custom plan better; for the claim read (a UNION ALL of seven parts) that choice cost 0.4 ms
     // per claim and bought nothing. The setting is per session, and unnamed statements (the
     // candidate search's, with long IN lists) must keep their custom plans: hence a pool of its own.
-    claimDb = newPool(CLAIM_CONNECTIONS, "-c plan_cache_mode=force_generic_plan").db;
+    claimDb = newPool(CLAIM_CONNECTIONS, "SET plan_cache_mode = force_generic_plan").db;
   } else {
     const charset = (p.params.charset ?? "utf8mb4").toUpperCase();
     const { createPool } = require("mysql2") as typeof Mysql2Module;
