@@ -176,7 +176,8 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     // set so once save a SET TRANSACTION round trip per claim. The SET is queued on a new
     // connection before the pool hands it out.
     const claims = newPool(CLAIM_CONNECTIONS);
-    claims.on("connection", (c) => c.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"));
+    // A connection whose SET failed must not run claims at another level: it is closed.
+    claims.on("connection", (c) => c.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", (err) => err && c.destroy()));
     claimDb = new Kysely<DB>({ dialect: new MysqlDialect({ pool: claims }) });
     // NOTE: mysql2's array rows measured no faster than its objects here: the generic reader stays.
   }
