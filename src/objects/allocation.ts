@@ -30,6 +30,7 @@ import {
   pick,
   updateConsumer,
   type ConsumerRow,
+  type Identities,
   type Lookup,
   type NewConsumer,
   type Writer,
@@ -128,6 +129,15 @@ export interface ClaimOptions {
   retries: number;
 }
 
+/** The projects, users and consumer types the writes name (with repeats). */
+export function identitiesOf(writes: readonly ConsumerWrite[]): Identities {
+  return {
+    projects: writes.map((w) => w.project),
+    users: writes.map((w) => w.user),
+    types: writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])),
+  };
+}
+
 /** Runs fn in a claim transaction, retrying lost provider races and deadlocks. */
 export async function inClaimTransaction<T>(store: Store, opts: ClaimOptions, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   // NOTE: the reference gives up after allocation_conflict_retry_count attempts in all; at least one.
@@ -188,9 +198,7 @@ export async function planClaim(
     consumers: writes.map((w) => w.uuid),
     classes,
     providers: [...rps],
-    projects: writes.map((w) => w.project),
-    users: writes.map((w) => w.user),
-    types: writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])),
+    ...identitiesOf(writes),
     allocationsOf: writes.map((w) => w.uuid),
     lockProviders: opts.lockProviders && store.caps.supportsLockingCte,
   });
@@ -336,16 +344,7 @@ export async function writeAndReadCapacity(
   items: readonly Item[],
   by?: ReadonlyMap<number, number>,
 ): Promise<{ inv: Map<string, CapacityRow>; consumers: number; bumped: number }> {
-  await ensureIdentities(
-    store,
-    trx,
-    {
-      projects: writes.map((w) => w.project),
-      users: writes.map((w) => w.user),
-      types: writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])),
-    },
-    lookup,
-  );
+  await ensureIdentities(store, trx, identitiesOf(writes), lookup);
   const now = nowUtc();
   const touched = [...new Map(items.map((i) => [i.provider.uuid, i.provider])).values()];
   const fresh = [...writes]
@@ -623,25 +622,15 @@ async function writeConsumers(
   visited: ReadonlySet<string>,
   writer: () => Writer = () => trx,
 ): Promise<void> {
-  const ids = lookup;
-  await ensureIdentities(
-    store,
-    trx,
-    {
-      projects: writes.map((w) => w.project),
-      users: writes.map((w) => w.user),
-      types: writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])),
-    },
-    ids,
-  );
+  await ensureIdentities(store, trx, identitiesOf(writes), lookup);
   const sorted = [...writes].sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
   const fresh: NewConsumer[] = [];
   const existing: { w: ConsumerWrite; c: ConsumerRow; next: { projectId: number; userId: number; consumerTypeId: number | null } }[] = [];
   for (const w of sorted) {
-    const projectId = pick(ids.projects, w.project)!;
-    const userId = pick(ids.users, w.user)!;
-    const typeId = w.consumerType === undefined ? undefined : pick(ids.types, w.consumerType)!;
-    const c = pick(ids.consumers, w.uuid);
+    const projectId = pick(lookup.projects, w.project)!;
+    const userId = pick(lookup.users, w.user)!;
+    const typeId = w.consumerType === undefined ? undefined : pick(lookup.types, w.consumerType)!;
+    const c = pick(lookup.consumers, w.uuid);
     // NOTE: like the reference, a new consumer that ends up with nothing allocated stays, at
     // generation 0; one that gets allocations is at generation 1 after its first write.
     if (!c) fresh.push({ uuid: w.uuid, projectId, userId, generation: visited.has(w.uuid) ? 1 : 0, consumerTypeId: typeId ?? null });

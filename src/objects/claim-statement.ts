@@ -34,6 +34,7 @@ import {
   bumpsPerClaim,
   claimItems,
   firstPlanError,
+  identitiesOf,
   judgeInOrder,
   unknownClass,
   type CapacityRow,
@@ -103,15 +104,16 @@ async function read(store: Store, writes: readonly ConsumerWrite[]): Promise<{ p
   const providers = uniq(writes.flatMap((w) => [...w.allocations.keys()]));
   const classes = uniq(writes.flatMap((w) => [...w.allocations.values()].flatMap((r) => [...r.keys()])));
   const consumers = uniq(writes.map((w) => w.uuid));
+  const ids = identitiesOf(writes);
   const { rows } = await sql<ReadRow>`
     SELECT 'c' AS kind, id, uuid AS k, project_id AS a, user_id AS b, generation AS c, consumer_type_id AS d,
            NULL::int AS e, NULL::int AS f, NULL::float8 AS g, NULL::bigint AS h
       FROM consumers WHERE uuid = ANY(${consumers}::varchar[])
     UNION ALL SELECT 'r', id, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM resource_classes WHERE name = ANY(${classes}::varchar[])
-    UNION ALL SELECT 'p', id, external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM projects WHERE external_id = ANY(${uniq(writes.map((w) => w.project))}::varchar[])
-    UNION ALL SELECT 'u', id, external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM users WHERE external_id = ANY(${uniq(writes.map((w) => w.user))}::varchar[])
+    UNION ALL SELECT 'p', id, external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM projects WHERE external_id = ANY(${uniq(ids.projects)}::varchar[])
+    UNION ALL SELECT 'u', id, external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM users WHERE external_id = ANY(${uniq(ids.users)}::varchar[])
     UNION ALL SELECT 't', id, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM consumer_types
-      WHERE name = ANY(${uniq(writes.flatMap((w) => (w.consumerType === undefined ? [] : [w.consumerType])))}::varchar[])
+      WHERE name = ANY(${uniq(ids.types)}::varchar[])
     UNION ALL SELECT 'g', id, uuid, generation, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM resource_providers WHERE uuid = ANY(${providers}::varchar[])
     UNION ALL SELECT 'a', resource_provider_id, consumer_id, resource_class_id, used, NULL, NULL, NULL, NULL, NULL, NULL FROM allocations
       WHERE consumer_id = ANY(${consumers}::varchar[])
