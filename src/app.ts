@@ -13,6 +13,7 @@ import { noauthCredentials } from "./http/auth.js";
 import { corsPreflight, corsHeaders } from "./http/cors.js";
 import { matchRoute } from "./routes.js";
 import { NotFound } from "./objects/errors.js";
+import { Snapshots, type SnapshotMode } from "./objects/candidates/snapshot.js";
 
 export interface AppOptions {
   store: Store;
@@ -20,6 +21,8 @@ export interface AppOptions {
   logger?: Logger;
   clock?: () => Date;
   enforcer?: Enforcer;
+  /** How the candidate search uses snapshots on SQLite (snapshot.ts); "auto" by default. */
+  candidateSnapshot?: SnapshotMode;
 }
 
 const VERSION_HEADER = "openstack-api-version";
@@ -47,6 +50,7 @@ export function createApp(opts: AppOptions): Hono {
         enforceScope: config.policy.enforceScope,
         configDir: config.configDir,
       }),
+    candidateSnapshots: opts.store.sqlite ? new Snapshots(opts.store.db, opts.store.sqlite, opts.candidateSnapshot) : undefined,
   };
   const app = new Hono();
   app.all("*", async (c) => {

@@ -31,6 +31,7 @@ export async function list(ctx: Ctx): Promise<Response> {
       strategy: cfg.allocationCandidatesGenerationStrategy,
       sqlite: ctx.deps.store.sqlite,
       readArrays: ctx.deps.store.readArrays,
+      snapshots: ctx.deps.candidateSnapshots,
     });
     if (found.truncated) ctx.deps.logger.warn({ requestId: ctx.requestId }, "allocation candidate search stopped at its ceiling");
     const body = responseBody(found, {

@@ -4,6 +4,7 @@ import type { Config } from "../config.js";
 import type { Store } from "../db/open.js";
 import type { Enforcer, Credentials } from "../policy/index.js";
 import type { Version } from "./microversion.js";
+import type { Snapshots } from "../objects/candidates/snapshot.js";
 
 export interface Deps {
   readonly store: Store;
@@ -11,6 +12,8 @@ export interface Deps {
   readonly enforcer: Enforcer;
   readonly logger: Logger;
   readonly clock: () => Date;
+  /** SQLite: the in-memory copy the candidate search answers from while the database is unchanged. */
+  readonly candidateSnapshots?: Snapshots;
 }
 
 export interface Ctx {

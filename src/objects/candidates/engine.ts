@@ -71,6 +71,8 @@ export class Searcher {
   private readonly order: RequestGroup[];
   private readonly isolate: boolean;
   private readonly dedup: boolean;
+  /** Every aggregate the request names: the only ones that can tell two siblings apart. */
+  private readonly namedAggs: string[];
   private planned?: Omit<Slot, "options">[];
   /** Requested class name -> its number, for the consumption keys of a walk (filled by plan()). */
   private readonly classIndex = new Map<string, number>();
@@ -93,6 +95,7 @@ export class Searcher {
     this.order = [...req.groups].sort((a, b) => Number(a.useSameProvider) - Number(b.useSameProvider));
     this.isolate = req.wide.groupPolicy === "isolate";
     this.dedup = world.sharing.size > 0;
+    this.namedAggs = [...new Set(req.groups.flatMap((g) => [...g.memberOf.flat(), ...g.forbiddenAggs]))].sort();
   }
 
   private anchorOk(a: number): boolean {
@@ -209,10 +212,10 @@ export class Searcher {
     for (const leaves of leavesOf.values()) {
       if (leaves.length < 2) continue;
       // NOTE: two siblings (the common case) are compared directly; shape keys are for many.
-      if (leaves.length === 2 && !sameShape(leaves[0]!, leaves[1]!)) continue;
+      if (leaves.length === 2 && !sameShape(leaves[0]!, leaves[1]!, this.namedAggs)) continue;
       const byKey = new Map<string, Provider[]>();
       for (const p of leaves) {
-        const key = shapeKey(p);
+        const key = shapeKey(p, this.namedAggs);
         let l = byKey.get(key);
         if (!l) byKey.set(key, (l = []));
         l.push(p);
@@ -422,11 +425,15 @@ const same = (p: Provider) => p;
 /** Shared by every anchor without symmetric siblings (never written to). */
 const NO_CLASSES: Map<number, SymClass> = new Map();
 
-/** The same inventories, usage, traits and aggregates (what shapeKey encodes), compared in place. */
-function sameShape(a: Provider, b: Provider): boolean {
-  if (a.inv.size !== b.inv.size || a.traits.size !== b.traits.size || a.aggs.size !== b.aggs.size) return false;
+/**
+ * The same inventories, usage, traits and membership of the named aggregates (what shapeKey
+ * encodes), compared in place. NOTE: aggregates the request does not name are ignored, so a world
+ * holding every aggregate (a snapshot) forms the same classes as one holding only those named.
+ */
+function sameShape(a: Provider, b: Provider, named: readonly string[]): boolean {
+  if (a.inv.size !== b.inv.size || a.traits.size !== b.traits.size) return false;
   for (const t of a.traits) if (!b.traits.has(t)) return false;
-  for (const g of a.aggs) if (!b.aggs.has(g)) return false;
+  for (const g of named) if (a.aggs.has(g) !== b.aggs.has(g)) return false;
   for (const [rc, i] of a.inv) {
     const j = b.inv.get(rc);
     if (
@@ -445,12 +452,12 @@ function sameShape(a: Provider, b: Provider): boolean {
 }
 
 /** What makes two leaf siblings interchangeable (names contain none of the separators). */
-function shapeKey(p: Provider): string {
+function shapeKey(p: Provider, named: readonly string[]): string {
   let key = "";
   const inv = p.inv.size > 1 ? [...p.inv].sort(([a], [b]) => (a < b ? -1 : 1)) : p.inv;
   for (const [rc, i] of inv) key += `${rc}:${i.total}:${i.reserved}:${i.minUnit}:${i.maxUnit}:${i.stepSize}:${i.ratio}:${i.used};`;
   key += "|" + (p.traits.size > 1 ? [...p.traits].sort().join(",") : [...p.traits].join(","));
-  key += "|" + (p.aggs.size > 1 ? [...p.aggs].sort().join(",") : [...p.aggs].join(","));
+  key += "|" + named.filter((g) => p.aggs.has(g)).join(",");
   return key;
 }
 

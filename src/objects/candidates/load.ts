@@ -30,20 +30,26 @@ function chunks<T>(xs: readonly T[], n = CHUNK): T[][] {
   return out;
 }
 
-/** Ids of every class, trait, aggregate and in_tree provider the request names (unknown ones are absent). */
-export async function lookupNames(db: Tx, req: CandidateRequest): Promise<Names> {
-  const rcs = new Set<string>();
+/** Every class, trait (with MISC_SHARES_VIA_AGGREGATE), aggregate and in_tree provider the request names. */
+export function requestNames(req: CandidateRequest): { classes: Set<string>; traits: Set<string>; aggregates: Set<string>; trees: Set<string> } {
+  const classes = new Set<string>();
   const traits = new Set<string>([SHARES_TRAIT, ...req.wide.rootRequired, ...req.wide.rootForbidden]);
-  const aggs = new Set<string>();
+  const aggregates = new Set<string>();
   const trees = new Set<string>();
   for (const g of req.groups) {
-    g.resources.forEach((_, rc) => rcs.add(rc));
+    g.resources.forEach((_, rc) => classes.add(rc));
     g.requiredTraits.flat().forEach((t) => traits.add(t));
     g.forbiddenTraits.forEach((t) => traits.add(t));
-    g.memberOf.flat().forEach((a) => aggs.add(a));
-    g.forbiddenAggs.forEach((a) => aggs.add(a));
+    g.memberOf.flat().forEach((a) => aggregates.add(a));
+    g.forbiddenAggs.forEach((a) => aggregates.add(a));
     if (g.inTree !== undefined) trees.add(g.inTree);
   }
+  return { classes, traits, aggregates, trees };
+}
+
+/** Ids of every class, trait, aggregate and in_tree provider the request names (unknown ones are absent). */
+export async function lookupNames(db: Tx, req: CandidateRequest): Promise<Names> {
+  const { classes: rcs, traits, aggregates: aggs, trees } = requestNames(req);
   const [rcRows, traitRows, aggRows, treeRows] = await Promise.all([
     rcs.size ? db.selectFrom("resource_classes").select(["id", "name"]).where("name", "in", [...rcs]).execute() : [],
     db.selectFrom("traits").select(["id", "name"]).where("name", "in", [...traits]).execute(),
@@ -77,7 +83,8 @@ export async function globalFacts(db: Tx, names: Names): Promise<{ hasTrees: boo
           .where("t.trait_id", "=", shareId)
           .execute(),
   ]);
-  return { hasTrees: nested.length > 0, sharing: sharing.map((r) => ({ id: r.id, root: r.root! })) };
+  // NOTE: in id order, as the snapshot lists them: the order options are tried in.
+  return { hasTrees: nested.length > 0, sharing: sharing.map((r) => ({ id: r.id, root: r.root! })).sort((a, b) => a.id - b.id) };
 }
 
 /** root_required: roots having every required trait and none of the forbidden ones. */
@@ -200,6 +207,8 @@ async function loadChunk(db: Tx, read: RowReader, world: World, names: Names, pa
   const { classNames, traitNames, aggUuids } = names;
   const byId = new Map<number, Provider>();
   const providers: Provider[] = [];
+  // NOTE: each tree's providers in id order (the order options are tried in), whatever the plan.
+  if (!uuids) rps.sort((a, b) => (a[0] as number) - (b[0] as number));
   for (const r of rps) {
     const root = r[3] as number;
     if (!wanted.has(root) || world.byRoot.has(root)) continue;

@@ -51,7 +51,7 @@ export function rowReader(db: Tx, sqlite: SqliteDatabase.Database | undefined, r
 const statements = new WeakMap<SqliteDatabase.Database, Map<string, SqliteDatabase.Statement>>();
 const MAX_STATEMENTS = 200;
 
-function statement(sqlite: SqliteDatabase.Database, sql: string): SqliteDatabase.Statement {
+export function statement(sqlite: SqliteDatabase.Database, sql: string): SqliteDatabase.Statement {
   let cache = statements.get(sqlite);
   if (!cache) statements.set(sqlite, (cache = new Map()));
   let stmt = cache.get(sql);

@@ -7,7 +7,8 @@ import type { CandidateRequest, RequestGroup } from "./request.js";
 import { acrossAnchors, newSearchState, Searcher, type Candidate, type Strategy } from "./engine.js";
 import { globalFacts, loadTrees, lookupNames, rootsWithTraits, sharingAnchors, viableRoots, type Names } from "./load.js";
 import { emptyWorld, type World } from "./world.js";
-import { rowReader, type RowReader } from "./rows.js";
+import { rowReader } from "./rows.js";
+import { snapshotAnyInAggregates, snapshotNames, snapshotRootsWithTraits, snapshotViableRoots, snapshotWorld, type Snapshot, type Snapshots } from "./snapshot.js";
 import type SqliteDatabase from "better-sqlite3";
 import type { Store } from "../../db/open.js";
 
@@ -26,6 +27,8 @@ export interface SearchOptions {
   sqlite?: SqliteDatabase.Database;
   /** The store's array reader (PostgreSQL), if any: the bulk reads then take rows as arrays. */
   readArrays?: Store["readArrays"];
+  /** The store's snapshots (SQLite): a search answers from one while the database is unchanged. */
+  snapshots?: Snapshots;
 }
 
 export const DEFAULT_CEILING = 100_000;
@@ -39,33 +42,74 @@ export interface SearchResult {
   found: Candidate[];
   /** True when the ceiling or the work budget cut the search short. */
   truncated: boolean;
+  /** The world is a snapshot's, which later searches share (what is derived from it may be kept). */
+  persistent?: boolean;
 }
 
 const nothing = (): SearchResult => ({ candidates: [], world: emptyWorld(), found: [], truncated: false });
 
-export async function findCandidates(db: Tx, req: CandidateRequest, opts: SearchOptions): Promise<SearchResult> {
+/** Where a search reads: the database, or a snapshot of it (the same answers). */
+interface Source {
+  names(req: CandidateRequest): Promise<Names>;
+  rootsWithTraits(required: string[], forbidden: string[], names: Names): Promise<Set<number>>;
+  /** The request's world, with the sharing providers' trees loaded. */
+  world(names: Names, anchorRoots: Set<number> | undefined): Promise<World>;
+  viableRoots(req: CandidateRequest, names: Names, world: World, after: number, page: number): Promise<{ ids: number[]; uuids?: Map<number, string> }>;
+  loadTrees(world: World, names: Names, roots: readonly number[], uuids?: Map<number, string>): Promise<void>;
+  anyInAggregates(memberOf: string[][]): Promise<boolean>;
+}
+
+function databaseSource(db: Tx, opts: SearchOptions): Source {
   const read = rowReader(db, opts.sqlite, opts.readArrays);
-  const names = await lookupNames(db, req);
+  return {
+    names: (req) => lookupNames(db, req),
+    rootsWithTraits: (required, forbidden, names) =>
+      rootsWithTraits(
+        db,
+        required.map((t) => names.traits.get(t)!),
+        forbidden.map((t) => names.traits.get(t)!),
+      ),
+    async world(names, anchorRoots) {
+      const facts = await globalFacts(db, names);
+      const world = emptyWorld({
+        hasTrees: facts.hasTrees,
+        sharing: new Set(facts.sharing.map((s) => s.id)),
+        sharingAnchors: await sharingAnchors(db, facts.sharing.map((s) => s.id)),
+        anchorRoots,
+        inTreeRoots: names.inTreeRoots,
+      });
+      await loadTrees(db, read, world, names, facts.sharing.map((s) => s.root));
+      return world;
+    },
+    viableRoots: (req, names, world, after, page) => viableRoots(db, read, req, names, world, after, page),
+    loadTrees: (world, names, roots, uuids) => loadTrees(db, read, world, names, roots, uuids),
+    anyInAggregates: async (memberOf) => (await providersInAggregates(db, memberOf)).size > 0,
+  };
+}
+
+function snapshotSource(snap: Snapshot): Source {
+  return {
+    names: async (req) => snapshotNames(snap, req),
+    rootsWithTraits: async (required, forbidden) => snapshotRootsWithTraits(snap, required, forbidden),
+    world: async (names, anchorRoots) => snapshotWorld(snap, names, anchorRoots),
+    viableRoots: async (req, names, world, after, page) => snapshotViableRoots(snap, req, names, world, after, page),
+    loadTrees: async () => {},
+    anyInAggregates: async (memberOf) => snapshotAnyInAggregates(snap, memberOf),
+  };
+}
+
+export async function findCandidates(db: Tx, req: CandidateRequest, opts: SearchOptions): Promise<SearchResult> {
+  const snap = await opts.snapshots?.get();
+  const src = snap ? snapshotSource(snap) : databaseSource(db, opts);
+  const names = await src.names(req);
   const { rootRequired, rootForbidden } = req.wide;
   for (const t of [...rootRequired, ...rootForbidden]) if (!names.traits.has(t)) throw new UnknownTrait(t);
   let anchorRoots: Set<number> | undefined;
   if (rootRequired.length || rootForbidden.length) {
-    anchorRoots = await rootsWithTraits(
-      db,
-      rootRequired.map((t) => names.traits.get(t)!),
-      rootForbidden.map((t) => names.traits.get(t)!),
-    );
+    anchorRoots = await src.rootsWithTraits(rootRequired, rootForbidden, names);
     if (anchorRoots.size === 0) return nothing();
   }
-  const facts = await globalFacts(db, names);
-  const world = emptyWorld({
-    hasTrees: facts.hasTrees,
-    sharing: new Set(facts.sharing.map((s) => s.id)),
-    sharingAnchors: await sharingAnchors(db, facts.sharing.map((s) => s.id)),
-    anchorRoots,
-    inTreeRoots: names.inTreeRoots,
-  });
-  await loadTrees(db, read, world, names, facts.sharing.map((s) => s.root));
+  const world = await src.world(names, anchorRoots);
 
   const error = firstLookupError(req.groups, names);
   if (error) {
@@ -73,12 +117,12 @@ export async function findCandidates(db: Tx, req: CandidateRequest, opts: Search
     // group without candidates, so an unknown name in a later group is then never reported.
     for (const g of req.groups.slice(0, error.index)) {
       const one: CandidateRequest = { groups: [g], wide: { ...req.wide, sameSubtrees: [], groupPolicy: undefined }, nestedAware: true };
-      const r = await generate(db, read, one, names, world, { ...opts, randomize: false }, 1);
+      const r = await generate(src, one, names, world, { ...opts, randomize: false }, 1);
       if (r.found.length === 0) return nothing();
     }
     const g = req.groups[error.index]!;
     if (error.kind === "class") throw new UnknownResourceClass(error.name);
-    if (g.memberOf.length && (await providersInAggregates(db, g.memberOf)).size === 0) return nothing();
+    if (g.memberOf.length && !(await src.anyInAggregates(g.memberOf))) return nothing();
     throw new UnknownTrait(error.name);
   }
 
@@ -87,11 +131,11 @@ export async function findCandidates(db: Tx, req: CandidateRequest, opts: Search
   const ceiling = opts.ceiling ?? DEFAULT_CEILING;
   const needAll = opts.randomize || (!req.nestedAware && world.hasTrees);
   const target = Math.min(max, ceiling, needAll ? Infinity : limit);
-  const r = await generate(db, read, req, names, world, opts, target);
+  const r = await generate(src, req, names, world, opts, target);
   let candidates = r.found;
   if (opts.randomize) candidates = sample(candidates, Math.min(limit, candidates.length), opts.random ?? Math.random);
   else if (candidates.length > limit) candidates = candidates.slice(0, limit);
-  return { candidates, world, found: r.found, truncated: r.truncated || r.found.length >= ceiling };
+  return { candidates, world, found: r.found, truncated: r.truncated || r.found.length >= ceiling, persistent: !!snap };
 }
 
 function firstLookupError(groups: readonly RequestGroup[], names: Names) {
@@ -106,7 +150,7 @@ function firstLookupError(groups: readonly RequestGroup[], names: Names) {
 
 const MAX_PAGE = 5000;
 
-async function generate(db: Tx, read: RowReader, req: CandidateRequest, names: Names, world: World, opts: SearchOptions, target: number) {
+async function generate(src: Source, req: CandidateRequest, names: Names, world: World, opts: SearchOptions, target: number) {
   const state = newSearchState();
   const searcher = new Searcher(world, req, state);
   const found: Candidate[] = [];
@@ -116,10 +160,10 @@ async function generate(db: Tx, read: RowReader, req: CandidateRequest, names: N
   const exact = !world.hasTrees && world.sharing.size === 0 && req.groups.length === 1;
   let page = Number.isFinite(target) && !opts.randomize ? Math.min(MAX_PAGE, exact ? target : Math.max(100, Math.ceil(target * 1.2))) : MAX_PAGE;
   while (found.length < target) {
-    const { ids: roots, uuids } = await viableRoots(db, read, req, names, world, after, page);
+    const { ids: roots, uuids } = await src.viableRoots(req, names, world, after, page);
     if (roots.length === 0) break;
     after = roots[roots.length - 1]!;
-    await loadTrees(db, read, world, names, roots, uuids);
+    await src.loadTrees(world, names, roots, uuids);
     const anchors = opts.randomize ? sample(roots, roots.length, opts.random ?? Math.random) : roots;
     for (const c of acrossAnchors(searcher, anchors, opts.strategy)) {
       found.push(c);

@@ -22,8 +22,11 @@ export interface BodyOptions {
  */
 export function responseBody(r: SearchResult, o: BodyOptions): Uint8Array<ArrayBuffer> {
   const providers = r.world.providers;
+  // NOTE: a snapshot's providers outlive the request: their quoted uuids and summaries are kept
+  // with it (per body variant) and copied as bytes into later answers.
+  const memo = r.persistent ? memoOf(providers, o) : undefined;
   // NOTE: every name is quoted once per request; a response repeats the same few thousand strings.
-  const uuidOf = new Map<number, string>();
+  const uuidOf = memo?.uuids ?? new Map<number, string>();
   const uuid = (id: number) => {
     let u = uuidOf.get(id);
     if (u === undefined) uuidOf.set(id, (u = `"${providers.get(id)!.uuid}"`));
@@ -81,11 +84,8 @@ export function responseBody(r: SearchResult, o: BodyOptions): Uint8Array<ArrayB
   }
   text += '], "provider_summaries": {';
   let firstSum = true;
-  for (const p of summaryProviders(r, o.oldNested)) {
-    if (text.length > FLUSH_AT) text = out.flush(text);
-    text += firstSum ? "" : ", ";
-    firstSum = false;
-    text += `${uuid(p.id)}: {"resources": {`;
+  const summary = (p: Provider) => {
+    let text = `${uuid(p.id)}: {"resources": {`;
     const inv = p.inv.size > 1 ? [...p.inv].sort(([a], [b]) => (a < b ? -1 : 1)) : p.inv;
     let sep = "";
     for (const [rc, i] of inv) {
@@ -109,7 +109,20 @@ export function responseBody(r: SearchResult, o: BodyOptions): Uint8Array<ArrayB
       const root = providers.get(p.rootId);
       text += `, "parent_provider_uuid": ${parent ? uuid(parent.id) : "null"}, "root_provider_uuid": ${root ? uuid(root.id) : "null"}`;
     }
-    text += "}";
+    return text + "}";
+  };
+  for (const p of summaryProviders(r, o.oldNested)) {
+    if (text.length > FLUSH_AT) text = out.flush(text);
+    text += firstSum ? "" : ", ";
+    firstSum = false;
+    if (!memo) {
+      text += summary(p);
+      continue;
+    }
+    let bytes = memo.summaries.get(p.id);
+    if (!bytes) memo.summaries.set(p.id, (bytes = Buffer.from(summary(p))));
+    text = out.flush(text);
+    out.add(bytes);
   }
   out.flush(text + "}}");
   return out.bytes();
@@ -117,29 +130,51 @@ export function responseBody(r: SearchResult, o: BodyOptions): Uint8Array<ArrayB
 
 const FLUSH_AT = 16_384;
 
+interface Memo {
+  readonly uuids: Map<number, string>;
+  /** Provider id -> its summary entry as UTF-8, for one body variant. */
+  readonly summaries: Map<number, Buffer>;
+}
+
+/** Per snapshot (its providers map): quoted uuids, and summaries per body variant (a few at most). */
+const memos = new WeakMap<Map<number, Provider>, { uuids: Map<number, string>; variants: Map<string, Memo> }>();
+const MAX_VARIANTS = 8;
+
+function memoOf(providers: Map<number, Provider>, o: BodyOptions): Memo {
+  let m = memos.get(providers);
+  if (!m) memos.set(providers, (m = { uuids: new Map(), variants: new Map() }));
+  const key = `${o.allClasses ? "*" : [...o.requestedClasses].sort().join(",")}|${o.traits}|${o.treeUuids}`;
+  let v = m.variants.get(key);
+  if (!v) {
+    if (m.variants.size >= MAX_VARIANTS) m.variants.delete(m.variants.keys().next().value!);
+    m.variants.set(key, (v = { uuids: m.uuids, summaries: new Map() }));
+  }
+  return v;
+}
+
 /**
- * The body as UTF-8 bytes, written a few kilobytes at a time into one growing buffer. NOTE: one
- * string of megabytes built by concatenation keeps every piece alive until the end, and the
- * young-generation collector copies them again and again; short-lived chunks cost a fraction.
+ * The body as UTF-8 bytes: chunks of a few kilobytes and kept summaries, joined once at the end.
+ * NOTE: one string of megabytes built by concatenation keeps every piece alive until the end, and
+ * the young-generation collector copies them again and again; short-lived chunks cost a fraction.
  */
 class BodyWriter {
-  private buf = Buffer.allocUnsafe(1 << 16);
+  private readonly parts: Uint8Array[] = [];
   private len = 0;
 
   /** Writes `text` and returns the empty string to continue with. */
   flush(text: string): string {
-    const need = this.len + text.length * 3;
-    if (need > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
-      this.buf.copy(bigger, 0, 0, this.len);
-      this.buf = bigger;
-    }
-    this.len += this.buf.write(text, this.len, "utf8");
+    if (text.length) this.add(Buffer.from(text));
     return "";
   }
 
+  add(bytes: Uint8Array): void {
+    this.parts.push(bytes);
+    this.len += bytes.length;
+  }
+
   bytes(): Uint8Array<ArrayBuffer> {
-    return new Uint8Array(this.buf.buffer as ArrayBuffer, this.buf.byteOffset, this.len);
+    const all = Buffer.concat(this.parts, this.len);
+    return new Uint8Array(all.buffer as ArrayBuffer, all.byteOffset, all.length);
   }
 }
 

@@ -1,0 +1,274 @@
+// An in-memory copy of everything the candidate search reads (SQLite only): every provider with its
+// inventories, usage, traits and aggregates, read in one read transaction and used for as long as
+// the database is unchanged. One tiny statement tells whether it is: total_changes() counts the rows
+// this connection has written, data_version moves when any other connection (another process)
+// commits. The search over a snapshot gives the answers the database reads give, byte for byte
+// (test/property/candidates-snapshot.test.ts).
+import type { Kysely } from "kysely";
+import type SqliteDatabase from "better-sqlite3";
+import type { DB } from "../../db/schema.js";
+import type { CandidateRequest, RequestGroup } from "./request.js";
+import { isMultiProvider, matchesAlone } from "./engine.js";
+import { requestNames, type Names } from "./load.js";
+import { statement, type Row } from "./rows.js";
+import { emptyWorld, fits, SHARES_TRAIT, type Inv, type Provider, type World } from "./world.js";
+
+/**
+ * auto: rebuild a stale snapshot only once the database was unchanged since the previous request
+ * (a deployment being written to keeps reading what each request needs, as without snapshots);
+ * always: rebuild whenever stale (tests); never: always read the database.
+ */
+export type SnapshotMode = "auto" | "always" | "never";
+
+export interface Snapshot {
+  /** The change token the copy was read at. */
+  readonly token: string;
+  readonly providers: Map<number, Provider>;
+  /** Root id -> every provider of the tree, in id order. */
+  readonly byRoot: Map<number, Provider[]>;
+  /** Root providers in id order. */
+  readonly roots: readonly Provider[];
+  readonly byUuid: Map<string, Provider>;
+  readonly hasTrees: boolean;
+  readonly classes: Map<string, number>;
+  readonly traits: Map<string, number>;
+  readonly aggregates: Map<string, number>;
+  /** Providers with MISC_SHARES_VIA_AGGREGATE, in id order. */
+  readonly sharing: readonly Provider[];
+  /** Sharing provider -> roots of every provider in one of its aggregates. */
+  readonly sharingAnchors: Map<number, Set<number>>;
+}
+
+/** The snapshot of one SQLite store, rebuilt as its mode says. */
+export class Snapshots {
+  private current?: Snapshot;
+  private lastToken?: string;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly sqlite: SqliteDatabase.Database,
+    private readonly mode: SnapshotMode = "auto",
+  ) {}
+
+  /** The snapshot to answer from now, or undefined: read the database. */
+  async get(): Promise<Snapshot | undefined> {
+    if (this.mode === "never") return undefined;
+    // NOTE: under Kysely's connection lock, like every query: no other request's transaction is
+    // open on the connection meanwhile, so the token and the copy see only committed rows.
+    return this.db.getExecutor().provideConnection(async () => {
+      const token = readToken(this.sqlite);
+      if (this.current?.token === token) return this.current;
+      const quiet = this.mode === "always" || token === this.lastToken;
+      this.lastToken = token;
+      this.current = quiet ? build(this.sqlite, token) : undefined;
+      return this.current;
+    });
+  }
+}
+
+function readToken(sqlite: SqliteDatabase.Database): string {
+  const [row] = statement(sqlite, "SELECT total_changes(), (SELECT data_version FROM pragma_data_version)").all() as Row[];
+  return `${row![0]}:${row![1]}`;
+}
+
+const NO_AGGREGATES: Set<string> = new Set();
+
+/**
+ * Reads the copy in one read transaction. NOTE: the token is read before it, so a commit by another
+ * process between the two makes the next token differ and the copy is rebuilt (never kept stale).
+ */
+function build(sqlite: SqliteDatabase.Database, token: string): Snapshot {
+  const all = (text: string) => statement(sqlite, text).all() as Row[];
+  const read = sqlite.transaction(() => ({
+    providers: all("SELECT id, uuid, parent_provider_id, root_provider_id FROM resource_providers ORDER BY id"),
+    classes: all("SELECT id, name FROM resource_classes"),
+    traits: all("SELECT id, name FROM traits"),
+    aggregates: all("SELECT id, uuid FROM placement_aggregates"),
+    inventories: all(
+      "SELECT resource_provider_id, resource_class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio FROM inventories ORDER BY resource_provider_id, resource_class_id",
+    ),
+    usage: all("SELECT resource_provider_id, resource_class_id, sum(used) FROM allocations GROUP BY resource_provider_id, resource_class_id"),
+    providerTraits: all("SELECT resource_provider_id, trait_id FROM resource_provider_traits"),
+    providerAggregates: all("SELECT resource_provider_id, aggregate_id FROM resource_provider_aggregates"),
+  }));
+  const rows = read.deferred();
+  const classNames = new Map(rows.classes.map((r) => [r[0] as number, r[1] as string]));
+  const traitNames = new Map(rows.traits.map((r) => [r[0] as number, r[1] as string]));
+  const aggUuids = new Map(rows.aggregates.map((r) => [r[0] as number, r[1] as string]));
+  const providers = new Map<number, Provider>();
+  const byRoot = new Map<number, Provider[]>();
+  const byUuid = new Map<string, Provider>();
+  const roots: Provider[] = [];
+  let hasTrees = false;
+  for (const r of rows.providers) {
+    const root = r[3] as number | null;
+    // NOTE: a provider without a root id is in no tree; the database reads never load it either.
+    if (root === null) continue;
+    const p: Provider = { id: r[0] as number, uuid: r[1] as string, parentId: r[2] as number | null, rootId: root, inv: new Map(), traits: new Set(), aggs: NO_AGGREGATES };
+    providers.set(p.id, p);
+    byUuid.set(p.uuid, p);
+    if (p.parentId === null) roots.push(p);
+    else hasTrees = true;
+    let list = byRoot.get(root);
+    if (!list) byRoot.set(root, (list = []));
+    list.push(p);
+  }
+  const usage = new Map<string, number>();
+  for (const u of rows.usage) usage.set(`${u[0]}:${u[1]}`, Number(u[2] ?? 0));
+  for (const i of rows.inventories) {
+    const p = providers.get(i[0] as number);
+    const rc = classNames.get(i[1] as number);
+    if (!p || rc === undefined) continue;
+    const inv: Inv = {
+      total: Number(i[2]),
+      reserved: Number(i[3]),
+      minUnit: Number(i[4]),
+      maxUnit: Number(i[5]),
+      stepSize: Number(i[6]),
+      ratio: Number(i[7]),
+      used: usage.get(`${i[0]}:${i[1]}`) ?? 0,
+    };
+    p.inv.set(rc, inv);
+  }
+  for (const t of rows.providerTraits) {
+    const name = traitNames.get(t[1] as number);
+    if (name !== undefined) providers.get(t[0] as number)?.traits.add(name);
+  }
+  const members = new Map<number, Provider[]>();
+  for (const a of rows.providerAggregates) {
+    const p = providers.get(a[0] as number);
+    const uuid = aggUuids.get(a[1] as number);
+    if (!p || uuid === undefined) continue;
+    if (p.aggs === NO_AGGREGATES) (p as { aggs: Set<string> }).aggs = new Set();
+    p.aggs.add(uuid);
+    let list = members.get(a[1] as number);
+    if (!list) members.set(a[1] as number, (list = []));
+    list.push(p);
+  }
+  const sharing = [...providers.values()].filter((p) => p.traits.has(SHARES_TRAIT));
+  const sharingAnchors = new Map<number, Set<number>>();
+  if (sharing.length) {
+    const aggIds = new Map([...aggUuids].map(([id, uuid]) => [uuid, id]));
+    for (const s of sharing) {
+      const anchors = new Set<number>();
+      for (const uuid of s.aggs) for (const p of members.get(aggIds.get(uuid)!) ?? []) anchors.add(p.rootId);
+      if (anchors.size) sharingAnchors.set(s.id, anchors);
+    }
+  }
+  return {
+    token,
+    providers,
+    byRoot,
+    roots,
+    byUuid,
+    hasTrees,
+    classes: new Map(rows.classes.map((r) => [r[1] as string, r[0] as number])),
+    traits: new Map(rows.traits.map((r) => [r[1] as string, r[0] as number])),
+    aggregates: new Map(rows.aggregates.map((r) => [r[1] as string, r[0] as number])),
+    sharing,
+    sharingAnchors,
+  };
+}
+
+/** The ids of every name the request uses, as the database lookup gives them. */
+export function snapshotNames(snap: Snapshot, req: CandidateRequest): Names {
+  const wanted = requestNames(req);
+  const pick = <K>(m: Map<K, number>, keys: Iterable<K>) => new Map([...keys].flatMap((k) => (m.has(k) ? [[k, m.get(k)!] as [K, number]] : [])));
+  const classes = pick(snap.classes, wanted.classes);
+  const traits = pick(snap.traits, wanted.traits);
+  const aggregates = pick(snap.aggregates, wanted.aggregates);
+  const inTreeRoots = new Map<string, number>();
+  for (const u of wanted.trees) {
+    const p = snap.byUuid.get(u);
+    if (p) inTreeRoots.set(u, p.rootId);
+  }
+  const flip = <K>(m: Map<K, number>) => new Map([...m].map(([k, id]) => [id, k]));
+  return { classes, traits, aggregates, inTreeRoots, classNames: flip(classes), traitNames: flip(traits), aggUuids: flip(aggregates) };
+}
+
+/** The request's world over the snapshot: every tree is already there. */
+export function snapshotWorld(snap: Snapshot, names: Names, anchorRoots: Set<number> | undefined): World {
+  const sharing = names.traits.has(SHARES_TRAIT) ? snap.sharing : [];
+  return emptyWorld({
+    providers: snap.providers,
+    byRoot: snap.byRoot,
+    hasTrees: snap.hasTrees,
+    sharing: new Set(sharing.map((s) => s.id)),
+    sharingAnchors: sharing.length ? snap.sharingAnchors : new Map(),
+    anchorRoots,
+    inTreeRoots: names.inTreeRoots,
+  });
+}
+
+/** root_required over the snapshot. */
+export function snapshotRootsWithTraits(snap: Snapshot, required: readonly string[], forbidden: readonly string[]): Set<number> {
+  const out = new Set<number>();
+  for (const r of snap.roots) {
+    if (required.every((t) => r.traits.has(t)) && !forbidden.some((t) => r.traits.has(t))) out.add(r.id);
+  }
+  return out;
+}
+
+/** Some provider is in one aggregate of every any-of (the reference's member_of lookup). */
+export function snapshotAnyInAggregates(snap: Snapshot, memberOf: readonly string[][]): boolean {
+  for (const p of snap.providers.values()) if (memberOf.every((anyOf) => anyOf.some((a) => p.aggs.has(a)))) return true;
+  return false;
+}
+
+/**
+ * One page of candidate roots after `after`: the database prefilter's conditions (load.ts
+ * rootConds), tested in memory, so that pages (and so the order candidates are generated in) are
+ * the same as the database reads give.
+ */
+export function snapshotViableRoots(snap: Snapshot, req: CandidateRequest, names: Names, world: World, after: number, limit?: number): { ids: number[]; uuids?: Map<number, string> } {
+  const ids: number[] = [];
+  const max = limit ?? Infinity;
+  const sharing = [...world.sharing].map((id) => world.providers.get(id)!);
+  let lo = 0;
+  let hi = snap.roots.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (snap.roots[mid]!.id <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < snap.roots.length && ids.length < max; i++) {
+    const root = snap.roots[i]!;
+    if (rootOk(root, req, names, world, sharing)) ids.push(root.id);
+  }
+  return { ids };
+}
+
+function rootOk(root: Provider, req: CandidateRequest, names: Names, world: World, sharing: Provider[]): boolean {
+  const someInTree = (f: (p: Provider) => boolean) => {
+    if (!world.hasTrees) return f(root);
+    for (const p of world.byRoot.get(root.id)!) if (f(p)) return true;
+    return false;
+  };
+  for (const g of req.groups) {
+    const tree = g.inTree === undefined ? undefined : (names.inTreeRoots.get(g.inTree) ?? -1);
+    if (isMultiProvider(world, g)) {
+      if (tree !== undefined && root.id !== tree) return false;
+      for (const [rc, amount] of g.resources) {
+        if (tree === undefined && sharing.some((s) => fits(s.inv.get(rc), amount))) continue;
+        if (!someInTree((p) => fits(p.inv.get(rc), amount))) return false;
+      }
+      continue;
+    }
+    if (sharing.some((s) => matchesAlone(s, g))) continue;
+    const limitTree = g.resources.size === 0 ? undefined : tree;
+    if (limitTree !== undefined && root.id !== limitTree) return false;
+    if (!someInTree((p) => providerOk(p, g))) return false;
+  }
+  for (const t of req.wide.rootRequired) if (!root.traits.has(t)) return false;
+  return !req.wide.rootForbidden.some((t) => root.traits.has(t));
+}
+
+/** The prefilter's conditions on one provider for a single-provider group (load.ts providerConds). */
+function providerOk(p: Provider, g: RequestGroup): boolean {
+  for (const anyOf of g.memberOf) if (!anyOf.some((a) => p.aggs.has(a))) return false;
+  for (const anyOf of g.requiredTraits) if (!anyOf.some((t) => p.traits.has(t))) return false;
+  if (g.forbiddenTraits.some((t) => p.traits.has(t))) return false;
+  if (g.forbiddenAggs.some((a) => p.aggs.has(a))) return false;
+  for (const [rc, amount] of g.resources) if (!fits(p.inv.get(rc), amount)) return false;
+  return true;
+}
