@@ -1,5 +1,6 @@
 // Allocation candidates (1.10+): which providers could satisfy a set of request groups.
 import type { Ctx } from "../http/context.js";
+import type { Version } from "../http/microversion.js";
 import { authorize } from "../http/auth.js";
 import { checkQuery } from "../http/body.js";
 import { badRequest, ErrorCodes } from "../http/errors.js";
@@ -9,8 +10,8 @@ import { policies } from "../policies/index.js";
 import * as schema from "../schemas/allocation-candidate.js";
 import { UnknownResourceClass, UnknownTrait } from "../objects/provider-filter.js";
 import { checkGroups, CandidateQueryError, newGroup, type CandidateRequest, type GroupPolicy, type RequestGroup, type RequestWide } from "../objects/candidates/request.js";
-import { findCandidates } from "../objects/candidates/search.js";
-import { responseBody } from "../objects/candidates/summaries.js";
+import { findCandidates, type SearchResult } from "../objects/candidates/search.js";
+import { responseBody, type BodyOptions } from "../objects/candidates/summaries.js";
 
 const CODES = {
   bad_value: ErrorCodes.QUERYPARAM_BAD_VALUE,
@@ -24,7 +25,7 @@ export async function list(ctx: Ctx): Promise<Response> {
   const v = ctx.version;
   const cfg = ctx.deps.config.placement;
   try {
-    const req = parseRequest(ctx);
+    const req = parseRequest(ctx.url.searchParams, v);
     const found = await findCandidates(ctx.deps.store.db, req, {
       maxCandidates: cfg.maxAllocationCandidates,
       randomize: cfg.randomizeAllocationCandidates,
@@ -34,15 +35,7 @@ export async function list(ctx: Ctx): Promise<Response> {
       snapshots: ctx.deps.candidateSnapshots,
     });
     if (found.truncated) ctx.deps.logger.warn({ requestId: ctx.requestId }, "allocation candidate search stopped at its ceiling");
-    const body = responseBody(found, {
-      dictForm: v.atLeast(1, 12),
-      mappings: v.atLeast(1, 34),
-      traits: v.atLeast(1, 17),
-      allClasses: v.atLeast(1, 27),
-      treeUuids: v.atLeast(1, 29),
-      oldNested: !req.nestedAware && found.world.hasTrees,
-      requestedClasses: new Set(req.groups.flatMap((g) => [...g.resources.keys()])),
-    });
+    const body = responseBody(found, bodyOptions(v, req, found));
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (v.atLeast(1, 15)) Object.assign(headers, { "cache-control": "no-cache", "last-modified": httpDate(ctx.deps.clock()) });
     return new Response(body, { status: 200, headers });
@@ -54,13 +47,24 @@ export async function list(ctx: Ctx): Promise<Response> {
   }
 }
 
+/** What the body holds at this microversion. */
+export function bodyOptions(v: Version, req: CandidateRequest, found: SearchResult): BodyOptions {
+  return {
+    dictForm: v.atLeast(1, 12),
+    mappings: v.atLeast(1, 34),
+    traits: v.atLeast(1, 17),
+    allClasses: v.atLeast(1, 27),
+    treeUuids: v.atLeast(1, 29),
+    oldNested: !req.nestedAware && found.world.hasTrees,
+    requestedClasses: new Set(req.groups.flatMap((g) => [...g.resources.keys()])),
+  };
+}
+
 const KEY = /^(resources|required|member_of|in_tree)([1-9][0-9]*)?$/;
 const KEY_1_33 = /^(resources|required|member_of|in_tree)([a-zA-Z0-9_-]{1,64})?$/;
 
 /** The query as request groups and request-wide parameters, with the reference's 400s in its order. */
-function parseRequest(ctx: Ctx): CandidateRequest {
-  const v = ctx.version;
-  const params = ctx.url.searchParams;
+export function parseRequest(params: URLSearchParams, v: Version): CandidateRequest {
   const wide = parseWide(params);
   const groups = new Map<string, RequestGroup>();
   const pattern = v.atLeast(1, 33) ? KEY_1_33 : KEY;

@@ -396,21 +396,9 @@ export class Searcher {
   }
 
   private build(slots: Slot[], chosen: Provider[], sub: (p: Provider) => Provider): Candidate | undefined {
-    const allocations = new Map<number, Map<string, number>>();
-    const mappings = new Map<string, Set<number>>();
-    for (let k = 0; k < slots.length; k++) {
-      const s = slots[k]!;
-      const p = sub(chosen[k]!);
-      if (s.amounts.length) {
-        let m = allocations.get(p.id);
-        if (!m) allocations.set(p.id, (m = new Map()));
-        for (const [rc, amount] of s.amounts) m.set(rc, (m.get(rc) ?? 0) + amount);
-      }
-      let ms = mappings.get(s.group.suffix);
-      if (!ms) mappings.set(s.group.suffix, (ms = new Set()));
-      ms.add(p.id);
-    }
-    const cand = { allocations, mappings };
+    const providers: Provider[] = new Array(slots.length);
+    for (let k = 0; k < slots.length; k++) providers[k] = sub(chosen[k]!);
+    const cand = new Chosen(slots, providers);
     if (this.dedup) {
       const key = candidateKey(cand);
       if (this.state.seen.has(key)) return undefined;
@@ -418,6 +406,57 @@ export class Searcher {
     }
     return cand;
   }
+}
+
+/**
+ * A candidate as the provider chosen for each slot. NOTE: thousands of candidates live until the
+ * response is written; two small objects each (instead of a map per provider and a set per group)
+ * leave the young-generation collector little to copy. The maps are built when read.
+ */
+export class Chosen implements Candidate {
+  constructor(
+    /** The request's slots, a group's slots next to each other. */
+    readonly slots: readonly Pick<Slot, "group" | "amounts">[],
+    /** The provider chosen for each slot. */
+    readonly providers: readonly Provider[],
+  ) {}
+
+  get allocations(): Map<number, Map<string, number>> {
+    const allocations = new Map<number, Map<string, number>>();
+    for (let k = 0; k < this.slots.length; k++) {
+      const s = this.slots[k]!;
+      if (!s.amounts.length) continue;
+      const p = this.providers[k]!;
+      let m = allocations.get(p.id);
+      if (!m) allocations.set(p.id, (m = new Map()));
+      for (const [rc, amount] of s.amounts) m.set(rc, (m.get(rc) ?? 0) + amount);
+    }
+    return allocations;
+  }
+
+  get mappings(): Map<string, Set<number>> {
+    const mappings = new Map<string, Set<number>>();
+    for (let k = 0; k < this.slots.length; k++) {
+      const suffix = this.slots[k]!.group.suffix;
+      let ms = mappings.get(suffix);
+      if (!ms) mappings.set(suffix, (ms = new Set()));
+      ms.add(this.providers[k]!.id);
+    }
+    return mappings;
+  }
+
+  /** Root ids of the providers the candidate takes from. */
+  roots(): number[] {
+    const out: number[] = [];
+    for (let k = 0; k < this.slots.length; k++) if (this.slots[k]!.amounts.length) out.push(this.providers[k]!.rootId);
+    return out;
+  }
+}
+
+/** Root ids of the providers a candidate takes from (a root may repeat). */
+export function rootsOf(c: Candidate, providers: Map<number, Provider>): number[] {
+  if (c instanceof Chosen) return c.roots();
+  return [...c.allocations.keys()].map((id) => providers.get(id)!.rootId);
 }
 
 const same = (p: Provider) => p;

@@ -1,6 +1,6 @@
 // The response body: allocation requests (list form before 1.12, dict form after, mappings from
 // 1.34) and provider summaries (traits from 1.17, every class from 1.27, tree uuids from 1.29).
-import type { Candidate } from "./engine.js";
+import { Chosen, rootsOf, type Candidate } from "./engine.js";
 import type { SearchResult } from "./search.js";
 import { capacityOf, type Provider } from "./world.js";
 
@@ -13,6 +13,8 @@ export interface BodyOptions {
   /** Before 1.29 on a deployment with trees. */
   oldNested: boolean;
   requestedClasses: Set<string>;
+  /** False: every candidate through its maps (tests compare the two ways). */
+  direct?: boolean;
 }
 
 /**
@@ -47,6 +49,50 @@ export function responseBody(r: SearchResult, o: BodyOptions): Uint8Array<ArrayB
     }
     return text + "}";
   };
+  // NOTE: the common candidate (each slot on a provider of its own) is written straight from its
+  // slots, with each slot's resources written once per request; the others through their maps.
+  const slotText = new Map<Chosen["slots"][number]["amounts"], string>();
+  const resourcesOfSlot = (amounts: Chosen["slots"][number]["amounts"]) => {
+    let t = slotText.get(amounts);
+    if (t === undefined) slotText.set(amounts, (t = resources(new Map(amounts))));
+    return t;
+  };
+  const direct = (c: Chosen): string | undefined => {
+    const { slots, providers } = c;
+    const n = slots.length;
+    for (let a = 0; a < n; a++) {
+      if (!slots[a]!.amounts.length) continue;
+      for (let b = a + 1; b < n; b++) if (providers[a] === providers[b] && slots[b]!.amounts.length) return undefined;
+    }
+    let text = '{"allocations": {';
+    let sep = "";
+    for (let k = 0; k < n; k++) {
+      if (!slots[k]!.amounts.length) continue;
+      text += `${sep}${uuid(providers[k]!.id)}: {"resources": ${resourcesOfSlot(slots[k]!.amounts)}}`;
+      sep = ", ";
+    }
+    text += "}";
+    if (o.mappings) {
+      text += ', "mappings": {';
+      sep = "";
+      for (let k = 0; k < n; ) {
+        const group = slots[k]!.group;
+        let end = k + 1;
+        while (end < n && slots[end]!.group === group) end++;
+        let list: string;
+        if (end - k === 1) list = uuid(providers[k]!.id);
+        else {
+          const ids = new Set(providers.slice(k, end).map((p) => p.id));
+          list = ids.size === 1 ? uuid(providers[k]!.id) : [...ids].map(uuid).sort().join(", ");
+        }
+        text += `${sep}${q(group.suffix)}: [${list}]`;
+        sep = ", ";
+        k = end;
+      }
+      text += "}";
+    }
+    return text + "}";
+  };
   const out = new BodyWriter();
   let text = '{"allocation_requests": [';
   let firstCand = true;
@@ -55,6 +101,11 @@ export function responseBody(r: SearchResult, o: BodyOptions): Uint8Array<ArrayB
     text += firstCand ? "" : ", ";
     firstCand = false;
     let sep = "";
+    const fast = o.dictForm && o.direct !== false && c instanceof Chosen ? direct(c) : undefined;
+    if (fast !== undefined) {
+      text += fast;
+      continue;
+    }
     if (!o.dictForm) {
       text += '{"allocations": [';
       for (const [p, m] of c.allocations) {
@@ -185,7 +236,7 @@ class BodyWriter {
 function summaryProviders(r: SearchResult, oldNested: boolean): Provider[] {
   const roots = new Set<number>();
   const rootOf = (id: number) => r.world.providers.get(id)!.rootId;
-  for (const c of r.candidates) for (const p of c.allocations.keys()) roots.add(rootOf(p));
+  for (const c of r.candidates) for (const root of rootsOf(c, r.world.providers)) roots.add(root);
   if (!oldNested) return [...roots].flatMap((root) => r.world.byRoot.get(root) ?? []);
   const used = new Set<number>();
   for (const c of r.found) for (const p of c.allocations.keys()) if (roots.has(rootOf(p))) used.add(p);
