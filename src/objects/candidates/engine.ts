@@ -67,7 +67,6 @@ export function matchesAlone(p: Provider, g: RequestGroup): boolean {
 
 export class Searcher {
   private readonly sharingFor = new Map<number, Provider[]>();
-  private readonly classCache = new Map<number, Map<number, SymClass>>();
   private readonly order: RequestGroup[];
   private readonly isolate: boolean;
   private readonly dedup: boolean;
@@ -193,8 +192,7 @@ export class Searcher {
 
   /** Identical leaf siblings of a tree (same parent, inventory, usage, traits, aggregates). */
   private classes(anchor: number): Map<number, SymClass> {
-    let m = this.classCache.get(anchor);
-    if (m) return m;
+    let m: Map<number, SymClass>;
     const tree = this.world.byRoot.get(anchor) ?? [];
     if (tree.length < 3) return NO_CLASSES;
     m = new Map();
@@ -227,18 +225,17 @@ export class Searcher {
         for (const p of members) m.set(p.id, c);
       }
     }
-    if (m.size === 0) m = NO_CLASSES;
-    this.classCache.set(anchor, m);
-    return m;
+    return m.size === 0 ? NO_CLASSES : m;
   }
 
-  /** Some provider of `ps` is an ancestor (or itself) of every other. */
-  private sameSubtree(ps: Provider[]): boolean {
+  /** Some provider of chosen[idx...] is an ancestor (or itself) of every other. */
+  private sameSubtree(idx: readonly number[], chosen: readonly Provider[]): boolean {
     const providers = this.world.providers;
-    for (const top of ps) {
+    for (const t of idx) {
+      const top = chosen[t]!;
       let all = true;
-      for (const p of ps) {
-        let c: Provider | undefined = p;
+      for (const k of idx) {
+        let c: Provider | undefined = chosen[k]!;
         while (c && c.id !== top.id) c = c.parentId === null ? undefined : providers.get(c.parentId);
         if (!c) {
           all = false;
@@ -309,39 +306,88 @@ export class Searcher {
       }
     }
 
-    function* walk(i: number): Generator<Candidate> {
+    // NOTE: the walk is one loop over levels (slot i's options tried in order, pos[i] the next),
+    // not a generator per level: each candidate then passes through one generator, not n.
+    const pos: number[] = new Array(n).fill(0);
+    const clsAt: (SymClass | undefined)[] = new Array(n);
+    const countAt: number[] = new Array(n).fill(0);
+    const applied: boolean[] = new Array(n).fill(false);
+    function undo(i: number): void {
+      const s = slots[i]!;
+      const p = chosen[i]!;
+      const cls = clsAt[i];
+      const count = countAt[i]!;
+      if (s.granular) granularUse.set(p.id, granularUse.get(p.id)! - 1);
+      if (cls && count === 0) usedInClass.set(cls, usedInClass.get(cls)! - 1);
+      useCount.set(p.id, count);
+      if (s.amounts.length) give(p, s.amounts);
+      applied[i] = false;
+    }
+    /** Chooses p for slot i if the choices so far allow it. */
+    function choose(i: number, s: Slot, p: Provider): boolean {
+      const cls = classOf.get(p.id);
+      const count = useCount.get(p.id) ?? 0;
+      if (cls && count === 0 && cls.members[usedInClass.get(cls) ?? 0] !== p) return false;
+      if (s.granular && isolate && (granularUse.get(p.id) ?? 0) > 0) return false;
+      if (s.amounts.length && !take(p, s.amounts)) return false;
+      chosen[i] = p;
+      clsAt[i] = cls;
+      countAt[i] = count;
+      applied[i] = true;
+      useCount.set(p.id, count + 1);
+      if (cls && count === 0) usedInClass.set(cls, (usedInClass.get(cls) ?? 0) + 1);
+      if (s.granular) granularUse.set(p.id, (granularUse.get(p.id) ?? 0) + 1);
+      let ok = true;
+      if (s.closesFrom !== undefined && s.group.requiredTraits.length) {
+        const from = s.closesFrom;
+        ok = everyAnyOf(s.group.requiredTraits, (t) => {
+          for (let k = from; k <= i; k++) if (chosen[k]!.traits.has(t)) return true;
+          return false;
+        });
+      }
+      for (const idx of s.subtreeChecks) if (ok) ok = self.sameSubtree(idx, chosen);
+      if (!ok) undo(i);
+      return ok;
+    }
+
+    function* walk(): Generator<Candidate> {
       if (--state.budget <= 0) {
         state.exhausted = true;
         return;
       }
-      if (i === n) {
-        if (checkNested && !distinctRoots()) return;
-        yield* self.expand(slots, chosen, classOf, usedInClass);
+      if (n === 0) {
+        if (!checkNested || distinctRoots()) yield* self.expand(slots, chosen, classOf, usedInClass);
         return;
       }
-      const s = slots[i]!;
-      for (const p of s.options) {
-        const cls = classOf.get(p.id);
-        const count = useCount.get(p.id) ?? 0;
-        if (cls && count === 0 && cls.members[usedInClass.get(cls) ?? 0] !== p) continue;
-        if (s.granular && isolate && (granularUse.get(p.id) ?? 0) > 0) continue;
-        if (s.amounts.length && !take(p, s.amounts)) continue;
-        chosen[i] = p;
-        useCount.set(p.id, count + 1);
-        if (cls && count === 0) usedInClass.set(cls, (usedInClass.get(cls) ?? 0) + 1);
-        if (s.granular) granularUse.set(p.id, (granularUse.get(p.id) ?? 0) + 1);
-        let ok = true;
-        if (s.closesFrom !== undefined && s.group.requiredTraits.length) {
-          const have = chosen.slice(s.closesFrom, i + 1);
-          ok = everyAnyOf(s.group.requiredTraits, (t) => have.some((q) => q.traits.has(t)));
+      let i = 0;
+      for (;;) {
+        if (applied[i]) {
+          undo(i);
+          if (state.exhausted) return;
         }
-        for (const idx of s.subtreeChecks) if (ok) ok = self.sameSubtree(idx.map((k) => chosen[k]!));
-        if (ok) yield* walk(i + 1);
-        if (s.granular) granularUse.set(p.id, granularUse.get(p.id)! - 1);
-        if (cls && count === 0) usedInClass.set(cls, usedInClass.get(cls)! - 1);
-        useCount.set(p.id, count);
-        if (s.amounts.length) give(p, s.amounts);
-        if (state.exhausted) return;
+        const s = slots[i]!;
+        let picked = false;
+        while (pos[i]! < s.options.length) {
+          if (choose(i, s, s.options[pos[i]!++]!)) {
+            picked = true;
+            break;
+          }
+        }
+        if (!picked) {
+          if (i === 0) return;
+          i--;
+          continue;
+        }
+        if (--state.budget <= 0) {
+          state.exhausted = true;
+          return;
+        }
+        if (i + 1 === n) {
+          if (!checkNested || distinctRoots()) yield* self.expand(slots, chosen, classOf, usedInClass);
+          continue;
+        }
+        i++;
+        pos[i] = 0;
       }
     }
 
@@ -358,7 +404,7 @@ export class Searcher {
       return true;
     }
 
-    yield* walk(0);
+    yield* walk();
   }
 
   /** Every relabeling of a canonical assignment over the classes it uses. */
@@ -398,7 +444,9 @@ export class Searcher {
   private build(slots: Slot[], chosen: Provider[], sub: (p: Provider) => Provider): Candidate | undefined {
     const providers: Provider[] = new Array(slots.length);
     for (let k = 0; k < slots.length; k++) providers[k] = sub(chosen[k]!);
-    const cand = new Chosen(slots, providers);
+    // NOTE: the plan's slots (shared by every anchor), not this anchor's with their options: what a
+    // candidate keeps alive until the response is written is the collector's work.
+    const cand = new Chosen(this.plan(), providers);
     if (this.dedup) {
       const key = candidateKey(cand);
       if (this.state.seen.has(key)) return undefined;
