@@ -97,6 +97,24 @@ describe("candidates from a snapshot answer as the database reads do [sqlite]", 
     expect(compared).toBeGreaterThan(50);
   });
 
+  it("a large body (kept summaries for hundreds of providers) reads whole, the same bytes either way", async () => {
+    await reset(store);
+    const seeded = await seedProviders(
+      store.db,
+      Array.from({ length: 400 }, (_, i) => ({ name: `cn${i}`, inv: { VCPU: 8, MEMORY_MB: 4096 }, traits: i % 2 ? ["CUSTOM_A"] : [] })),
+    );
+    const app = apps["depth-first"]!;
+    for (const mode of ["never", "always", "always"] as const) {
+      const r = await app[mode].request("/allocation_candidates?resources=VCPU:1,MEMORY_MB:64", { headers: { ...HEADERS, "openstack-api-version": "placement 1.39" } });
+      const bytes = Buffer.from(await r.arrayBuffer());
+      expect(bytes.length).toBeGreaterThan(2 * 65_536);
+      const body = JSON.parse(bytes.toString("utf8"));
+      expect(body.allocation_requests).toHaveLength(400);
+      expect(Object.keys(body.provider_summaries).sort()).toEqual([...seeded.uuid.values()].sort());
+    }
+    expect(await answer(app.always, "1.39", "resources=VCPU:1,MEMORY_MB:64")).toBe(await answer(app.never, "1.39", "resources=VCPU:1,MEMORY_MB:64"));
+  });
+
   it("random deployments and requests", async () => {
     const CLASSES = ["VCPU", "MEMORY_MB", "DISK_GB"];
     const TRAITS = ["CUSTOM_A", "CUSTOM_B", "MISC_SHARES_VIA_AGGREGATE"];

@@ -30,8 +30,9 @@ export const newSearchState = (budget = 5_000_000): SearchState => ({ budget, ex
 interface Slot {
   readonly group: RequestGroup;
   readonly amounts: readonly (readonly [string, number])[];
-  readonly options: Provider[];
   readonly granular: boolean;
+  /** A slot of the multi-provider group (one per class): its options are the tree's providers with that class. */
+  readonly multi: boolean;
   /** For the last slot of a multi-provider group: where the group's slots start. */
   readonly closesFrom?: number;
   /** same_subtree sets (as slot indexes) that are complete once this slot is chosen. */
@@ -42,11 +43,37 @@ interface SymClass {
   readonly members: Provider[];
 }
 
-const everyAnyOf = (anyOfs: readonly string[][], has: (x: string) => boolean) => anyOfs.every((a) => a.some(has));
+/** Every any-of has a member in `set` (loops, not closures: this runs per provider and group). */
+export function hasEveryAnyOf(anyOfs: readonly string[][], set: ReadonlySet<string>): boolean {
+  for (let i = 0; i < anyOfs.length; i++) {
+    const anyOf = anyOfs[i]!;
+    let hit = false;
+    for (let j = 0; j < anyOf.length; j++) {
+      if (set.has(anyOf[j]!)) {
+        hit = true;
+        break;
+      }
+    }
+    if (!hit) return false;
+  }
+  return true;
+}
+
+/** Some member of `xs` is in `set`. */
+export function hasAny(xs: readonly string[], set: ReadonlySet<string>): boolean {
+  for (let i = 0; i < xs.length; i++) if (set.has(xs[i]!)) return true;
+  return false;
+}
 
 /** The reference's tree-aware path: the unsuffixed group when trees or sharing providers exist. */
 export function isMultiProvider(world: World, g: RequestGroup): boolean {
   return !g.useSameProvider && (world.hasTrees || world.sharing.size > 0);
+}
+
+/** Every resource of the group fits the provider on its own. */
+export function resourcesFit(p: Provider, g: RequestGroup): boolean {
+  for (const [rc, amount] of g.resources) if (!fits(p.inv.get(rc), amount)) return false;
+  return true;
 }
 
 /** A provider satisfies a group on its own (the reference's single-provider path), ignoring in_tree. */
@@ -54,15 +81,8 @@ export function matchesAlone(p: Provider, g: RequestGroup): boolean {
   if (g.resources.size === 0) {
     // NOTE: the reference finds nothing for a resourceless group without required traits or member_of.
     if (g.requiredTraits.length === 0 && g.memberOf.length === 0) return false;
-  } else {
-    for (const [rc, amount] of g.resources) if (!fits(p.inv.get(rc), amount)) return false;
-  }
-  return (
-    everyAnyOf(g.requiredTraits, (t) => p.traits.has(t)) &&
-    everyAnyOf(g.memberOf, (a) => p.aggs.has(a)) &&
-    !g.forbiddenAggs.some((a) => p.aggs.has(a)) &&
-    !g.forbiddenTraits.some((t) => p.traits.has(t))
-  );
+  } else if (!resourcesFit(p, g)) return false;
+  return hasEveryAnyOf(g.requiredTraits, p.traits) && hasEveryAnyOf(g.memberOf, p.aggs) && !hasAny(g.forbiddenAggs, p.aggs) && !hasAny(g.forbiddenTraits, p.traits);
 }
 
 export class Searcher {
@@ -70,11 +90,13 @@ export class Searcher {
   private readonly order: RequestGroup[];
   private readonly isolate: boolean;
   private readonly dedup: boolean;
+  private readonly checkNested: boolean;
   /** Every aggregate the request names: the only ones that can tell two siblings apart. */
   private readonly namedAggs: string[];
-  private planned?: Omit<Slot, "options">[];
-  /** Requested class name -> its number, for the consumption keys of a walk (filled by plan()). */
-  private readonly classIndex = new Map<string, number>();
+  private readonly slots: Slot[];
+  /** Per slot: its classes as numbers (0.. over the request's classes) and amounts, for the walk. */
+  private readonly slotClasses: number[][];
+  private readonly slotAmounts: number[][];
 
   constructor(
     private readonly world: World,
@@ -94,7 +116,13 @@ export class Searcher {
     this.order = [...req.groups].sort((a, b) => Number(a.useSameProvider) - Number(b.useSameProvider));
     this.isolate = req.wide.groupPolicy === "isolate";
     this.dedup = world.sharing.size > 0;
+    this.checkNested = !req.nestedAware && world.hasTrees;
     this.namedAggs = [...new Set(req.groups.flatMap((g) => [...g.memberOf.flat(), ...g.forbiddenAggs]))].sort();
+    this.slots = this.plan();
+    const classIndex = new Map<string, number>();
+    for (const s of this.slots) for (const [rc] of s.amounts) if (!classIndex.has(rc)) classIndex.set(rc, classIndex.size);
+    this.slotClasses = this.slots.map((s) => s.amounts.map(([rc]) => classIndex.get(rc)!));
+    this.slotAmounts = this.slots.map((s) => s.amounts.map(([, n]) => n));
   }
 
   private anchorOk(a: number): boolean {
@@ -110,17 +138,20 @@ export class Searcher {
   /** Options of a single-provider group under an anchor. */
   private singleOptions(g: RequestGroup, anchor: number): Provider[] {
     const tree = this.inTreeRoot(g);
-    if (tree === null) return [];
+    if (tree === null) return NONE;
     // NOTE: the reference ignores in_tree for resourceless groups.
     const limitTree = g.resources.size > 0 ? tree : undefined;
-    const out: Provider[] = [];
+    let out = NONE;
     if (limitTree === undefined || limitTree === anchor) {
-      for (const p of this.world.byRoot.get(anchor) ?? []) if (matchesAlone(p, g)) out.push(p);
+      const ps = this.world.byRoot.get(anchor) ?? NONE;
+      for (let i = 0; i < ps.length; i++) if (matchesAlone(ps[i]!, g)) (out === NONE ? (out = []) : out).push(ps[i]!);
     }
-    for (const s of this.sharingFor.get(anchor) ?? []) {
+    const shared = this.sharingFor.get(anchor) ?? NONE;
+    for (let i = 0; i < shared.length; i++) {
+      const s = shared[i]!;
       if (s.rootId === anchor || !s.traits.has(SHARES_TRAIT)) continue;
       if (limitTree !== undefined && s.rootId !== limitTree) continue;
-      if (matchesAlone(s, g)) out.push(s);
+      if (matchesAlone(s, g)) (out === NONE ? (out = []) : out).push(s);
     }
     return out;
   }
@@ -128,87 +159,77 @@ export class Searcher {
   /** Options of the multi-provider group for one class under an anchor. */
   private multiOptions(g: RequestGroup, rc: string, amount: number, anchor: number): Provider[] {
     const tree = this.inTreeRoot(g);
-    if (tree === null || (tree !== undefined && tree !== anchor)) return [];
-    const inAggs = (p: Provider) => everyAnyOf(g.memberOf, (a) => p.aggs.has(a));
-    const bad = (p: Provider) => g.forbiddenAggs.some((a) => p.aggs.has(a));
+    if (tree === null || (tree !== undefined && tree !== anchor)) return NONE;
     const root = this.world.providers.get(anchor);
-    const rootIn = !!root && inAggs(root);
-    const rootBad = !!root && bad(root);
-    if (rootBad) return [];
-    const keep = (p: Provider) =>
-      (g.memberOf.length === 0 || rootIn || inAggs(p)) && !bad(p) && !g.forbiddenTraits.some((t) => p.traits.has(t));
-    const out: Provider[] = [];
-    for (const p of this.world.byRoot.get(anchor) ?? []) if (fits(p.inv.get(rc), amount) && keep(p)) out.push(p);
+    if (root && hasAny(g.forbiddenAggs, root.aggs)) return NONE;
+    // NOTE: member_of holds for the whole tree when its root is a member.
+    const anyMember = g.memberOf.length === 0 || (!!root && hasEveryAnyOf(g.memberOf, root.aggs));
+    let out = NONE;
+    const ps = this.world.byRoot.get(anchor) ?? NONE;
+    for (let i = 0; i < ps.length; i++) {
+      const p = ps[i]!;
+      if (fits(p.inv.get(rc), amount) && (anyMember || hasEveryAnyOf(g.memberOf, p.aggs)) && this.allowedIn(p, g)) (out === NONE ? (out = []) : out).push(p);
+    }
     if (tree === undefined) {
-      for (const s of this.sharingFor.get(anchor) ?? []) {
-        if (s.rootId === anchor) continue;
-        if (g.memberOf.length && !inAggs(s)) continue;
-        if (fits(s.inv.get(rc), amount) && keep(s)) out.push(s);
+      const shared = this.sharingFor.get(anchor) ?? NONE;
+      for (let i = 0; i < shared.length; i++) {
+        const s = shared[i]!;
+        if (s.rootId === anchor || !hasEveryAnyOf(g.memberOf, s.aggs)) continue;
+        if (fits(s.inv.get(rc), amount) && this.allowedIn(s, g)) (out === NONE ? (out = []) : out).push(s);
       }
     }
     return out;
   }
 
-  /** The slots with everything but their options: the same for every anchor. */
-  private plan(): Omit<Slot, "options">[] {
-    if (this.planned) return this.planned;
-    const slots: (Omit<Slot, "options"> & { subtreeChecks: number[][] })[] = [];
+  /** Neither a forbidden aggregate nor a forbidden trait of the group. */
+  private allowedIn(p: Provider, g: RequestGroup): boolean {
+    return !hasAny(g.forbiddenAggs, p.aggs) && !hasAny(g.forbiddenTraits, p.traits);
+  }
+
+  /** The slots: the same for every anchor (a multi-provider group has one per class). */
+  private plan(): Slot[] {
+    const slots: Slot[] = [];
     const slotsOfSuffix = new Map<string, number[]>();
     for (const g of this.order) {
       const start = slots.length;
       if (isMultiProvider(this.world, g)) {
         const rcs = [...g.resources];
         rcs.forEach(([rc, amount], i) => {
-          slots.push({ group: g, amounts: [[rc, amount]], granular: false, closesFrom: i === rcs.length - 1 ? start : undefined, subtreeChecks: [] });
+          slots.push({ group: g, amounts: [[rc, amount]], granular: false, multi: true, closesFrom: i === rcs.length - 1 ? start : undefined, subtreeChecks: [] });
         });
       } else {
-        slots.push({ group: g, amounts: [...g.resources], granular: g.useSameProvider, subtreeChecks: [] });
+        slots.push({ group: g, amounts: [...g.resources], granular: g.useSameProvider, multi: false, subtreeChecks: [] });
       }
       slotsOfSuffix.set(g.suffix, slots.slice(start).map((_, i) => start + i));
     }
-    for (const s of slots) for (const [rc] of s.amounts) if (!this.classIndex.has(rc)) this.classIndex.set(rc, this.classIndex.size);
     for (const set of this.req.wide.sameSubtrees) {
       const idx = set.flatMap((s) => slotsOfSuffix.get(s) ?? []);
       if (idx.length === 0) continue;
       slots[Math.max(...idx)]!.subtreeChecks.push(idx);
     }
-    return (this.planned = slots);
-  }
-
-  private slotsFor(anchor: number): Slot[] | undefined {
-    if (!this.anchorOk(anchor)) return undefined;
-    const plan = this.plan();
-    const slots: Slot[] = new Array(plan.length);
-    for (let i = 0; i < plan.length; i++) {
-      const t = plan[i]!;
-      const options = isMultiProvider(this.world, t.group)
-        ? this.multiOptions(t.group, t.amounts[0]![0], t.amounts[0]![1], anchor)
-        : this.singleOptions(t.group, anchor);
-      if (options.length === 0) return undefined;
-      slots[i] = { group: t.group, amounts: t.amounts, granular: t.granular, closesFrom: t.closesFrom, subtreeChecks: t.subtreeChecks, options };
-    }
     return slots;
   }
 
-  /** Identical leaf siblings of a tree (same parent, inventory, usage, traits, aggregates). */
-  private classes(anchor: number): Map<number, SymClass> {
-    let m: Map<number, SymClass>;
-    const tree = this.world.byRoot.get(anchor) ?? [];
-    if (tree.length < 3) return NO_CLASSES;
-    m = new Map();
-    // NOTE: only leaves with a leaf sibling can be in a class; most trees have none, and the
-    // shape key below is the expensive part.
-    const parents = new Set<number | null>();
-    for (const p of tree) parents.add(p.parentId);
-    const leavesOf = new Map<number, Provider[]>();
-    for (const p of tree) {
-      if (p.parentId === null || parents.has(p.id) || this.world.sharing.has(p.id)) continue;
-      let l = leavesOf.get(p.parentId);
-      if (!l) leavesOf.set(p.parentId, (l = []));
-      l.push(p);
+  /** Each slot's options under an anchor, or undefined when some slot has none. */
+  private optionsFor(anchor: number): Provider[][] | undefined {
+    if (!this.anchorOk(anchor)) return undefined;
+    const slots = this.slots;
+    const options: Provider[][] = new Array(slots.length);
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      const o = s.multi ? this.multiOptions(s.group, s.amounts[0]![0], s.amounts[0]![1], anchor) : this.singleOptions(s.group, anchor);
+      if (o.length === 0) return undefined;
+      options[i] = o;
     }
-    for (const leaves of leavesOf.values()) {
-      if (leaves.length < 2) continue;
+    return options;
+  }
+
+  /** Identical leaf siblings of a tree (same parent, inventory, usage, traits, named aggregates). */
+  private classes(anchor: number): Map<number, SymClass> {
+    const tree = this.world.byRoot.get(anchor);
+    if (!tree || tree.length < 3) return NO_CLASSES;
+    let m: Map<number, SymClass> | undefined;
+    for (const leaves of leafSiblings(tree, this.world.sharing)) {
       // NOTE: two siblings (the common case) are compared directly; shape keys are for many.
       if (leaves.length === 2 && !sameShape(leaves[0]!, leaves[1]!, this.namedAggs)) continue;
       const byKey = new Map<string, Provider[]>();
@@ -220,12 +241,11 @@ export class Searcher {
       }
       for (const members of byKey.values()) {
         if (members.length < 2) continue;
-        members.sort((a, b) => a.id - b.id);
         const c: SymClass = { members };
-        for (const p of members) m.set(p.id, c);
+        for (const p of members) (m ??= new Map()).set(p.id, c);
       }
     }
-    return m.size === 0 ? NO_CLASSES : m;
+    return m ?? NO_CLASSES;
   }
 
   /** Some provider of chosen[idx...] is an ancestor (or itself) of every other. */
@@ -247,172 +267,152 @@ export class Searcher {
     return false;
   }
 
-  /** Candidates anchored at one root, lazily. */
+  /**
+   * Slot i may take p, given the choices of the slots before it. NOTE: what the earlier choices
+   * use is summed from `chosen` each time rather than kept in maps: a walk is a few slots deep, and
+   * the maps (per anchor, thousands per request) cost more in allocation than the sums in time.
+   */
+  private allowed(i: number, p: Provider, chosen: readonly Provider[], classOf: Map<number, SymClass>): boolean {
+    const slots = this.slots;
+    const granular = slots[i]!.granular && this.isolate;
+    let uses = 0;
+    for (let k = 0; k < i; k++) {
+      if (chosen[k] !== p) continue;
+      if (granular && slots[k]!.granular) return false;
+      uses++;
+    }
+    if (uses === 0 && classOf.size) {
+      // A class member is used only after the members before it (the canonical assignments).
+      const cls = classOf.get(p.id);
+      if (cls && cls.members[usedOfClass(cls, i, chosen, classOf)] !== p) return false;
+    }
+    const classes = this.slotClasses[i]!;
+    const amounts = this.slotAmounts[i]!;
+    const own = slots[i]!.amounts;
+    for (let j = 0; j < classes.length; j++) {
+      const c = classes[j]!;
+      let cur = amounts[j]!;
+      if (uses) {
+        for (let k = 0; k < i; k++) {
+          if (chosen[k] !== p) continue;
+          const ks = this.slotClasses[k]!;
+          for (let x = 0; x < ks.length; x++) if (ks[x] === c) cur += this.slotAmounts[k]![x]!;
+        }
+      }
+      const inv = p.inv.get(own[j]![0])!;
+      if (inv.used + cur > capacityOf(inv) || cur > inv.maxUnit) return false;
+    }
+    return true;
+  }
+
+  /** The checks that need slot i's choice: a multi-provider group's traits, same_subtree. */
+  private closes(i: number, chosen: readonly Provider[]): boolean {
+    const s = this.slots[i]!;
+    if (s.closesFrom !== undefined && s.group.requiredTraits.length) {
+      for (const anyOf of s.group.requiredTraits) {
+        let hit = false;
+        for (let k = s.closesFrom; k <= i && !hit; k++) hit = hasAny(anyOf, chosen[k]!.traits);
+        if (!hit) return false;
+      }
+    }
+    for (const idx of s.subtreeChecks) if (!this.sameSubtree(idx, chosen)) return false;
+    return true;
+  }
+
+  /** Before 1.29 a candidate may not take from two providers of one tree. */
+  private distinctRoots(chosen: readonly Provider[]): boolean {
+    const slots = this.slots;
+    for (let a = 0; a < slots.length; a++) {
+      if (slots[a]!.amounts.length === 0) continue;
+      const p = chosen[a]!;
+      for (let b = a + 1; b < slots.length; b++) {
+        if (slots[b]!.amounts.length === 0) continue;
+        const q = chosen[b]!;
+        if (q !== p && q.rootId === p.rootId) return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Candidates anchored at one root, lazily: slot i's options are tried in order (pos[i] the next),
+   * depth-first, one loop over levels rather than a generator per level.
+   */
   *anchor(anchor: number): Generator<Candidate> {
-    const found = this.slotsFor(anchor);
-    if (!found) return;
-    const slots: Slot[] = found;
+    const options = this.optionsFor(anchor);
+    if (!options) return;
+    const state = this.state;
+    const n = options.length;
     const classOf = this.classes(anchor);
-    const n = slots.length;
     const chosen: Provider[] = new Array(n);
-    const checkNested = !this.req.nestedAware && this.world.hasTrees;
-    if (n === 1 && slots[0]!.closesFrom === undefined && classOf.size === 0 && !checkNested) {
+    if (--state.budget <= 0) {
+      state.exhausted = true;
+      return;
+    }
+    if (n === 1 && this.slots[0]!.closesFrom === undefined && classOf.size === 0 && !this.checkNested) {
       // NOTE: one single-provider slot (the flat case): every option already fits on its own and
       // nothing couples choices, so the walk below would accept each; same budget accounting.
-      const state = this.state;
-      if (--state.budget <= 0) {
-        state.exhausted = true;
-        return;
-      }
-      for (const p of slots[0]!.options) {
+      for (const p of options[0]!) {
         if (--state.budget <= 0) {
           state.exhausted = true;
           return;
         }
         chosen[0] = p;
-        const c = this.build(slots, chosen, same);
+        const c = this.build(chosen);
         if (c) yield c;
       }
       return;
     }
-    // NOTE: one map keyed by provider and class number, rather than a map per provider.
-    const consumed = new Map<number, number>();
-    const useCount = new Map<number, number>();
-    const granularUse = new Map<number, number>();
-    const usedInClass = new Map<SymClass, number>();
-    const state = this.state;
-    const isolate = this.isolate;
-    const self = this;
-
-    const classIndex = this.classIndex;
-    const width = classIndex.size;
-    const keyOf = (p: Provider, rc: string) => p.id * width + classIndex.get(rc)!;
-    function take(p: Provider, amounts: Slot["amounts"]): boolean {
-      for (const [rc, amount] of amounts) {
-        const inv = p.inv.get(rc)!;
-        const cur = (consumed.get(keyOf(p, rc)) ?? 0) + amount;
-        if (inv.used + cur > capacityOf(inv) || cur > inv.maxUnit) return false;
-      }
-      for (const [rc, amount] of amounts) {
-        const key = keyOf(p, rc);
-        consumed.set(key, (consumed.get(key) ?? 0) + amount);
-      }
-      return true;
+    if (n === 0) {
+      if (!this.checkNested || this.distinctRoots(chosen)) yield* this.expand(chosen, classOf);
+      return;
     }
-    function give(p: Provider, amounts: Slot["amounts"]): void {
-      for (const [rc, amount] of amounts) {
-        const key = keyOf(p, rc);
-        consumed.set(key, consumed.get(key)! - amount);
-      }
-    }
-
-    // NOTE: the walk is one loop over levels (slot i's options tried in order, pos[i] the next),
-    // not a generator per level: each candidate then passes through one generator, not n.
     const pos: number[] = new Array(n).fill(0);
-    const clsAt: (SymClass | undefined)[] = new Array(n);
-    const countAt: number[] = new Array(n).fill(0);
-    const applied: boolean[] = new Array(n).fill(false);
-    function undo(i: number): void {
-      const s = slots[i]!;
-      const p = chosen[i]!;
-      const cls = clsAt[i];
-      const count = countAt[i]!;
-      if (s.granular) granularUse.set(p.id, granularUse.get(p.id)! - 1);
-      if (cls && count === 0) usedInClass.set(cls, usedInClass.get(cls)! - 1);
-      useCount.set(p.id, count);
-      if (s.amounts.length) give(p, s.amounts);
-      applied[i] = false;
-    }
-    /** Chooses p for slot i if the choices so far allow it. */
-    function choose(i: number, s: Slot, p: Provider): boolean {
-      const cls = classOf.get(p.id);
-      const count = useCount.get(p.id) ?? 0;
-      if (cls && count === 0 && cls.members[usedInClass.get(cls) ?? 0] !== p) return false;
-      if (s.granular && isolate && (granularUse.get(p.id) ?? 0) > 0) return false;
-      if (s.amounts.length && !take(p, s.amounts)) return false;
-      chosen[i] = p;
-      clsAt[i] = cls;
-      countAt[i] = count;
-      applied[i] = true;
-      useCount.set(p.id, count + 1);
-      if (cls && count === 0) usedInClass.set(cls, (usedInClass.get(cls) ?? 0) + 1);
-      if (s.granular) granularUse.set(p.id, (granularUse.get(p.id) ?? 0) + 1);
-      let ok = true;
-      if (s.closesFrom !== undefined && s.group.requiredTraits.length) {
-        const from = s.closesFrom;
-        ok = everyAnyOf(s.group.requiredTraits, (t) => {
-          for (let k = from; k <= i; k++) if (chosen[k]!.traits.has(t)) return true;
-          return false;
-        });
+    let i = 0;
+    for (;;) {
+      const opts = options[i]!;
+      let picked = false;
+      while (pos[i]! < opts.length) {
+        const p = opts[pos[i]!++]!;
+        if (!this.allowed(i, p, chosen, classOf)) continue;
+        chosen[i] = p;
+        if (this.closes(i, chosen)) {
+          picked = true;
+          break;
+        }
       }
-      for (const idx of s.subtreeChecks) if (ok) ok = self.sameSubtree(idx, chosen);
-      if (!ok) undo(i);
-      return ok;
-    }
-
-    function* walk(): Generator<Candidate> {
+      if (!picked) {
+        if (i === 0) return;
+        i--;
+        continue;
+      }
       if (--state.budget <= 0) {
         state.exhausted = true;
         return;
       }
-      if (n === 0) {
-        if (!checkNested || distinctRoots()) yield* self.expand(slots, chosen, classOf, usedInClass);
-        return;
+      if (i + 1 < n) {
+        pos[++i] = 0;
+        continue;
       }
-      let i = 0;
-      for (;;) {
-        if (applied[i]) {
-          undo(i);
-          if (state.exhausted) return;
-        }
-        const s = slots[i]!;
-        let picked = false;
-        while (pos[i]! < s.options.length) {
-          if (choose(i, s, s.options[pos[i]!++]!)) {
-            picked = true;
-            break;
-          }
-        }
-        if (!picked) {
-          if (i === 0) return;
-          i--;
-          continue;
-        }
-        if (--state.budget <= 0) {
-          state.exhausted = true;
-          return;
-        }
-        if (i + 1 === n) {
-          if (!checkNested || distinctRoots()) yield* self.expand(slots, chosen, classOf, usedInClass);
-          continue;
-        }
-        i++;
-        pos[i] = 0;
-      }
+      if (this.checkNested && !this.distinctRoots(chosen)) continue;
+      if (classOf.size === 0) {
+        const c = this.build(chosen);
+        if (c) yield c;
+      } else yield* this.expand(chosen, classOf);
+      if (state.exhausted) return;
     }
-
-    // Before 1.29 a candidate may not take from two providers of one tree.
-    function distinctRoots(): boolean {
-      const roots = new Map<number, number>();
-      for (let k = 0; k < n; k++) {
-        if (slots[k]!.amounts.length === 0) continue;
-        const p = chosen[k]!;
-        const seen = roots.get(p.rootId);
-        if (seen !== undefined && seen !== p.id) return false;
-        roots.set(p.rootId, p.id);
-      }
-      return true;
-    }
-
-    yield* walk();
   }
 
   /** Every relabeling of a canonical assignment over the classes it uses. */
-  private *expand(slots: Slot[], chosen: Provider[], classOf: Map<number, SymClass>, usedInClass: Map<SymClass, number>): Generator<Candidate> {
-    const used: [SymClass, number][] = [];
-    for (const [c, k] of usedInClass) if (k > 0) used.push([c, k]);
+  private *expand(chosen: Provider[], classOf: Map<number, SymClass>): Generator<Candidate> {
+    const usedCount = new Map<SymClass, number>();
+    for (const p of chosen) {
+      const c = classOf.get(p.id);
+      if (c) usedCount.set(c, Math.max(usedCount.get(c) ?? 0, c.members.indexOf(p) + 1));
+    }
+    const used = [...usedCount];
     if (used.length === 0) {
-      const c = this.build(slots, chosen, same);
+      const c = this.build(chosen);
       if (c) yield c;
       return;
     }
@@ -428,7 +428,7 @@ export class Searcher {
           const idx = c.members.indexOf(p);
           return c.members[current[ci]![idx]!]!;
         };
-        const cand = self.build(slots, chosen, sub);
+        const cand = self.build(chosen, sub);
         if (cand) yield cand;
         return;
       }
@@ -441,12 +441,10 @@ export class Searcher {
     yield* level(0);
   }
 
-  private build(slots: Slot[], chosen: Provider[], sub: (p: Provider) => Provider): Candidate | undefined {
-    const providers: Provider[] = new Array(slots.length);
-    for (let k = 0; k < slots.length; k++) providers[k] = sub(chosen[k]!);
-    // NOTE: the plan's slots (shared by every anchor), not this anchor's with their options: what a
-    // candidate keeps alive until the response is written is the collector's work.
-    const cand = new Chosen(this.plan(), providers);
+  private build(chosen: readonly Provider[], sub?: (p: Provider) => Provider): Candidate | undefined {
+    const providers: Provider[] = new Array(chosen.length);
+    for (let k = 0; k < chosen.length; k++) providers[k] = sub ? sub(chosen[k]!) : chosen[k]!;
+    const cand = new Chosen(this.slots, providers);
     if (this.dedup) {
       const key = candidateKey(cand);
       if (this.state.seen.has(key)) return undefined;
@@ -454,6 +452,41 @@ export class Searcher {
     }
     return cand;
   }
+}
+
+/** How many members of a class the slots before i use (a prefix of its members, by the walk's order). */
+function usedOfClass(cls: SymClass, i: number, chosen: readonly Provider[], classOf: Map<number, SymClass>): number {
+  let used = 0;
+  for (let k = 0; k < i; k++) {
+    const p = chosen[k]!;
+    if (classOf.get(p.id) === cls) used = Math.max(used, cls.members.indexOf(p) + 1);
+  }
+  return used;
+}
+
+/** Shared empty option list (never written to). */
+const NONE: Provider[] = [];
+
+/**
+ * A tree's leaves that have a leaf sibling, grouped by parent. NOTE: kept per tree list (a
+ * snapshot's lists outlive the request, so this is worked out once per snapshot and not per request).
+ */
+const leafCache = new WeakMap<readonly Provider[], { sharing: ReadonlySet<number>; groups: Provider[][] }>();
+function leafSiblings(tree: readonly Provider[], sharing: ReadonlySet<number>): Provider[][] {
+  const hit = leafCache.get(tree);
+  if (hit && hit.sharing === sharing) return hit.groups;
+  const parents = new Set<number | null>();
+  for (const p of tree) parents.add(p.parentId);
+  const leavesOf = new Map<number, Provider[]>();
+  for (const p of tree) {
+    if (p.parentId === null || parents.has(p.id) || sharing.has(p.id)) continue;
+    let l = leavesOf.get(p.parentId);
+    if (!l) leavesOf.set(p.parentId, (l = []));
+    l.push(p);
+  }
+  const groups = [...leavesOf.values()].filter((l) => l.length >= 2).map((l) => l.sort((a, b) => a.id - b.id));
+  leafCache.set(tree, { sharing, groups });
+  return groups;
 }
 
 /**
@@ -506,8 +539,6 @@ export function rootsOf(c: Candidate, providers: Map<number, Provider>): number[
   if (c instanceof Chosen) return c.roots();
   return [...c.allocations.keys()].map((id) => providers.get(id)!.rootId);
 }
-
-const same = (p: Provider) => p;
 
 /** Shared by every anchor without symmetric siblings (never written to). */
 const NO_CLASSES: Map<number, SymClass> = new Map();

@@ -8,7 +8,7 @@ import type { Kysely } from "kysely";
 import type SqliteDatabase from "better-sqlite3";
 import type { DB } from "../../db/schema.js";
 import type { CandidateRequest, RequestGroup } from "./request.js";
-import { isMultiProvider, matchesAlone } from "./engine.js";
+import { hasAny, hasEveryAnyOf, isMultiProvider, matchesAlone, resourcesFit } from "./engine.js";
 import { requestNames, type Names } from "./load.js";
 import { statement, type Row } from "./rows.js";
 import { emptyWorld, fits, SHARES_TRAIT, type Inv, type Provider, type World } from "./world.js";
@@ -35,6 +35,8 @@ export interface Snapshot {
   readonly aggregates: Map<string, number>;
   /** Providers with MISC_SHARES_VIA_AGGREGATE, in id order. */
   readonly sharing: readonly Provider[];
+  /** Their ids (one set for every request's world, so what is kept per world set stays valid). */
+  readonly sharingIds: Set<number>;
   /** Sharing provider -> roots of every provider in one of its aggregates. */
   readonly sharingAnchors: Map<number, Set<number>>;
 }
@@ -72,6 +74,8 @@ function readToken(sqlite: SqliteDatabase.Database): string {
 }
 
 const NO_AGGREGATES: Set<string> = new Set();
+/** The worlds' sharing set when nothing shares (never written to). */
+const NO_SHARING: Set<number> = new Set();
 
 /**
  * Reads the copy in one read transaction. NOTE: the token is read before it, so a commit by another
@@ -166,6 +170,7 @@ function build(sqlite: SqliteDatabase.Database, token: string): Snapshot {
     traits: new Map(rows.traits.map((r) => [r[1] as string, r[0] as number])),
     aggregates: new Map(rows.aggregates.map((r) => [r[1] as string, r[0] as number])),
     sharing,
+    sharingIds: new Set(sharing.map((s) => s.id)),
     sharingAnchors,
   };
 }
@@ -188,13 +193,13 @@ export function snapshotNames(snap: Snapshot, req: CandidateRequest): Names {
 
 /** The request's world over the snapshot: every tree is already there. */
 export function snapshotWorld(snap: Snapshot, names: Names, anchorRoots: Set<number> | undefined): World {
-  const sharing = names.traits.has(SHARES_TRAIT) ? snap.sharing : [];
+  const shares = names.traits.has(SHARES_TRAIT) && snap.sharing.length > 0;
   return emptyWorld({
     providers: snap.providers,
     byRoot: snap.byRoot,
     hasTrees: snap.hasTrees,
-    sharing: new Set(sharing.map((s) => s.id)),
-    sharingAnchors: sharing.length ? snap.sharingAnchors : new Map(),
+    sharing: shares ? snap.sharingIds : NO_SHARING,
+    sharingAnchors: shares ? snap.sharingAnchors : new Map(),
     anchorRoots,
     inTreeRoots: names.inTreeRoots,
   });
@@ -223,7 +228,7 @@ export function snapshotAnyInAggregates(snap: Snapshot, memberOf: readonly strin
 export function snapshotViableRoots(snap: Snapshot, req: CandidateRequest, names: Names, world: World, after: number, limit?: number): { ids: number[]; uuids?: Map<number, string> } {
   const ids: number[] = [];
   const max = limit ?? Infinity;
-  const sharing = [...world.sharing].map((id) => world.providers.get(id)!);
+  const checks = rootChecks(req, names, world);
   let lo = 0;
   let hi = snap.roots.length;
   while (lo < hi) {
@@ -233,42 +238,63 @@ export function snapshotViableRoots(snap: Snapshot, req: CandidateRequest, names
   }
   for (let i = lo; i < snap.roots.length && ids.length < max; i++) {
     const root = snap.roots[i]!;
-    if (rootOk(root, req, names, world, sharing)) ids.push(root.id);
+    if (rootOk(root, checks, req, world)) ids.push(root.id);
   }
   return { ids };
 }
 
-function rootOk(root: Provider, req: CandidateRequest, names: Names, world: World, sharing: Provider[]): boolean {
-  const someInTree = (f: (p: Provider) => boolean) => {
-    if (!world.hasTrees) return f(root);
-    for (const p of world.byRoot.get(root.id)!) if (f(p)) return true;
-    return false;
-  };
+/** One condition on a root: it is the given tree, or some provider of its tree has the capacity or satisfies the group. */
+type RootCheck = { tree: number } | { rc: string; amount: number } | { group: RequestGroup };
+
+/** The request's conditions on every root, with what a sharing provider stands in for left out. */
+function rootChecks(req: CandidateRequest, names: Names, world: World): RootCheck[] {
+  const sharing = [...world.sharing].map((id) => world.providers.get(id)!);
+  const checks: RootCheck[] = [];
   for (const g of req.groups) {
     const tree = g.inTree === undefined ? undefined : (names.inTreeRoots.get(g.inTree) ?? -1);
     if (isMultiProvider(world, g)) {
-      if (tree !== undefined && root.id !== tree) return false;
+      if (tree !== undefined) checks.push({ tree });
       for (const [rc, amount] of g.resources) {
         if (tree === undefined && sharing.some((s) => fits(s.inv.get(rc), amount))) continue;
-        if (!someInTree((p) => fits(p.inv.get(rc), amount))) return false;
+        checks.push({ rc, amount });
       }
       continue;
     }
     if (sharing.some((s) => matchesAlone(s, g))) continue;
     const limitTree = g.resources.size === 0 ? undefined : tree;
-    if (limitTree !== undefined && root.id !== limitTree) return false;
-    if (!someInTree((p) => providerOk(p, g))) return false;
+    if (limitTree !== undefined) checks.push({ tree: limitTree });
+    checks.push({ group: g });
+  }
+  return checks;
+}
+
+function rootOk(root: Provider, checks: readonly RootCheck[], req: CandidateRequest, world: World): boolean {
+  // NOTE: without trees a root is its whole tree.
+  const tree = world.hasTrees ? world.byRoot.get(root.id)! : undefined;
+  const size = tree ? tree.length : 1;
+  for (const c of checks) {
+    if ("tree" in c) {
+      if (root.id !== c.tree) return false;
+      continue;
+    }
+    let hit = false;
+    for (let i = 0; i < size && !hit; i++) {
+      const p = tree ? tree[i]! : root;
+      hit = "group" in c ? providerOk(p, c.group) : fits(p.inv.get(c.rc), c.amount);
+    }
+    if (!hit) return false;
   }
   for (const t of req.wide.rootRequired) if (!root.traits.has(t)) return false;
-  return !req.wide.rootForbidden.some((t) => root.traits.has(t));
+  return !hasAny(req.wide.rootForbidden, root.traits);
 }
 
 /** The prefilter's conditions on one provider for a single-provider group (load.ts providerConds). */
 function providerOk(p: Provider, g: RequestGroup): boolean {
-  for (const anyOf of g.memberOf) if (!anyOf.some((a) => p.aggs.has(a))) return false;
-  for (const anyOf of g.requiredTraits) if (!anyOf.some((t) => p.traits.has(t))) return false;
-  if (g.forbiddenTraits.some((t) => p.traits.has(t))) return false;
-  if (g.forbiddenAggs.some((a) => p.aggs.has(a))) return false;
-  for (const [rc, amount] of g.resources) if (!fits(p.inv.get(rc), amount)) return false;
-  return true;
+  return (
+    hasEveryAnyOf(g.memberOf, p.aggs) &&
+    hasEveryAnyOf(g.requiredTraits, p.traits) &&
+    !hasAny(g.forbiddenTraits, p.traits) &&
+    !hasAny(g.forbiddenAggs, p.aggs) &&
+    resourcesFit(p, g)
+  );
 }
