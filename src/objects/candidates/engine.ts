@@ -72,8 +72,17 @@ export function isMultiProvider(world: World, g: RequestGroup): boolean {
 
 /** Every resource of the group fits the provider on its own. */
 export function resourcesFit(p: Provider, g: RequestGroup): boolean {
-  for (const [rc, amount] of g.resources) if (!fits(p.inv.get(rc), amount)) return false;
+  const list = entriesOf(g.resources);
+  for (let i = 0; i < list.length; i++) if (!fits(p.inv.get(list[i]![0]), list[i]![1])) return false;
   return true;
+}
+
+/** A group's resources as an array, once per map. NOTE: iterating the map itself allocates an entry per class per call. */
+const entryLists = new WeakMap<ReadonlyMap<string, number>, readonly (readonly [string, number])[]>();
+function entriesOf(m: ReadonlyMap<string, number>): readonly (readonly [string, number])[] {
+  let l = entryLists.get(m);
+  if (!l) entryLists.set(m, (l = [...m]));
+  return l;
 }
 
 /** A provider satisfies a group on its own (the reference's single-provider path), ignoring in_tree. */
