@@ -13,7 +13,7 @@ import { createApp } from "../../src/app.js";
 import { testConfig } from "../../src/config.js";
 import type { Store } from "../../src/db/open.js";
 import { prepare } from "../../src/server.js";
-import type { SnapshotMode } from "../../src/objects/candidates/snapshot.js";
+import { quietNeeded, type SnapshotMode } from "../../src/objects/candidates/snapshot.js";
 import { seedProviders, type ProviderSpec } from "../helpers/seed-candidates.js";
 import { SCENARIOS } from "../../bench/candidates-scenarios.js";
 import { subst } from "../../bench/candidates-normalize.js";
@@ -185,6 +185,10 @@ describe("candidates from a snapshot answer as the database reads do [sqlite]", 
       }),
       { numRuns: 40 },
     );
+  });
+
+  it("auto: a large deployment's snapshot waits for more quiet requests, one per 10 ms its last build took", () => {
+    expect([0, 4, 10, 11, 2000].map(quietNeeded)).toEqual([1, 1, 1, 2, 200]);
   });
 
   it("auto: a snapshot is read once the database was quiet, and dropped after any write", async () => {
