@@ -38,7 +38,16 @@ export async function list(ctx: Ctx): Promise<Response> {
     const body = responseBody(found, bodyOptions(v, req, found));
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (v.atLeast(1, 15)) Object.assign(headers, { "cache-control": "no-cache", "last-modified": httpDate(ctx.deps.clock()) });
-    return new Response(body, { status: 200, headers });
+    headers["content-length"] = String(body.length);
+    // NOTE: the bytes as a stream of one chunk: a Response made from bytes copies them first, and a
+    // fresh copy of megabytes (nested: 2.6 MB) costs page faults, milliseconds on some machines.
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(body);
+        controller.close();
+      },
+    });
+    return new Response(stream, { status: 200, headers });
   } catch (e) {
     if (e instanceof CandidateQueryError) throw badRequest(e.message, e.code && CODES[e.code]);
     if (e instanceof UnknownResourceClass) throw badRequest(`Invalid resource class in resources parameter: ${e.message}`);

@@ -108,6 +108,7 @@ describe("candidates from a snapshot answer as the database reads do [sqlite]", 
       const r = await app[mode].request("/allocation_candidates?resources=VCPU:1,MEMORY_MB:64", { headers: { ...HEADERS, "openstack-api-version": "placement 1.39" } });
       const bytes = Buffer.from(await r.arrayBuffer());
       expect(bytes.length).toBeGreaterThan(2 * 65_536);
+      expect(r.headers.get("content-length")).toBe(String(bytes.length));
       const body = JSON.parse(bytes.toString("utf8"));
       expect(body.allocation_requests).toHaveLength(400);
       expect(Object.keys(body.provider_summaries).sort()).toEqual([...seeded.uuid.values()].sort());
