@@ -162,18 +162,31 @@ export function responseBody(r: SearchResult, o: BodyOptions): Uint8Array<ArrayB
     }
     return text + "}";
   };
-  for (const p of summaryProviders(r, o.oldNested)) {
-    if (text.length > FLUSH_AT) text = out.flush(text);
-    text += firstSum ? "" : ", ";
-    firstSum = false;
-    if (!memo) {
-      text += summary(p);
-      continue;
+  if (memo && !o.oldNested) {
+    // NOTE: whole trees (what the summaries list from 1.29) are kept as one piece each, with the
+    // separator before it: a thousand pieces to join for nested, not ten thousand.
+    for (const root of summaryRoots(r)) {
+      let bytes = memo.trees.get(root);
+      if (!bytes) memo.trees.set(root, (bytes = Buffer.from((r.world.byRoot.get(root) ?? []).map((p) => ", " + summary(p)).join(""))));
+      if (!bytes.length) continue;
+      text = out.flush(text);
+      out.add(firstSum ? bytes.subarray(2) : bytes);
+      firstSum = false;
     }
-    let bytes = memo.summaries.get(p.id);
-    if (!bytes) memo.summaries.set(p.id, (bytes = Buffer.from(summary(p))));
-    text = out.flush(text);
-    out.add(bytes);
+  } else {
+    for (const p of summaryProviders(r, o.oldNested)) {
+      if (text.length > FLUSH_AT) text = out.flush(text);
+      text += firstSum ? "" : ", ";
+      firstSum = false;
+      if (!memo) {
+        text += summary(p);
+        continue;
+      }
+      let bytes = memo.summaries.get(p.id);
+      if (!bytes) memo.summaries.set(p.id, (bytes = Buffer.from(summary(p))));
+      text = out.flush(text);
+      out.add(bytes);
+    }
   }
   out.flush(text + "}}");
   return out.bytes();
@@ -185,6 +198,8 @@ interface Memo {
   readonly uuids: Map<number, string>;
   /** Provider id -> its summary entry as UTF-8, for one body variant. */
   readonly summaries: Map<number, Buffer>;
+  /** Root id -> the entries of its whole tree, each after ", ". */
+  readonly trees: Map<number, Buffer>;
 }
 
 /** Per snapshot (its providers map): quoted uuids, and summaries per body variant (a few at most). */
@@ -198,7 +213,7 @@ function memoOf(providers: Map<number, Provider>, o: BodyOptions): Memo {
   let v = m.variants.get(key);
   if (!v) {
     if (m.variants.size >= MAX_VARIANTS) m.variants.delete(m.variants.keys().next().value!);
-    m.variants.set(key, (v = { uuids: m.uuids, summaries: new Map() }));
+    m.variants.set(key, (v = { uuids: m.uuids, summaries: new Map(), trees: new Map() }));
   }
   return v;
 }
@@ -229,14 +244,20 @@ class BodyWriter {
   }
 }
 
+/** The roots of the trees the returned candidates take from, in the order first taken from. */
+function summaryRoots(r: SearchResult): Set<number> {
+  const roots = new Set<number>();
+  for (const c of r.candidates) for (const root of rootsOf(c, r.world.providers)) roots.add(root);
+  return roots;
+}
+
 /**
  * Every provider of the trees the returned candidates take from. Before 1.29 with trees the
  * reference keeps only providers some found candidate takes from, then those trees.
  */
 function summaryProviders(r: SearchResult, oldNested: boolean): Provider[] {
-  const roots = new Set<number>();
+  const roots = summaryRoots(r);
   const rootOf = (id: number) => r.world.providers.get(id)!.rootId;
-  for (const c of r.candidates) for (const root of rootsOf(c, r.world.providers)) roots.add(root);
   if (!oldNested) return [...roots].flatMap((root) => r.world.byRoot.get(root) ?? []);
   const used = new Set<number>();
   for (const c of r.found) for (const p of c.allocations.keys()) if (roots.has(rootOf(p))) used.add(p);
