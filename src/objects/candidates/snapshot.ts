@@ -3,7 +3,7 @@
 // the database is unchanged. One tiny statement tells whether it is: total_changes() counts the rows
 // this connection has written, data_version moves when any other connection (another process)
 // commits. The search over a snapshot gives the answers the database reads give, byte for byte
-// (test/property/candidates-snapshot.test.ts).
+// (test/api/allocation-candidate-snapshot.test.ts).
 import type { Kysely } from "kysely";
 import type SqliteDatabase from "better-sqlite3";
 import type { DB } from "../../db/schema.js";
