@@ -103,9 +103,6 @@ export class Searcher {
   /** Every aggregate the request names: the only ones that can tell two siblings apart. */
   private readonly namedAggs: string[];
   private readonly slots: Slot[];
-  /** Per slot: its classes as numbers (0.. over the request's classes) and amounts, for the walk. */
-  private readonly slotClasses: number[][];
-  private readonly slotAmounts: number[][];
 
   constructor(
     private readonly world: World,
@@ -128,10 +125,6 @@ export class Searcher {
     this.checkNested = !req.nestedAware && world.hasTrees;
     this.namedAggs = [...new Set(req.groups.flatMap((g) => [...g.memberOf.flat(), ...g.forbiddenAggs]))].sort();
     this.slots = this.plan();
-    const classIndex = new Map<string, number>();
-    for (const s of this.slots) for (const [rc] of s.amounts) if (!classIndex.has(rc)) classIndex.set(rc, classIndex.size);
-    this.slotClasses = this.slots.map((s) => s.amounts.map(([rc]) => classIndex.get(rc)!));
-    this.slotAmounts = this.slots.map((s) => s.amounts.map(([, n]) => n));
   }
 
   private anchorOk(a: number): boolean {
@@ -153,14 +146,14 @@ export class Searcher {
     let out = NONE;
     if (limitTree === undefined || limitTree === anchor) {
       const ps = this.world.byRoot.get(anchor) ?? NONE;
-      for (let i = 0; i < ps.length; i++) if (matchesAlone(ps[i]!, g)) (out === NONE ? (out = []) : out).push(ps[i]!);
+      for (let i = 0; i < ps.length; i++) if (matchesAlone(ps[i]!, g)) (out = withOption(out, ps[i]!));
     }
     const shared = this.sharingFor.get(anchor) ?? NONE;
     for (let i = 0; i < shared.length; i++) {
       const s = shared[i]!;
       if (s.rootId === anchor || !s.traits.has(SHARES_TRAIT)) continue;
       if (limitTree !== undefined && s.rootId !== limitTree) continue;
-      if (matchesAlone(s, g)) (out === NONE ? (out = []) : out).push(s);
+      if (matchesAlone(s, g)) (out = withOption(out, s));
     }
     return out;
   }
@@ -177,14 +170,14 @@ export class Searcher {
     const ps = this.world.byRoot.get(anchor) ?? NONE;
     for (let i = 0; i < ps.length; i++) {
       const p = ps[i]!;
-      if (fits(p.inv.get(rc), amount) && (anyMember || hasEveryAnyOf(g.memberOf, p.aggs)) && this.allowedIn(p, g)) (out === NONE ? (out = []) : out).push(p);
+      if (fits(p.inv.get(rc), amount) && (anyMember || hasEveryAnyOf(g.memberOf, p.aggs)) && this.allowedIn(p, g)) (out = withOption(out, p));
     }
     if (tree === undefined) {
       const shared = this.sharingFor.get(anchor) ?? NONE;
       for (let i = 0; i < shared.length; i++) {
         const s = shared[i]!;
         if (s.rootId === anchor || !hasEveryAnyOf(g.memberOf, s.aggs)) continue;
-        if (fits(s.inv.get(rc), amount) && this.allowedIn(s, g)) (out === NONE ? (out = []) : out).push(s);
+        if (fits(s.inv.get(rc), amount) && this.allowedIn(s, g)) (out = withOption(out, s));
       }
     }
     return out;
@@ -295,20 +288,18 @@ export class Searcher {
       const cls = classOf.get(p.id);
       if (cls && cls.members[usedOfClass(cls, i, chosen, classOf)] !== p) return false;
     }
-    const classes = this.slotClasses[i]!;
-    const amounts = this.slotAmounts[i]!;
     const own = slots[i]!.amounts;
-    for (let j = 0; j < classes.length; j++) {
-      const c = classes[j]!;
-      let cur = amounts[j]!;
+    for (let j = 0; j < own.length; j++) {
+      const [rc, amount] = own[j]!;
+      let cur = amount;
       if (uses) {
         for (let k = 0; k < i; k++) {
           if (chosen[k] !== p) continue;
-          const ks = this.slotClasses[k]!;
-          for (let x = 0; x < ks.length; x++) if (ks[x] === c) cur += this.slotAmounts[k]![x]!;
+          const theirs = slots[k]!.amounts;
+          for (let x = 0; x < theirs.length; x++) if (theirs[x]![0] === rc) cur += theirs[x]![1];
         }
       }
-      const inv = p.inv.get(own[j]![0])!;
+      const inv = p.inv.get(rc)!;
       if (inv.used + cur > capacityOf(inv) || cur > inv.maxUnit) return false;
     }
     return true;
@@ -414,12 +405,12 @@ export class Searcher {
 
   /** Every relabeling of a canonical assignment over the classes it uses. */
   private *expand(chosen: Provider[], classOf: Map<number, SymClass>): Generator<Candidate> {
-    const usedCount = new Map<SymClass, number>();
+    const classes = new Set<SymClass>();
     for (const p of chosen) {
       const c = classOf.get(p.id);
-      if (c) usedCount.set(c, Math.max(usedCount.get(c) ?? 0, c.members.indexOf(p) + 1));
+      if (c) classes.add(c);
     }
-    const used = [...usedCount];
+    const used = [...classes].map((c) => [c, usedOfClass(c, chosen.length, chosen, classOf)] as const);
     if (used.length === 0) {
       const c = this.build(chosen);
       if (c) yield c;
@@ -475,6 +466,13 @@ function usedOfClass(cls: SymClass, i: number, chosen: readonly Provider[], clas
 
 /** Shared empty option list (never written to). */
 const NONE: Provider[] = [];
+
+/** An option list with p added: a list of its own the first time (NONE is never written to). */
+function withOption(out: Provider[], p: Provider): Provider[] {
+  if (out === NONE) return [p];
+  out.push(p);
+  return out;
+}
 
 /**
  * A tree's leaves that have a leaf sibling, grouped by parent. NOTE: kept per tree list (a
