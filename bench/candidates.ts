@@ -3,8 +3,10 @@
 // Run: npx vite-node bench/candidates.ts [workload...]   (BENCH_NO_REF=1 to time Berth alone;
 // BENCH_DIR for the data files, BENCH_REF_PORT for the private reference's port; BENCH_DB=mysql or
 // postgres seeds a fresh database on the local MariaDB or PostgreSQL server instead of a SQLite
-// file, and both read that)
-import { spawn, type ChildProcess } from "node:child_process";
+// file, and both read that; BENCH_HTTP=1 times Berth as a `berth serve` child process over HTTP,
+// exactly as the reference is timed, instead of in process; BENCH_BERTH_PORT is its port)
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import http from "node:http";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { testConfig } from "../src/config.js";
 import { prepare } from "../src/server.js";
@@ -57,6 +59,8 @@ const WORKLOADS: Workload[] = [
 
 // NOTE: a port of its own; other engineers run services on the 800x ports.
 const PORT = Number(process.env.BENCH_REF_PORT ?? 18702);
+const BERTH_PORT = Number(process.env.BENCH_BERTH_PORT ?? 18703);
+const HTTP = Boolean(process.env.BENCH_HTTP);
 const DIR = process.env.BENCH_DIR ?? "/tmp/berth-bench";
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
 
@@ -90,41 +94,91 @@ async function startReference(connection: string): Promise<ChildProcess> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/placement.conf`, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${connection}\nsync_on_startup = True\n`);
   const child = spawn("placement-api", ["--port", String(PORT)], { env: { ...process.env, OS_PLACEMENT_CONFIG_DIR: dir }, stdio: "ignore" });
+  return waitUp(child, "the reference", PORT);
+}
+
+/** `berth serve` from dist/ (built first) on the workload's database, as an operator runs it. */
+async function startBerth(connection: string): Promise<ChildProcess> {
+  const file = `${DIR}/berth.conf`;
+  mkdirSync(DIR, { recursive: true });
+  writeFileSync(file, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${connection}\n`);
+  const child = spawn("node", ["bin/berth.js", "serve", "--config-file", file, "--host", "127.0.0.1", "--port", String(BERTH_PORT)], { stdio: "ignore" });
+  return waitUp(child, "berth serve", BERTH_PORT);
+}
+
+async function waitUp(child: ChildProcess, what: string, port: number): Promise<ChildProcess> {
   for (let i = 0; i < 100; i++) {
     await new Promise((r) => setTimeout(r, 300));
-    if (child.exitCode !== null) throw new Error(`the reference exited (${child.exitCode}); is port ${PORT} free?`);
+    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}); is port ${port} free?`);
     try {
-      if ((await fetch(`http://localhost:${PORT}/`)).ok) return child;
+      if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return child;
     } catch {
       /* not up yet */
     }
   }
   child.kill();
-  throw new Error("the reference did not start");
+  throw new Error(`${what} did not start on port ${port}`);
 }
 
-async function timeReference(pid: number, path: string, runs: number, timeoutMs: number): Promise<{ ms?: number; cpu?: number; count?: number }> {
+/**
+ * p50 wall time (at this client) and mean server CPU time of `runs` requests after `warm` untimed
+ * ones, each reading the whole body. NOTE: node:http with a kept-alive connection, the lightest
+ * client Node has (fetch adds its own cost to every request); the body is parsed once, at the end,
+ * so the client's join and JSON.parse and their garbage stay out of the timed part.
+ */
+async function timeOverHttp(pid: number, port: number, path: string, runs: number, warm: number, timeoutMs: number): Promise<{ ms?: number; cpu?: number; count?: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const times: number[] = [];
-  const cpus: number[] = [];
-  let count: number | undefined;
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    const c = cpuMsOf(pid);
-    try {
-      const r = await fetch(`http://localhost:${PORT}${path}`, { headers: HEADERS, signal: AbortSignal.timeout(timeoutMs) });
-      const body = (await r.json()) as any;
-      count = body.allocation_requests?.length;
-    } catch {
-      return { ms: undefined };
+  let parts: Buffer[] = [];
+  let cpu0 = 0;
+  try {
+    for (let i = 0; i < warm + runs; i++) {
+      if (i === warm) cpu0 = cpuMsOf(pid);
+      const t = performance.now();
+      parts = await httpGet(agent, port, path, timeoutMs);
+      if (i >= warm) times.push(performance.now() - t);
     }
-    times.push(performance.now() - t);
-    cpus.push(cpuMsOf(pid) - c);
+  } catch {
+    return { ms: undefined };
+  } finally {
+    agent.destroy();
   }
-  return { ms: p50(times), cpu: p50(cpus), count };
+  // NOTE: /proc counts CPU in 10 ms ticks: the mean over all timed runs, not a per-request p50.
+  const cpu = (cpuMsOf(pid) - cpu0) / runs;
+  const count = (JSON.parse(Buffer.concat(parts).toString("utf8")) as any).allocation_requests?.length;
+  return { ms: p50(times), cpu, count };
+}
+
+/** The body as the chunks it arrived in (joined only for the last response, outside the timing). */
+function httpGet(agent: http.Agent, port: number, path: string, timeoutMs: number): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port, path, headers: HEADERS, agent, timeout: timeoutMs }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (d: Buffer) => parts.push(d));
+      res.on("end", () => (res.statusCode === 200 ? resolve(parts) : reject(new Error(`status ${res.statusCode}`))));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+  });
+}
+
+/** Berth over HTTP: one request to see how slow it is, then as many warm-up and timed runs as in process. */
+async function timeBerthOverHttp(pid: number, path: string): Promise<{ ms: number; cpu: number; count: number }> {
+  const first = await timeOverHttp(pid, BERTH_PORT, path, 1, 0, 600_000);
+  const slow = (first.ms ?? 0) > 1000;
+  const r = await timeOverHttp(pid, BERTH_PORT, path, slow ? 3 : 200, slow ? 0 : 200, 600_000);
+  if (r.ms === undefined || r.cpu === undefined) throw new Error(`berth serve did not answer ${path}`);
+  return { ms: r.ms, cpu: r.cpu, count: r.count ?? 0 };
 }
 
 const only = process.argv.slice(2);
 const rows: string[] = [];
+if (HTTP) {
+  console.error("BENCH_HTTP: building dist/ (npx tsc -p tsconfig.json) for berth serve");
+  const built = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+  if (built.status !== 0) throw new Error("the build failed: fix the type errors above, then run again");
+}
 for (const w of WORKLOADS) {
   if (only.length && !only.includes(w.name)) continue;
   const target = await freshDatabase(w.name);
@@ -136,6 +190,7 @@ for (const w of WORKLOADS) {
   const seeded = await seedProviders(store.db, w.providers());
   await analyze(store);
   console.error(`${w.name}: seeded ${seeded.id.size} providers in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const berth = HTTP ? await startBerth(target.berth) : undefined;
   try {
     for (const q of w.queries) {
       const path = `/allocation_candidates?${q.query((l) => seeded.agg.get(l)!)}`;
@@ -146,7 +201,11 @@ for (const w of WORKLOADS) {
       // up for a while runs its hot paths compiled: the warm-up is up to 2 s or 200 requests
       // (whichever ends first), so the timed runs see that steady state and not V8's warm-up.
       const warmUntil = performance.now() + 2000;
-      for (let i = 0, runs = 23, warm = 8; i < runs; i++) {
+      if (berth) {
+        const r = await timeBerthOverHttp(berth.pid!, path);
+        [ours[0], oursCpu[0], count] = [r.ms, r.cpu, r.count];
+      }
+      for (let i = 0, runs = berth ? 0 : 23, warm = 8; i < runs; i++) {
         if (i === warm - 1 && warm < 200 && performance.now() < warmUntil) {
           warm++;
           runs++;
@@ -165,7 +224,7 @@ for (const w of WORKLOADS) {
         // NOTE: parsed outside the timed part: the client's JSON.parse is not the server's work.
         count = (JSON.parse(new TextDecoder().decode(bytes)) as any).allocation_requests.length;
       }
-      const theirs = ref ? await timeReference(ref.pid!, path, q.refRuns ?? 3, q.refTimeoutMs ?? 120_000) : {};
+      const theirs = ref ? await timeOverHttp(ref.pid!, PORT, path, q.refRuns ?? 3, (q.refRuns ?? 3) >= 3 ? 1 : 0, q.refTimeoutMs ?? 120_000) : {};
       const refText = !ref ? "-" : theirs.ms === undefined ? `> ${((q.refTimeoutMs ?? 120_000) / 1000).toFixed(0)} s` : `${theirs.ms.toFixed(1)} ms`;
       const speedup = theirs.ms ? `${(theirs.ms / p50(ours)).toFixed(0)}x` : theirs.ms === undefined && ref ? "-" : "";
       const cpuText = theirs.cpu === undefined ? "-" : `${theirs.cpu.toFixed(0)} ms`;
@@ -176,9 +235,11 @@ for (const w of WORKLOADS) {
     }
   } finally {
     ref?.kill();
+    berth?.kill();
     await store.close();
   }
 }
+console.log(`Berth ${HTTP ? "as berth serve over HTTP" : "in process"}; the reference over HTTP.`);
 console.log("| workload | Berth wall p50 | reference wall p50 | speed-up | Berth CPU p50 | reference CPU p50 | CPU speed-up | Berth candidates | reference candidates |");
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(r);

@@ -1,5 +1,6 @@
 // createApp({ store, config, logger, clock }) -> the HTTP app. Middleware runs in the reference's
 // order: request id, CORS, auth, microversion, routing (404/405), handler; one onError at the end.
+import type { ServerResponse } from "node:http";
 import { Hono } from "hono/tiny";
 import pino, { type Logger } from "pino";
 import type { Config } from "./config.js";
@@ -57,7 +58,7 @@ export function createApp(opts: AppOptions): Hono {
     const req = c.req.raw;
     const requestId = newRequestId();
     const started = Date.now();
-    const res = await handle(deps, req, requestId);
+    const res = await handle(deps, req, requestId, afterSentOf(c.env));
     res.headers.set(REQUEST_ID_HEADER, requestId);
     if (config.cors.allowedOrigin.length) corsHeaders(config, req, res.headers);
     const globalId = globalRequestId(req.headers.get("x-openstack-request-id"));
@@ -70,7 +71,14 @@ export function createApp(opts: AppOptions): Hono {
   return app;
 }
 
-async function handle(deps: Deps, req: Request, requestId: string): Promise<Response> {
+/** With @hono/node-server the env holds the Node response: `finish` is when it was all written. */
+function afterSentOf(env: unknown): Ctx["afterSent"] {
+  const outgoing = (env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (!outgoing || typeof outgoing.once !== "function") return undefined;
+  return (fn) => void outgoing.once("finish", fn);
+}
+
+async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ctx["afterSent"]): Promise<Response> {
   const url = new URL(req.url);
   const path = url.pathname;
   let version: Version | undefined;
@@ -86,7 +94,7 @@ async function handle(deps: Deps, req: Request, requestId: string): Promise<Resp
       creds = c;
     }
     version = parseVersionHeader(req.headers.get(VERSION_HEADER));
-    const res = await dispatch(deps, req, url, version, requestId, creds);
+    const res = await dispatch(deps, req, url, version, requestId, creds, afterSent);
     res.headers.set(VERSION_HEADER, `placement ${version}`);
     res.headers.set("vary", VERSION_HEADER);
     return res;
@@ -107,7 +115,7 @@ async function handle(deps: Deps, req: Request, requestId: string): Promise<Resp
   }
 }
 
-async function dispatch(deps: Deps, req: Request, url: URL, version: Version, requestId: string, creds: Credentials) {
+async function dispatch(deps: Deps, req: Request, url: URL, version: Version, requestId: string, creds: Credentials, afterSent: Ctx["afterSent"]) {
   const length = req.headers.get("content-length");
   if (length && !req.headers.get("content-type")) {
     if (!/^\s*[+-]?\d+\s*$/.test(length)) throw raised(new HttpError(400, "content-length header must be an integer"));
@@ -124,7 +132,7 @@ async function dispatch(deps: Deps, req: Request, url: URL, version: Version, re
     throw returned(new HttpError(405, `The method ${req.method} is not allowed for this resource. \n\n `, undefined, {}, {}, true));
   }
   checkAccept(req);
-  const ctx: Ctx = { deps, req, url, method: req.method, params, version, requestId, creds };
+  const ctx: Ctx = { deps, req, url, method: req.method, params, version, requestId, creds, afterSent };
   return entry.handler(ctx);
 }
 

@@ -25,6 +25,11 @@ export interface Ctx {
   readonly version: Version;
   readonly requestId: string;
   readonly creds: Credentials;
+  /**
+   * Served by a Node HTTP server: calls `fn` once the response has been handed to the operating
+   * system in full (not when the connection broke first). Absent in process (app.request).
+   */
+  readonly afterSent?: (fn: () => void) => void;
 }
 
 export type Handler = (ctx: Ctx) => Promise<Response> | Response;

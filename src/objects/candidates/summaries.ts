@@ -22,7 +22,7 @@ export interface BodyOptions {
  * wide trees can return 100,000 candidates, and building objects for them first costs more than
  * the search. Uuids, class names and suffixes need no escaping (their formats exclude it).
  */
-export function responseBody(r: SearchResult, o: BodyOptions): Uint8Array<ArrayBuffer> {
+export function responseBody(r: SearchResult, o: BodyOptions, buffers = new BodyBuffers()): Uint8Array<ArrayBuffer> {
   const providers = r.world.providers;
   // NOTE: a snapshot's providers outlive the request: their quoted uuids and summaries are kept
   // with it (per body variant) and copied as bytes into later answers.
@@ -93,7 +93,7 @@ export function responseBody(r: SearchResult, o: BodyOptions): Uint8Array<ArrayB
     }
     return text + "}";
   };
-  const out = new BodyWriter();
+  const out = new BodyWriter(buffers);
   let text = '{"allocation_requests": [';
   let firstCand = true;
   for (const c of r.candidates) {
@@ -219,28 +219,82 @@ function memoOf(providers: Map<number, Provider>, o: BodyOptions): Memo {
 }
 
 /**
- * The body as UTF-8 bytes: chunks of a few kilobytes and kept summaries, joined once at the end.
- * NOTE: one string of megabytes built by concatenation keeps every piece alive until the end, and
- * the young-generation collector copies them again and again; short-lived chunks cost a fraction.
+ * Output buffers kept from one response to the next. NOTE: a fresh buffer of megabytes per response
+ * (nested: 2.6 MB) is memory that glibc hands back to the kernel when it is freed and that faults in
+ * again, page by page, on the next request: hundreds of faults, milliseconds on some machines.
+ * A buffer comes back with `give` only once nothing reads it any more (its response was written).
+ */
+export class BodyBuffers {
+  private readonly free: ArrayBuffer[] = [];
+
+  /** A buffer of at least `min` bytes: the smallest kept one that is big enough, or a new one. */
+  take(min: number): Buffer {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const n = this.free[i]!.byteLength;
+      if (n >= min && (best < 0 || n < this.free[best]!.byteLength)) best = i;
+    }
+    if (best >= 0) return Buffer.from(this.free.splice(best, 1)[0]!);
+    let size = MIN_BUFFER;
+    while (size < min) size *= 2;
+    return Buffer.from(Buffer.allocUnsafeSlow(size).buffer);
+  }
+
+  /** Keeps the buffer under `bytes` (a few, and none of huge bodies) for later bodies. */
+  give(bytes: Uint8Array): void {
+    const ab = bytes.buffer as ArrayBuffer;
+    if (ab.byteLength > MAX_KEPT_BUFFER || this.free.includes(ab)) return;
+    if (this.free.length >= MAX_KEPT_BUFFERS) {
+      const smallest = this.free.reduce((a, b, i) => (b.byteLength < this.free[a]!.byteLength ? i : a), 0);
+      if (this.free[smallest]!.byteLength >= ab.byteLength) return;
+      this.free.splice(smallest, 1);
+    }
+    this.free.push(ab);
+  }
+}
+
+const MIN_BUFFER = 65_536;
+const MAX_KEPT_BUFFER = 32 * 1024 * 1024;
+const MAX_KEPT_BUFFERS = 4;
+
+/**
+ * The body as UTF-8 bytes, written into one growing buffer: text in chunks of a few kilobytes and
+ * kept summaries copied in. NOTE: one string of megabytes built by concatenation keeps every piece
+ * alive until the end, and the young-generation collector copies them again and again.
  */
 class BodyWriter {
-  private readonly parts: Uint8Array[] = [];
+  private buf: Buffer;
   private len = 0;
+
+  constructor(private readonly buffers: BodyBuffers) {
+    this.buf = buffers.take(MIN_BUFFER);
+  }
 
   /** Writes `text` and returns the empty string to continue with. */
   flush(text: string): string {
-    if (text.length) this.add(Buffer.from(text));
+    if (text.length) {
+      this.room(text.length * 3); // NOTE: a UTF-16 unit is at most 3 bytes of UTF-8
+      this.len += this.buf.write(text, this.len, "utf8");
+    }
     return "";
   }
 
   add(bytes: Uint8Array): void {
-    this.parts.push(bytes);
+    this.room(bytes.length);
+    this.buf.set(bytes, this.len);
     this.len += bytes.length;
   }
 
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = this.buffers.take(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buffers.give(this.buf);
+    this.buf = next;
+  }
+
   bytes(): Uint8Array<ArrayBuffer> {
-    const all = Buffer.concat(this.parts, this.len);
-    return new Uint8Array(all.buffer as ArrayBuffer, all.byteOffset, all.length);
+    return new Uint8Array(this.buf.buffer as ArrayBuffer, 0, this.len);
   }
 }
 
