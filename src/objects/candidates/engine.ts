@@ -6,7 +6,7 @@
 // the ones before it), and every canonical result is expanded into all its relabelings, so the set
 // produced is exactly the reference's while dead ends are explored once per class, not per member.
 import type { CandidateRequest, RequestGroup } from "./request.js";
-import { capacityOf, fits, SHARES_TRAIT, type Provider, type World } from "./world.js";
+import { capacityOf, fits, SHARES_TRAIT, treeShape, type Provider, type World } from "./world.js";
 
 export interface Candidate {
   /** provider id -> class -> amount (consolidated over groups). */
@@ -41,6 +41,13 @@ interface Slot {
 
 interface SymClass {
   readonly members: Provider[];
+}
+
+interface Template {
+  /** The walk ran to its end (not cut short by the budget, nor abandoned by a limit). */
+  complete: boolean;
+  /** Each candidate as a position in the tree's list per slot. */
+  readonly candidates: number[][];
 }
 
 /** Every any-of has a member in `set` (loops, not closures: this runs per provider and group). */
@@ -103,6 +110,12 @@ export class Searcher {
   /** Every aggregate the request names: the only ones that can tell two siblings apart. */
   private readonly namedAggs: string[];
   private readonly slots: Slot[];
+  /**
+   * Tree shape -> the candidates of the first tree of that shape, as positions in its list (per
+   * slot); undefined when trees cannot stand for each other (sharing providers, in_tree, a world
+   * read for this request only).
+   */
+  private readonly byShape?: Map<string, Template>;
 
   constructor(
     private readonly world: World,
@@ -125,6 +138,7 @@ export class Searcher {
     this.checkNested = !req.nestedAware && world.hasTrees;
     this.namedAggs = [...new Set(req.groups.flatMap((g) => [...g.memberOf.flat(), ...g.forbiddenAggs]))].sort();
     this.slots = this.plan();
+    if (world.stable && world.sharing.size === 0 && req.groups.every((g) => g.inTree === undefined)) this.byShape = new Map();
   }
 
   private anchorOk(a: number): boolean {
@@ -339,6 +353,45 @@ export class Searcher {
    * depth-first, one loop over levels rather than a generator per level.
    */
   *anchor(anchor: number): Generator<Candidate> {
+    const tree = this.byShape && this.anchorOk(anchor) ? this.world.byRoot.get(anchor) : undefined;
+    if (!tree) {
+      yield* this.walk(anchor);
+      return;
+    }
+    // NOTE: a tree of a shape already walked in full takes that walk's candidates, relabelled.
+    const shape = treeShape(tree);
+    const t = this.byShape!.get(shape);
+    if (t?.complete) {
+      const state = this.state;
+      for (const positions of t.candidates) {
+        if (--state.budget <= 0) {
+          state.exhausted = true;
+          return;
+        }
+        const providers: Provider[] = new Array(positions.length);
+        for (let k = 0; k < positions.length; k++) providers[k] = tree[positions[k]!]!;
+        yield new Chosen(this.slots, providers);
+      }
+      return;
+    }
+    if (t) {
+      // Its first tree's walk is still going on (breadth-first): walk this one too.
+      yield* this.walk(anchor);
+      return;
+    }
+    const template: Template = { complete: false, candidates: [] };
+    this.byShape!.set(shape, template);
+    const pos = new Map<number, number>();
+    for (let i = 0; i < tree.length; i++) pos.set(tree[i]!.id, i);
+    for (const c of this.walk(anchor)) {
+      template.candidates.push((c as Chosen).providers.map((p) => pos.get(p.id)!));
+      yield c;
+    }
+    template.complete = !this.state.exhausted;
+  }
+
+  /** Candidates anchored at one root, walked. */
+  private *walk(anchor: number): Generator<Candidate> {
     const options = this.optionsFor(anchor);
     if (!options) return;
     const state = this.state;

@@ -11,7 +11,7 @@ import type { CandidateRequest, RequestGroup } from "./request.js";
 import { hasAny, hasEveryAnyOf, isMultiProvider, matchesAlone, resourcesFit } from "./engine.js";
 import { requestNames, type Names } from "./load.js";
 import { statement, type Row } from "./rows.js";
-import { emptyWorld, fits, SHARES_TRAIT, type Inv, type Provider, type World } from "./world.js";
+import { emptyWorld, fits, SHARES_TRAIT, treeShape, type Inv, type Provider, type World } from "./world.js";
 
 /**
  * auto: rebuild a stale snapshot only once the database was unchanged since the previous request
@@ -215,6 +215,7 @@ export function snapshotNames(snap: Snapshot, req: CandidateRequest): Names {
 export function snapshotWorld(snap: Snapshot, names: Names, anchorRoots: Set<number> | undefined): World {
   const shares = names.traits.has(SHARES_TRAIT) && snap.sharing.length > 0;
   return emptyWorld({
+    stable: true,
     providers: snap.providers,
     byRoot: snap.byRoot,
     hasTrees: snap.hasTrees,
@@ -256,9 +257,17 @@ export function snapshotViableRoots(snap: Snapshot, req: CandidateRequest, names
     if (snap.roots[mid]!.id <= after) lo = mid + 1;
     else hi = mid;
   }
+  // NOTE: trees of one shape pass or fail alike, unless a check names a tree (in_tree).
+  const byShape = checks.some((c) => "tree" in c) ? undefined : new Map<string, boolean>();
   for (let i = lo; i < snap.roots.length && ids.length < max; i++) {
     const root = snap.roots[i]!;
-    if (rootOk(root, checks, req, world)) ids.push(root.id);
+    let ok: boolean | undefined;
+    if (byShape) {
+      const shape = treeShape(snap.byRoot.get(root.id)!);
+      ok = byShape.get(shape);
+      if (ok === undefined) byShape.set(shape, (ok = rootOk(root, checks, req, world)));
+    } else ok = rootOk(root, checks, req, world);
+    if (ok) ids.push(root.id);
   }
   return { ids };
 }

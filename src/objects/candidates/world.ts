@@ -27,6 +27,8 @@ export interface World {
   readonly anchorRoots?: Set<number>;
   /** in_tree uuid -> root id of that provider's tree (absent when the provider does not exist). */
   readonly inTreeRoots: Map<string, number>;
+  /** The tree lists and providers outlive the request and never change (a snapshot's). */
+  readonly stable?: boolean;
 }
 
 export const SHARES_TRAIT = "MISC_SHARES_VIA_AGGREGATE";
@@ -52,4 +54,33 @@ export function addProviders(world: World, ps: Iterable<Provider>): void {
     if (!list) world.byRoot.set(p.rootId, (list = []));
     list.push(p);
   }
+}
+
+/**
+ * What a search can see of a tree, by position in its list: each provider's parent (as a position),
+ * inventories with usage, traits and aggregates. Two trees of one shape have the same candidates,
+ * provider for provider by position. NOTE: kept per list, so only for lists that never change
+ * (World.stable); a list not in id order (what leaf classes and option lists follow) gets a shape
+ * of its own.
+ */
+const shapes = new WeakMap<readonly Provider[], string>();
+export function treeShape(tree: readonly Provider[]): string {
+  let key = shapes.get(tree);
+  if (key !== undefined) return key;
+  const pos = new Map<number, number>();
+  key = "";
+  for (let i = 0; i < tree.length; i++) {
+    const p = tree[i]!;
+    if (i > 0 && p.id <= tree[i - 1]!.id) {
+      key = `#${tree[0]!.id}`;
+      break;
+    }
+    pos.set(p.id, i);
+    key += `${p.parentId === null ? "-" : (pos.get(p.parentId) ?? "?")}(`;
+    const inv = p.inv.size > 1 ? [...p.inv].sort(([a], [b]) => (a < b ? -1 : 1)) : p.inv;
+    for (const [rc, v] of inv) key += `${rc}:${v.total}:${v.reserved}:${v.minUnit}:${v.maxUnit}:${v.stepSize}:${v.ratio}:${v.used};`;
+    key += `|${[...p.traits].sort().join(",")}|${[...p.aggs].sort().join(",")})`;
+  }
+  shapes.set(tree, key);
+  return key;
 }
