@@ -5,7 +5,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,20 +14,10 @@ import type { Store } from "../../src/db/open.js";
 import { prepare } from "../../src/server.js";
 import { BodyBuffers } from "../../src/objects/candidates/summaries.js";
 import { seedProviders } from "../helpers/seed-candidates.js";
+import { freePort, waitUp } from "../helpers/serve.js";
 import { flat } from "../../bench/candidates-seed.js";
 
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** GET over a connection of its own; `pauseMs` leaves the body unread that long after the headers. */
 function get(port: number, path: string, pauseMs = 0): Promise<string> {
@@ -80,15 +69,7 @@ describe("candidate bodies over HTTP, from kept buffers [sqlite]", () => {
     child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.on("data", (d) => (out = (out + d).slice(-4000)));
     child.stderr!.on("data", (d) => (out = (out + d).slice(-4000)));
-    for (let i = 0; ; i++) {
-      if (child.exitCode !== null || i > 300) throw new Error(`berth serve did not start: ${out}`);
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/`)).ok) break;
-      } catch {
-        /* not yet */
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitUp(`http://127.0.0.1:${port}`, child, () => out);
   }, 120_000);
 
   afterAll(async () => {

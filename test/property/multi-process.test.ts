@@ -3,40 +3,16 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { createDatabase, DIALECTS } from "../helpers/databases.js";
+import { freePort, waitUp } from "../helpers/serve.js";
 import { openStore, type Store } from "../../src/db/open.js";
 import { checkInvariants, INVENTORY, oneOpPerConsumer, opArb, runBatch, type ConsumerState, type Op, type Sent } from "./allocation-invariants.js";
 
 const CONSUMERS = 40;
 const PROCESSES = 2;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUp(base: string, child: ChildProcess, log: () => string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`berth serve exited: ${log()}`);
-    try {
-      if ((await fetch(`${base}/`)).ok) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`berth serve did not start: ${log()}`);
-}
 
 const multi = DIALECTS.filter((d) => d !== "sqlite");
 

@@ -6,7 +6,7 @@
 // the ones before it), and every canonical result is expanded into all its relabelings, so the set
 // produced is exactly the reference's while dead ends are explored once per class, not per member.
 import type { CandidateRequest, RequestGroup } from "./request.js";
-import { capacityOf, fits, SHARES_TRAIT, treeShape, type Provider, type World } from "./world.js";
+import { capacityOf, fits, providerKey, SHARES_TRAIT, treeShape, type Provider, type World } from "./world.js";
 
 export interface Candidate {
   /** provider id -> class -> amount (consolidated over groups). */
@@ -629,14 +629,9 @@ function sameShape(a: Provider, b: Provider, named: readonly string[]): boolean 
   return true;
 }
 
-/** What makes two leaf siblings interchangeable (names contain none of the separators). */
+/** What makes two leaf siblings interchangeable: only the aggregates the request names count. */
 function shapeKey(p: Provider, named: readonly string[]): string {
-  let key = "";
-  const inv = p.inv.size > 1 ? [...p.inv].sort(([a], [b]) => (a < b ? -1 : 1)) : p.inv;
-  for (const [rc, i] of inv) key += `${rc}:${i.total}:${i.reserved}:${i.minUnit}:${i.maxUnit}:${i.stepSize}:${i.ratio}:${i.used};`;
-  key += "|" + (p.traits.size > 1 ? [...p.traits].sort().join(",") : [...p.traits].join(","));
-  key += "|" + named.filter((g) => p.aggs.has(g)).join(",");
-  return key;
+  return providerKey(p, named.filter((g) => p.aggs.has(g)));
 }
 
 export function candidateKey(c: Candidate): string {

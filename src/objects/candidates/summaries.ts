@@ -237,7 +237,7 @@ export class BodyBuffers {
     if (best >= 0) return Buffer.from(this.free.splice(best, 1)[0]!);
     let size = MIN_BUFFER;
     while (size < min) size *= 2;
-    return Buffer.from(Buffer.allocUnsafeSlow(size).buffer);
+    return Buffer.allocUnsafeSlow(size); // NOTE: a buffer of its own memory, at offset 0
   }
 
   /** Keeps the buffer under `bytes` (a few, and none of huge bodies) for later bodies. */

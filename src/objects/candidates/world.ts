@@ -57,6 +57,17 @@ export function addProviders(world: World, ps: Iterable<Provider>): void {
 }
 
 /**
+ * A provider's inventories with usage, traits, and the given aggregates of its, as text (names
+ * contain none of the separators).
+ */
+export function providerKey(p: Provider, aggs: readonly string[]): string {
+  let key = "";
+  const inv = p.inv.size > 1 ? [...p.inv].sort(([a], [b]) => (a < b ? -1 : 1)) : p.inv;
+  for (const [rc, i] of inv) key += `${rc}:${i.total}:${i.reserved}:${i.minUnit}:${i.maxUnit}:${i.stepSize}:${i.ratio}:${i.used};`;
+  return `${key}|${p.traits.size > 1 ? [...p.traits].sort().join(",") : [...p.traits].join(",")}|${aggs.join(",")}`;
+}
+
+/**
  * What a search can see of a tree, by position in its list: each provider's parent (as a position),
  * inventories with usage, traits and aggregates. Two trees of one shape have the same candidates,
  * provider for provider by position. NOTE: kept per list, so only for lists that never change
@@ -76,10 +87,7 @@ export function treeShape(tree: readonly Provider[]): string {
       break;
     }
     pos.set(p.id, i);
-    key += `${p.parentId === null ? "-" : (pos.get(p.parentId) ?? "?")}(`;
-    const inv = p.inv.size > 1 ? [...p.inv].sort(([a], [b]) => (a < b ? -1 : 1)) : p.inv;
-    for (const [rc, v] of inv) key += `${rc}:${v.total}:${v.reserved}:${v.minUnit}:${v.maxUnit}:${v.stepSize}:${v.ratio}:${v.used};`;
-    key += `|${[...p.traits].sort().join(",")}|${[...p.aggs].sort().join(",")})`;
+    key += `${p.parentId === null ? "-" : (pos.get(p.parentId) ?? "?")}(${providerKey(p, [...p.aggs].sort())})`;
   }
   shapes.set(tree, key);
   return key;
