@@ -7,7 +7,8 @@ import type { Config } from "./config.js";
 import type { Store } from "./db/open.js";
 import { createEnforcer, type Enforcer, type Credentials } from "./policy/index.js";
 import type { Ctx, Deps } from "./http/context.js";
-import { badRequest, errorBody, HttpError, methodNotAllowed } from "./http/errors.js";
+import { badRequest, conflict, errorBody, ErrorCodes, HttpError, methodNotAllowed } from "./http/errors.js";
+import { RetriesExhausted } from "./db/tx.js";
 import { parseVersionHeader, type Version } from "./http/microversion.js";
 import { globalRequestId, newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
 import { noauthCredentials } from "./http/auth.js";
@@ -106,7 +107,9 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
           ? raised(new HttpError(404, e.message))
           : isRefusedValue(e)
             ? badRequest(`Invalid value in request: ${(e as Error).message}`)
-            : internalError(deps, e, requestId);
+            : e instanceof RetriesExhausted
+              ? retriesExhausted(deps, e, requestId)
+              : internalError(deps, e, requestId);
     const res = renderError(err, requestId, version);
     if (version) res.headers.set(VERSION_HEADER, `placement ${version}`);
     // NOTE: see HttpError.returned for which errors carry vary in the reference.
@@ -184,6 +187,12 @@ function isRefusedValue(e: unknown): boolean {
   const pgCodes = ["22021", "22P05", "22001", "22003", "22P02"]; // bad character, too long, out of range, bad text
   const mysqlErrnos = [1366, 1406, 1264, 1292]; // wrong value, too long, out of range, truncated
   return (typeof err.code === "string" && pgCodes.includes(err.code)) || (typeof err.errno === "number" && mysqlErrnos.includes(err.errno));
+}
+
+/** Deadlocks on every attempt: the reference's answer to a write that lost its races is a 409. */
+function retriesExhausted(deps: Deps, e: RetriesExhausted, requestId: string): HttpError {
+  deps.logger.warn({ err: e.last, requestId, reason: e.reason }, "transaction gave up after its retries");
+  return conflict("Another thread concurrently updated the data. Please retry your update", ErrorCodes.CONCURRENT_UPDATE);
 }
 
 function internalError(deps: Deps, e: unknown, requestId: string): HttpError {

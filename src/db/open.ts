@@ -27,6 +27,8 @@ export interface Store {
    * (columns in select order), for the candidate search's bulk reads. Outside any transaction.
    */
   readonly readArrays?: (sql: string, parameters: readonly unknown[]) => Promise<unknown[][]>;
+  /** Told when a transaction is run again (src/db/tx.ts inTransaction), with the reason. */
+  onRetry?: (reason: string) => void;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,8 @@ export interface StoreOptions {
   sqliteSynchronous?: boolean;
   /** Told when an idle pooled connection fails (the database restarted, or ended the session). */
   onIdleError?(err: Error): void;
+  /** Told when a transaction is run again, with the reason (deadlock, duplicate, ...). */
+  onRetry?(reason: string): void;
 }
 
 /** Connections of the claim pool: as many as the claim queue runs batches at once. */
@@ -188,6 +192,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     sqlite,
     claimDb,
     readArrays,
+    onRetry: opts.onRetry,
     close: async () => {
       await Promise.all([db.destroy(), claimDb?.destroy()]);
     },

@@ -1,6 +1,7 @@
 // Allocations of consumers: GET/PUT/DELETE /allocations/{consumer_uuid}, POST /allocations and
 // GET /resource_providers/{uuid}/allocations.
 import type { Ctx } from "../http/context.js";
+import { inTransaction } from "../db/tx.js";
 import { authorize } from "../http/auth.js";
 import { readJson } from "../http/body.js";
 import { badRequest, conflict, ErrorCodes, notFound, unsupportedMediaType } from "../http/errors.js";
@@ -86,7 +87,7 @@ export async function remove(ctx: Ctx): Promise<Response> {
   authorize(ctx, p.ALLOC_DELETE);
   const consumer = ctx.params.consumer_uuid!;
   try {
-    await ctx.deps.store.db.transaction().execute((trx) => deleteAllocationsOfConsumer(trx, consumer));
+    await inTransaction(ctx.deps.store, (trx) => deleteAllocationsOfConsumer(trx, consumer));
   } catch (e) {
     if (e instanceof NotFound) throw notFound(e.message);
     throw e;

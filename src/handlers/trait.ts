@@ -4,7 +4,7 @@ import { authorize } from "../http/auth.js";
 import { checkQuery, readJson, requireJsonContent } from "../http/body.js";
 import { badRequest, conflict, ErrorCodes, HttpError, notFound } from "../http/errors.js";
 import { json, noContent, type RespondOptions } from "../http/respond.js";
-import { inTransaction, isDuplicateKey } from "../db/tx.js";
+import { inTransaction } from "../db/tx.js";
 import { policies } from "../policies/index.js";
 import * as schema from "../schemas/trait.js";
 import * as traits from "../objects/trait.js";
@@ -40,13 +40,9 @@ export async function create(ctx: Ctx): Promise<Response> {
   let status = 204;
   let trait = await traits.findTrait(db, name);
   if (!trait) {
-    try {
-      await inTransaction(ctx.deps.store, (trx) => traits.createTrait(trx, name, ctx.deps.clock));
-      status = 201;
-    } catch (e) {
-      // NOTE: another request created it between our read and our insert: it exists, so 204.
-      if (!isDuplicateKey(e)) throw e;
-    }
+    // NOTE: another request may create it between our read and our insert: it exists, so 204.
+    const created = await inTransaction(ctx.deps.store, (trx) => traits.createTrait(ctx.deps.store, trx, name, ctx.deps.clock));
+    if (created) status = 201;
     trait = await traits.findTrait(db, name);
   }
   const location = new URL(`/traits/${name}`, ctx.url).toString();

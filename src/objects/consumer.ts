@@ -3,7 +3,7 @@
 import { sql, type QueryCreator } from "kysely";
 import type { Store } from "../db/open.js";
 import type { DB } from "../db/schema.js";
-import type { Tx } from "../db/tx.js";
+import { ignoringDuplicates, type Tx } from "../db/tx.js";
 import { nowUtc } from "../db/time.js";
 
 /** The consumer type name the API shows for a consumer without one. */
@@ -178,14 +178,6 @@ export async function ensureIdentities(store: Store, trx: Tx, want: Identities, 
   }
   const again = await lookupAll(trx, { ...missing, consumers: [], classes: [], providers: [] });
   for (const k of ["projects", "users", "types"] as const) for (const [n, id] of again[k]) found[k].set(n, id);
-}
-
-/**
- * An insert that skips rows whose unique key exists (another request created them first).
- * NOTE: MySQL spells this INSERT IGNORE; PostgreSQL and SQLite ON CONFLICT DO NOTHING.
- */
-export function ignoringDuplicates<Q extends { ignore(): Q; onConflict(f: (oc: any) => any): Q }>(store: Store, q: Q): Q {
-  return store.caps.dialect === "mysql" ? q.ignore() : q.onConflict((oc) => oc.doNothing());
 }
 
 /**

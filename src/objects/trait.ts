@@ -1,5 +1,6 @@
 // Traits: standard (os-traits) and CUSTOM_ ones, and the traits of providers.
-import type { Tx } from "../db/tx.js";
+import type { Store } from "../db/open.js";
+import { ignoringDuplicates, type Tx } from "../db/tx.js";
 import { fromDb, nowUtc } from "../db/time.js";
 import { DomainError, NotFound } from "./errors.js";
 import { bumpGeneration, type ProviderRow } from "./resource-provider.js";
@@ -71,9 +72,13 @@ export async function getTrait(trx: Tx, name: string): Promise<Trait> {
   return t;
 }
 
-/** Inserts a trait; a unique-key violation propagates (the caller decides what a race means). */
-export async function createTrait(trx: Tx, name: string, clock?: () => Date): Promise<void> {
-  await trx.insertInto("traits").values({ name, created_at: nowUtc(clock) }).execute();
+/**
+ * Inserts a trait unless one of that name exists (another request may have created it a moment
+ * ago: its insert is then waited for and skipped, not an error). True when this call created it.
+ */
+export async function createTrait(store: Pick<Store, "caps">, trx: Tx, name: string, clock?: () => Date): Promise<boolean> {
+  const r = await ignoringDuplicates(store, trx.insertInto("traits").values({ name, created_at: nowUtc(clock) })).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
 /** Deletes a custom trait no provider has. */

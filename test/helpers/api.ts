@@ -36,7 +36,7 @@ export interface TestApi {
 export async function startApi(dialect: Dialect, overrides: LoadOptions["overrides"] = {}): Promise<TestApi & { close(): Promise<void> }> {
   const db = await createDatabase(dialect);
   const config = testConfig({ ...overrides, placement_database: { connection: db.url, sync_on_startup: "true" } });
-  const { app, store } = await prepare(config);
+  const { app, store } = await prepare(config, process.env.BERTH_TEST_LOG ? (await import("pino")).default({ level: "error" }) : undefined);
   const request = async (method: string, path: string, opts: RequestOptions = {}): Promise<Reply> => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token !== null) headers["x-auth-token"] = opts.token ?? "admin";
