@@ -7,8 +7,8 @@ import type { Config } from "./config.js";
 import type { Store } from "./db/open.js";
 import { createEnforcer, type Enforcer, type Credentials } from "./policy/index.js";
 import type { Ctx, Deps } from "./http/context.js";
-import { badRequest, conflict, errorBody, ErrorCodes, HttpError, methodNotAllowed } from "./http/errors.js";
-import { RetriesExhausted } from "./db/tx.js";
+import { badRequest, conflict, errorBody, ErrorCodes, HttpError, methodNotAllowed, serviceUnavailable } from "./http/errors.js";
+import { isUnavailable, RetriesExhausted } from "./db/tx.js";
 import { parseVersionHeader, type Version } from "./http/microversion.js";
 import { globalRequestId, newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
 import { noauthCredentials } from "./http/auth.js";
@@ -109,7 +109,9 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
             ? badRequest(`Invalid value in request: ${(e as Error).message}`)
             : e instanceof RetriesExhausted
               ? retriesExhausted(deps, e, requestId)
-              : internalError(deps, e, requestId);
+              : isUnavailable(e)
+                ? databaseUnavailable(deps, e, requestId)
+                : internalError(deps, e, requestId);
     const res = renderError(err, requestId, version);
     if (version) res.headers.set(VERSION_HEADER, `placement ${version}`);
     // NOTE: see HttpError.returned for which errors carry vary in the reference.
@@ -193,6 +195,12 @@ function isRefusedValue(e: unknown): boolean {
 function retriesExhausted(deps: Deps, e: RetriesExhausted, requestId: string): HttpError {
   deps.logger.warn({ err: e.last, requestId, reason: e.reason }, "transaction gave up after its retries");
   return conflict("Another thread concurrently updated the data. Please retry your update", ErrorCodes.CONCURRENT_UPDATE);
+}
+
+/** The database went away under the request, or cannot be reached: 503, and the next request retries. */
+function databaseUnavailable(deps: Deps, e: unknown, requestId: string): HttpError {
+  deps.logger.warn({ err: e, requestId }, "database unavailable");
+  return serviceUnavailable("The database is unavailable (the connection was refused or lost); the request changed nothing. Try again.");
 }
 
 function internalError(deps: Deps, e: unknown, requestId: string): HttpError {

@@ -14,6 +14,10 @@ export interface Config {
     readonly syncOnStartup: boolean;
     readonly maxPoolSize: number;
     readonly sqliteSynchronous: boolean;
+    /** Start-up: attempts to reach the database after the first (-1: forever), as oslo.db. */
+    readonly maxRetries: number;
+    /** Start-up: seconds between those attempts. */
+    readonly retryInterval: number;
   };
   readonly policy: {
     readonly policyFile: string;
@@ -75,8 +79,8 @@ const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     mysql_sql_mode: { kind: "str", default: "TRADITIONAL" },
     connection_recycle_time: { kind: "int", default: 3600 },
     max_pool_size: { kind: "int", default: 10, min: 1 },
-    max_retries: { kind: "int", default: 10 },
-    retry_interval: { kind: "int", default: 10 },
+    max_retries: { kind: "int", default: 10, min: -1 },
+    retry_interval: { kind: "int", default: 10, min: 0 },
     max_overflow: { kind: "int" },
     connection_debug: { kind: "int", default: 0 },
     connection_trace: { kind: "bool", default: false },
@@ -245,6 +249,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       syncOnStartup: g("placement_database", "sync_on_startup"),
       maxPoolSize: g("placement_database", "max_pool_size"),
       sqliteSynchronous: g("placement_database", "sqlite_synchronous"),
+      maxRetries: g("placement_database", "max_retries"),
+      retryInterval: g("placement_database", "retry_interval"),
     },
     policy: {
       policyFile: g("oslo_policy", "policy_file"),

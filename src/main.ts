@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { Command } from "commander";
 import pino from "pino";
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { prepare, StartupError } from "./server.js";
+import { prepare, redactedUrl, StartupError } from "./server.js";
 import { openStore } from "./db/open.js";
 import { currentRevision, SchemaVersionError, syncSchema, syncStandardNames } from "./db/sync.js";
 
@@ -25,15 +25,11 @@ const STOP_GRACE_MS = 10_000;
 /** What went wrong with the configured database, and what to check. */
 function databaseProblem(config: Config, file: string | undefined, e: unknown): string {
   return (
-    `could not use the database at ${redacted(config.database.connection)} (${(e as Error).message}). ` +
+    `could not use the database at ${redactedUrl(config.database.connection)} (${(e as Error).message}). ` +
     `Check [placement_database] connection${file ? ` in ${file}` : ""}, that the database server is running and that the database exists.`
   );
 }
 
-/** A connection URL without its password. */
-function redacted(url: string): string {
-  return url.replace(/^([a-z0-9+]+:\/\/[^:@/]*):[^@/]*@/i, "$1:***@");
-}
 
 function fail(message: string): never {
   process.stderr.write(`berth: ${message}\n`);

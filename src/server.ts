@@ -6,6 +6,8 @@ import { openStore, type Store } from "./db/open.js";
 import { currentRevision, syncSchema, syncStandardNames } from "./db/sync.js";
 import { ALEMBIC_HEAD } from "./db/schema.js";
 import { createApp } from "./app.js";
+import { isUnavailable } from "./db/tx.js";
+import { sql } from "kysely";
 
 export class StartupError extends Error {}
 
@@ -21,6 +23,7 @@ export async function prepare(config: Config, logger?: Logger): Promise<{ app: H
     onIdleError: (err) => logger?.warn({ err }, "an idle database connection failed; it is replaced on next use"),
   });
   try {
+    await untilReachable(store, config, logger);
     if (config.database.syncOnStartup) await syncSchema(store);
     else {
       const rev = await currentRevision(store);
@@ -36,4 +39,32 @@ export async function prepare(config: Config, logger?: Logger): Promise<{ app: H
     await store.close();
     throw e;
   }
+}
+
+/**
+ * Waits for the database as oslo.db does at start-up: [placement_database] max_retries more
+ * attempts (-1: forever), retry_interval seconds apart, saying each time what it waits for. Any
+ * other error (a wrong password, a missing database) stops at once: waiting would not help.
+ */
+async function untilReachable(store: Store, config: Config, logger?: Logger): Promise<void> {
+  const { maxRetries, retryInterval } = config.database;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sql`select 1`.execute(store.db);
+      if (attempt > 1) logger?.info(`the database at ${redactedUrl(store.url)} answers now`);
+      return;
+    } catch (e) {
+      if (!isUnavailable(e) || (maxRetries >= 0 && attempt > maxRetries)) throw e;
+      const of = maxRetries < 0 ? "" : ` of ${maxRetries}`;
+      logger?.warn(
+        `cannot reach the database at ${redactedUrl(store.url)} (${(e as Error).message}); retry ${attempt}${of} in ${retryInterval} s ([placement_database] max_retries, retry_interval)`,
+      );
+      await new Promise((r) => setTimeout(r, retryInterval * 1000));
+    }
+  }
+}
+
+/** A connection URL without its password. */
+export function redactedUrl(url: string): string {
+  return url.replace(/^([a-z0-9+]+:\/\/[^:@/]*):[^@/]*@/i, "$1:***@");
 }

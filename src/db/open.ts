@@ -93,6 +93,9 @@ export interface StoreOptions {
   onRetry?(reason: string): void;
 }
 
+/** How long opening a connection may take before the request fails (503). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** Connections of the claim pool: as many as the claim queue runs batches at once. */
 const CLAIM_CONNECTIONS = 4;
 
@@ -127,12 +130,19 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         password: p.password,
         database: p.database,
         max,
+        // NOTE: bounded: a server that accepts and never answers must not hold requests forever.
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        keepAlive: true,
       });
       // NOTE: an idle connection that the server ends (a restart, pg_terminate_backend) is dropped
       // from the pool and the next query opens a new one; without a listener its error would end
       // the process.
       pool.on("error", (err) => opts.onIdleError?.(err));
       pool.on("connect", (client) => {
+        // NOTE: a connection that breaks while a request holds it (between the statements of a
+        // transaction) reports on the client, not the pool; unheard, that would end the process. The
+        // statement in flight fails on its own, and the pool drops the connection when released.
+        client.on("error", (err) => opts.onIdleError?.(err));
         // NOTE: queued ahead of the connection's first query; a server that does not know the
         // setting (before PostgreSQL 12) keeps its default.
         if (setup) client.query(setup).catch(() => {});
@@ -173,6 +183,8 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         charset: charset === "UTF8" ? "UTF8MB4" : charset,
         timezone: "Z",
         connectionLimit,
+        connectTimeout: CONNECT_TIMEOUT_MS,
+        enableKeepAlive: true,
         supportBigNumbers: true,
       });
     db = new Kysely<DB>({ dialect: new MysqlDialect({ pool: newPool(poolSize) }) });

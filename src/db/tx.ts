@@ -108,3 +108,45 @@ export function isRetryable(e: unknown): boolean {
 export function ignoringDuplicates<Q extends { ignore(): Q; onConflict(f: (oc: any) => any): Q }>(store: Pick<Store, "caps">, q: Q): Q {
   return store.caps.dialect === "mysql" ? q.ignore() : q.onConflict((oc) => oc.doNothing());
 }
+
+// PostgreSQL SQLSTATEs of a lost or refused connection: class 08, and 57P01-57P03 (the server shuts
+// down, crashed, or is starting).
+const PG_UNAVAILABLE = /^(08...|57P0[1-3]|53300)$/;
+// MySQL/MariaDB: server gone away (2006), lost during query (2013), shutdown in progress (1053),
+// connection killed (1927), too many connections (1040), can't connect (2002, 2003).
+const MYSQL_UNAVAILABLE = new Set([2002, 2003, 2006, 2013, 1053, 1927, 1040, 1152, 1158, 1159, 1160, 1161]);
+const NODE_UNAVAILABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "PROTOCOL_CONNECTION_LOST",
+  "PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR",
+  "PROTOCOL_ENQUEUE_AFTER_QUIT",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
+  "ER_SERVER_SHUTDOWN",
+  "ER_CONNECTION_KILLED",
+  "ER_CON_COUNT_ERROR",
+]);
+// NOTE: pg reports a connection that ended under a query, or one it could not open in time, by
+// message only.
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Can't add new command when connection is in closed state|Connection lost|read ECONNRESET|connect ECONNREFUSED/i;
+
+/**
+ * True when the database could not be reached, or the connection broke under the request (a
+ * restart, a killed session, a full server): the request is answered 503 and a later one gets a
+ * fresh connection. Nothing was written: a transaction that lost its connection is rolled back.
+ */
+export function isUnavailable(e: unknown): boolean {
+  const err = e as { code?: unknown; errno?: unknown; message?: unknown; errors?: unknown } | null;
+  if (!err || typeof err !== "object") return false;
+  if (typeof err.code === "string" && (NODE_UNAVAILABLE.has(err.code) || PG_UNAVAILABLE.test(err.code))) return true;
+  if (typeof err.errno === "number" && MYSQL_UNAVAILABLE.has(err.errno)) return true;
+  // NOTE: node's net.connect to a host with several addresses fails with an AggregateError.
+  if (Array.isArray(err.errors) && err.errors.length > 0 && err.errors.every(isUnavailable)) return true;
+  return typeof err.message === "string" && UNAVAILABLE_MESSAGE.test(err.message);
+}

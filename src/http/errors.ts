@@ -30,6 +30,7 @@ export const REASONS: Record<number, string> = {
   413: "Request Entity Too Large",
   415: "Unsupported Media Type",
   500: "Internal Server Error",
+  503: "Service Unavailable",
 };
 
 // webob's explanation line for each status, which the reference puts before the detail.
@@ -40,6 +41,7 @@ const EXPLANATIONS: Record<number, string> = {
   409: "There was a conflict when trying to complete your request.",
   413: "The server has decided not to process the request because it is too large.",
   500: "The server has either erred or is incapable of performing the requested operation.",
+  503: "The server is currently unavailable. Please try again at a later time.",
 };
 
 /** Thrown by handlers and middleware; the one onError renders it. */
@@ -71,6 +73,7 @@ export const badRequest = (detail: string, code?: ErrorCode) => new HttpError(40
 export const notFound = (detail: string, code?: ErrorCode) => new HttpError(404, detail, code);
 export const conflict = (detail: string, code?: ErrorCode) => new HttpError(409, detail, code);
 export const forbidden = (detail: string) => new HttpError(403, detail);
+export const serviceUnavailable = (detail: string) => new HttpError(503, detail);
 
 export function methodNotAllowed(method: string, allow: string[]): HttpError {
   return new HttpError(

@@ -16,7 +16,7 @@
 import { sql, type Transaction } from "kysely";
 import type { Store } from "../db/open.js";
 import type { DB } from "../db/schema.js";
-import { isRetryable, type Tx } from "../db/tx.js";
+import { isRetryable, pause, RetriesExhausted, retryReason, type Tx } from "../db/tx.js";
 import { fromDb, nowUtc } from "../db/time.js";
 import { ConcurrentUpdate, DomainError, NotFound } from "./errors.js";
 import { ResourceClassNotFound } from "./resource-class.js";
@@ -151,8 +151,9 @@ export async function inClaimTransaction<T>(store: Store, opts: ClaimOptions, fn
       if (e instanceof ProviderConcurrentUpdate) {
         if (++conflicts >= attempts) throw e;
       } else if (retryableDbError(e)) {
-        if (++dbErrors > 20) throw e;
-        await new Promise((r) => setTimeout(r, Math.random() * 5 * dbErrors));
+        if (++dbErrors > 20) throw new RetriesExhausted(retryReason(e) ?? "deadlock", e);
+        store.onRetry?.(retryReason(e) ?? "deadlock");
+        await pause(dbErrors);
       } else throw e;
     }
   }
@@ -170,8 +171,7 @@ export function claimTransaction(store: Store) {
 }
 
 export function retryableDbError(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  return isRetryable(e) || (typeof code === "string" && code.startsWith("SQLITE_BUSY"));
+  return isRetryable(e);
 }
 
 /**

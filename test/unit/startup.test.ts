@@ -38,14 +38,21 @@ describe("start-up", () => {
     expect(r.stderr).toBe(`berth: 127.0.0.1:${port} is in use (another server?): stop it, or choose another port with --port\n`);
   });
 
-  it("says which database it could not use, without its password, and what to check", async () => {
+  it("says which database it could not use, without its password, and what to check, after its retries", async () => {
     const conf = join(mkdtempSync(join(tmpdir(), "berth-")), "placement.conf");
-    writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = postgresql://placement:s3cret@127.0.0.1:1/placement\n`);
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
-      execFile(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--port", "0"], (err, _out, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+    writeFileSync(
+      conf,
+      `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = postgresql://placement:s3cret@127.0.0.1:1/placement\nmax_retries = 2\nretry_interval = 0\n`,
+    );
+    const r = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) =>
+      execFile(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--port", "0"], (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr, stdout }),
       ),
     );
+    const log = r.stdout + r.stderr;
+    expect(log).toContain("cannot reach the database at postgresql://placement:***@127.0.0.1:1/placement (connect ECONNREFUSED 127.0.0.1:1); retry 1 of 2 in 0 s");
+    expect(log).toContain("retry 2 of 2 in 0 s");
+    expect(log).not.toContain("retry 3");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("berth: cannot start: could not use the database at postgresql://placement:***@127.0.0.1:1/placement (");
     expect(r.stderr).toContain(`Check [placement_database] connection in ${conf}, that the database server is running and that the database exists.`);
