@@ -15,6 +15,8 @@ import { corsPreflight, corsHeaders } from "./http/cors.js";
 import { matchRoute } from "./routes.js";
 import { NotFound } from "./objects/errors.js";
 import { Snapshots, type SnapshotMode } from "./objects/candidates/snapshot.js";
+import { databaseProbe } from "./objects/health.js";
+import { createMetrics, NO_ROUTE, type Metrics } from "./http/metrics.js";
 
 export interface AppOptions {
   store: Store;
@@ -24,6 +26,20 @@ export interface AppOptions {
   enforcer?: Enforcer;
   /** How the candidate search uses snapshots on SQLite (snapshot.ts); "auto" by default. */
   candidateSnapshot?: SnapshotMode;
+  /** This app's metrics; a fresh set (without process metrics) by default. */
+  metrics?: Metrics;
+  /** How long GET /healthcheck waits for the database (objects/health.ts). */
+  healthTimeoutMs?: number;
+}
+
+// NOTE: the only paths answered without credentials, whatever the auth strategy: the version
+// document (as the reference) and the health check (for load balancers; it tells only a status).
+const UNAUTHENTICATED_PATHS: ReadonlySet<string> = new Set(["/", "", "/healthcheck"]);
+
+/** What routing learned about a request, for the metrics. */
+interface Seen {
+  route?: string;
+  errorCode?: string;
 }
 
 const VERSION_HEADER = "openstack-api-version";
@@ -38,6 +54,7 @@ const UNAUTHORIZED_BODY = JSON.stringify({
 
 export function createApp(opts: AppOptions): Hono {
   const { config } = opts;
+  const metrics = opts.metrics ?? createMetrics({ store: opts.store });
   const deps: Deps = {
     store: opts.store,
     config,
@@ -51,19 +68,27 @@ export function createApp(opts: AppOptions): Hono {
         enforceScope: config.policy.enforceScope,
         configDir: config.configDir,
       }),
-    candidateSnapshots: opts.store.sqlite ? new Snapshots(opts.store.db, opts.store.sqlite, opts.candidateSnapshot) : undefined,
+    candidateSnapshots: opts.store.sqlite
+      ? new Snapshots(opts.store.db, opts.store.sqlite, opts.candidateSnapshot, metrics.onSnapshotBuild)
+      : undefined,
+    metrics,
+    onRetry: metrics.onRetry,
+    checkDatabase: databaseProbe(opts.store, opts.healthTimeoutMs),
   };
   const app = new Hono();
   app.all("*", async (c) => {
     const req = c.req.raw;
     const requestId = newRequestId();
-    const started = Date.now();
-    const res = await handle(deps, req, requestId, afterSentOf(c.env));
+    const started = performance.now();
+    const seen: Seen = {};
+    const res = await handle(deps, req, requestId, afterSentOf(c.env), seen);
     res.headers.set(REQUEST_ID_HEADER, requestId);
     if (config.cors.allowedOrigin.length) corsHeaders(config, req, res.headers);
     const globalId = globalRequestId(req.headers.get("x-openstack-request-id"));
+    const seconds = (performance.now() - started) / 1000;
+    metrics.observeRequest({ route: seen.route ?? NO_ROUTE, method: req.method, status: res.status, seconds, errorCode: seen.errorCode });
     deps.logger.info(
-      { requestId, globalRequestId: globalId, method: req.method, url: req.url, status: res.status, ms: Date.now() - started },
+      { requestId, globalRequestId: globalId, method: req.method, url: req.url, status: res.status, ms: Math.round(seconds * 1000) },
       `${req.method} ${new URL(req.url).pathname} ${res.status}`,
     );
     return res;
@@ -78,7 +103,7 @@ function afterSentOf(env: unknown): Ctx["afterSent"] {
   return (fn) => void outgoing.once("finish", fn);
 }
 
-async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ctx["afterSent"]): Promise<Response> {
+async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ctx["afterSent"], seen: Seen): Promise<Response> {
   const url = new URL(req.url);
   const path = url.pathname;
   let version: Version | undefined;
@@ -88,13 +113,13 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
       if (pre) return pre;
     }
     let creds: Credentials = { userId: null, projectId: null, roles: [] };
-    if (path !== "/" && path !== "") {
+    if (!UNAUTHENTICATED_PATHS.has(path)) {
       const c = noauthCredentials(req.headers);
       if (!c) return new Response(UNAUTHORIZED_BODY, { status: 401, headers: { "content-type": "application/json" } });
       creds = c;
     }
     version = parseVersionHeader(req.headers.get(VERSION_HEADER));
-    const res = await dispatch(deps, req, url, version, requestId, creds, afterSent);
+    const res = await dispatch(deps, req, url, version, requestId, creds, afterSent, seen);
     res.headers.set(VERSION_HEADER, `placement ${version}`);
     res.headers.set("vary", VERSION_HEADER);
     return res;
@@ -107,6 +132,7 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
           : isRefusedValue(e)
             ? badRequest(`Invalid value in request: ${(e as Error).message}`)
             : internalError(deps, e, requestId);
+    seen.errorCode = err.code;
     const res = renderError(err, requestId, version);
     if (version) res.headers.set(VERSION_HEADER, `placement ${version}`);
     // NOTE: see HttpError.returned for which errors carry vary in the reference.
@@ -115,7 +141,16 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
   }
 }
 
-async function dispatch(deps: Deps, req: Request, url: URL, version: Version, requestId: string, creds: Credentials, afterSent: Ctx["afterSent"]) {
+async function dispatch(
+  deps: Deps,
+  req: Request,
+  url: URL,
+  version: Version,
+  requestId: string,
+  creds: Credentials,
+  afterSent: Ctx["afterSent"],
+  seen: Seen,
+) {
   const length = req.headers.get("content-length");
   if (length && !req.headers.get("content-type")) {
     if (!/^\s*[+-]?\d+\s*$/.test(length)) throw raised(new HttpError(400, "content-length header must be an integer"));
@@ -124,6 +159,7 @@ async function dispatch(deps: Deps, req: Request, url: URL, version: Version, re
   const hit = matchRoute(routingPath(url.pathname));
   if (!hit) throw raised(new HttpError(404, ""));
   const { route, params } = hit;
+  seen.route = route.path;
   // NOTE: the reference checks the method before the version: GET /reshaper at 1.29 is a 405.
   const entry = route.methods[req.method];
   if (!entry) throw returned(methodNotAllowed(req.method, Object.keys(route.methods)));

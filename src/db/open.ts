@@ -27,7 +27,20 @@ export interface Store {
    * (columns in select order), for the candidate search's bulk reads. Outside any transaction.
    */
   readonly readArrays?: (sql: string, parameters: readonly unknown[]) => Promise<unknown[][]>;
+  /** PostgreSQL and MySQL: how busy each connection pool is now (for metrics). SQLite has no pool. */
+  readonly poolStats?: () => PoolStats[];
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** main: the requests' pool; claims: the claim connections (claimDb). */
+  readonly pool: "main" | "claims";
+  /** Open connections, busy or idle. */
+  readonly total: number;
+  /** Connections handed out now. */
+  readonly inUse: number;
+  /** Callers waiting for a connection. */
+  readonly waiting: number;
 }
 
 export class ConnectionUrlError extends Error {}
@@ -100,6 +113,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   let sqlite: SqliteDatabase.Database | undefined;
   let claimDb: Kysely<DB> | undefined;
   let readArrays: Store["readArrays"];
+  let poolStats: Store["poolStats"];
   if (p.dialect === "sqlite") {
     sqlite = cachingPrepare(new SqliteDatabase(p.file!));
     sqlite.pragma("busy_timeout = 10000");
@@ -154,7 +168,9 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     // custom plan better; for the claim read (a UNION ALL of seven parts) that choice cost 0.4 ms
     // per claim and bought nothing. The setting is per session, and unnamed statements (the
     // candidate search's, with long IN lists) must keep their custom plans: hence a pool of its own.
-    claimDb = newPool(CLAIM_CONNECTIONS, "SET plan_cache_mode = force_generic_plan").db;
+    const claims = newPool(CLAIM_CONNECTIONS, "SET plan_cache_mode = force_generic_plan");
+    claimDb = claims.db;
+    poolStats = () => [pgStats("main", main.pool), pgStats("claims", claims.pool)];
   } else {
     const charset = (p.params.charset ?? "utf8mb4").toUpperCase();
     const { createPool } = require("mysql2") as typeof Mysql2Module;
@@ -171,7 +187,8 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         connectionLimit,
         supportBigNumbers: true,
       });
-    db = new Kysely<DB>({ dialect: new MysqlDialect({ pool: newPool(poolSize) }) });
+    const main = newPool(poolSize);
+    db = new Kysely<DB>({ dialect: new MysqlDialect({ pool: main }) });
     // NOTE: claims run at READ COMMITTED (see claimTransaction); connections of their own that are
     // set so once save a SET TRANSACTION round trip per claim. The SET is queued on a new
     // connection before the pool hands it out.
@@ -179,6 +196,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     // A connection whose SET failed must not run claims at another level: it is closed.
     claims.on("connection", (c) => c.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", (err) => err && c.destroy()));
     claimDb = new Kysely<DB>({ dialect: new MysqlDialect({ pool: claims }) });
+    poolStats = () => [mysqlStats("main", main), mysqlStats("claims", claims)];
     // NOTE: mysql2's array rows measured no faster than its objects here: the generic reader stays.
   }
   return {
@@ -188,10 +206,23 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     sqlite,
     claimDb,
     readArrays,
+    poolStats,
     close: async () => {
       await Promise.all([db.destroy(), claimDb?.destroy()]);
     },
   };
+}
+
+function pgStats(pool: PoolStats["pool"], p: PgModule.Pool): PoolStats {
+  return { pool, total: p.totalCount, inUse: p.totalCount - p.idleCount, waiting: p.waitingCount };
+}
+
+// NOTE: mysql2 does not publish its pool's counts; these fields are its internals (3.x), read
+// defensively: a later mysql2 that renames them reports zeros rather than failing a scrape.
+function mysqlStats(pool: PoolStats["pool"], p: unknown): PoolStats {
+  const q = p as { _allConnections?: { length: number }; _freeConnections?: { length: number }; _connectionQueue?: { length: number } };
+  const total = q._allConnections?.length ?? 0;
+  return { pool, total, inUse: total - (q._freeConnections?.length ?? 0), waiting: q._connectionQueue?.length ?? 0 };
 }
 
 // NOTE: PostgreSQL parses and plans an unnamed statement on every execution (about half of a lone
