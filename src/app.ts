@@ -84,7 +84,7 @@ export function createApp(opts: AppOptions): Hono {
     const res = await handle(deps, req, requestId, afterSentOf(c.env), seen);
     res.headers.set(REQUEST_ID_HEADER, requestId);
     if (config.cors.allowedOrigin.length) corsHeaders(config, req, res.headers);
-    const globalId = globalRequestId(req.headers.get("x-openstack-request-id"));
+    const globalId = globalRequestId(req.headers.get(REQUEST_ID_HEADER));
     const seconds = (performance.now() - started) / 1000;
     metrics.observeRequest({ route: seen.route ?? NO_ROUTE, method: req.method, status: res.status, seconds, errorCode: seen.errorCode });
     deps.logger.info(
@@ -131,7 +131,7 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
           ? raised(new HttpError(404, e.message))
           : isRefusedValue(e)
             ? badRequest(`Invalid value in request: ${(e as Error).message}`)
-            : internalError(deps, e, requestId);
+            : internalError(deps, e, requestId, globalRequestId(req.headers.get(REQUEST_ID_HEADER)));
     seen.errorCode = err.code;
     const res = renderError(err, requestId, version);
     if (version) res.headers.set(VERSION_HEADER, `placement ${version}`);
@@ -222,8 +222,8 @@ function isRefusedValue(e: unknown): boolean {
   return (typeof err.code === "string" && pgCodes.includes(err.code)) || (typeof err.errno === "number" && mysqlErrnos.includes(err.errno));
 }
 
-function internalError(deps: Deps, e: unknown, requestId: string): HttpError {
-  deps.logger.error({ err: e, requestId }, "unexpected error");
+function internalError(deps: Deps, e: unknown, requestId: string, globalId: string | undefined): HttpError {
+  deps.logger.error({ err: e, requestId, globalRequestId: globalId }, "unexpected error");
   return new HttpError(500, "An unexpected error occurred; the log has the details under this request id.");
 }
 
