@@ -16,7 +16,7 @@ async function sample(registry: Registry, name: string, labels: Record<string, s
   if (!metric) return 0;
   const { values } = await metric.get();
   const hit = values.find(
-    (v) => (v.metricName ?? base) === name && Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want),
+    (v: { metricName?: string; labels: object }) => (v.metricName ?? base) === name && Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want),
   );
   return hit?.value ?? 0;
 }
