@@ -1,7 +1,7 @@
 // `berth serve` as operators run it: the loopback default and the noauth2 warning, the metrics
 // listener (its own port, nothing on the API's), log files from placement.conf, refusals by name.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -101,6 +101,16 @@ describe("berth serve for operators", () => {
     expect(JSON.parse(line)).toMatchObject({ requestId: res.headers.get("x-openstack-request-id"), globalRequestId: global });
     // Only the pointer to the file on stdout.
     expect(s.out()).not.toContain("listening");
+    // logrotate moves the file and sends SIGHUP: the next lines go to a new file of the same name.
+    renameSync(log, `${log}.1`);
+    s.child.kill("SIGHUP");
+    // The signal arrives some time after kill(): ask until a line lands in the new file.
+    for (let i = 0; i < 100 && !readIf(log).includes("GET /healthcheck 200"); i++) {
+      await fetch(`http://127.0.0.1:${port}/healthcheck`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(readIf(log)).toContain("GET /healthcheck 200");
+    expect(readIf(`${log}.1`)).toContain("GET /resource_providers 200");
   });
 
   it("refuses use_syslog and use_journal at start-up, naming the option", async () => {
