@@ -13,8 +13,8 @@ export type OnRetry = (reason: RetryReason) => void;
 /** One request as app.ts saw it. */
 export interface RequestObservation {
   /**
-   * The route template from routes.ts (`/resource_providers/{uuid}`), or "other" when the request
-   * was answered before routing (no route matched, a 401, a CORS preflight).
+   * The route template from routes.ts (`/resource_providers/{uuid}`), or "other" when no route
+   * matched the path.
    */
   readonly route: string;
   readonly method: string;

@@ -51,6 +51,10 @@ describeEachDb("metrics", (dialect) => {
     expect(await count("berth_generation_conflicts_total", route)).toBe(conflicts0 + 1);
     expect(await count("berth_http_request_duration_seconds_count", route)).toBeGreaterThanOrEqual(2);
     expect(await count("berth_http_requests_total", { route: "other", method: "GET", status: "404" })).toBeGreaterThanOrEqual(1);
+    // Refused before its handler runs, a request still counts under its route.
+    const unauthorized0 = await count("berth_http_requests_total", { route: "/resource_providers/{uuid}", method: "GET", status: "401" });
+    expect((await api().get(`/resource_providers/${rp}`, { token: null })).status).toBe(401);
+    expect(await count("berth_http_requests_total", { route: "/resource_providers/{uuid}", method: "GET", status: "401" })).toBe(unauthorized0 + 1);
     const text = await reg().metrics();
     expect(text).toContain("# TYPE berth_http_requests_total counter");
     expect(text).not.toContain(rp);
