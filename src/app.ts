@@ -16,6 +16,8 @@ import { corsPreflight, corsHeaders } from "./http/cors.js";
 import { matchRoute } from "./routes.js";
 import { NotFound } from "./objects/errors.js";
 import { Snapshots, type SnapshotMode } from "./objects/candidates/snapshot.js";
+import { databaseProbe } from "./objects/health.js";
+import { createMetrics, NO_ROUTE, type Metrics } from "./http/metrics.js";
 
 export interface AppOptions {
   store: Store;
@@ -25,6 +27,20 @@ export interface AppOptions {
   enforcer?: Enforcer;
   /** How the candidate search uses snapshots on SQLite (snapshot.ts); "auto" by default. */
   candidateSnapshot?: SnapshotMode;
+  /** This app's metrics; a fresh set (without process metrics) by default. */
+  metrics?: Metrics;
+  /** How long GET /healthcheck waits for the database (objects/health.ts). */
+  healthTimeoutMs?: number;
+}
+
+// NOTE: the only paths answered without credentials, whatever the auth strategy: the version
+// document (as the reference) and the health check (for load balancers; it tells only a status).
+const UNAUTHENTICATED_PATHS: ReadonlySet<string> = new Set(["/", "", "/healthcheck"]);
+
+/** What routing learned about a request, for the metrics. */
+interface Seen {
+  route?: string;
+  errorCode?: string;
 }
 
 const VERSION_HEADER = "openstack-api-version";
@@ -39,6 +55,7 @@ const UNAUTHORIZED_BODY = JSON.stringify({
 
 export function createApp(opts: AppOptions): Hono {
   const { config } = opts;
+  const metrics = opts.metrics ?? createMetrics({ store: opts.store });
   const deps: Deps = {
     store: opts.store,
     config,
@@ -52,19 +69,29 @@ export function createApp(opts: AppOptions): Hono {
         enforceScope: config.policy.enforceScope,
         configDir: config.configDir,
       }),
-    candidateSnapshots: opts.store.sqlite ? new Snapshots(opts.store.db, opts.store.sqlite, opts.candidateSnapshot) : undefined,
+    candidateSnapshots: opts.store.sqlite
+      ? new Snapshots(opts.store.db, opts.store.sqlite, opts.candidateSnapshot, metrics.onSnapshotBuild)
+      : undefined,
+    metrics,
+    onRetry: metrics.onRetry,
+    checkDatabase: databaseProbe(opts.store, opts.healthTimeoutMs),
   };
+  // NOTE: the database layer reports its in-request retries (src/db/tx.ts) through the store.
+  opts.store.onRetry ??= metrics.onRetry;
   const app = new Hono();
   app.all("*", async (c) => {
     const req = c.req.raw;
     const requestId = newRequestId();
-    const started = Date.now();
-    const res = await handle(deps, req, requestId, afterSentOf(c.env));
+    const started = performance.now();
+    const seen: Seen = {};
+    const res = await handle(deps, req, requestId, afterSentOf(c.env), seen);
     res.headers.set(REQUEST_ID_HEADER, requestId);
     if (config.cors.allowedOrigin.length) corsHeaders(config, req, res.headers);
-    const globalId = globalRequestId(req.headers.get("x-openstack-request-id"));
+    const globalId = globalRequestId(req.headers.get(REQUEST_ID_HEADER));
+    const seconds = (performance.now() - started) / 1000;
+    metrics.observeRequest({ route: seen.route ?? NO_ROUTE, method: req.method, status: res.status, seconds, errorCode: seen.errorCode });
     deps.logger.info(
-      { requestId, globalRequestId: globalId, method: req.method, url: req.url, status: res.status, ms: Date.now() - started },
+      { requestId, globalRequestId: globalId, method: req.method, url: req.url, status: res.status, ms: Math.round(seconds * 1000) },
       `${req.method} ${new URL(req.url).pathname} ${res.status}`,
     );
     return res;
@@ -79,9 +106,12 @@ function afterSentOf(env: unknown): Ctx["afterSent"] {
   return (fn) => void outgoing.once("finish", fn);
 }
 
-async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ctx["afterSent"]): Promise<Response> {
+async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ctx["afterSent"], seen: Seen): Promise<Response> {
   const url = new URL(req.url);
   const path = url.pathname;
+  // Matched first so that the metrics name the route of any answer (a 401 too); a miss is a 404 in dispatch.
+  const hit = matchRoute(routingPath(path));
+  seen.route = hit?.route.path;
   let version: Version | undefined;
   try {
     if (deps.config.cors.allowedOrigin.length) {
@@ -89,13 +119,13 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
       if (pre) return pre;
     }
     let creds: Credentials = { userId: null, projectId: null, roles: [] };
-    if (path !== "/" && path !== "") {
+    if (!UNAUTHENTICATED_PATHS.has(path)) {
       const c = noauthCredentials(req.headers);
       if (!c) return new Response(UNAUTHORIZED_BODY, { status: 401, headers: { "content-type": "application/json" } });
       creds = c;
     }
     version = parseVersionHeader(req.headers.get(VERSION_HEADER));
-    const res = await dispatch(deps, req, url, version, requestId, creds, afterSent);
+    const res = await dispatch(deps, req, url, version, requestId, creds, afterSent, hit);
     res.headers.set(VERSION_HEADER, `placement ${version}`);
     res.headers.set("vary", VERSION_HEADER);
     return res;
@@ -111,7 +141,8 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
               ? retriesExhausted(deps, e, requestId)
               : isUnavailable(e)
                 ? databaseUnavailable(deps, e, requestId)
-                : internalError(deps, e, requestId);
+                : internalError(deps, e, requestId, globalRequestId(req.headers.get(REQUEST_ID_HEADER)));
+    seen.errorCode = err.code;
     const res = renderError(err, requestId, version);
     if (version) res.headers.set(VERSION_HEADER, `placement ${version}`);
     // NOTE: see HttpError.returned for which errors carry vary in the reference.
@@ -120,13 +151,21 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
   }
 }
 
-async function dispatch(deps: Deps, req: Request, url: URL, version: Version, requestId: string, creds: Credentials, afterSent: Ctx["afterSent"]) {
+async function dispatch(
+  deps: Deps,
+  req: Request,
+  url: URL,
+  version: Version,
+  requestId: string,
+  creds: Credentials,
+  afterSent: Ctx["afterSent"],
+  hit: ReturnType<typeof matchRoute>,
+) {
   const length = req.headers.get("content-length");
   if (length && !req.headers.get("content-type")) {
     if (!/^\s*[+-]?\d+\s*$/.test(length)) throw raised(new HttpError(400, "content-length header must be an integer"));
     if (Number(length) > 0) throw raised(new HttpError(400, "content-type header required when content-length > 0"));
   }
-  const hit = matchRoute(routingPath(url.pathname));
   if (!hit) throw raised(new HttpError(404, ""));
   const { route, params } = hit;
   // NOTE: the reference checks the method before the version: GET /reshaper at 1.29 is a 405.
@@ -203,8 +242,8 @@ function databaseUnavailable(deps: Deps, e: unknown, requestId: string): HttpErr
   return serviceUnavailable("The database is unavailable (the connection was refused or lost); the request changed nothing. Try again.");
 }
 
-function internalError(deps: Deps, e: unknown, requestId: string): HttpError {
-  deps.logger.error({ err: e, requestId }, "unexpected error");
+function internalError(deps: Deps, e: unknown, requestId: string, globalId: string | undefined): HttpError {
+  deps.logger.error({ err: e, requestId, globalRequestId: globalId }, "unexpected error");
   return new HttpError(500, "An unexpected error occurred; the log has the details under this request id.");
 }
 

@@ -8,6 +8,20 @@ export type GenerationStrategy = "depth-first" | "breadth-first";
 export interface Config {
   readonly debug: boolean;
   readonly configDir: string | undefined;
+  /** oslo.log's options of [DEFAULT], as logging.ts applies them. */
+  readonly logging: {
+    readonly logFile: string | undefined;
+    readonly logDir: string | undefined;
+    readonly useStderr: boolean;
+    readonly useSyslog: boolean;
+    readonly useJournal: boolean;
+  };
+  /** Berth's own options (no reference counterpart). */
+  readonly berth: {
+    /** Serve Prometheus metrics on this port (0: any free port); undefined: no metrics listener. */
+    readonly metricsPort: number | undefined;
+    readonly metricsHost: string;
+  };
   readonly api: { readonly authStrategy: AuthStrategy };
   readonly database: {
     readonly connection: string;
@@ -50,6 +64,7 @@ interface OptionSpec {
   default?: unknown;
   choices?: readonly string[];
   min?: number;
+  max?: number;
 }
 
 const MISSING_ID = "00000000-0000-0000-0000-000000000000";
@@ -64,9 +79,9 @@ const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     log_options: { kind: "bool", default: true },
     log_file: { kind: "str" },
     log_dir: { kind: "str" },
-    use_stderr: { kind: "bool" },
-    use_journal: { kind: "bool" },
-    use_syslog: { kind: "bool" },
+    use_stderr: { kind: "bool", default: false },
+    use_journal: { kind: "bool", default: false },
+    use_syslog: { kind: "bool", default: false },
     verbose: { kind: "bool" },
     transport_url: { kind: "str" },
   },
@@ -113,6 +128,11 @@ const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     allocation_conflict_retry_count: { kind: "int", default: 10, min: 0 },
     incomplete_consumer_project_id: { kind: "str", default: MISSING_ID },
     incomplete_consumer_user_id: { kind: "str", default: MISSING_ID },
+  },
+  // Berth's own options.
+  berth: {
+    metrics_port: { kind: "int", min: 0, max: 65535 },
+    metrics_host: { kind: "str", default: "127.0.0.1" },
   },
   // Groups the reference reads through libraries; accepted so an existing file loads quietly.
   keystone_authtoken: {},
@@ -171,6 +191,8 @@ function convert(group: string, name: string, spec: OptionSpec, raw: string): un
       const n = Number(raw);
       if (spec.min !== undefined && n < spec.min)
         throw new ConfigError(`Invalid value for option ${where}: ${n} is less than the minimum ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max)
+        throw new ConfigError(`Invalid value for option ${where}: ${n} is greater than the maximum ${spec.max}`);
       return n;
     }
     case "list":
@@ -243,6 +265,17 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const config: Config = {
     debug: g("DEFAULT", "debug"),
     configDir: opts.configFile ? dirname(opts.configFile) : undefined,
+    logging: {
+      logFile: g("DEFAULT", "log_file") || undefined,
+      logDir: g("DEFAULT", "log_dir") || undefined,
+      useStderr: g("DEFAULT", "use_stderr"),
+      useSyslog: g("DEFAULT", "use_syslog"),
+      useJournal: g("DEFAULT", "use_journal"),
+    },
+    berth: {
+      metricsPort: g("berth", "metrics_port"),
+      metricsHost: g("berth", "metrics_host"),
+    },
     api: { authStrategy: g("api", "auth_strategy") },
     database: {
       connection: g("placement_database", "connection"),

@@ -2,8 +2,9 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import pino from "pino";
 import { ConfigError, loadConfig, type Config } from "./config.js";
+import { createLogging, type Logging } from "./logging.js";
+import { MetricsListenError, registrySource, startMetricsListener } from "./metrics-listener.js";
 import { prepare, redactedUrl, StartupError } from "./server.js";
 import { openStore } from "./db/open.js";
 import { currentRevision, SchemaVersionError, syncSchema, syncStandardNames } from "./db/sync.js";
@@ -31,6 +32,18 @@ function databaseProblem(config: Config, file: string | undefined, e: unknown): 
 }
 
 
+/** An address only this machine can reach. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function portOption(raw: string | undefined, name: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 65535) fail(`${name} must be a port number (0 to 65535), not ${JSON.stringify(raw)}`);
+  return n;
+}
+
 function fail(message: string): never {
   process.stderr.write(`berth: ${message}\n`);
   process.exit(1);
@@ -42,9 +55,11 @@ program
   .command("serve")
   .description("serve the Placement API")
   .option("--config-file <path>", "placement.conf to read (default: $OS_PLACEMENT_CONFIG_DIR/placement.conf)")
-  .option("--host <host>", "address to listen on", "0.0.0.0")
+  .option("--host <host>", "address to listen on (0.0.0.0: every address)", "127.0.0.1")
   .option("--port <port>", "port to listen on", "8000")
-  .action(async (opts: { configFile?: string; host: string; port: string }) => {
+  .option("--metrics-port <port>", "serve Prometheus metrics at GET /metrics on this port (default: [berth] metrics_port; none)")
+  .option("--metrics-host <host>", "address of the metrics listener (default: [berth] metrics_host, 127.0.0.1)")
+  .action(async (opts: { configFile?: string; host: string; port: string; metricsPort?: string; metricsHost?: string }) => {
     const started = Date.now();
     const file = configFileFrom(opts.configFile);
     const early: string[] = [];
@@ -55,14 +70,39 @@ program
       if (e instanceof ConfigError) fail(e.message);
       throw e;
     }
-    const logger = pino({ level: config.debug ? "debug" : "info" });
+    let logging: Logging;
+    try {
+      logging = createLogging(config);
+    } catch (e) {
+      if (e instanceof ConfigError) fail(e.message);
+      throw e;
+    }
+    const { logger } = logging;
     for (const m of early) logger.warn(m);
     if (!file) logger.info(`no config file given: serving SQLite at ${config.database.connection} with auth_strategy = noauth2`);
+    const loopback = isLoopback(opts.host);
+    if (config.api.authStrategy === "noauth2" && !loopback)
+      logger.warn(
+        `[api] auth_strategy = noauth2 while listening on ${opts.host}: every caller that can reach it is trusted (no token is checked; X-Auth-Token: admin is an admin)`,
+      );
+    const metricsPort = portOption(opts.metricsPort, "--metrics-port") ?? config.berth.metricsPort;
+    if (logging.target !== "stdout") {
+      process.stdout.write(`berth: logging to ${logging.target}\n`);
+      process.on("SIGHUP", () => logging.reopen());
+    }
     try {
-      const [{ app, store }, { serve }] = await Promise.all([prepare(config, logger), import("@hono/node-server")]);
+      const [{ app, store, metrics }, { serve }] = await Promise.all([prepare(config, logger, { processMetrics: true }), import("@hono/node-server")]);
+      const metricsServer = await startMetricsListener({
+        host: opts.metricsHost ?? config.berth.metricsHost,
+        port: metricsPort,
+        source: registrySource(metrics.registry),
+        onError: (err) => logger.error({ err }, "metrics could not be collected"),
+        log: (m) => logger.info(m),
+      });
       const port = Number(opts.port);
       const server = serve({ fetch: app.fetch, hostname: opts.host, port }, (info) => {
-        logger.info(`Berth listening on http://${opts.host}:${info.port} (ready in ${Date.now() - started} ms)`);
+        const only = loopback ? "; this machine only: --host chooses another address" : "";
+        logger.info(`Berth listening on http://${opts.host}:${info.port} (ready in ${Date.now() - started} ms)${only}`);
       });
       server.on("error", (e: NodeJS.ErrnoException) => {
         if (e.code === "EADDRINUSE") fail(`${opts.host}:${port} is in use (another server?): stop it, or choose another port with --port`);
@@ -77,6 +117,7 @@ program
           logger.warn(`requests still in flight after ${STOP_GRACE_MS / 1000} s; stopping anyway`);
           process.exit(1);
         }, STOP_GRACE_MS).unref();
+        metricsServer?.close();
         server.close(() => {
           void store.close().finally(() => {
             logger.info("stopped");
@@ -88,7 +129,7 @@ program
       process.once("SIGTERM", () => stop("SIGTERM"));
       process.once("SIGINT", () => stop("SIGINT"));
     } catch (e) {
-      if (e instanceof StartupError || e instanceof ConfigError || e instanceof SchemaVersionError) fail(e.message);
+      if (e instanceof StartupError || e instanceof ConfigError || e instanceof SchemaVersionError || e instanceof MetricsListenError) fail(e.message);
       // Anything else came from the database.
       fail(`cannot start: ${databaseProblem(config, file, e)}`);
     }

@@ -12,6 +12,7 @@ import * as allocationCandidate from "./handlers/allocation-candidate.js";
 import * as trait from "./handlers/trait.js";
 import * as resourceClass from "./handlers/resource-class.js";
 import * as reshaper from "./handlers/reshaper.js";
+import * as healthcheck from "./handlers/healthcheck.js";
 
 export interface MethodEntry {
   handler: Handler;
@@ -74,6 +75,8 @@ export const ROUTES: readonly Route[] = [
     methods: { GET: m(trait.forProvider), PUT: m(trait.replaceForProvider), DELETE: m(trait.removeForProvider) },
   },
   { path: "/reshaper", since: v(30), methods: { POST: m(reshaper.reshape) } },
+  // Berth's own (not the reference's): for load balancers; served without auth (app.ts).
+  { path: "/healthcheck", methods: { GET: m(healthcheck.check), HEAD: m(healthcheck.check) } },
 ];
 
 interface Compiled {

@@ -8,11 +8,21 @@ import { ALEMBIC_HEAD } from "./db/schema.js";
 import { createApp } from "./app.js";
 import { isUnavailable } from "./db/tx.js";
 import { sql } from "kysely";
+import { createMetrics, type Metrics } from "./http/metrics.js";
 
 export class StartupError extends Error {}
 
+export interface PrepareOptions {
+  /** Add prom-client's process metrics (CPU, memory, event loop, GC) to the app's: `berth serve` does. */
+  processMetrics?: boolean;
+}
+
 /** Opens the database, creates or checks the schema, syncs standard names, builds the app. */
-export async function prepare(config: Config, logger?: Logger): Promise<{ app: Hono; store: Store }> {
+export async function prepare(
+  config: Config,
+  logger?: Logger,
+  opts: PrepareOptions = {},
+): Promise<{ app: Hono; store: Store; metrics: Metrics }> {
   if (config.api.authStrategy === "keystone")
     throw new StartupError(
       "[api] auth_strategy = keystone is not supported by Berth yet (Keystone token validation is not built); set auth_strategy = noauth2 behind an authenticating proxy",
@@ -33,8 +43,9 @@ export async function prepare(config: Config, logger?: Logger): Promise<{ app: H
         );
     }
     await syncStandardNames(store);
-    const app = createApp({ store, config, logger });
-    return { app, store };
+    const metrics = createMetrics({ store, processMetrics: opts.processMetrics });
+    const app = createApp({ store, config, logger, metrics });
+    return { app, store, metrics };
   } catch (e) {
     await store.close();
     throw e;

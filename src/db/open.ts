@@ -29,7 +29,20 @@ export interface Store {
   readonly readArrays?: (sql: string, parameters: readonly unknown[]) => Promise<unknown[][]>;
   /** Told when a transaction is run again (src/db/tx.ts inTransaction), with the reason. */
   onRetry?: (reason: string) => void;
+  /** PostgreSQL and MySQL: how busy each connection pool is now (for metrics). SQLite has no pool. */
+  readonly poolStats?: () => PoolStats[];
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** main: the requests' pool; claims: the claim connections (claimDb). */
+  readonly pool: "main" | "claims";
+  /** Open connections, busy or idle. */
+  readonly total: number;
+  /** Connections handed out now. */
+  readonly inUse: number;
+  /** Callers waiting for a connection. */
+  readonly waiting: number;
 }
 
 export class ConnectionUrlError extends Error {}
@@ -107,6 +120,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   let sqlite: SqliteDatabase.Database | undefined;
   let claimDb: Kysely<DB> | undefined;
   let readArrays: Store["readArrays"];
+  let poolStats: Store["poolStats"];
   if (p.dialect === "sqlite") {
     sqlite = cachingPrepare(new SqliteDatabase(p.file!));
     sqlite.pragma("busy_timeout = 10000");
@@ -168,7 +182,9 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     // custom plan better; for the claim read (a UNION ALL of seven parts) that choice cost 0.4 ms
     // per claim and bought nothing. The setting is per session, and unnamed statements (the
     // candidate search's, with long IN lists) must keep their custom plans: hence a pool of its own.
-    claimDb = newPool(CLAIM_CONNECTIONS, "SET plan_cache_mode = force_generic_plan").db;
+    const claims = newPool(CLAIM_CONNECTIONS, "SET plan_cache_mode = force_generic_plan");
+    claimDb = claims.db;
+    poolStats = () => [pgStats("main", main.pool), pgStats("claims", claims.pool)];
   } else {
     const charset = (p.params.charset ?? "utf8mb4").toUpperCase();
     const { createPool } = require("mysql2") as typeof Mysql2Module;
@@ -187,7 +203,8 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         enableKeepAlive: true,
         supportBigNumbers: true,
       });
-    db = new Kysely<DB>({ dialect: new MysqlDialect({ pool: newPool(poolSize) }) });
+    const main = newPool(poolSize);
+    db = new Kysely<DB>({ dialect: new MysqlDialect({ pool: main }) });
     // NOTE: claims run at READ COMMITTED (see claimTransaction); connections of their own that are
     // set so once save a SET TRANSACTION round trip per claim. The SET is queued on a new
     // connection before the pool hands it out.
@@ -195,6 +212,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     // A connection whose SET failed must not run claims at another level: it is closed.
     claims.on("connection", (c) => c.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", (err) => err && c.destroy()));
     claimDb = new Kysely<DB>({ dialect: new MysqlDialect({ pool: claims }) });
+    poolStats = () => [mysqlStats("main", main), mysqlStats("claims", claims)];
     // NOTE: mysql2's array rows measured no faster than its objects here: the generic reader stays.
   }
   return {
@@ -205,10 +223,23 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     claimDb,
     readArrays,
     onRetry: opts.onRetry,
+    poolStats,
     close: async () => {
       await Promise.all([db.destroy(), claimDb?.destroy()]);
     },
   };
+}
+
+function pgStats(pool: PoolStats["pool"], p: PgModule.Pool): PoolStats {
+  return { pool, total: p.totalCount, inUse: p.totalCount - p.idleCount, waiting: p.waitingCount };
+}
+
+// NOTE: mysql2 does not publish its pool's counts; these fields are its internals (3.x), read
+// defensively: a later mysql2 that renames them reports zeros rather than failing a scrape.
+function mysqlStats(pool: PoolStats["pool"], p: unknown): PoolStats {
+  const q = p as { _allConnections?: { length: number }; _freeConnections?: { length: number }; _connectionQueue?: { length: number } };
+  const total = q._allConnections?.length ?? 0;
+  return { pool, total, inUse: total - (q._freeConnections?.length ?? 0), waiting: q._connectionQueue?.length ?? 0 };
 }
 
 // NOTE: PostgreSQL parses and plans an unnamed statement on every execution (about half of a lone

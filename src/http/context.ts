@@ -5,6 +5,8 @@ import type { Store } from "../db/open.js";
 import type { Enforcer, Credentials } from "../policy/index.js";
 import type { Version } from "./microversion.js";
 import type { Snapshots } from "../objects/candidates/snapshot.js";
+import type { Health } from "../objects/health.js";
+import type { Metrics, OnRetry } from "./metrics.js";
 
 export interface Deps {
   readonly store: Store;
@@ -14,6 +16,12 @@ export interface Deps {
   readonly clock: () => Date;
   /** SQLite: the in-memory copy the candidate search answers from while the database is unchanged. */
   readonly candidateSnapshots?: Snapshots;
+  /** This app's Prometheus metrics (served by metrics-listener.ts, never on the API port). */
+  readonly metrics: Metrics;
+  /** For the database layer: call on every in-request retry (counted in berth_db_retries_total). */
+  readonly onRetry: OnRetry;
+  /** SELECT 1 within a short timeout (GET /healthcheck). */
+  readonly checkDatabase: () => Promise<Health>;
 }
 
 export interface Ctx {

@@ -5,6 +5,7 @@ import { testConfig, type LoadOptions } from "../../src/config.js";
 import type { Store } from "../../src/db/open.js";
 import { prepare } from "../../src/server.js";
 import type { Dialect } from "../../src/db/capabilities.js";
+import type { Metrics } from "../../src/http/metrics.js";
 import { createDatabase } from "./databases.js";
 
 export interface Reply {
@@ -26,6 +27,8 @@ export interface RequestOptions {
 export interface TestApi {
   app: Hono;
   store: Store;
+  /** The app's own metrics (what `berth serve --metrics-port` serves). */
+  metrics: Metrics;
   request(method: string, path: string, opts?: RequestOptions): Promise<Reply>;
   get(path: string, opts?: RequestOptions): Promise<Reply>;
   post(path: string, body: unknown, opts?: RequestOptions): Promise<Reply>;
@@ -36,7 +39,7 @@ export interface TestApi {
 export async function startApi(dialect: Dialect, overrides: LoadOptions["overrides"] = {}): Promise<TestApi & { close(): Promise<void> }> {
   const db = await createDatabase(dialect);
   const config = testConfig({ ...overrides, placement_database: { connection: db.url, sync_on_startup: "true" } });
-  const { app, store } = await prepare(config, process.env.BERTH_TEST_LOG ? (await import("pino")).default({ level: "error" }) : undefined);
+  const { app, store, metrics } = await prepare(config, process.env.BERTH_TEST_LOG ? (await import("pino")).default({ level: "error" }) : undefined);
   const request = async (method: string, path: string, opts: RequestOptions = {}): Promise<Reply> => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token !== null) headers["x-auth-token"] = opts.token ?? "admin";
@@ -60,6 +63,7 @@ export async function startApi(dialect: Dialect, overrides: LoadOptions["overrid
   return {
     app,
     store,
+    metrics,
     request,
     get: (p, o) => request("GET", p, o),
     post: (p, b, o) => request("POST", p, { ...o, body: b }),

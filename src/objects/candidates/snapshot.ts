@@ -55,6 +55,8 @@ export class Snapshots {
     private readonly db: Kysely<DB>,
     private readonly sqlite: SqliteDatabase.Database,
     private readonly mode: SnapshotMode = "auto",
+    /** Told after each rebuild how long it took (seconds): the metrics hook. */
+    private readonly onBuild?: (seconds: number) => void,
   ) {}
 
   /** The snapshot to answer from now, or undefined: read the database. */
@@ -72,6 +74,7 @@ export class Snapshots {
         const started = performance.now();
         this.current = build(this.sqlite, token);
         this.lastBuildMs = performance.now() - started;
+        this.onBuild?.(this.lastBuildMs / 1000);
       }
       return this.current;
     });
