@@ -41,9 +41,12 @@ async function waitFor(probe: () => boolean, what: string, log: () => string): P
   throw new Error(`${what} did not start: ${log()}`);
 }
 
-export function privateServersAvailable(): { postgres: boolean; mysql: boolean } {
-  return { postgres: pgBin() !== undefined, mysql: existsSync("/usr/sbin/mariadbd") && existsSync("/usr/bin/mariadb-install-db") };
+export function privateServersAvailable(): { postgres: boolean; mysql: boolean; galera: boolean } {
+  const mysql = existsSync("/usr/sbin/mariadbd") && existsSync("/usr/bin/mariadb-install-db");
+  return { postgres: pgBin() !== undefined, mysql, galera: mysql && existsSync(GALERA) && existsSync("/usr/bin/rsync") };
 }
+
+const GALERA = "/usr/lib/galera/libgalera_smm.so";
 
 export async function privatePostgres(): Promise<PrivateServer> {
   const bin = pgBin();
@@ -97,7 +100,7 @@ export async function privatePostgres(): Promise<PrivateServer> {
   return server;
 }
 
-export async function privateMariadb(): Promise<PrivateServer> {
+export async function privateMariadb(galera?: GaleraNode): Promise<PrivateServer> {
   const dir = mkdtempSync(join(tmpdir(), "berth-my-"));
   chmodSync(dir, 0o777);
   const data = join(dir, "data");
@@ -109,6 +112,8 @@ export async function privateMariadb(): Promise<PrivateServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   let out = "";
+  // A Galera node's first start forms the cluster when it is the first node.
+  let first = galera?.index === 0;
   const server: PrivateServer = {
     dialect: "mysql",
     port,
@@ -126,6 +131,7 @@ export async function privateMariadb(): Promise<PrivateServer> {
           "--innodb-flush-log-at-trx-commit=2",
           "--innodb-buffer-pool-size=32M",
           ...(root ? ["--user=mysql"] : []),
+          ...(galera ? galeraOptions(galera, first) : []),
         ],
         { stdio: ["ignore", "pipe", "pipe"] },
       );
@@ -143,6 +149,7 @@ export async function privateMariadb(): Promise<PrivateServer> {
         "private MariaDB",
         () => out,
       );
+      first = false;
     },
     async stop() {
       if (!child || child.exitCode !== null) return;
@@ -155,7 +162,62 @@ export async function privateMariadb(): Promise<PrivateServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await server.start();
-  execFileSync("mariadb", ["--no-defaults", "-uroot", "-h127.0.0.1", `-P${port}`, "-e", "create database berth"]);
+  if (!galera) {
+    await server.start();
+    execFileSync("mariadb", ["--no-defaults", "-uroot", "-h127.0.0.1", `-P${port}`, "-e", "create database berth"]);
+  }
   return server;
+}
+
+interface GaleraNode {
+  index: number;
+  /** Per node: the Galera group port, IST port and SST port. */
+  links: { group: number; ist: number; sst: number }[];
+}
+
+function galeraOptions(node: GaleraNode, first: boolean): string[] {
+  const me = node.links[node.index]!;
+  return [
+    "--wsrep-on=ON",
+    `--wsrep-provider=${GALERA}`,
+    "--binlog-format=ROW",
+    "--innodb-autoinc-lock-mode=2",
+    "--default-storage-engine=InnoDB",
+    `--wsrep-cluster-address=gcomm://${node.links.map((l) => `127.0.0.1:${l.group}`).join(",")}`,
+    `--wsrep-node-address=127.0.0.1:${me.group}`,
+    `--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:${me.group};ist.recv_addr=127.0.0.1:${me.ist}`,
+    `--wsrep-sst-receive-address=127.0.0.1:${me.sst}`,
+    "--wsrep-sst-method=rsync",
+    `--wsrep-node-name=node${node.index}`,
+    ...(first ? ["--wsrep-new-cluster"] : []),
+  ];
+}
+
+/**
+ * A MariaDB Galera cluster of `n` nodes on loopback (multi-master: every node takes writes), with
+ * the test database created. Each node is a PrivateServer; stopping one leaves the others serving.
+ */
+export async function privateGalera(n = 3): Promise<PrivateServer[]> {
+  const links = [];
+  for (let i = 0; i < n; i++) links.push({ group: await freePort(), ist: await freePort(), sst: await freePort() });
+  const nodes: PrivateServer[] = [];
+  for (let i = 0; i < n; i++) nodes.push(await privateMariadb({ index: i, links }));
+  // NOTE: one at a time: each joins the cluster the ones before formed, and is synced when it answers.
+  for (const node of nodes) {
+    await node.start();
+    await waitFor(
+      () => {
+        try {
+          const r = execFileSync("mariadb", ["--no-defaults", "-uroot", "-h127.0.0.1", `-P${node.port}`, "-N", "-e", "show status like 'wsrep_ready'"]).toString();
+          return r.includes("ON");
+        } catch {
+          return false;
+        }
+      },
+      "a Galera node",
+      () => "",
+    );
+  }
+  execFileSync("mariadb", ["--no-defaults", "-uroot", "-h127.0.0.1", `-P${nodes[0]!.port}`, "-e", "create database berth"]);
+  return nodes;
 }
