@@ -7,7 +7,8 @@ import type { Config } from "./config.js";
 import type { Store } from "./db/open.js";
 import { createEnforcer, type Enforcer, type Credentials } from "./policy/index.js";
 import type { Ctx, Deps } from "./http/context.js";
-import { badRequest, errorBody, HttpError, methodNotAllowed } from "./http/errors.js";
+import { badRequest, errorBody, HttpError, methodNotAllowed, payloadTooLarge } from "./http/errors.js";
+import { declaredLength } from "./http/body.js";
 import { parseVersionHeader, type Version } from "./http/microversion.js";
 import { globalRequestId, newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
 import { noauthCredentials } from "./http/auth.js";
@@ -117,6 +118,8 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
 
 async function dispatch(deps: Deps, req: Request, url: URL, version: Version, requestId: string, creds: Credentials, afterSent: Ctx["afterSent"]) {
   const length = req.headers.get("content-length");
+  // NOTE: a body declared too large is refused before anything reads it (body.ts bounds the rest).
+  if ((declaredLength(req) ?? 0) > deps.config.api.maxRequestBodySize) throw payloadTooLarge(deps.config.api.maxRequestBodySize);
   if (length && !req.headers.get("content-type")) {
     if (!/^\s*[+-]?\d+\s*$/.test(length)) throw raised(new HttpError(400, "content-length header must be an integer"));
     if (Number(length) > 0) throw raised(new HttpError(400, "content-type header required when content-length > 0"));

@@ -5,7 +5,7 @@ import { Command } from "commander";
 import pino from "pino";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { prepare, StartupError } from "./server.js";
-import { openStore } from "./db/open.js";
+import { openStore, parseConnectionUrl } from "./db/open.js";
 import { currentRevision, SchemaVersionError, syncSchema, syncStandardNames } from "./db/sync.js";
 
 function configFileFrom(opt: string | undefined): string | undefined {
@@ -48,7 +48,8 @@ program
   .option("--config-file <path>", "placement.conf to read (default: $OS_PLACEMENT_CONFIG_DIR/placement.conf)")
   .option("--host <host>", "address to listen on", "0.0.0.0")
   .option("--port <port>", "port to listen on", "8000")
-  .action(async (opts: { configFile?: string; host: string; port: string }) => {
+  .option("--workers <n>", "processes serving the port (default: [api] workers, 1)")
+  .action(async (opts: { configFile?: string; host: string; port: string; workers?: string }) => {
     const started = Date.now();
     const file = configFileFrom(opts.configFile);
     const early: string[] = [];
@@ -59,13 +60,35 @@ program
       if (e instanceof ConfigError) fail(e.message);
       throw e;
     }
+    if (opts.workers !== undefined && !/^[1-9]\d*$/.test(opts.workers)) fail(`--workers must be a whole number of at least 1, not ${JSON.stringify(opts.workers)}`);
+    const workers = opts.workers !== undefined ? Number(opts.workers) : config.api.workers;
+    const { isWorker, runPrimary, stopWhenOrphaned } = await import("./cluster.js");
+    const worker = isWorker();
     const logger = pino({ level: config.debug ? "debug" : "info" });
-    for (const m of early) logger.warn(m);
-    if (!file) logger.info(`no config file given: serving SQLite at ${config.database.connection} with auth_strategy = noauth2`);
+    // NOTE: a worker's warnings and notes were the primary's already.
+    if (!worker) for (const m of early) logger.warn(m);
+    if (!file && !worker) logger.info(`no config file given: serving SQLite at ${config.database.connection} with auth_strategy = noauth2`);
+    if (workers > 1 && !worker) {
+      if (parseConnectionUrl(config.database.connection).file === ":memory:")
+        fail("--workers above 1 needs a database the processes share: an in-memory SQLite database (sqlite://) would be one per worker");
+      try {
+        // The schema is checked or created, and the standard names synced, once, here.
+        const { store } = await prepare(config, logger);
+        await store.close();
+      } catch (e) {
+        if (e instanceof StartupError || e instanceof ConfigError || e instanceof SchemaVersionError) fail(e.message);
+        fail(`cannot start: ${databaseProblem(config, file, e)}`);
+      }
+      const code = await runPrimary({ workers, logger, stopGraceMs: STOP_GRACE_MS + 5_000, address: `http://${opts.host}:${opts.port}` });
+      logger.flush();
+      process.exit(code);
+    }
     try {
-      const [{ app, store }, { serve }] = await Promise.all([prepare(config, logger), import("@hono/node-server")]);
+      const [{ app, store }, { createListener, DEFAULT_LIMITS }] = await Promise.all([prepare(config, logger, { synced: worker }), import("./listener.js")]);
       const port = Number(opts.port);
-      const server = serve({ fetch: app.fetch, hostname: opts.host, port }, (info) => {
+      const server = createListener(app, { ...DEFAULT_LIMITS, maxBodyBytes: config.api.maxRequestBodySize }, logger);
+      server.listen(port, opts.host, () => {
+        const info = server.address() as { port: number };
         logger.info(`Berth listening on http://${opts.host}:${info.port} (ready in ${Date.now() - started} ms)`);
       });
       server.on("error", (e: NodeJS.ErrnoException) => {
@@ -75,7 +98,11 @@ program
       });
       // SIGTERM or SIGINT: stop accepting, let the requests in flight finish (their claims commit or
       // roll back as usual), close the database, exit.
+      let stopping = false;
       const stop = (signal: string) => {
+        // NOTE: once only: a worker hears both the terminal's SIGINT and its primary's SIGTERM.
+        if (stopping) return;
+        stopping = true;
         logger.info(`${signal}: finishing the requests in flight, then stopping`);
         setTimeout(() => {
           logger.warn(`requests still in flight after ${STOP_GRACE_MS / 1000} s; stopping anyway`);
@@ -89,8 +116,9 @@ program
           });
         });
       };
-      process.once("SIGTERM", () => stop("SIGTERM"));
-      process.once("SIGINT", () => stop("SIGINT"));
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      process.on("SIGINT", () => stop("SIGINT"));
+      stopWhenOrphaned(() => stop("primary gone"));
     } catch (e) {
       if (e instanceof StartupError || e instanceof ConfigError || e instanceof SchemaVersionError) fail(e.message);
       // Anything else came from the database.

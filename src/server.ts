@@ -9,8 +9,16 @@ import { createApp } from "./app.js";
 
 export class StartupError extends Error {}
 
+export interface PrepareOptions {
+  /**
+   * Another process (the primary of `berth serve --workers N`) has just checked the schema and
+   * synced the standard names: skip both, so N workers do not race to do it again.
+   */
+  synced?: boolean;
+}
+
 /** Opens the database, creates or checks the schema, syncs standard names, builds the app. */
-export async function prepare(config: Config, logger?: Logger): Promise<{ app: Hono; store: Store }> {
+export async function prepare(config: Config, logger?: Logger, opts: PrepareOptions = {}): Promise<{ app: Hono; store: Store }> {
   if (config.api.authStrategy === "keystone")
     throw new StartupError(
       "[api] auth_strategy = keystone is not supported by Berth yet (Keystone token validation is not built); set auth_strategy = noauth2 behind an authenticating proxy",
@@ -21,6 +29,7 @@ export async function prepare(config: Config, logger?: Logger): Promise<{ app: H
     onIdleError: (err) => logger?.warn({ err }, "an idle database connection failed; it is replaced on next use"),
   });
   try {
+    if (opts.synced) return { app: createApp({ store, config, logger }), store };
     if (config.database.syncOnStartup) await syncSchema(store);
     else {
       const rev = await currentRevision(store);

@@ -1,13 +1,23 @@
 // Request bodies read as the reference reads them (bytes -> strict UTF-8 -> Python's json.loads):
 // the same texts accepted (NaN, Infinity and -Infinity too) and, for the rest, the same message at
 // the same position, since it ends up in the 400 detail ("Malformed JSON: ...").
+// One difference: nesting is bounded (MAX_DEPTH), so no body can exhaust the stack.
 
 export type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
+
+/**
+ * How deep arrays and objects may nest in a body. No Placement request nests deeper than 6; the
+ * reference's parser gives up near 1,000 (Python's recursion limit) with a 500. Deeper bodies are
+ * malformed here (400), before any recursive code (the scanner, validation, messages) sees them.
+ */
+export const MAX_DEPTH = 100;
 
 /** Parses a body. JSON.parse takes the common case; the scanner below only runs when it fails. */
 export function parseBody(bytes: Uint8Array): Parsed {
   const text = decodeUtf8(bytes);
   if (typeof text !== "string") return { ok: false, message: text.message };
+  // NOTE: the scanner reports whichever comes first, a syntax error or the nesting limit.
+  if (nestsTooDeep(text)) return loads(text);
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
@@ -23,6 +33,23 @@ export function loads(text: string): Parsed {
     if (e instanceof DecodeError) return { ok: false, message: e.describe(text) };
     throw e;
   }
+}
+
+/** Whether brackets outside strings open more than MAX_DEPTH deep somewhere (one pass, no recursion). */
+function nestsTooDeep(s: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_DEPTH) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 class DecodeError extends Error {
@@ -58,6 +85,7 @@ const HEX4 = /^[0-9a-fA-F]{4}$/;
 /** Python's json scanner: where it stops and what it says there. */
 class Scanner {
   private i = 0;
+  private depth = 0;
 
   constructor(private readonly s: string) {}
 
@@ -128,9 +156,15 @@ class Scanner {
     return out;
   }
 
+  /** Steps into an array or object (at its bracket), refusing to go deeper than MAX_DEPTH. */
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) throw new DecodeError(`Nesting deeper than ${MAX_DEPTH} levels`, this.i);
+    this.i++;
+  }
+
   private object(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    this.i++;
+    this.enter();
     this.skip();
     if (this.closes("}")) return out;
     for (;;) {
@@ -151,7 +185,7 @@ class Scanner {
 
   private array(): unknown[] {
     const out: unknown[] = [];
-    this.i++;
+    this.enter();
     this.skip();
     if (this.closes("]")) return out;
     for (;;) {
@@ -162,10 +196,11 @@ class Scanner {
     }
   }
 
-  /** Steps over `bracket` when it is next. */
+  /** Steps over `bracket` (and out of its array or object) when it is next. */
   private closes(bracket: string): boolean {
     if (this.s[this.i] !== bracket) return false;
     this.i++;
+    this.depth--;
     return true;
   }
 
