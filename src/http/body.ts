@@ -1,7 +1,7 @@
 // Request bodies: JSON only, parsed and validated against the handler's schema, with the
 // reference's status codes (415 for other media types, 400 for malformed or invalid JSON), and
 // Berth's 413 for a body above [api] max_request_body_size, refused before it is all read.
-import { badRequest, payloadTooLarge, unsupportedMediaType } from "./errors.js";
+import { badRequest, HttpError, payloadTooLarge, unsupportedMediaType } from "./errors.js";
 import type { Ctx } from "./context.js";
 import { validate } from "./validate.js";
 import { parseBody } from "./python-json.js";
@@ -33,6 +33,16 @@ export async function readJson<T>(ctx: Ctx, schema: object): Promise<T> {
  * already did), and a body without one (chunked) is refused as soon as it passes the limit.
  */
 export async function readBytes(req: Request, limit: number): Promise<Uint8Array> {
+  try {
+    return await readUpTo(req, limit);
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    // NOTE: the client went away or timed out mid-body (listener.ts answered it): its fault, no 500.
+    throw badRequest(`The request body could not be read (${(e as Error).message}).`);
+  }
+}
+
+async function readUpTo(req: Request, limit: number): Promise<Uint8Array> {
   const length = declaredLength(req);
   if (length !== undefined) {
     if (length > limit) throw payloadTooLarge(limit);
