@@ -80,7 +80,9 @@ export const forbidden = (detail: string) => new HttpError(403, detail);
 
 /** A body above [api] max_request_body_size (Berth's own limit: the reference has none). */
 export function payloadTooLarge(limit: number): HttpError {
-  return new HttpError(413, `The request body is larger than ${limit} bytes ([api] max_request_body_size).`);
+  // NOTE: the rest of the body is still coming: close the connection after the answer, or its bytes
+  // would be read as the next request.
+  return new HttpError(413, `The request body is larger than ${limit} bytes ([api] max_request_body_size).`, ErrorCodes.DEFAULT, { connection: "close" });
 }
 
 export function methodNotAllowed(method: string, allow: string[]): HttpError {
