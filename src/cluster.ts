@@ -30,7 +30,8 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
     /** Worker id -> the pid of the worker it replaces. */
     const replacing = new Map<number, number>();
     const listened = new Set<number>();
-    const alive = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+    // NOTE: a worker leaves cluster.workers at its exit or its disconnect, whichever is last.
+    const alive = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
 
     const stopAll = (signal: NodeJS.Signals) => {
       for (const w of alive()) w.process.kill(signal);
