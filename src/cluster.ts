@@ -4,8 +4,12 @@
 // The workers themselves are main.ts's single-process serve, told the schema is already synced.
 import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "pino";
+import type { Config } from "./config.js";
+import { parseConnectionUrl } from "./db/open.js";
+import { prepare, StartupError } from "./server.js";
 
 export interface PrimaryOptions {
+  config: Config;
   workers: number;
   logger: Logger;
   /** How long a stop waits for the workers (each has its own grace for its requests in flight). */
@@ -18,10 +22,19 @@ export interface PrimaryOptions {
 export const isWorker = (): boolean => cluster.isWorker;
 
 /**
- * Runs the primary until it is stopped; resolves with the exit code. The schema is synced before
- * this is called, once, by the caller.
+ * Checks or creates the schema and syncs the standard names, once, then runs the workers until
+ * stopped; resolves with the exit code. Rejects (StartupError, or the database's error) when the
+ * workers cannot start.
  */
-export function runPrimary(opts: PrimaryOptions): Promise<number> {
+export async function runPrimary(opts: PrimaryOptions): Promise<number> {
+  if (parseConnectionUrl(opts.config.database.connection).file === ":memory:")
+    throw new StartupError("--workers above 1 needs a database the processes share: an in-memory SQLite database (sqlite://) would be one per worker");
+  const { store } = await prepare(opts.config, opts.logger);
+  await store.close();
+  return supervise(opts);
+}
+
+function supervise(opts: PrimaryOptions): Promise<number> {
   const { logger, workers } = opts;
   return new Promise((resolve) => {
     let stopping = false;

@@ -5,7 +5,7 @@ import { Command } from "commander";
 import pino from "pino";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { prepare, StartupError } from "./server.js";
-import { openStore, parseConnectionUrl } from "./db/open.js";
+import { openStore } from "./db/open.js";
 import { currentRevision, SchemaVersionError, syncSchema, syncStandardNames } from "./db/sync.js";
 
 function configFileFrom(opt: string | undefined): string | undefined {
@@ -33,6 +33,13 @@ function databaseProblem(config: Config, file: string | undefined, e: unknown): 
 /** A connection URL without its password. */
 function redacted(url: string): string {
   return url.replace(/^([a-z0-9+]+:\/\/[^:@/]*):[^@/]*@/i, "$1:***@");
+}
+
+/** Stops start-up with what went wrong. */
+function cannotStart(config: Config, file: string | undefined, e: unknown): never {
+  if (e instanceof StartupError || e instanceof ConfigError || e instanceof SchemaVersionError) fail(e.message);
+  // Anything else came from the database.
+  fail(`cannot start: ${databaseProblem(config, file, e)}`);
 }
 
 function fail(message: string): never {
@@ -69,17 +76,9 @@ program
     if (!worker) for (const m of early) logger.warn(m);
     if (!file && !worker) logger.info(`no config file given: serving SQLite at ${config.database.connection} with auth_strategy = noauth2`);
     if (workers > 1 && !worker) {
-      if (parseConnectionUrl(config.database.connection).file === ":memory:")
-        fail("--workers above 1 needs a database the processes share: an in-memory SQLite database (sqlite://) would be one per worker");
-      try {
-        // The schema is checked or created, and the standard names synced, once, here.
-        const { store } = await prepare(config, logger);
-        await store.close();
-      } catch (e) {
-        if (e instanceof StartupError || e instanceof ConfigError || e instanceof SchemaVersionError) fail(e.message);
-        fail(`cannot start: ${databaseProblem(config, file, e)}`);
-      }
-      const code = await runPrimary({ workers, logger, stopGraceMs: STOP_GRACE_MS + 5_000, address: `http://${opts.host}:${opts.port}` });
+      const code = await runPrimary({ config, workers, logger, stopGraceMs: STOP_GRACE_MS + 5_000, address: `http://${opts.host}:${opts.port}` }).catch(
+        (e: unknown) => cannotStart(config, file, e),
+      );
       logger.flush();
       process.exit(code);
     }
@@ -120,9 +119,7 @@ program
       process.on("SIGINT", () => stop("SIGINT"));
       stopWhenOrphaned(() => stop("primary gone"));
     } catch (e) {
-      if (e instanceof StartupError || e instanceof ConfigError || e instanceof SchemaVersionError) fail(e.message);
-      // Anything else came from the database.
-      fail(`cannot start: ${databaseProblem(config, file, e)}`);
+      cannotStart(config, file, e);
     }
   });
 
