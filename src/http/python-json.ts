@@ -63,7 +63,8 @@ class DecodeError extends Error {
   /** "<reason>: line L column C (char N)", counted in code points as Python counts. */
   describe(text: string): string {
     const before = text.slice(0, this.pos);
-    const line = before.split("\n").length;
+    let line = 1;
+    for (let at = before.indexOf("\n"); at >= 0; at = before.indexOf("\n", at + 1)) line++;
     const lineStart = before.lastIndexOf("\n") + 1;
     const char = codePoints(before);
     const column = codePoints(before.slice(lineStart)) + 1;
@@ -72,12 +73,21 @@ class DecodeError extends Error {
 }
 
 function codePoints(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
+  // UTF-16 units, less one for each surrogate pair (as for-of would count, without its iterator).
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
   return n;
 }
 
-const WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
 const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
 const HEX4 = /^[0-9a-fA-F]{4}$/;
@@ -99,7 +109,10 @@ class Scanner {
   }
 
   private skip(): void {
-    while (WHITESPACE.has(this.s[this.i]!)) this.i++;
+    const s = this.s;
+    let i = this.i;
+    for (let c = s.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = s.charCodeAt(++i));
+    this.i = i;
   }
 
   private value(): unknown {
@@ -108,11 +121,14 @@ class Scanner {
     if (ch === '"') return this.string();
     if (ch === "{") return this.object();
     if (ch === "[") return this.array();
-    for (const [word, v] of LITERALS)
-      if (s.startsWith(word, i)) {
-        this.i += word.length;
-        return v;
-      }
+    // NOTE: a digit can only start a number; other characters are tried as literals first.
+    const c = s.charCodeAt(i);
+    if (!(c >= 0x30 && c <= 0x39))
+      for (const [word, v] of LITERALS)
+        if (s.startsWith(word, i)) {
+          this.i += word.length;
+          return v;
+        }
     NUMBER.lastIndex = i;
     const m = NUMBER.exec(s);
     if (m) {
