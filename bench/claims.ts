@@ -3,7 +3,7 @@
 // reference at REF_URL (default http://localhost:8000) when it answers.
 // Run: `npx vite-node bench/claims.ts` (builds dist/ first with `npx tsc -p tsconfig.json`).
 // Env: BENCH_SECONDS (per level, default 5), BENCH_LEVELS (concurrency levels, default 1,16,64), BENCH_PROVIDERS (providers claims rotate over, default 1),
-// BENCH_NODE_ARGS (node flags for `berth serve`, e.g. --cpu-prof), BENCH_TARGETS (comma list of sqlite, pg, ref, refpg,
+// BENCH_NODE_ARGS (node flags for `berth serve`, e.g. --cpu-prof), BENCH_WORKERS (`berth serve --workers`, default 1), BENCH_TARGETS (comma list of sqlite, pg, ref, refpg,
 // and mysql, refmysql (not in the default); default sqlite,pg,ref,refpg), BERTH_BENCH_MYSQL, REF_MYSQL_URL,
 // BERTH_BENCH_PG (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres), REF_URL, and REF_PG_URL
 // (a reference on PostgreSQL, e.g. `gunicorn -w 2 'placement.wsgi:init_application()'`).
@@ -53,7 +53,7 @@ async function startBerth(name: string, connection: string, cleanup: () => Promi
   writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${connection}\nsync_on_startup = True\n`);
   const port = await freePort();
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port), "--workers", process.env.BENCH_WORKERS ?? "1"], {
     stdio: "ignore",
   });
   const base = `http://127.0.0.1:${port}`;

@@ -7,8 +7,9 @@ import type { Config } from "./config.js";
 import type { Store } from "./db/open.js";
 import { createEnforcer, type Enforcer, type Credentials } from "./policy/index.js";
 import type { Ctx, Deps } from "./http/context.js";
-import { badRequest, conflict, errorBody, ErrorCodes, HttpError, methodNotAllowed, serviceUnavailable } from "./http/errors.js";
+import { badRequest, conflict, errorBody, ErrorCodes, HttpError, methodNotAllowed, payloadTooLarge, serviceUnavailable } from "./http/errors.js";
 import { isUnavailable, RetriesExhausted } from "./db/tx.js";
+import { declaredLength } from "./http/body.js";
 import { parseVersionHeader, type Version } from "./http/microversion.js";
 import { globalRequestId, newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
 import { noauthCredentials } from "./http/auth.js";
@@ -162,6 +163,8 @@ async function dispatch(
   hit: ReturnType<typeof matchRoute>,
 ) {
   const length = req.headers.get("content-length");
+  // NOTE: a body declared too large is refused before anything reads it (body.ts bounds the rest).
+  if ((declaredLength(req) ?? 0) > deps.config.api.maxRequestBodySize) throw payloadTooLarge(deps.config.api.maxRequestBodySize);
   if (length && !req.headers.get("content-type")) {
     if (!/^\s*[+-]?\d+\s*$/.test(length)) throw raised(new HttpError(400, "content-length header must be an integer"));
     if (Number(length) > 0) throw raised(new HttpError(400, "content-type header required when content-length > 0"));

@@ -22,7 +22,13 @@ export interface Config {
     readonly metricsPort: number | undefined;
     readonly metricsHost: string;
   };
-  readonly api: { readonly authStrategy: AuthStrategy };
+  readonly api: {
+    readonly authStrategy: AuthStrategy;
+    /** Berth's own: the largest request body accepted, in bytes (413 beyond). */
+    readonly maxRequestBodySize: number;
+    /** Berth's own: how many processes `berth serve` runs on its one port. */
+    readonly workers: number;
+  };
   readonly database: {
     readonly connection: string;
     readonly syncOnStartup: boolean;
@@ -85,7 +91,14 @@ const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     verbose: { kind: "bool" },
     transport_url: { kind: "str" },
   },
-  api: { auth_strategy: { kind: "str", default: "keystone", choices: ["keystone", "noauth2"] } },
+  api: {
+    auth_strategy: { kind: "str", default: "keystone", choices: ["keystone", "noauth2"] },
+    // NOTE: Berth's own options (the reference has no body limit and leaves processes to its WSGI
+    // server). 8 MiB is many times the largest real request (POST /allocations for many consumers,
+    // POST /reshaper for a whole host).
+    max_request_body_size: { kind: "int", default: 8 * 1024 * 1024, min: 1 },
+    workers: { kind: "int", default: 1, min: 1 },
+  },
   placement_database: {
     connection: { kind: "str" },
     connection_parameters: { kind: "str", default: "" },
@@ -276,7 +289,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       metricsPort: g("berth", "metrics_port"),
       metricsHost: g("berth", "metrics_host"),
     },
-    api: { authStrategy: g("api", "auth_strategy") },
+    api: {
+      authStrategy: g("api", "auth_strategy"),
+      maxRequestBodySize: g("api", "max_request_body_size"),
+      workers: g("api", "workers"),
+    },
     database: {
       connection: g("placement_database", "connection"),
       syncOnStartup: g("placement_database", "sync_on_startup"),

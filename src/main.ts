@@ -4,7 +4,8 @@ import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createLogging, type Logging } from "./logging.js";
-import { MetricsListenError, registrySource, startMetricsListener } from "./metrics-listener.js";
+import { MetricsListenError, registrySource, startMetricsListener, type MetricsSource } from "./metrics-listener.js";
+import { answerPrimary, clusterSource } from "./metrics-cluster.js";
 import { prepare, redactedUrl, StartupError } from "./server.js";
 import { openStore } from "./db/open.js";
 import { currentRevision, SchemaVersionError, syncSchema, syncStandardNames } from "./db/sync.js";
@@ -44,6 +45,13 @@ function portOption(raw: string | undefined, name: string): number | undefined {
   return n;
 }
 
+/** Stops start-up with what went wrong. */
+function cannotStart(config: Config, file: string | undefined, e: unknown): never {
+  if (e instanceof StartupError || e instanceof ConfigError || e instanceof SchemaVersionError || e instanceof MetricsListenError) fail(e.message);
+  // Anything else came from the database.
+  fail(`cannot start: ${databaseProblem(config, file, e)}`);
+}
+
 function fail(message: string): never {
   process.stderr.write(`berth: ${message}\n`);
   process.exit(1);
@@ -59,7 +67,8 @@ program
   .option("--port <port>", "port to listen on", "8000")
   .option("--metrics-port <port>", "serve Prometheus metrics at GET /metrics on this port (default: [berth] metrics_port; none)")
   .option("--metrics-host <host>", "address of the metrics listener (default: [berth] metrics_host, 127.0.0.1)")
-  .action(async (opts: { configFile?: string; host: string; port: string; metricsPort?: string; metricsHost?: string }) => {
+  .option("--workers <n>", "processes serving the port (default: [api] workers, 1)")
+  .action(async (opts: { configFile?: string; host: string; port: string; metricsPort?: string; metricsHost?: string; workers?: string }) => {
     const started = Date.now();
     const file = configFileFrom(opts.configFile);
     const early: string[] = [];
@@ -78,10 +87,15 @@ program
       throw e;
     }
     const { logger } = logging;
-    for (const m of early) logger.warn(m);
-    if (!file) logger.info(`no config file given: serving SQLite at ${config.database.connection} with auth_strategy = noauth2`);
+    if (opts.workers !== undefined && !/^[1-9]\d*$/.test(opts.workers)) fail(`--workers must be a whole number of at least 1, not ${JSON.stringify(opts.workers)}`);
+    const workers = opts.workers !== undefined ? Number(opts.workers) : config.api.workers;
+    const { isWorker, runPrimary, stopWhenOrphaned } = await import("./cluster.js");
+    const worker = isWorker();
+    // NOTE: a worker's warnings and notes were the primary's already.
+    if (!worker) for (const m of early) logger.warn(m);
+    if (!file && !worker) logger.info(`no config file given: serving SQLite at ${config.database.connection} with auth_strategy = noauth2`);
     const loopback = isLoopback(opts.host);
-    if (config.api.authStrategy === "noauth2" && !loopback)
+    if (config.api.authStrategy === "noauth2" && !loopback && !worker)
       logger.warn(
         `[api] auth_strategy = noauth2 while listening on ${opts.host}: every caller that can reach it is trusted (no token is checked; X-Auth-Token: admin is an admin)`,
       );
@@ -90,17 +104,36 @@ program
       process.stdout.write(`berth: logging to ${logging.target}\n`);
       process.on("SIGHUP", () => logging.reopen());
     }
-    try {
-      const [{ app, store, metrics }, { serve }] = await Promise.all([prepare(config, logger, { processMetrics: true }), import("@hono/node-server")]);
-      const metricsServer = await startMetricsListener({
+    const metricsOn = (source: MetricsSource) =>
+      startMetricsListener({
         host: opts.metricsHost ?? config.berth.metricsHost,
         port: metricsPort,
-        source: registrySource(metrics.registry),
+        source,
         onError: (err) => logger.error({ err }, "metrics could not be collected"),
         log: (m) => logger.info(m),
       });
+    if (workers > 1 && !worker) {
+      // NOTE: the primary serves the workers' metrics, summed (each worker answers it over IPC).
+      const metricsServer = await metricsOn(clusterSource()).catch((e: unknown) => cannotStart(config, file, e));
+      const code = await runPrimary({ config, workers, logger, stopGraceMs: STOP_GRACE_MS + 5_000, address: `http://${opts.host}:${opts.port}` }).catch(
+        (e: unknown) => cannotStart(config, file, e),
+      );
+      metricsServer?.close();
+      logger.flush();
+      process.exit(code);
+    }
+    try {
+      const [{ app, store, metrics }, { createListener, DEFAULT_LIMITS }] = await Promise.all([
+        prepare(config, logger, { processMetrics: true, synced: worker }),
+        import("./listener.js"),
+      ]);
+      let metricsServer: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
+      if (worker) answerPrimary(metrics.registry);
+      else metricsServer = await metricsOn(registrySource(metrics.registry));
       const port = Number(opts.port);
-      const server = serve({ fetch: app.fetch, hostname: opts.host, port }, (info) => {
+      const server = createListener(app, { ...DEFAULT_LIMITS, maxBodyBytes: config.api.maxRequestBodySize }, logger);
+      server.listen(port, opts.host, () => {
+        const info = server.address() as { port: number };
         const only = loopback ? "; this machine only: --host chooses another address" : "";
         logger.info(`Berth listening on http://${opts.host}:${info.port} (ready in ${Date.now() - started} ms)${only}`);
       });
@@ -111,7 +144,11 @@ program
       });
       // SIGTERM or SIGINT: stop accepting, let the requests in flight finish (their claims commit or
       // roll back as usual), close the database, exit.
+      let stopping = false;
       const stop = (signal: string) => {
+        // NOTE: once only: a worker hears both the terminal's SIGINT and its primary's SIGTERM.
+        if (stopping) return;
+        stopping = true;
         logger.info(`${signal}: finishing the requests in flight, then stopping`);
         setTimeout(() => {
           logger.warn(`requests still in flight after ${STOP_GRACE_MS / 1000} s; stopping anyway`);
@@ -126,12 +163,11 @@ program
           });
         });
       };
-      process.once("SIGTERM", () => stop("SIGTERM"));
-      process.once("SIGINT", () => stop("SIGINT"));
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      process.on("SIGINT", () => stop("SIGINT"));
+      stopWhenOrphaned(() => stop("primary gone"));
     } catch (e) {
-      if (e instanceof StartupError || e instanceof ConfigError || e instanceof SchemaVersionError || e instanceof MetricsListenError) fail(e.message);
-      // Anything else came from the database.
-      fail(`cannot start: ${databaseProblem(config, file, e)}`);
+      cannotStart(config, file, e);
     }
   });
 

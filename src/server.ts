@@ -15,6 +15,11 @@ export class StartupError extends Error {}
 export interface PrepareOptions {
   /** Add prom-client's process metrics (CPU, memory, event loop, GC) to the app's: `berth serve` does. */
   processMetrics?: boolean;
+  /**
+   * Another process (the primary of `berth serve --workers N`) has just checked the schema and
+   * synced the standard names: skip both, so N workers do not race to do it again.
+   */
+  synced?: boolean;
 }
 
 /** Opens the database, creates or checks the schema, syncs standard names, builds the app. */
@@ -34,6 +39,10 @@ export async function prepare(
   });
   try {
     await untilReachable(store, config, logger);
+    if (opts.synced) {
+      const metrics = createMetrics({ store, processMetrics: opts.processMetrics });
+      return { app: createApp({ store, config, logger, metrics }), store, metrics };
+    }
     if (config.database.syncOnStartup) await syncSchema(store);
     else {
       const rev = await currentRevision(store);

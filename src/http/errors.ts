@@ -26,9 +26,12 @@ export const REASONS: Record<number, string> = {
   404: "Not Found",
   405: "Method Not Allowed",
   406: "Not Acceptable",
+  408: "Request Timeout",
   409: "Conflict",
   413: "Request Entity Too Large",
+  414: "Request-URI Too Long",
   415: "Unsupported Media Type",
+  431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
@@ -38,8 +41,11 @@ const EXPLANATIONS: Record<number, string> = {
   400: "The server could not comply with the request since it is either malformed or otherwise incorrect.",
   403: "Access was denied to this resource.",
   404: "The resource could not be found.",
+  408: "The server has waited too long for the request to be sent by the client.",
   409: "There was a conflict when trying to complete your request.",
-  413: "The server has decided not to process the request because it is too large.",
+  413: "The body of your request was too large for this server.",
+  414: "The request URI was too long for this server.",
+  431: "The request header fields were too large",
   500: "The server has either erred or is incapable of performing the requested operation.",
   503: "The server is currently unavailable. Please try again at a later time.",
 };
@@ -74,6 +80,13 @@ export const notFound = (detail: string, code?: ErrorCode) => new HttpError(404,
 export const conflict = (detail: string, code?: ErrorCode) => new HttpError(409, detail, code);
 export const forbidden = (detail: string) => new HttpError(403, detail);
 export const serviceUnavailable = (detail: string) => new HttpError(503, detail);
+
+/** A body above [api] max_request_body_size (Berth's own limit: the reference has none). */
+export function payloadTooLarge(limit: number): HttpError {
+  // NOTE: the rest of the body is still coming: close the connection after the answer, or its bytes
+  // would be read as the next request.
+  return new HttpError(413, `The request body is larger than ${limit} bytes ([api] max_request_body_size).`, ErrorCodes.DEFAULT, { connection: "close" });
+}
 
 export function methodNotAllowed(method: string, allow: string[]): HttpError {
   return new HttpError(

@@ -3,6 +3,13 @@
 import { byCodePoint, pyRepr } from "./pyrepr.js";
 
 const WIDTH = 72;
+/**
+ * Berth's bound on the text (the reference renders all of it): an instance of megabytes would take
+ * seconds and tens of megabytes to show. Beyond it the text stops with "...".
+ */
+export const MAX_PFORMAT = 32 * 1024;
+// NOTE: whether a repr fits in WIDTH code points is known from its first 2 * WIDTH + 2 UTF-16 units.
+const FIT_PROBE = 2 * WIDTH + 2;
 
 /** len() in Python counts code points, not UTF-16 units. */
 const width = (s: string) => {
@@ -11,27 +18,69 @@ const width = (s: string) => {
   return n;
 };
 
-/** repr() as pprint computes it: dict keys sorted. */
-function safeRepr(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(safeRepr).join(", ")}]`;
-  if (v && typeof v === "object")
-    return `{${Object.keys(v)
-      .sort(byCodePoint)
-      .map((k) => `${pyRepr(k)}: ${safeRepr((v as Record<string, unknown>)[k])}`)
-      .join(", ")}}`;
-  return pyRepr(v);
+/** repr() as pprint computes it (dict keys sorted), or at least its first `limit` units. */
+function safeRepr(v: unknown, limit: number): string {
+  const parts: string[] = [];
+  let length = 0;
+  const put = (s: string) => {
+    parts.push(s);
+    length += s.length;
+  };
+  const walk = (x: unknown): void => {
+    if (length > limit) return;
+    if (Array.isArray(x)) {
+      put("[");
+      for (let i = 0; i < x.length && length <= limit; i++) {
+        if (i) put(", ");
+        walk(x[i]);
+      }
+      put("]");
+    } else if (x && typeof x === "object") {
+      put("{");
+      const keys = Object.keys(x).sort(byCodePoint);
+      for (let i = 0; i < keys.length && length <= limit; i++) {
+        if (i) put(", ");
+        put(pyRepr(keys[i], limit));
+        put(": ");
+        walk((x as Record<string, unknown>)[keys[i]!]);
+      }
+      put("}");
+    } else put(pyRepr(x, limit));
+  };
+  walk(v);
+  return parts.join("");
 }
 
+/** pprint.pformat(v, width=72), cut after MAX_PFORMAT characters. */
 export function pformat(v: unknown): string {
-  const out: string[] = [];
+  const out = new Out();
   format(v, out, 0, 0, 1);
-  return out.join("");
+  const text = out.join();
+  return text.length > MAX_PFORMAT ? `${text.slice(0, MAX_PFORMAT)}...` : text;
 }
 
-function format(v: unknown, out: string[], indent: number, allowance: number, level: number): void {
-  const rep = safeRepr(v);
-  if (width(rep) <= WIDTH - indent - allowance) {
-    out.push(rep);
+class Out {
+  private readonly parts: string[] = [];
+  length = 0;
+  get full(): boolean {
+    return this.length > MAX_PFORMAT;
+  }
+  push(...s: string[]): void {
+    for (const x of s) {
+      this.parts.push(x);
+      this.length += x.length;
+    }
+  }
+  join(): string {
+    return this.parts.join("");
+  }
+}
+
+function format(v: unknown, out: Out, indent: number, allowance: number, level: number): void {
+  if (out.full) return;
+  const probe = safeRepr(v, FIT_PROBE);
+  if (probe.length <= FIT_PROBE && width(probe) <= WIDTH - indent - allowance) {
+    out.push(probe);
     return;
   }
   if (Array.isArray(v)) {
@@ -42,26 +91,27 @@ function format(v: unknown, out: string[], indent: number, allowance: number, le
     out.push("{");
     const keys = Object.keys(v).sort(byCodePoint);
     const inner = indent + 1;
-    keys.forEach((k, i) => {
+    for (let i = 0; i < keys.length && !out.full; i++) {
+      const k = keys[i]!;
       const last = i === keys.length - 1;
       const kr = pyRepr(k);
       out.push(kr, ": ");
       format((v as Record<string, unknown>)[k], out, inner + width(kr) + 2, last ? allowance + 1 : 1, level + 1);
       if (!last) out.push(",\n" + " ".repeat(inner));
-    });
+    }
     out.push("}");
   } else if (typeof v === "string") {
     str(v, out, indent, allowance, level);
-  } else out.push(rep);
+  } else out.push(pyRepr(v));
 }
 
-function items(list: unknown[], out: string[], indent: number, allowance: number, level: number): void {
+function items(list: unknown[], out: Out, indent: number, allowance: number, level: number): void {
   const inner = indent + 1;
-  list.forEach((ent, i) => {
+  for (let i = 0; i < list.length && !out.full; i++) {
     const last = i === list.length - 1;
     if (i > 0) out.push(",\n" + " ".repeat(inner));
-    format(ent, out, inner, last ? allowance : 1, level + 1);
-  });
+    format(list[i], out, inner, last ? allowance : 1, level + 1);
+  }
 }
 
 // str.splitlines(True) and re.findall(r"\S*\s*") with Python's notions of line break and space.
@@ -70,7 +120,9 @@ const SPACE = "\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u202
 const WORDS = new RegExp(`[^${SPACE}]*[${SPACE}]*`, "g");
 
 // Long strings are split at whitespace into adjacent literals, parenthesised at the top level.
-function str(s: string, out: string[], indent: number, allowance: number, level: number): void {
+function str(s: string, out: Out, indent: number, allowance: number, level: number): void {
+  // NOTE: the text is cut at MAX_PFORMAT anyway: a longer string is shown from its start.
+  if (s.length > MAX_PFORMAT + 1024) s = s.slice(0, MAX_PFORMAT + 1024);
   if (level === 1) {
     indent += 1;
     allowance += 1;

@@ -1,18 +1,69 @@
 // Python-style rendering of JSON values, so validation messages read as the reference's do
 // (`'abc' is not of type 'integer'`, `{'name': 1}`).
 
-export function pyRepr(v: unknown): string {
+/**
+ * repr() of a JSON value. With `limit`, stops once the text passes `limit` UTF-16 units and returns
+ * what it has with "..." after it, so a huge instance costs no more than its first part (Berth's
+ * bound: the reference would repr all of it).
+ */
+export function pyRepr(v: unknown, limit = Infinity): string {
+  if (limit === Infinity) return reprAll(v);
+  const out: Out = { parts: [], length: 0, limit };
+  write(v, out);
+  const text = out.parts.join("");
+  return out.length > limit ? `${text.slice(0, limit)}...` : text;
+}
+
+function reprAll(v: unknown): string {
   if (v === null || v === undefined) return "None";
   if (v === true) return "True";
   if (v === false) return "False";
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : pyFloat(v);
   if (typeof v === "string") return pyStr(v);
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
+  if (Array.isArray(v)) return `[${v.map(reprAll).join(", ")}]`;
   if (typeof v === "object")
     return `{${Object.entries(v as Record<string, unknown>)
-      .map(([k, x]) => `${pyStr(k)}: ${pyRepr(x)}`)
+      .map(([k, x]) => `${pyStr(k)}: ${reprAll(x)}`)
       .join(", ")}}`;
   return String(v);
+}
+
+interface Out {
+  parts: string[];
+  length: number;
+  limit: number;
+}
+
+function put(out: Out, s: string): void {
+  out.parts.push(s);
+  out.length += s.length;
+}
+
+/** reprAll's text into `out`, stopping once it is past the limit. */
+function write(v: unknown, out: Out): void {
+  if (out.length > out.limit) return;
+  if (Array.isArray(v)) {
+    put(out, "[");
+    for (let i = 0; i < v.length && out.length <= out.limit; i++) {
+      if (i) put(out, ", ");
+      write(v[i], out);
+    }
+    put(out, "]");
+  } else if (v && typeof v === "object") {
+    put(out, "{");
+    let first = true;
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      if (out.length > out.limit) break;
+      if (!first) put(out, ", ");
+      first = false;
+      put(out, pyStr(k.length > out.limit ? k.slice(0, out.limit + 1) : k));
+      put(out, ": ");
+      write((v as Record<string, unknown>)[k], out);
+    }
+    put(out, "}");
+  } else if (typeof v === "string" && v.length > out.limit) put(out, pyStr(v.slice(0, out.limit + 1)));
+  else put(out, reprAll(v));
 }
 
 // Python's repr(float): the shortest digits, as JavaScript finds them, but in exponent form only

@@ -1,13 +1,23 @@
 // Request bodies read as the reference reads them (bytes -> strict UTF-8 -> Python's json.loads):
 // the same texts accepted (NaN, Infinity and -Infinity too) and, for the rest, the same message at
 // the same position, since it ends up in the 400 detail ("Malformed JSON: ...").
+// One difference: nesting is bounded (MAX_DEPTH), so no body can exhaust the stack.
 
 export type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
+
+/**
+ * How deep arrays and objects may nest in a body. No Placement request nests deeper than 6; the
+ * reference's parser gives up near 1,000 (Python's recursion limit) with a 500. Deeper bodies are
+ * malformed here (400), before any recursive code (the scanner, validation, messages) sees them.
+ */
+export const MAX_DEPTH = 100;
 
 /** Parses a body. JSON.parse takes the common case; the scanner below only runs when it fails. */
 export function parseBody(bytes: Uint8Array): Parsed {
   const text = decodeUtf8(bytes);
   if (typeof text !== "string") return { ok: false, message: text.message };
+  // NOTE: the scanner reports whichever comes first, a syntax error or the nesting limit.
+  if (nestsTooDeep(text)) return loads(text);
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
@@ -25,6 +35,23 @@ export function loads(text: string): Parsed {
   }
 }
 
+/** Whether brackets outside strings open more than MAX_DEPTH deep somewhere (one pass, no recursion). */
+function nestsTooDeep(s: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_DEPTH) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 class DecodeError extends Error {
   constructor(
     readonly reason: string,
@@ -36,7 +63,8 @@ class DecodeError extends Error {
   /** "<reason>: line L column C (char N)", counted in code points as Python counts. */
   describe(text: string): string {
     const before = text.slice(0, this.pos);
-    const line = before.split("\n").length;
+    let line = 1;
+    for (let at = before.indexOf("\n"); at >= 0; at = before.indexOf("\n", at + 1)) line++;
     const lineStart = before.lastIndexOf("\n") + 1;
     const char = codePoints(before);
     const column = codePoints(before.slice(lineStart)) + 1;
@@ -45,12 +73,21 @@ class DecodeError extends Error {
 }
 
 function codePoints(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
+  // UTF-16 units, less one for each surrogate pair (as for-of would count, without its iterator).
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
   return n;
 }
 
-const WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
 const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
 const HEX4 = /^[0-9a-fA-F]{4}$/;
@@ -58,6 +95,7 @@ const HEX4 = /^[0-9a-fA-F]{4}$/;
 /** Python's json scanner: where it stops and what it says there. */
 class Scanner {
   private i = 0;
+  private depth = 0;
 
   constructor(private readonly s: string) {}
 
@@ -71,7 +109,10 @@ class Scanner {
   }
 
   private skip(): void {
-    while (WHITESPACE.has(this.s[this.i]!)) this.i++;
+    const s = this.s;
+    let i = this.i;
+    for (let c = s.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = s.charCodeAt(++i));
+    this.i = i;
   }
 
   private value(): unknown {
@@ -80,11 +121,14 @@ class Scanner {
     if (ch === '"') return this.string();
     if (ch === "{") return this.object();
     if (ch === "[") return this.array();
-    for (const [word, v] of LITERALS)
-      if (s.startsWith(word, i)) {
-        this.i += word.length;
-        return v;
-      }
+    // NOTE: a digit can only start a number; other characters are tried as literals first.
+    const c = s.charCodeAt(i);
+    if (!(c >= 0x30 && c <= 0x39))
+      for (const [word, v] of LITERALS)
+        if (s.startsWith(word, i)) {
+          this.i += word.length;
+          return v;
+        }
     NUMBER.lastIndex = i;
     const m = NUMBER.exec(s);
     if (m) {
@@ -128,9 +172,15 @@ class Scanner {
     return out;
   }
 
+  /** Steps into an array or object (at its bracket), refusing to go deeper than MAX_DEPTH. */
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) throw new DecodeError(`Nesting deeper than ${MAX_DEPTH} levels`, this.i);
+    this.i++;
+  }
+
   private object(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    this.i++;
+    this.enter();
     this.skip();
     if (this.closes("}")) return out;
     for (;;) {
@@ -151,7 +201,7 @@ class Scanner {
 
   private array(): unknown[] {
     const out: unknown[] = [];
-    this.i++;
+    this.enter();
     this.skip();
     if (this.closes("]")) return out;
     for (;;) {
@@ -162,10 +212,11 @@ class Scanner {
     }
   }
 
-  /** Steps over `bracket` when it is next. */
+  /** Steps over `bracket` (and out of its array or object) when it is next. */
   private closes(bracket: string): boolean {
     if (this.s[this.i] !== bracket) return false;
     this.i++;
+    this.depth--;
     return true;
   }
 

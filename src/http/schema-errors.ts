@@ -3,6 +3,7 @@
 // puts that error's text in its 400 details, so which error wins and how it is worded are part of
 // the API. ajv decides validity fast; this walk only runs to explain a failure.
 import { byCodePoint, pyRepr } from "./pyrepr.js";
+import { MAX_PFORMAT } from "./pformat.js";
 
 type Path = (string | number)[];
 type Schema = Record<string, unknown>;
@@ -128,6 +129,29 @@ function pyStrictEqual(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
+/** A text equal for two values exactly when pyStrictEqual says they are; undefined with a NaN (equal to nothing). */
+function strictKey(v: unknown): string | undefined {
+  if (typeof v === "number") return Number.isNaN(v) ? undefined : `n${v === 0 ? 0 : v}`;
+  if (typeof v === "string") return `s${JSON.stringify(v)}`;
+  if (typeof v === "boolean") return `b${v}`;
+  if (v === null || v === undefined) return "z";
+  const parts: string[] = [];
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const k = strictKey(x);
+      if (k === undefined) return undefined;
+      parts.push(k);
+    }
+    return `[${parts.join(",")}]`;
+  }
+  for (const key of Object.keys(v).sort()) {
+    const k = strictKey((v as Record<string, unknown>)[key]);
+    if (k === undefined) return undefined;
+    parts.push(`${JSON.stringify(key)}:${k}`);
+  }
+  return `{${parts.join(",")}}`;
+}
+
 function mappingEqual(a: Schema, b: Schema, eq: (x: unknown, y: unknown) => boolean): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => k in b && eq(a[k], b[k]));
@@ -141,7 +165,8 @@ function inEnum(v: unknown, options: unknown[]): boolean {
 
 type Keyword = (value: any, instance: unknown, schema: Schema) => Found[];
 
-const r = pyRepr;
+// NOTE: Berth's bound: a value is quoted up to MAX_PFORMAT characters (the reference quotes all of it).
+const r = (v: unknown) => pyRepr(v, MAX_PFORMAT);
 
 /** The keywords, each yielding what jsonschema's function for it yields, in the same order. */
 const KEYWORDS: Record<string, Keyword> = {
@@ -194,7 +219,15 @@ const KEYWORDS: Record<string, Keyword> = {
   maxItems: (n: number, v) => (Array.isArray(v) && v.length > n ? [{ message: `${r(v)} is too long` }] : []),
   uniqueItems(on, v) {
     if (!on || !Array.isArray(v)) return [];
-    const dup = v.some((x, i) => v.slice(i + 1).some((y) => pyStrictEqual(x, y)));
+    // NOTE: one pass over keys that are equal exactly when pyStrictEqual is (pairs took O(n^2)).
+    const seen = new Set<string>();
+    const dup = v.some((x) => {
+      const k = strictKey(x);
+      if (k === undefined) return false;
+      if (seen.has(k)) return true;
+      seen.add(k);
+      return false;
+    });
     return dup ? [{ message: `${r(v)} has non-unique elements` }] : [];
   },
   minLength: (n: number, v) => (typeof v === "string" && codePoints(v) < n ? [{ message: `${r(v)} is too short` }] : []),
@@ -225,15 +258,15 @@ const KEYWORDS: Record<string, Keyword> = {
       return errs.length === 0;
     });
     if (first < 0) return [{ message: `${r(v)} is not valid under any of the given schemas`, context }];
-    const more = subs.slice(first + 1).filter((s) => iterErrors(s, v).length === 0);
+    const more = subs.slice(first + 1).filter((s) => collect(s, v).length === 0);
     if (!more.length) return [];
     return [{ message: `${r(v)} is valid under each of ${[...more, subs[first]].map((s) => r(s)).join(", ")}` }];
   },
-  not: (sub, v) => (iterErrors(sub, v).length === 0 ? [{ message: `${r(v)} should not be valid under ${r(sub)}` }] : []),
+  not: (sub, v) => (collect(sub, v).length === 0 ? [{ message: `${r(v)} should not be valid under ${r(sub)}` }] : []),
 };
 
 function descend(instance: unknown, schema: unknown, path?: string | number, schemaPath?: string | number): SchemaError[] {
-  const errs = iterErrors(schema, instance);
+  const errs = collect(schema, instance);
   for (const e of errs) {
     if (path !== undefined) e.path.unshift(path);
     if (schemaPath !== undefined) e.schemaPath.unshift(schemaPath);
@@ -241,21 +274,49 @@ function descend(instance: unknown, schema: unknown, path?: string | number, sch
   return errs;
 }
 
-/** Every error, in jsonschema's iter_errors order (the schema's keys in order, depth first). */
-export function iterErrors(schema: unknown, instance: unknown): SchemaError[] {
-  if (schema === true) return [];
-  if (schema === false)
+/**
+ * Berth's bound on the errors one validation explains (jsonschema would list every one: a body of
+ * millions of bad items took seconds and gigabytes). Past it the search stops; best_match picks
+ * among those found, which is the same pick whenever the first of equals wins (a list of bad items).
+ */
+export const MAX_ERRORS = 1000;
+let errorsLeft = Infinity;
+
+/**
+ * Every error, in jsonschema's iter_errors order (the schema's keys in order, depth first), or the
+ * first MAX_ERRORS of them (`exhausted` then).
+ */
+export function iterErrors(schema: unknown, instance: unknown): SchemaError[] & { exhausted?: boolean } {
+  errorsLeft = MAX_ERRORS;
+  try {
+    const errors: SchemaError[] & { exhausted?: boolean } = collect(schema, instance);
+    if (errorsLeft <= 0) errors.exhausted = true;
+    return errors;
+  } finally {
+    errorsLeft = Infinity;
+  }
+}
+
+function collect(schema: unknown, instance: unknown): SchemaError[] {
+  if (schema === true || errorsLeft <= 0) return [];
+  if (schema === false) {
+    errorsLeft--;
     return [{ keyword: "None", message: `False schema does not allow ${r(instance)}`, path: [], schemaPath: [], instance, schema: {}, context: [] }];
+  }
   if (!isObject(schema)) return [];
   const out: SchemaError[] = [];
   for (const [keyword, value] of Object.entries(schema)) {
     if (!Object.hasOwn(KEYWORDS, keyword)) continue;
+    if (errorsLeft <= 0) break;
     const check = KEYWORDS[keyword]!;
     for (const found of check(value, instance, schema)) {
       if (found.nested) {
-        for (const e of found.nested) e.schemaPath.unshift(keyword);
-        out.push(...found.nested);
-      } else
+        for (const e of found.nested) {
+          e.schemaPath.unshift(keyword);
+          out.push(e);
+        }
+      } else {
+        errorsLeft--;
         out.push({
           keyword,
           message: found.message,
@@ -265,6 +326,7 @@ export function iterErrors(schema: unknown, instance: unknown): SchemaError[] {
           schema,
           context: found.context ?? [],
         });
+      }
     }
   }
   return out;

@@ -2,9 +2,9 @@
 // common, valid case fast; a failure is explained as Python's jsonschema explains it (see
 // schema-errors.ts), because the reference puts str(error) in its 400 details.
 import { Ajv, type ValidateFunction } from "ajv";
-import { pformat } from "./pformat.js";
+import { MAX_PFORMAT, pformat } from "./pformat.js";
 import { pyRepr } from "./pyrepr.js";
-import { bestMatch, isUuidLike, iterErrors, pyRegExp, type SchemaError } from "./schema-errors.js";
+import { bestMatch, isUuidLike, iterErrors, MAX_ERRORS, pyRegExp, type SchemaError } from "./schema-errors.js";
 
 export const ajv = new Ajv({
   allErrors: false,
@@ -32,14 +32,21 @@ function compiled(schema: object): ValidateFunction {
 export function validate(schema: object, data: unknown): string | undefined {
   // NOTE: Python's json reads 1e400 as inf, a float that is no integer; ajv's type checks treat
   // non-finite numbers differently, so such data is judged by the jsonschema emulation alone.
-  if (allFinite(data) && compiled(schema)(data)) return undefined;
-  const best = bestMatch(iterErrors(schema, data));
+  // ajv first: it stops at the first problem, where allFinite would walk a whole bad body.
+  if (compiled(schema)(data) && allFinite(data)) return undefined;
+  const errors = iterErrors(schema, data);
+  const best = bestMatch(errors);
+  if (!best && errors.exhausted) return `more than ${MAX_ERRORS} problems`;
   return best && render(best).replace(/\n/g, " ");
 }
 
 function allFinite(v: unknown): boolean {
   if (typeof v === "number") return Number.isFinite(v);
-  if (v && typeof v === "object") return Object.values(v).every(allFinite);
+  if (Array.isArray(v)) {
+    for (const x of v) if (!allFinite(x)) return false;
+  } else if (v && typeof v === "object") {
+    for (const k in v) if (Object.hasOwn(v, k) && !allFinite((v as Record<string, unknown>)[k])) return false;
+  }
   return true;
 }
 
@@ -52,4 +59,4 @@ export function render(e: SchemaError): string {
   );
 }
 
-const index = (word: string, path: (string | number)[]) => word + path.map((p) => `[${pyRepr(p)}]`).join("");
+const index = (word: string, path: (string | number)[]) => word + path.map((p) => `[${pyRepr(p, MAX_PFORMAT)}]`).join("");

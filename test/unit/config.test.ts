@@ -117,4 +117,14 @@ describe("connection URLs", () => {
   it("refuses unknown databases with a hint", () => {
     expect(() => parseConnectionUrl("oracle://x/y")).toThrow(/use sqlite, postgresql or mysql/);
   });
+
+  it("reads Berth's own [api] max_request_body_size and workers, with their defaults", () => {
+    const defaults = loadConfig({ configFile: file(`[placement_database]\nconnection = sqlite://\n`) });
+    expect(defaults.api).toMatchObject({ maxRequestBodySize: 8 * 1024 * 1024, workers: 1 });
+    const set = loadConfig({ configFile: file(`[api]\nmax_request_body_size = 1048576\nworkers = 4\n[placement_database]\nconnection = sqlite://\n`) });
+    expect(set.api).toMatchObject({ maxRequestBodySize: 1048576, workers: 4 });
+    expect(() => loadConfig({ configFile: file(`[api]\nworkers = 0\n[placement_database]\nconnection = sqlite://\n`) })).toThrow(
+      "Invalid value for option [api] workers: 0 is less than the minimum 1",
+    );
+  });
 });

@@ -2,7 +2,7 @@
 // json.loads and UTF-8 decoder say (the property test in test/property/validate-vs-jsonschema.test.ts
 // compares at random against them).
 import { describe, expect, it } from "vitest";
-import { parseBody } from "../../src/http/python-json.js";
+import { MAX_DEPTH, parseBody } from "../../src/http/python-json.js";
 
 const text = (s: string) => parseBody(new TextEncoder().encode(s));
 const bytes = (...b: number[]) => parseBody(Uint8Array.from(b));
@@ -43,5 +43,22 @@ describe("parseBody", () => {
     expect(bytes(0x22, 0xe2, 0x82, 0x22)).toEqual({ ok: false, message: "'utf-8' codec can't decode bytes in position 1-2: invalid continuation byte" });
     expect(bytes(0x22, 0xed, 0xa0, 0x80, 0x22)).toEqual({ ok: false, message: "'utf-8' codec can't decode byte 0xed in position 1: invalid continuation byte" });
     expect(bytes(0x22, 0xf0, 0x9f, 0x98)).toEqual({ ok: false, message: "'utf-8' codec can't decode bytes in position 1-3: unexpected end of data" });
+  });
+
+  it("bounds nesting at MAX_DEPTH, whatever the mix of arrays and objects, without recursing further", () => {
+    expect(text("[".repeat(MAX_DEPTH) + "]".repeat(MAX_DEPTH)).ok).toBe(true);
+    expect(text("[".repeat(MAX_DEPTH + 1) + "]".repeat(MAX_DEPTH + 1))).toEqual({ ok: false, message: `Nesting deeper than ${MAX_DEPTH} levels: line 1 column ${MAX_DEPTH + 1} (char ${MAX_DEPTH})` });
+    expect(text('{"a":'.repeat(200_000))).toEqual({ ok: false, message: `Nesting deeper than ${MAX_DEPTH} levels: line 1 column ${5 * MAX_DEPTH + 1} (char ${5 * MAX_DEPTH})` });
+    // Unclosed and malformed too: the scanner, not the stack, says where.
+    expect(text("[".repeat(200_000))).toEqual({ ok: false, message: `Nesting deeper than ${MAX_DEPTH} levels: line 1 column ${MAX_DEPTH + 1} (char ${MAX_DEPTH})` });
+  });
+
+  it("reports a syntax error that comes before the nesting limit, as Python would", () => {
+    expect(text("[[x" + "[".repeat(200))).toEqual({ ok: false, message: "Expecting value: line 1 column 3 (char 2)" });
+  });
+
+  it("counts no brackets inside strings", () => {
+    const s = JSON.stringify({ a: "[".repeat(500), b: ['"\\[[[' + "{".repeat(300)] });
+    expect(text(s)).toEqual({ ok: true, value: JSON.parse(s) });
   });
 });

@@ -1,0 +1,136 @@
+// Clients that break HTTP itself, against the real listener (src/listener.ts) on a socket: a URL or
+// headers too large, a request line that is not HTTP, a client too slow with its headers or its
+// body. Each gets a status and the API's error body, and the server goes on answering others.
+import { connect } from "node:net";
+import type { Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testConfig } from "../../src/config.js";
+import { prepare } from "../../src/server.js";
+import { createListener, DEFAULT_LIMITS } from "../../src/listener.js";
+import type { Store } from "../../src/db/open.js";
+
+const LIMIT = 4096;
+
+/** Writes `parts` to a new connection (the last one left open when `hold`), returns all it receives until the server closes. */
+function exchange(port: number, parts: (string | Buffer)[], hold = false): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let received = "";
+    socket.on("data", (d) => (received += d.toString("latin1")));
+    socket.on("error", (e: NodeJS.ErrnoException) => (e.code === "ECONNRESET" || e.code === "EPIPE" ? undefined : reject(e)));
+    socket.on("close", () => resolve(received));
+    socket.on("connect", () => {
+      for (const p of parts) socket.write(p);
+      if (!hold) socket.end();
+    });
+  });
+}
+
+/** The status and JSON error body of a raw HTTP answer. */
+function answer(raw: string): { status: number; head: string; body: any } {
+  const at = raw.indexOf("\r\n\r\n");
+  const head = raw.slice(0, at);
+  return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1]), head, body: JSON.parse(raw.slice(at + 4)) };
+}
+
+function expectErrorBody(a: { status: number; head: string; body: any }, status: number, title: string): void {
+  expect(a.status).toBe(status);
+  const requestId = /x-openstack-request-id: (\S+)/i.exec(a.head)?.[1];
+  expect(requestId).toMatch(/^req-/);
+  expect(a.body).toEqual({ errors: [{ status, title, detail: expect.any(String), request_id: requestId }] });
+}
+
+describe("hostile clients on the listener", () => {
+  let server: Server;
+  let store: Store;
+  let port: number;
+
+  beforeAll(async () => {
+    const prepared = await prepare(testConfig({ api: { max_request_body_size: String(LIMIT) } }));
+    store = prepared.store;
+    server = createListener(prepared.app, { ...DEFAULT_LIMITS, maxBodyBytes: LIMIT, headersTimeoutMs: 300, requestTimeoutMs: 600, timeoutCheckMs: 100 });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await store.close();
+  });
+
+  const stillServing = async () => expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+
+  it("answers 414 with the error body for a 200,000-character query string", async () => {
+    const raw = await exchange(port, [`GET /resource_providers?name=${"a".repeat(200_000)} HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\n\r\n`]);
+    const a = answer(raw);
+    expectErrorBody(a, 414, "Request-URI Too Long");
+    expect(a.body.errors[0].detail).toBe("The request URI was too long for this server.\n\n The request line is too long.  ");
+    await stillServing();
+  });
+
+  it("answers 431 with the error body for 100 KB of headers", async () => {
+    const raw = await exchange(port, [`GET /resource_providers HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\nx-big: ${"b".repeat(100_000)}\r\n\r\n`]);
+    expectErrorBody(answer(raw), 431, "Request Header Fields Too Large");
+    await stillServing();
+  });
+
+  it("takes a URL and headers of ordinary size", async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/resource_providers?name=${"a".repeat(2000)}`, { headers: { "x-auth-token": "admin", "x-extra": "c".repeat(8000) } });
+    expect(res.status).toBe(200);
+  });
+
+  it("answers 400 with the error body for a request that is not HTTP", async () => {
+    const raw = await exchange(port, ["HELLO THERE\r\n\r\n"]);
+    expectErrorBody(answer(raw), 400, "Bad Request");
+  });
+
+  it("answers 408 with the error body to a client that never finishes its headers", async () => {
+    const raw = await exchange(port, ["GET /resource_providers HTTP/1.1\r\nHost: x\r\n"], true);
+    expectErrorBody(answer(raw), 408, "Request Timeout");
+    await stillServing();
+  });
+
+  it("answers 408 with the error body to a client that never finishes its body", async () => {
+    const raw = await exchange(
+      port,
+      ["POST /resource_providers HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n", '{"name": '],
+      true,
+    );
+    expectErrorBody(answer(raw), 408, "Request Timeout");
+    await stillServing();
+  });
+
+  it("answers 413 instead of 100 Continue to a client that asks before sending a body too large", async () => {
+    const raw = await exchange(
+      port,
+      [`POST /resource_providers HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\ncontent-type: application/json\r\ncontent-length: ${50 * 1024 * 1024}\r\nexpect: 100-continue\r\n\r\n`],
+      true,
+    );
+    expect(raw).not.toContain("100 Continue");
+    const a = answer(raw);
+    expect(a.status).toBe(413);
+    expect(a.body.errors[0].title).toBe("Request Entity Too Large");
+  });
+
+  it("says 100 Continue to a client that asks before sending a body of ordinary size", async () => {
+    const res = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1");
+      const body = JSON.stringify({ name: "continued" });
+      let received = "";
+      socket.on("error", reject);
+      socket.on("data", (d) => {
+        received += d.toString("latin1");
+        if (received.startsWith("HTTP/1.1 100 Continue\r\n\r\n") && !received.includes("\r\n\r\nHTTP")) socket.write(body);
+        if (/\r\n\r\nHTTP\/1\.1 \d+[^]*\r\n\r\n\{.*\}$/s.test(received)) {
+          socket.end();
+          resolve(received);
+        }
+      });
+      socket.write(
+        `POST /resource_providers HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\nopenstack-api-version: placement 1.39\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nexpect: 100-continue\r\n\r\n`,
+      );
+    });
+    expect(res).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
+  });
+});
