@@ -15,6 +15,7 @@ import { corsPreflight, corsHeaders } from "./http/cors.js";
 import { matchRoute } from "./routes.js";
 import { NotFound } from "./objects/errors.js";
 import { Snapshots, type SnapshotMode } from "./objects/candidates/snapshot.js";
+import { copyReader } from "./objects/candidates/snapshot-read.js";
 
 export interface AppOptions {
   store: Store;
@@ -22,7 +23,7 @@ export interface AppOptions {
   logger?: Logger;
   clock?: () => Date;
   enforcer?: Enforcer;
-  /** How the candidate search uses snapshots on SQLite (snapshot.ts); "auto" by default. */
+  /** How the candidate search uses snapshots (snapshot.ts); "auto" by default. */
   candidateSnapshot?: SnapshotMode;
 }
 
@@ -51,7 +52,7 @@ export function createApp(opts: AppOptions): Hono {
         enforceScope: config.policy.enforceScope,
         configDir: config.configDir,
       }),
-    candidateSnapshots: opts.store.sqlite ? new Snapshots(opts.store.db, opts.store.sqlite, opts.candidateSnapshot) : undefined,
+    candidateSnapshots: snapshotsFor(opts.store, opts.candidateSnapshot),
   };
   const app = new Hono();
   app.all("*", async (c) => {
@@ -69,6 +70,11 @@ export function createApp(opts: AppOptions): Hono {
     return res;
   });
   return app;
+}
+
+function snapshotsFor(store: Store, mode: SnapshotMode | undefined): Snapshots | undefined {
+  const reader = copyReader(store);
+  return reader && new Snapshots(reader, mode);
 }
 
 /** With @hono/node-server the env holds the Node response: `finish` is when it was all written. */

@@ -5,6 +5,7 @@ import { Command } from "commander";
 import pino from "pino";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { prepare, StartupError } from "./server.js";
+import { SNAPSHOT_MODES, type SnapshotMode } from "./objects/candidates/snapshot.js";
 import { openStore } from "./db/open.js";
 import { currentRevision, SchemaVersionError, syncSchema, syncStandardNames } from "./db/sync.js";
 
@@ -63,7 +64,11 @@ program
     for (const m of early) logger.warn(m);
     if (!file) logger.info(`no config file given: serving SQLite at ${config.database.connection} with auth_strategy = noauth2`);
     try {
-      const [{ app, store }, { serve }] = await Promise.all([prepare(config, logger), import("@hono/node-server")]);
+      // NOTE: BERTH_CANDIDATE_SNAPSHOT (auto, always, never) is for tests and benchmarks that
+      // compare the snapshot with the database reads; operators keep the default, auto.
+      const mode = process.env.BERTH_CANDIDATE_SNAPSHOT;
+      if (mode !== undefined && !SNAPSHOT_MODES.includes(mode as SnapshotMode)) fail(`BERTH_CANDIDATE_SNAPSHOT=${mode}: use ${SNAPSHOT_MODES.join(", ")}`);
+      const [{ app, store }, { serve }] = await Promise.all([prepare(config, logger, { candidateSnapshot: mode as SnapshotMode | undefined }), import("@hono/node-server")]);
       const port = Number(opts.port);
       const server = serve({ fetch: app.fetch, hostname: opts.host, port }, (info) => {
         logger.info(`Berth listening on http://${opts.host}:${info.port} (ready in ${Date.now() - started} ms)`);

@@ -5,12 +5,12 @@ import type { Config } from "./config.js";
 import { openStore, type Store } from "./db/open.js";
 import { currentRevision, syncSchema, syncStandardNames } from "./db/sync.js";
 import { ALEMBIC_HEAD } from "./db/schema.js";
-import { createApp } from "./app.js";
+import { createApp, type AppOptions } from "./app.js";
 
 export class StartupError extends Error {}
 
 /** Opens the database, creates or checks the schema, syncs standard names, builds the app. */
-export async function prepare(config: Config, logger?: Logger): Promise<{ app: Hono; store: Store }> {
+export async function prepare(config: Config, logger?: Logger, opts: Pick<AppOptions, "candidateSnapshot"> = {}): Promise<{ app: Hono; store: Store }> {
   if (config.api.authStrategy === "keystone")
     throw new StartupError(
       "[api] auth_strategy = keystone is not supported by Berth yet (Keystone token validation is not built); set auth_strategy = noauth2 behind an authenticating proxy",
@@ -30,7 +30,7 @@ export async function prepare(config: Config, logger?: Logger): Promise<{ app: H
         );
     }
     await syncStandardNames(store);
-    const app = createApp({ store, config, logger });
+    const app = createApp({ store, config, logger, candidateSnapshot: opts.candidateSnapshot });
     return { app, store };
   } catch (e) {
     await store.close();

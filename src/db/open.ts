@@ -27,6 +27,12 @@ export interface Store {
    * (columns in select order), for the candidate search's bulk reads. Outside any transaction.
    */
   readonly readArrays?: (sql: string, parameters: readonly unknown[]) => Promise<unknown[][]>;
+  /**
+   * PostgreSQL only: runs `fn` on one pooled connection (held until it settles), whose statements
+   * return rows as arrays; for reads that need one transaction of their own (candidate snapshots).
+   * `fn` must end any transaction it begins.
+   */
+  readonly onArrayConnection?: <T>(fn: (read: (sql: string, parameters?: readonly unknown[]) => Promise<unknown[][]>) => Promise<T>) => Promise<T>;
   close(): Promise<void>;
 }
 
@@ -100,6 +106,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   let sqlite: SqliteDatabase.Database | undefined;
   let claimDb: Kysely<DB> | undefined;
   let readArrays: Store["readArrays"];
+  let onArrayConnection: Store["onArrayConnection"];
   if (p.dialect === "sqlite") {
     sqlite = cachingPrepare(new SqliteDatabase(p.file!));
     sqlite.pragma("busy_timeout = 10000");
@@ -150,6 +157,19 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
       }
       return (await main.pool.query({ name, text, values: [...parameters], rowMode: "array" })).rows as unknown[][];
     };
+    onArrayConnection = async (fn) => {
+      const client = await main.pool.connect();
+      let failed: Error | undefined;
+      try {
+        return await fn(async (text, parameters = []) => (await client.query({ text, values: [...parameters], rowMode: "array" })).rows as unknown[][]);
+      } catch (e) {
+        // NOTE: a connection left inside a failed transaction must not go back to the pool.
+        failed = e as Error;
+        throw e;
+      } finally {
+        client.release(failed);
+      }
+    };
     // NOTE: PostgreSQL plans a prepared statement afresh at each execution while it judges a
     // custom plan better; for the claim read (a UNION ALL of seven parts) that choice cost 0.4 ms
     // per claim and bought nothing. The setting is per session, and unnamed statements (the
@@ -188,6 +208,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     sqlite,
     claimDb,
     readArrays,
+    onArrayConnection,
     close: async () => {
       await Promise.all([db.destroy(), claimDb?.destroy()]);
     },
