@@ -3,9 +3,9 @@
 // is unchanged, on every dialect. Whether it is unchanged is one cheap statement per request (the
 // dialect's change token, snapshot-read.ts). The search over a snapshot gives the answers the
 // database reads give, byte for byte (test/api/allocation-candidate-snapshot.test.ts).
-import type { CandidateRequest, RequestGroup } from "./request.js";
-import { hasAny, hasEveryAnyOf, isMultiProvider, matchesAlone, resourcesFit } from "./engine.js";
+import type { CandidateRequest } from "./request.js";
 import { requestNames, type Names } from "./load.js";
+import { rootChecks, rootOk } from "./prefilter.js";
 import type { Row } from "./rows.js";
 import type { CopyReader } from "./snapshot-read.js";
 import { emptyWorld, fits, SHARES_TRAIT, treeShape, type Inv, type Provider, type World } from "./world.js";
@@ -248,9 +248,9 @@ export function snapshotAnyInAggregates(snap: Snapshot, memberOf: readonly strin
 }
 
 /**
- * One page of candidate roots after `after`: the database prefilter's conditions (load.ts
- * rootConds), tested in memory, so that pages (and so the order candidates are generated in) are
- * the same as the database reads give.
+ * One page of candidate roots after `after`: the prefilter's checks (prefilter.ts), tested in
+ * memory, so that pages (and so the order candidates are generated in) are the same as the
+ * database reads give.
  */
 export function snapshotViableRoots(snap: Snapshot, req: CandidateRequest, names: Names, world: World, after: number, limit?: number): { ids: number[]; uuids?: Map<number, string> } {
   const ids: number[] = [];
@@ -271,65 +271,9 @@ export function snapshotViableRoots(snap: Snapshot, req: CandidateRequest, names
     if (byShape) {
       const shape = treeShape(snap.byRoot.get(root.id)!);
       ok = byShape.get(shape);
-      if (ok === undefined) byShape.set(shape, (ok = rootOk(root, checks, req, world)));
-    } else ok = rootOk(root, checks, req, world);
+      if (ok === undefined) byShape.set(shape, (ok = rootOk(root, checks, world)));
+    } else ok = rootOk(root, checks, world);
     if (ok) ids.push(root.id);
   }
   return { ids };
-}
-
-/** One condition on a root: it is the given tree, or some provider of its tree has the capacity or satisfies the group. */
-type RootCheck = { tree: number } | { rc: string; amount: number } | { group: RequestGroup };
-
-/** The request's conditions on every root, with what a sharing provider stands in for left out. */
-function rootChecks(req: CandidateRequest, names: Names, world: World): RootCheck[] {
-  const sharing = [...world.sharing].map((id) => world.providers.get(id)!);
-  const checks: RootCheck[] = [];
-  for (const g of req.groups) {
-    const tree = g.inTree === undefined ? undefined : (names.inTreeRoots.get(g.inTree) ?? -1);
-    if (isMultiProvider(world, g)) {
-      if (tree !== undefined) checks.push({ tree });
-      for (const [rc, amount] of g.resources) {
-        if (tree === undefined && sharing.some((s) => fits(s.inv.get(rc), amount))) continue;
-        checks.push({ rc, amount });
-      }
-      continue;
-    }
-    if (sharing.some((s) => matchesAlone(s, g))) continue;
-    const limitTree = g.resources.size === 0 ? undefined : tree;
-    if (limitTree !== undefined) checks.push({ tree: limitTree });
-    checks.push({ group: g });
-  }
-  return checks;
-}
-
-function rootOk(root: Provider, checks: readonly RootCheck[], req: CandidateRequest, world: World): boolean {
-  // NOTE: without trees a root is its whole tree.
-  const tree = world.hasTrees ? world.byRoot.get(root.id)! : undefined;
-  const size = tree ? tree.length : 1;
-  for (const c of checks) {
-    if ("tree" in c) {
-      if (root.id !== c.tree) return false;
-      continue;
-    }
-    let hit = false;
-    for (let i = 0; i < size && !hit; i++) {
-      const p = tree ? tree[i]! : root;
-      hit = "group" in c ? providerOk(p, c.group) : fits(p.inv.get(c.rc), c.amount);
-    }
-    if (!hit) return false;
-  }
-  for (const t of req.wide.rootRequired) if (!root.traits.has(t)) return false;
-  return !hasAny(req.wide.rootForbidden, root.traits);
-}
-
-/** The prefilter's conditions on one provider for a single-provider group (load.ts providerConds). */
-function providerOk(p: Provider, g: RequestGroup): boolean {
-  return (
-    hasEveryAnyOf(g.memberOf, p.aggs) &&
-    hasEveryAnyOf(g.requiredTraits, p.traits) &&
-    !hasAny(g.forbiddenTraits, p.traits) &&
-    !hasAny(g.forbiddenAggs, p.aggs) &&
-    resourcesFit(p, g)
-  );
 }
