@@ -405,8 +405,8 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
       const cn = seeded.uuid.get("cn2")!;
       const id = seeded.id.get("cn2")!;
       expect(await capacity(cn)).toBe(3);
-      // NOTE: on MariaDB the copy waits for the open writer (the tables' read lock) up to a second,
-      // or gives up and reads the database; on PostgreSQL it is read at once, without the writer.
+      // NOTE: on MariaDB the copy finds the writer in flight (the tables' read lock is not free) and
+      // the request reads the database; on PostgreSQL the copy is read at once, without the writer.
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
       let written!: () => void;

@@ -113,8 +113,15 @@ export const COPY_TABLES = [
   "resource_provider_aggregates",
 ] as const;
 
-/** How long a MariaDB copy waits for the writers in flight on its tables (s) before giving up. */
-const LOCK_WAIT_S = 1;
+/**
+ * How long a MariaDB copy waits for the writers in flight on its tables (s): not at all.
+ * NOTE: LOCK TABLES takes the tables' locks one by one; waiting for a writer while holding some of
+ * them could close a cycle with that writer (which waits for one we hold) and make either a
+ * deadlock victim. Without waiting it is never in a cycle; a copy that finds a writer in flight
+ * fails at once and its request reads the database (snapshot.ts), and a later request tries again.
+ * (MySQL's minimum is 1 s, which it then uses.)
+ */
+const LOCK_WAIT_S = 0;
 
 /**
  * MariaDB/MySQL (InnoDB): the token is the redo log's current LSN (SHOW GLOBAL STATUS LIKE
@@ -131,7 +138,7 @@ const LOCK_WAIT_S = 1;
  * token was read (the snapshot, created after, sees it) or wrote its redo after (the LSN then
  * differs from the copy's token by the time the commit returns). Writes to other tables or
  * databases move the LSN too (rebuilds only). Needs the LOCK TABLES privilege on the database (the
- * reference's `GRANT ALL ON placement.*` has it); writers wait for the lock for one round trip.
+ * reference's `GRANT ALL ON placement.*` has it); writers that start meanwhile wait one round trip.
  * Not for Galera: its nodes do not honour LOCK TABLES for writesets applied from other nodes.
  */
 function mysqlReader(db: Kysely<DB>): CopyReader {

@@ -83,7 +83,7 @@ export class Snapshots {
       this.current = snap;
       return snap;
     } catch {
-      // NOTE: a copy that could not be read (MariaDB: writers held the tables' lock too long) leaves
+      // NOTE: a copy that could not be read (MariaDB: a writer was in flight on its tables) leaves
       // this request to the database reads, which report a real database failure themselves.
       return undefined;
     } finally {
