@@ -17,6 +17,9 @@ export interface CopyReader {
   copy(statements: readonly string[]): Promise<{ token: string; rows: Row[][] }>;
 }
 
+/** The database cannot give a change token: its requests read the database. */
+export class NoToken extends Error {}
+
 /** The reader for a store, or undefined where snapshots cannot be exact (none so far). */
 export function copyReader(store: Store): CopyReader | undefined {
   if (store.sqlite) return sqliteReader(store.db, store.sqlite);
@@ -142,10 +145,17 @@ const LOCK_WAIT_S = 0;
  * Not for Galera: its nodes do not honour LOCK TABLES for writesets applied from other nodes.
  */
 function mysqlReader(db: Kysely<DB>): CopyReader {
+  // NOTE: MariaDB reports Innodb_lsn_current; MySQL 8.0.30 and later Innodb_redo_log_current_lsn
+  // (MySQL was not tried here). A server reporting neither gets no snapshots.
+  let name: string | undefined;
   const lsn = async (conn: Kysely<DB>) => {
-    const { rows } = await sql<{ Value: string }>`SHOW GLOBAL STATUS LIKE 'Innodb_lsn_current'`.execute(conn);
-    if (!rows[0]) throw new Error("Innodb_lsn_current is not reported: candidate snapshots need InnoDB");
-    return String(rows[0].Value);
+    if (name === undefined) {
+      const { rows } = await sql<{ Variable_name: string }>`SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', 'Innodb_redo_log_current_lsn')`.execute(conn);
+      name = rows.map((r) => r.Variable_name).sort()[0];
+      if (name === undefined) throw new NoToken("the server reports no InnoDB redo log LSN");
+    }
+    const { rows } = await sql<{ Value: string }>`SHOW GLOBAL STATUS LIKE ${sql.lit(name)}`.execute(conn);
+    return String(rows[0]!.Value);
   };
   return {
     token: () => lsn(db),

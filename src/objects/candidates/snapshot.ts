@@ -7,7 +7,7 @@ import type { CandidateRequest } from "./request.js";
 import { requestNames, type Names } from "./load.js";
 import { rootChecks, rootOk } from "./prefilter.js";
 import type { Row } from "./rows.js";
-import type { CopyReader } from "./snapshot-read.js";
+import { NoToken, type CopyReader } from "./snapshot-read.js";
 import { emptyWorld, fits, SHARES_TRAIT, treeShape, type Inv, type Provider, type World } from "./world.js";
 
 /**
@@ -51,6 +51,8 @@ export class Snapshots {
   private lastBuildMs = 0;
   /** The build in flight, if any (concurrent requests share it when its token is theirs). */
   private building?: Promise<Snapshot>;
+  /** The database gives no change token (NoToken): every request reads it. */
+  private unsupported = false;
 
   constructor(
     private readonly reader: CopyReader,
@@ -59,10 +61,17 @@ export class Snapshots {
 
   /** The snapshot to answer from now, or undefined: read the database. */
   async get(): Promise<Snapshot | undefined> {
-    if (this.mode === "never") return undefined;
+    if (this.mode === "never" || this.unsupported) return undefined;
     // NOTE: the token is read after the request began; a snapshot whose token equals it holds every
     // commit made before (the reader's contract), and no other snapshot is ever returned.
-    const token = await this.reader.token();
+    let token: string;
+    try {
+      token = await this.reader.token();
+    } catch (e) {
+      if (!(e instanceof NoToken)) throw e;
+      this.unsupported = true;
+      return undefined;
+    }
     if (this.current?.token === token) return this.current;
     this.quiet = token === this.lastToken ? this.quiet + 1 : 0;
     this.lastToken = token;
