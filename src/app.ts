@@ -19,6 +19,7 @@ import { NotFound } from "./objects/errors.js";
 import { Snapshots, type SnapshotMode } from "./objects/candidates/snapshot.js";
 import { databaseProbe } from "./objects/health.js";
 import { createMetrics, NO_ROUTE, type Metrics } from "./http/metrics.js";
+import { copyReader } from "./objects/candidates/snapshot-read.js";
 
 export interface AppOptions {
   store: Store;
@@ -26,7 +27,7 @@ export interface AppOptions {
   logger?: Logger;
   clock?: () => Date;
   enforcer?: Enforcer;
-  /** How the candidate search uses snapshots on SQLite (snapshot.ts); "auto" by default. */
+  /** How the candidate search uses snapshots (snapshot.ts); "auto" by default. */
   candidateSnapshot?: SnapshotMode;
   /** This app's metrics; a fresh set (without process metrics) by default. */
   metrics?: Metrics;
@@ -70,9 +71,7 @@ export function createApp(opts: AppOptions): Hono {
         enforceScope: config.policy.enforceScope,
         configDir: config.configDir,
       }),
-    candidateSnapshots: opts.store.sqlite
-      ? new Snapshots(opts.store.db, opts.store.sqlite, opts.candidateSnapshot, metrics.onSnapshotBuild)
-      : undefined,
+    candidateSnapshots: snapshotsFor(opts.store, opts.candidateSnapshot, metrics.onSnapshotBuild),
     metrics,
     onRetry: metrics.onRetry,
     checkDatabase: databaseProbe(opts.store, opts.healthTimeoutMs),
@@ -98,6 +97,11 @@ export function createApp(opts: AppOptions): Hono {
     return res;
   });
   return app;
+}
+
+function snapshotsFor(store: Store, mode: SnapshotMode | undefined, onBuild: (seconds: number) => void): Snapshots | undefined {
+  const reader = copyReader(store);
+  return reader && new Snapshots(reader, mode, onBuild);
 }
 
 /** With @hono/node-server the env holds the Node response: `finish` is when it was all written. */

@@ -7,6 +7,7 @@ import { createLogging, type Logging } from "./logging.js";
 import { MetricsListenError, registrySource, startMetricsListener, type MetricsSource } from "./metrics-listener.js";
 import { answerPrimary, clusterSource } from "./metrics-cluster.js";
 import { prepare, redactedUrl, StartupError } from "./server.js";
+import { SNAPSHOT_MODES, type SnapshotMode } from "./objects/candidates/snapshot.js";
 import { openStore } from "./db/open.js";
 import { currentRevision, SchemaVersionError, syncSchema, syncStandardNames } from "./db/sync.js";
 
@@ -122,9 +123,13 @@ program
       logger.flush();
       process.exit(code);
     }
+    // NOTE: BERTH_CANDIDATE_SNAPSHOT (auto, always, never) is for tests and benchmarks that compare
+    // the snapshot with the database reads; operators keep the default, auto.
+    const mode = process.env.BERTH_CANDIDATE_SNAPSHOT;
+    if (mode !== undefined && !SNAPSHOT_MODES.includes(mode as SnapshotMode)) fail(`BERTH_CANDIDATE_SNAPSHOT=${mode}: use ${SNAPSHOT_MODES.join(", ")}`);
     try {
       const [{ app, store, metrics }, { createListener, DEFAULT_LIMITS }] = await Promise.all([
-        prepare(config, logger, { processMetrics: true, synced: worker }),
+        prepare(config, logger, { processMetrics: true, synced: worker, candidateSnapshot: mode as SnapshotMode | undefined }),
         import("./listener.js"),
       ]);
       let metricsServer: Awaited<ReturnType<typeof startMetricsListener>> | undefined;

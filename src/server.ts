@@ -5,7 +5,7 @@ import type { Config } from "./config.js";
 import { openStore, type Store } from "./db/open.js";
 import { currentRevision, syncSchema, syncStandardNames } from "./db/sync.js";
 import { ALEMBIC_HEAD } from "./db/schema.js";
-import { createApp } from "./app.js";
+import { createApp, type AppOptions } from "./app.js";
 import { isUnavailable } from "./db/tx.js";
 import { sql } from "kysely";
 import { createMetrics, type Metrics } from "./http/metrics.js";
@@ -20,6 +20,8 @@ export interface PrepareOptions {
    * synced the standard names: skip both, so N workers do not race to do it again.
    */
   synced?: boolean;
+  /** How the candidate search uses snapshots (tests and benchmarks; "auto" by default). */
+  candidateSnapshot?: AppOptions["candidateSnapshot"];
 }
 
 /** Opens the database, creates or checks the schema, syncs standard names, builds the app. */
@@ -41,7 +43,7 @@ export async function prepare(
     await untilReachable(store, config, logger);
     if (opts.synced) {
       const metrics = createMetrics({ store, processMetrics: opts.processMetrics });
-      return { app: createApp({ store, config, logger, metrics }), store, metrics };
+      return { app: createApp({ store, config, logger, metrics, candidateSnapshot: opts.candidateSnapshot }), store, metrics };
     }
     if (config.database.syncOnStartup) await syncSchema(store);
     else {
@@ -53,7 +55,7 @@ export async function prepare(
     }
     await syncStandardNames(store);
     const metrics = createMetrics({ store, processMetrics: opts.processMetrics });
-    const app = createApp({ store, config, logger, metrics });
+    const app = createApp({ store, config, logger, metrics, candidateSnapshot: opts.candidateSnapshot });
     return { app, store, metrics };
   } catch (e) {
     await store.close();

@@ -31,6 +31,12 @@ export interface Store {
   onRetry?: (reason: string) => void;
   /** PostgreSQL and MySQL: how busy each connection pool is now (for metrics). SQLite has no pool. */
   readonly poolStats?: () => PoolStats[];
+  /**
+   * PostgreSQL only: runs `fn` on one pooled connection (held until it settles), whose statements
+   * return rows as arrays; for reads that need one transaction of their own (candidate snapshots).
+   * `fn` must end any transaction it begins.
+   */
+  readonly onArrayConnection?: <T>(fn: (read: (sql: string, parameters?: readonly unknown[]) => Promise<unknown[][]>) => Promise<T>) => Promise<T>;
   close(): Promise<void>;
 }
 
@@ -121,6 +127,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   let claimDb: Kysely<DB> | undefined;
   let readArrays: Store["readArrays"];
   let poolStats: Store["poolStats"];
+  let onArrayConnection: Store["onArrayConnection"];
   if (p.dialect === "sqlite") {
     sqlite = cachingPrepare(new SqliteDatabase(p.file!));
     sqlite.pragma("busy_timeout = 10000");
@@ -178,6 +185,19 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
       }
       return (await main.pool.query({ name, text, values: [...parameters], rowMode: "array" })).rows as unknown[][];
     };
+    onArrayConnection = async (fn) => {
+      const client = await main.pool.connect();
+      let failed: Error | undefined;
+      try {
+        return await fn(async (text, parameters = []) => (await client.query({ text, values: [...parameters], rowMode: "array" })).rows as unknown[][]);
+      } catch (e) {
+        // NOTE: a connection left inside a failed transaction must not go back to the pool.
+        failed = e as Error;
+        throw e;
+      } finally {
+        client.release(failed);
+      }
+    };
     // NOTE: PostgreSQL plans a prepared statement afresh at each execution while it judges a
     // custom plan better; for the claim read (a UNION ALL of seven parts) that choice cost 0.4 ms
     // per claim and bought nothing. The setting is per session, and unnamed statements (the
@@ -224,6 +244,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     readArrays,
     onRetry: opts.onRetry,
     poolStats,
+    onArrayConnection,
     close: async () => {
       await Promise.all([db.destroy(), claimDb?.destroy()]);
     },

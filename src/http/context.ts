@@ -14,7 +14,7 @@ export interface Deps {
   readonly enforcer: Enforcer;
   readonly logger: Logger;
   readonly clock: () => Date;
-  /** SQLite: the in-memory copy the candidate search answers from while the database is unchanged. */
+  /** The in-memory copy the candidate search answers from while the database is unchanged. */
   readonly candidateSnapshots?: Snapshots;
   /** This app's Prometheus metrics (served by metrics-listener.ts, never on the API port). */
   readonly metrics: Metrics;

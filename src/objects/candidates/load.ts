@@ -6,8 +6,8 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kyse
 import type { Tx } from "../../db/tx.js";
 import type { DB } from "../../db/schema.js";
 import type { CandidateRequest, RequestGroup } from "./request.js";
-import { addProviders, fits, SHARES_TRAIT, type Inv, type Provider, type World } from "./world.js";
-import { isMultiProvider, matchesAlone } from "./engine.js";
+import { addProviders, SHARES_TRAIT, type Provider, type World } from "./world.js";
+import { rootChecks } from "./prefilter.js";
 import type { Row, RowReader } from "./rows.js";
 import { fitsSql, INVENTORY_COLUMNS } from "../capacity.js";
 
@@ -318,53 +318,30 @@ function idsOf(aggs: string[], names: Names): number[] {
   return ids.length ? ids : [-1];
 }
 
-function someProviderInTree(eb: AnyEb, conds: (eb: AnyEb, ref: string) => Expression<SqlBool>[], tree: number | undefined, trees: boolean): Expression<SqlBool> {
+function someProviderInTree(eb: AnyEb, conds: (eb: AnyEb, ref: string) => Expression<SqlBool>[], trees: boolean): Expression<SqlBool> {
   if (!trees) {
     // NOTE: without trees every provider is its own root: the conditions apply to the root row
     // itself, which saves a probe of the root_provider_id index per root (about a quarter of the
     // flat prefilter's time).
     const c = conds(eb, "root.id");
-    if (tree !== undefined) c.unshift(eb("root.id", "=", tree));
     return c.length ? eb.and(c) : sql<SqlBool>`1 = 1`;
   }
   let q = eb.selectFrom("resource_providers as p").select(sql.lit(1).as("one")).where("p.root_provider_id", "=", eb.ref("root.id"));
-  if (tree !== undefined) q = q.where("p.root_provider_id", "=", tree);
   const c = conds(eb, "p.id");
   if (c.length) q = q.where(eb.and(c));
   return eb.exists(q);
 }
 
-/**
- * SQL conditions a root must meet to anchor any candidate: for each group, some provider of the
- * tree could satisfy it (or its resources) unless a sharing provider could stand in.
- */
+/** The prefilter's checks (prefilter.ts) rendered as SQL conditions on `root`. */
 function rootConds(eb: RootEb, req: CandidateRequest, names: Names, world: World): Expression<SqlBool>[] {
-  const conds: Expression<SqlBool>[] = [];
-  const sharing = [...world.sharing].map((id) => world.providers.get(id)).filter((p): p is Provider => !!p);
-  for (const g of req.groups) {
-    const tree = g.inTree === undefined ? undefined : (names.inTreeRoots.get(g.inTree) ?? -1);
-    if (isMultiProvider(world, g)) {
-      if (tree !== undefined) conds.push(eb("root.id", "=", tree));
-      for (const [rc, amount] of g.resources) {
-        if (tree === undefined && sharing.some((s) => fits(s.inv.get(rc), amount))) continue;
-        conds.push(someProviderInTree(eb as AnyEb, (e, ref) => [hasCapacity(e, ref, names.classes.get(rc)!, amount)], undefined, world.hasTrees));
-      }
-      continue;
-    }
-    if (sharing.some((s) => matchesAlone(s, g))) continue;
-    if (g.resources.size === 0) {
-      conds.push(someProviderInTree(eb as AnyEb, (e, ref) => providerConds(e, g, names, ref), undefined, world.hasTrees));
-    } else {
-      conds.push(someProviderInTree(eb as AnyEb, (e, ref) => providerConds(e, g, names, ref), tree, world.hasTrees));
-    }
-  }
-  if (req.wide.rootRequired.length || req.wide.rootForbidden.length) {
-    for (const t of req.wide.rootRequired) conds.push(hasTrait(eb as AnyEb, "root.id", [names.traits.get(t)!]));
-    if (req.wide.rootForbidden.length) {
-      conds.push(eb.not(hasTrait(eb as AnyEb, "root.id", req.wide.rootForbidden.map((t) => names.traits.get(t)!))));
-    }
-  }
-  return conds;
+  const e = eb as AnyEb;
+  return rootChecks(req, names, world).map((c) => {
+    if ("tree" in c) return eb("root.id", "=", c.tree);
+    if ("rootTrait" in c) return hasTrait(e, "root.id", [names.traits.get(c.rootTrait)!]);
+    if ("rootWithout" in c) return eb.not(hasTrait(e, "root.id", c.rootWithout.map((t) => names.traits.get(t)!)));
+    if ("rc" in c) return someProviderInTree(e, (x, ref) => [hasCapacity(x, ref, names.classes.get(c.rc)!, c.amount)], world.hasTrees);
+    return someProviderInTree(e, (x, ref) => providerConds(x, c.group, names, ref), world.hasTrees);
+  });
 }
 
 /**

@@ -27,7 +27,7 @@ export interface SearchOptions {
   sqlite?: SqliteDatabase.Database;
   /** The store's array reader (PostgreSQL), if any: the bulk reads then take rows as arrays. */
   readArrays?: Store["readArrays"];
-  /** The store's snapshots (SQLite): a search answers from one while the database is unchanged. */
+  /** The store's snapshots: a search answers from one while the database is unchanged. */
   snapshots?: Snapshots;
 }
 

@@ -1,16 +1,13 @@
-// An in-memory copy of everything the candidate search reads (SQLite only): every provider with its
-// inventories, usage, traits and aggregates, read in one read transaction and used for as long as
-// the database is unchanged. One tiny statement tells whether it is: total_changes() counts the rows
-// this connection has written, data_version moves when any other connection (another process)
-// commits. The search over a snapshot gives the answers the database reads give, byte for byte
-// (test/api/allocation-candidate-snapshot.test.ts).
-import type { Kysely } from "kysely";
-import type SqliteDatabase from "better-sqlite3";
-import type { DB } from "../../db/schema.js";
-import type { CandidateRequest, RequestGroup } from "./request.js";
-import { hasAny, hasEveryAnyOf, isMultiProvider, matchesAlone, resourcesFit } from "./engine.js";
+// An in-memory copy of everything the candidate search reads: every provider with its inventories,
+// usage, traits and aggregates, read in one consistent read and used for as long as the database
+// is unchanged, on every dialect. Whether it is unchanged is one cheap statement per request (the
+// dialect's change token, snapshot-read.ts). The search over a snapshot gives the answers the
+// database reads give, byte for byte (test/api/allocation-candidate-snapshot.test.ts).
+import type { CandidateRequest } from "./request.js";
 import { requestNames, type Names } from "./load.js";
-import { statement, type Row } from "./rows.js";
+import { rootChecks, rootOk } from "./prefilter.js";
+import type { Row } from "./rows.js";
+import { NoToken, type CopyReader } from "./snapshot-read.js";
 import { emptyWorld, fits, SHARES_TRAIT, treeShape, type Inv, type Provider, type World } from "./world.js";
 
 /**
@@ -20,6 +17,8 @@ import { emptyWorld, fits, SHARES_TRAIT, treeShape, type Inv, type Provider, typ
  * always: rebuild whenever stale (tests); never: always read the database.
  */
 export type SnapshotMode = "auto" | "always" | "never";
+
+export const SNAPSHOT_MODES: readonly SnapshotMode[] = ["auto", "always", "never"];
 
 export interface Snapshot {
   /** The change token the copy was read at. */
@@ -42,7 +41,7 @@ export interface Snapshot {
   readonly sharingAnchors: Map<number, Set<number>>;
 }
 
-/** The snapshot of one SQLite store, rebuilt as its mode says. */
+/** The snapshot of one store, rebuilt as its mode says. */
 export class Snapshots {
   private current?: Snapshot;
   private lastToken?: string;
@@ -50,10 +49,13 @@ export class Snapshots {
   private quiet = 0;
   /** How long the last build took (ms). */
   private lastBuildMs = 0;
+  /** The build in flight, if any (concurrent requests share it when its token is theirs). */
+  private building?: Promise<Snapshot>;
+  /** The database gives no change token (NoToken): every request reads it. */
+  private unsupported = false;
 
   constructor(
-    private readonly db: Kysely<DB>,
-    private readonly sqlite: SqliteDatabase.Database,
+    private readonly reader: CopyReader,
     private readonly mode: SnapshotMode = "auto",
     /** Told after each rebuild how long it took (seconds): the metrics hook. */
     private readonly onBuild?: (seconds: number) => void,
@@ -61,23 +63,44 @@ export class Snapshots {
 
   /** The snapshot to answer from now, or undefined: read the database. */
   async get(): Promise<Snapshot | undefined> {
-    if (this.mode === "never") return undefined;
-    // NOTE: under Kysely's connection lock, like every query: no other request's transaction is
-    // open on the connection meanwhile, so the token and the copy see only committed rows.
-    return this.db.getExecutor().provideConnection(async () => {
-      const token = readToken(this.sqlite);
-      if (this.current?.token === token) return this.current;
-      this.quiet = token === this.lastToken ? this.quiet + 1 : 0;
-      this.lastToken = token;
-      this.current = undefined;
-      if (this.mode === "always" || this.quiet >= quietNeeded(this.lastBuildMs)) {
-        const started = performance.now();
-        this.current = build(this.sqlite, token);
-        this.lastBuildMs = performance.now() - started;
-        this.onBuild?.(this.lastBuildMs / 1000);
-      }
-      return this.current;
-    });
+    if (this.mode === "never" || this.unsupported) return undefined;
+    // NOTE: the token is read after the request began; a snapshot whose token equals it holds every
+    // commit made before (the reader's contract), and no other snapshot is ever returned.
+    let token: string;
+    try {
+      token = await this.reader.token();
+    } catch (e) {
+      if (!(e instanceof NoToken)) throw e;
+      this.unsupported = true;
+      return undefined;
+    }
+    if (this.current?.token === token) return this.current;
+    this.quiet = token === this.lastToken ? this.quiet + 1 : 0;
+    this.lastToken = token;
+    if (this.current && this.current.token !== token) this.current = undefined;
+    if (this.mode !== "always" && this.quiet < quietNeeded(this.lastBuildMs)) return undefined;
+    if (this.building) {
+      const other = await this.building.catch(() => undefined);
+      if (other?.token === token) return other;
+      if (this.mode !== "always") return undefined;
+    }
+    const started = performance.now();
+    const pending = this.reader.copy(COPY_STATEMENTS).then((c) => build(c.token, c.rows));
+    this.building = pending;
+    try {
+      const snap = await pending;
+      this.lastBuildMs = performance.now() - started;
+      this.onBuild?.(this.lastBuildMs / 1000);
+      // NOTE: the copy's own token is read after this request's, so the copy is at least as new.
+      this.current = snap;
+      return snap;
+    } catch {
+      // NOTE: a copy that could not be read (MariaDB: a writer was in flight on its tables) leaves
+      // this request to the database reads, which report a real database failure themselves.
+      return undefined;
+    } finally {
+      if (this.building === pending) this.building = undefined;
+    }
   }
 }
 
@@ -91,34 +114,26 @@ export function quietNeeded(lastBuildMs: number): number {
   return Math.max(1, Math.ceil(lastBuildMs / 10));
 }
 
-function readToken(sqlite: SqliteDatabase.Database): string {
-  const [row] = statement(sqlite, "SELECT total_changes(), (SELECT data_version FROM pragma_data_version)").all() as Row[];
-  return `${row![0]}:${row![1]}`;
-}
+/** What a copy reads, in the order build() takes the results. Plain SQL every dialect runs. */
+const COPY_STATEMENTS = [
+  "SELECT id, uuid, parent_provider_id, root_provider_id FROM resource_providers ORDER BY id",
+  "SELECT id, name FROM resource_classes",
+  "SELECT id, name FROM traits",
+  "SELECT id, uuid FROM placement_aggregates",
+  "SELECT resource_provider_id, resource_class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio FROM inventories ORDER BY resource_provider_id, resource_class_id",
+  "SELECT resource_provider_id, resource_class_id, sum(used) FROM allocations GROUP BY resource_provider_id, resource_class_id",
+  "SELECT resource_provider_id, trait_id FROM resource_provider_traits",
+  "SELECT resource_provider_id, aggregate_id FROM resource_provider_aggregates",
+];
 
 const NO_AGGREGATES: Set<string> = new Set();
 /** The worlds' sharing set when nothing shares (never written to). */
 const NO_SHARING: Set<number> = new Set();
 
-/**
- * Reads the copy in one read transaction. NOTE: the token is read before it, so a commit by another
- * process between the two makes the next token differ and the copy is rebuilt (never kept stale).
- */
-function build(sqlite: SqliteDatabase.Database, token: string): Snapshot {
-  const all = (text: string) => statement(sqlite, text).all() as Row[];
-  const read = sqlite.transaction(() => ({
-    providers: all("SELECT id, uuid, parent_provider_id, root_provider_id FROM resource_providers ORDER BY id"),
-    classes: all("SELECT id, name FROM resource_classes"),
-    traits: all("SELECT id, name FROM traits"),
-    aggregates: all("SELECT id, uuid FROM placement_aggregates"),
-    inventories: all(
-      "SELECT resource_provider_id, resource_class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio FROM inventories ORDER BY resource_provider_id, resource_class_id",
-    ),
-    usage: all("SELECT resource_provider_id, resource_class_id, sum(used) FROM allocations GROUP BY resource_provider_id, resource_class_id"),
-    providerTraits: all("SELECT resource_provider_id, trait_id FROM resource_provider_traits"),
-    providerAggregates: all("SELECT resource_provider_id, aggregate_id FROM resource_provider_aggregates"),
-  }));
-  const rows = read.deferred();
+/** The snapshot from a copy's rows (COPY_STATEMENTS' results, in order). */
+function build(token: string, copy: Row[][]): Snapshot {
+  const [providerRows, classes, traits, aggregates, inventories, usageRows, providerTraits, providerAggregates] = copy as [Row[], Row[], Row[], Row[], Row[], Row[], Row[], Row[]];
+  const rows = { providers: providerRows, classes, traits, aggregates, inventories, usage: usageRows, providerTraits, providerAggregates };
   const classNames = new Map(rows.classes.map((r) => [r[0] as number, r[1] as string]));
   const traitNames = new Map(rows.traits.map((r) => [r[0] as number, r[1] as string]));
   const aggUuids = new Map(rows.aggregates.map((r) => [r[0] as number, r[1] as string]));
@@ -245,9 +260,9 @@ export function snapshotAnyInAggregates(snap: Snapshot, memberOf: readonly strin
 }
 
 /**
- * One page of candidate roots after `after`: the database prefilter's conditions (load.ts
- * rootConds), tested in memory, so that pages (and so the order candidates are generated in) are
- * the same as the database reads give.
+ * One page of candidate roots after `after`: the prefilter's checks (prefilter.ts), tested in
+ * memory, so that pages (and so the order candidates are generated in) are the same as the
+ * database reads give.
  */
 export function snapshotViableRoots(snap: Snapshot, req: CandidateRequest, names: Names, world: World, after: number, limit?: number): { ids: number[]; uuids?: Map<number, string> } {
   const ids: number[] = [];
@@ -268,65 +283,9 @@ export function snapshotViableRoots(snap: Snapshot, req: CandidateRequest, names
     if (byShape) {
       const shape = treeShape(snap.byRoot.get(root.id)!);
       ok = byShape.get(shape);
-      if (ok === undefined) byShape.set(shape, (ok = rootOk(root, checks, req, world)));
-    } else ok = rootOk(root, checks, req, world);
+      if (ok === undefined) byShape.set(shape, (ok = rootOk(root, checks, world)));
+    } else ok = rootOk(root, checks, world);
     if (ok) ids.push(root.id);
   }
   return { ids };
-}
-
-/** One condition on a root: it is the given tree, or some provider of its tree has the capacity or satisfies the group. */
-type RootCheck = { tree: number } | { rc: string; amount: number } | { group: RequestGroup };
-
-/** The request's conditions on every root, with what a sharing provider stands in for left out. */
-function rootChecks(req: CandidateRequest, names: Names, world: World): RootCheck[] {
-  const sharing = [...world.sharing].map((id) => world.providers.get(id)!);
-  const checks: RootCheck[] = [];
-  for (const g of req.groups) {
-    const tree = g.inTree === undefined ? undefined : (names.inTreeRoots.get(g.inTree) ?? -1);
-    if (isMultiProvider(world, g)) {
-      if (tree !== undefined) checks.push({ tree });
-      for (const [rc, amount] of g.resources) {
-        if (tree === undefined && sharing.some((s) => fits(s.inv.get(rc), amount))) continue;
-        checks.push({ rc, amount });
-      }
-      continue;
-    }
-    if (sharing.some((s) => matchesAlone(s, g))) continue;
-    const limitTree = g.resources.size === 0 ? undefined : tree;
-    if (limitTree !== undefined) checks.push({ tree: limitTree });
-    checks.push({ group: g });
-  }
-  return checks;
-}
-
-function rootOk(root: Provider, checks: readonly RootCheck[], req: CandidateRequest, world: World): boolean {
-  // NOTE: without trees a root is its whole tree.
-  const tree = world.hasTrees ? world.byRoot.get(root.id)! : undefined;
-  const size = tree ? tree.length : 1;
-  for (const c of checks) {
-    if ("tree" in c) {
-      if (root.id !== c.tree) return false;
-      continue;
-    }
-    let hit = false;
-    for (let i = 0; i < size && !hit; i++) {
-      const p = tree ? tree[i]! : root;
-      hit = "group" in c ? providerOk(p, c.group) : fits(p.inv.get(c.rc), c.amount);
-    }
-    if (!hit) return false;
-  }
-  for (const t of req.wide.rootRequired) if (!root.traits.has(t)) return false;
-  return !hasAny(req.wide.rootForbidden, root.traits);
-}
-
-/** The prefilter's conditions on one provider for a single-provider group (load.ts providerConds). */
-function providerOk(p: Provider, g: RequestGroup): boolean {
-  return (
-    hasEveryAnyOf(g.memberOf, p.aggs) &&
-    hasEveryAnyOf(g.requiredTraits, p.traits) &&
-    !hasAny(g.forbiddenTraits, p.traits) &&
-    !hasAny(g.forbiddenAggs, p.aggs) &&
-    resourcesFit(p, g)
-  );
 }
