@@ -44,6 +44,17 @@ export async function bumpGeneration(trx: Tx, providerId: number, expected: numb
   return expected + 1;
 }
 
+/**
+ * The compare-and-swap without the bump: ConcurrentUpdate unless the generation is still `expected`,
+ * as committed now. NOTE: a plain read may be older than the last commit (a statement snapshot
+ * taken before it); the UPDATE waits for a writer holding the row and then judges the committed
+ * row, so a write that went first is never missed. It writes the value it finds (nothing changes).
+ */
+export async function confirmGeneration(trx: Tx, providerId: number, expected: number): Promise<void> {
+  const r = await trx.updateTable("resource_providers").set({ generation: expected }).where("id", "=", providerId).where("generation", "=", expected).executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) throw new ConcurrentUpdate(`generation of provider ${providerId} changed`);
+}
+
 // ---- Providers as the API shows them: with their parent's and root's uuids. ----
 
 /** A provider with the uuids of its parent and root. */

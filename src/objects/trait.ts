@@ -3,7 +3,7 @@ import type { Store } from "../db/open.js";
 import { ignoringDuplicates, type Tx } from "../db/tx.js";
 import { fromDb, nowUtc } from "../db/time.js";
 import { DomainError, NotFound } from "./errors.js";
-import { bumpGeneration, type ProviderRow } from "./resource-provider.js";
+import { bumpGeneration, confirmGeneration, type ProviderRow } from "./resource-provider.js";
 
 export const CUSTOM_PREFIX = "CUSTOM_";
 
@@ -112,7 +112,12 @@ export async function setProviderTraits(trx: Tx, provider: ProviderRow, traits: 
   const want = new Set(traits.map((t) => t.id));
   const toDelete = [...have].filter((id) => !want.has(id));
   const toAdd = [...want].filter((id) => !have.has(id));
-  if (toDelete.length === 0 && toAdd.length === 0) return provider.generation;
+  if (toDelete.length === 0 && toAdd.length === 0) {
+    // NOTE: the set read may already hold another writer's commit made after `provider` was read:
+    // the generation decides, as for a change.
+    await confirmGeneration(trx, provider.id, provider.generation);
+    return provider.generation;
+  }
   // NOTE: the compare-and-swap goes first so a lost race writes nothing before it fails.
   const generation = await bumpGeneration(trx, provider.id, provider.generation);
   if (toDelete.length) {
