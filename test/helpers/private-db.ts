@@ -82,7 +82,7 @@ export async function privatePostgres(): Promise<PrivateServer> {
       );
     },
     async stop() {
-      if (!child || child.exitCode !== null) return;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child!.once("exit", r));
       // NOTE: immediate shutdown: every connection is cut, as when the server goes away. The
       // signal goes to the postmaster itself (the child may be runuser, which does not pass it on).
@@ -152,7 +152,7 @@ export async function privateMariadb(galera?: GaleraNode): Promise<PrivateServer
       first = false;
     },
     async stop() {
-      if (!child || child.exitCode !== null) return;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child!.once("exit", r));
       child.kill("SIGKILL");
       await exited;
