@@ -10,7 +10,8 @@ import type { Ctx, Deps } from "./http/context.js";
 import { badRequest, errorBody, HttpError, methodNotAllowed } from "./http/errors.js";
 import { parseVersionHeader, type Version } from "./http/microversion.js";
 import { globalRequestId, newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
-import { noauthCredentials } from "./http/auth.js";
+import { AUTH_BYPASS, noauth, type Authenticator } from "./http/auth.js";
+import { KeystoneAuth } from "./http/keystone.js";
 import { corsPreflight, corsHeaders } from "./http/cors.js";
 import { matchRoute } from "./routes.js";
 import { NotFound } from "./objects/errors.js";
@@ -24,25 +25,24 @@ export interface AppOptions {
   enforcer?: Enforcer;
   /** How the candidate search uses snapshots on SQLite (snapshot.ts); "auto" by default. */
   candidateSnapshot?: SnapshotMode;
+  /** Who is calling; by default from [api] auth_strategy (noauth2, or keystone with [keystone_authtoken]). */
+  authenticate?: Authenticator;
 }
 
 const VERSION_HEADER = "openstack-api-version";
 
-// NOTE: the reference's 401 is webob's own JSON rendering, not the API error body.
-const UNAUTHORIZED_BODY = JSON.stringify({
-  message:
-    "This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.<br /><br />\n\n\n",
-  code: "401 Unauthorized",
-  title: "Unauthorized",
-});
-
 export function createApp(opts: AppOptions): Hono {
   const { config } = opts;
+  const logger = opts.logger ?? pino({ level: "silent" });
+  const clock = opts.clock ?? (() => new Date());
   const deps: Deps = {
     store: opts.store,
     config,
-    logger: opts.logger ?? pino({ level: "silent" }),
-    clock: opts.clock ?? (() => new Date()),
+    logger,
+    clock,
+    authenticate:
+      opts.authenticate ??
+      (config.api.authStrategy === "keystone" ? keystoneAuthenticator(new KeystoneAuth({ config: config.keystone, logger, clock })) : noauth),
     enforcer:
       opts.enforcer ??
       createEnforcer({
@@ -71,6 +71,10 @@ export function createApp(opts: AppOptions): Hono {
   return app;
 }
 
+function keystoneAuthenticator(k: KeystoneAuth): Authenticator {
+  return (headers) => k.authenticate(headers);
+}
+
 /** With @hono/node-server the env holds the Node response: `finish` is when it was all written. */
 function afterSentOf(env: unknown): Ctx["afterSent"] {
   const outgoing = (env as { outgoing?: ServerResponse } | undefined)?.outgoing;
@@ -88,10 +92,10 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
       if (pre) return pre;
     }
     let creds: Credentials = { userId: null, projectId: null, roles: [] };
-    if (path !== "/" && path !== "") {
-      const c = noauthCredentials(req.headers);
-      if (!c) return new Response(UNAUTHORIZED_BODY, { status: 401, headers: { "content-type": "application/json" } });
-      creds = c;
+    if (!AUTH_BYPASS.has(path)) {
+      const who = await deps.authenticate(req.headers);
+      if (who instanceof Response) return who;
+      creds = who;
     }
     version = parseVersionHeader(req.headers.get(VERSION_HEADER));
     const res = await dispatch(deps, req, url, version, requestId, creds, afterSent);

@@ -6,15 +6,16 @@ import { openStore, type Store } from "./db/open.js";
 import { currentRevision, syncSchema, syncStandardNames } from "./db/sync.js";
 import { ALEMBIC_HEAD } from "./db/schema.js";
 import { createApp } from "./app.js";
+import { keystoneConfigProblem } from "./http/keystone.js";
 
 export class StartupError extends Error {}
 
 /** Opens the database, creates or checks the schema, syncs standard names, builds the app. */
 export async function prepare(config: Config, logger?: Logger): Promise<{ app: Hono; store: Store }> {
-  if (config.api.authStrategy === "keystone")
-    throw new StartupError(
-      "[api] auth_strategy = keystone is not supported by Berth yet (Keystone token validation is not built); set auth_strategy = noauth2 behind an authenticating proxy",
-    );
+  if (config.api.authStrategy === "keystone") {
+    const problem = keystoneConfigProblem(config.keystone);
+    if (problem) throw new StartupError(`[api] auth_strategy = keystone: ${problem}`);
+  }
   const store = openStore(config.database.connection, {
     poolSize: config.database.maxPoolSize,
     sqliteSynchronous: config.database.sqliteSynchronous,

@@ -4,6 +4,7 @@ import type { Config } from "../config.js";
 import type { Store } from "../db/open.js";
 import type { Enforcer, Credentials } from "../policy/index.js";
 import type { Version } from "./microversion.js";
+import type { Authenticator } from "./auth.js";
 import type { Snapshots } from "../objects/candidates/snapshot.js";
 
 export interface Deps {
@@ -12,6 +13,8 @@ export interface Deps {
   readonly enforcer: Enforcer;
   readonly logger: Logger;
   readonly clock: () => Date;
+  /** Who is calling (http/auth.ts): credentials, or the response that refuses the request. */
+  readonly authenticate: Authenticator;
   /** SQLite: the in-memory copy the candidate search answers from while the database is unchanged. */
   readonly candidateSnapshots?: Snapshots;
 }
