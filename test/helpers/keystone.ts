@@ -5,6 +5,8 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { request } from "node:http";
+import Database from "better-sqlite3";
 import { promisify } from "node:util";
 import { freePort } from "./serve.js";
 
@@ -78,11 +80,15 @@ export async function startKeystone(): Promise<Keystone | string> {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
     }
-    rmSync(dir, { recursive: true, force: true });
+    if (!process.env.BERTH_KEEP_KEYSTONE) rmSync(dir, { recursive: true, force: true });
   };
   try {
     const manage = (...args: string[]) => run("keystone-manage", ["--config-file", conf, ...args], { cwd: dir });
     await manage("db_sync");
+    // NOTE: WAL, or a read transaction Keystone leaves open blocks the next write ("database is locked").
+    const db = new Database(join(dir, "keystone.db"));
+    db.pragma("journal_mode = WAL");
+    db.close();
     await manage("fernet_setup", "--keystone-user", "root", "--keystone-group", "root");
     await manage("credential_setup", "--keystone-user", "root", "--keystone-group", "root");
     await manage(
@@ -93,9 +99,10 @@ export async function startKeystone(): Promise<Keystone | string> {
       "--bootstrap-internal-url", url,
       "--bootstrap-region-id", "RegionOne",
     );
+    // NOTE: one worker process: enough for the tests, and the machine's two cores are shared.
     child = spawn(
       "uwsgi",
-      ["--plugin-dir", UWSGI_PLUGIN_DIR, "--plugin", "python3", "--http-socket", `127.0.0.1:${port}`, "--master", "--processes", "2",
+      ["--plugin-dir", UWSGI_PLUGIN_DIR, "--plugin", "python3", "--http-socket", `127.0.0.1:${port}`, "--master", "--processes", "1",
         "--wsgi-file", "/usr/bin/keystone-wsgi-public", "--die-on-term", "--logto", join(dir, "uwsgi.log")],
       { cwd: dir, env: { ...process.env, OS_KEYSTONE_CONFIG_FILES: conf }, detached: true, stdio: "ignore" },
     );
@@ -106,7 +113,7 @@ export async function startKeystone(): Promise<Keystone | string> {
   } catch (e) {
     await stop();
     if (ci) throw e;
-    console.warn(`NOTE: Keystone could not be started (${(e as Error).message.slice(0, 500)}); the Keystone test suites are skipped`);
+    console.warn(`NOTE: Keystone could not be started (${(e as Error).message.slice(0, 500)} ${String((e as { cause?: unknown }).cause ?? "")}); the Keystone test suites are skipped`);
     return `Keystone could not be started: ${(e as Error).message}`;
   }
 }
@@ -124,13 +131,28 @@ async function waitForKeystone(url: string, child: ChildProcess, log: () => stri
   throw new Error(`Keystone did not answer within 60 s: ${log()}`);
 }
 
-async function call(url: string, token: string | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; subject: string | null }> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (token) headers["x-auth-token"] = token;
-  const r = await fetch(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  if (r.status >= 400) throw new Error(`Keystone ${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
-  return { status: r.status, body: text ? JSON.parse(text) : undefined, subject: r.headers.get("x-subject-token") };
+// NOTE: node:http without keep-alive: uwsgi's --http-socket closes each connection after its
+// answer, and fetch's pooled connections then fail with "other side closed".
+function call(url: string, token: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; subject: string | null }> {
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}${path}`,
+      { method, agent: false, headers: { "content-type": "application/json", ...(token ? { "x-auth-token": token } : {}), ...headers } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text += d));
+        res.on("end", () => {
+          if ((res.statusCode ?? 0) >= 400) return reject(new Error(`Keystone ${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`));
+          const subject = res.headers["x-subject-token"];
+          resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined, subject: typeof subject === "string" ? subject : null });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(data);
+  });
 }
 
 /**
@@ -185,6 +207,6 @@ async function populate(url: string): Promise<Omit<Keystone, "url" | "stop">> {
     projects,
     users,
     token,
-    revoke: async (t) => void (await fetch(`${url}/auth/tokens`, { method: "DELETE", headers: { "x-auth-token": admin, "x-subject-token": t } })),
+    revoke: async (t) => void (await call(url, admin, "DELETE", "/auth/tokens", undefined, { "x-subject-token": t })),
   };
 }
