@@ -42,7 +42,7 @@ export function createApp(opts: AppOptions): Hono {
     clock,
     authenticate:
       opts.authenticate ??
-      (config.api.authStrategy === "keystone" ? keystoneAuthenticator(new KeystoneAuth({ config: config.keystone, logger, clock })) : noauth),
+      (config.api.authStrategy === "keystone" ? keystoneAuthenticator(config, logger, clock) : noauth),
     enforcer:
       opts.enforcer ??
       createEnforcer({
@@ -71,8 +71,9 @@ export function createApp(opts: AppOptions): Hono {
   return app;
 }
 
-function keystoneAuthenticator(k: KeystoneAuth): Authenticator {
-  return (headers) => k.authenticate(headers);
+function keystoneAuthenticator(config: Config, logger: Logger, clock: () => Date): Authenticator {
+  const keystone = new KeystoneAuth({ config: config.keystone, logger, clock });
+  return (headers) => keystone.authenticate(headers);
 }
 
 /** With @hono/node-server the env holds the Node response: `finish` is when it was all written. */

@@ -236,6 +236,8 @@ export class KeystoneAuth {
 
   /** The token's information from the cache or Keystone; throws InvalidToken when it is not (or no longer) valid. */
   private async validate(token: string, allowExpired: boolean): Promise<TokenInfo> {
+    // NOTE: Keystone's tokens are printable ASCII; anything else could not even be sent on (Keystone would say 404).
+    if (!/^[\x21-\x7e]+$/.test(token)) throw new InvalidToken("Token authorization failed");
     const key = createHash("sha256").update(token).digest("base64");
     let info = this.cached(key);
     if (!info) {
@@ -325,7 +327,7 @@ export class KeystoneAuth {
     return { token: r.subjectToken, expiresAt: info.expiresAt, endpoint };
   }
 
-  /** One HTTP exchange, retrying failed connections http_request_max_retries times (0.5 s, 1 s, 2 s... apart). */
+  /** One HTTP exchange, retrying refused or reset connections http_request_max_retries times (0.5 s, 1 s, 2 s... apart). */
   private async send(method: string, url: string, headers: Record<string, string>, body?: string): Promise<Reply> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -369,9 +371,11 @@ export class KeystoneAuth {
         clearTimeout(timer);
         // NOTE: a kept-alive connection the server closed meanwhile fails at once; that is worth a retry too.
         const stale = req.reusedSocket && (e as NodeJS.ErrnoException).code === "ECONNRESET";
-        reject(Object.assign(e, { connectFailure: !connected || stale }));
+        const timedOut = (e as { timedOut?: boolean }).timedOut === true;
+        reject(Object.assign(e, { connectFailure: !timedOut && (!connected || stale) }));
       }
-      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.timeoutMs / 1000} s`)), this.timeoutMs);
+      // NOTE: a timeout is never retried, so a Keystone that does not answer costs one timeout, not four.
+      const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000} s`), { timedOut: true })), this.timeoutMs);
       req.on("error", fail);
       req.end(body);
     });

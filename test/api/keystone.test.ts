@@ -14,7 +14,8 @@ import { openStore, type Store } from "../../src/db/open.js";
 import { syncSchema, syncStandardNames } from "../../src/db/sync.js";
 import { createApp } from "../../src/app.js";
 import { KeystoneAuth } from "../../src/http/keystone.js";
-import { startKeystone, type Keystone, type Scope } from "../helpers/keystone.js";
+import { startKeystone, USER_PASSWORD, type Scope } from "../helpers/keystone.js";
+import { ForbiddenError, KeystonePasswordAuth, PlacementClient, UnauthorizedError } from "../../src/client/index.js";
 import { freePort, waitUp } from "../helpers/serve.js";
 import { uuid } from "../helpers/api.js";
 
@@ -373,7 +374,7 @@ describe.skipIf(!ks)("keystone: the same RBAC answers as noauth2", () => {
 });
 
 describe.skipIf(!ks)("keystone: berth serve", () => {
-  it("serves with auth_strategy = keystone from placement.conf", async () => {
+  it("serves with auth_strategy = keystone from placement.conf, to the SDK with Keystone auth too", async () => {
     const dir = mkdtempSync(join(tmpdir(), "berth-ks-"));
     const conf = join(dir, "placement.conf");
     const k = Object.entries(ks!.authtoken).map(([key, v]) => `${key} = ${v}`).join("\n");
@@ -391,6 +392,22 @@ describe.skipIf(!ks)("keystone: berth serve", () => {
       expect(none.headers.get("www-authenticate")).toBe(`Keystone uri="${ks!.authtoken.www_authenticate_uri}"`);
       const token = await ks!.token("alice", { project: "alpha" });
       expect((await fetch(`${base}/resource_providers`, { headers: { "x-auth-token": token } })).status).toBe(200);
+
+      // The SDK as nova uses it: password auth, Berth found in the catalog, Berth asking Keystone.
+      const service = await ks!.admin("POST", "/services", { service: { type: "placement", name: "placement" } });
+      await ks!.admin("POST", "/endpoints", { endpoint: { service_id: service.service.id, interface: "internal", url: base, region_id: "RegionOne" } });
+      const nova = new PlacementClient({
+        auth: new KeystonePasswordAuth({
+          authUrl: ks!.url, username: "nova", password: USER_PASSWORD, userDomainName: "Default",
+          projectName: "service", projectDomainName: "Default", interface: "internal", regionName: "RegionOne",
+        }),
+      });
+      const rp = await nova.providers.create({ name: `sdk-${uuid()}` });
+      expect((await nova.providers.get(rp.uuid)).name).toBe(rp.name);
+      const mona = new PlacementClient({ endpoint: base, token: await ks!.token("mona", { project: "alpha" }) });
+      await expect(mona.providers.list()).rejects.toBeInstanceOf(ForbiddenError);
+      const nobody = new PlacementClient({ endpoint: base, token: "not-a-token" });
+      await expect(nobody.providers.list()).rejects.toBeInstanceOf(UnauthorizedError);
     } finally {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));

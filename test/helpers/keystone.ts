@@ -30,6 +30,8 @@ export interface Keystone {
   readonly users: Readonly<Record<string, string>>;
   token(user: string, scope: Scope): Promise<string>;
   revoke(token: string): Promise<void>;
+  /** A call to Keystone's API as its (system-scoped) admin. */
+  admin(method: string, path: string, body?: unknown): Promise<any>;
   stop(): Promise<void>;
 }
 
@@ -207,6 +209,7 @@ async function populate(url: string): Promise<Omit<Keystone, "url" | "stop">> {
     projects,
     users,
     token,
+    admin: async (method, path, body) => (await call(url, admin, method, path, body)).body,
     revoke: async (t) => void (await call(url, admin, "DELETE", "/auth/tokens", undefined, { "x-subject-token": t })),
   };
 }
