@@ -287,13 +287,18 @@ describe.skipIf(!ks)("keystone: the same RBAC answers as noauth2", () => {
       },
     };
     for (const [name, persona] of Object.entries(personas)) tokens[name] = await ks!.token(persona.user, persona.scope);
-    keystoneBerth = await berth();
+    ({ keystoneBerth, noauthBerth } = await servers());
+  });
+
+  /** A keystone Berth and a noauth2 Berth with the same [oslo_policy] options. */
+  async function servers(policy: Record<string, string> = {}) {
+    const k = await berth({}, policy);
     const store = openStore("sqlite://");
     await syncSchema(store);
     await syncStandardNames(store);
-    const app = createApp({ store, config: testConfig() });
+    const app = createApp({ store, config: testConfig({ oslo_policy: policy }) });
     closers.push(() => store.close());
-    noauthBerth = {
+    const n: { request: Berth["request"] } = {
       async request(method, path, opts = {}) {
         const headers: Record<string, string> = { ...opts.headers };
         if (opts.token) headers["x-auth-token"] = opts.token;
@@ -304,20 +309,22 @@ describe.skipIf(!ks)("keystone: the same RBAC answers as noauth2", () => {
         return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
       },
     };
-  });
+    return { keystoneBerth: k, noauthBerth: n };
+  }
 
   /** Sends the request as `who` to both servers; returns the status, after checking they agree. */
-  async function both(who: string, method: string, path: string, opts: { body?: unknown; version?: string } = {}): Promise<number> {
+  async function both(
+    who: string,
+    method: string,
+    path: string,
+    opts: { body?: unknown; version?: string } = {},
+    pair: { keystoneBerth: Berth; noauthBerth: { request: Berth["request"] } } = { keystoneBerth, noauthBerth },
+  ): Promise<number> {
     const persona = personas[who]!;
-    const k = await keystoneBerth.request(method, path, { ...opts, token: tokens[who] });
-    const n = await noauthBerth.request(method, path, { ...opts, token: persona.noauth.token, headers: persona.noauth.headers });
-    expect({ who, method, path, status: k.status, body: k.status >= 400 ? k.body?.errors?.[0]?.title : undefined }).toEqual({
-      who,
-      method,
-      path,
-      status: n.status,
-      body: n.status >= 400 ? n.body?.errors?.[0]?.title : undefined,
-    });
+    const k = await pair.keystoneBerth.request(method, path, { ...opts, token: tokens[who] });
+    const n = await pair.noauthBerth.request(method, path, { ...opts, token: persona.noauth.token, headers: persona.noauth.headers });
+    const seen = (r: { status: number; body: any }) => ({ who, method, path, status: r.status, error: r.status >= 400 ? r.body?.errors?.[0]?.detail : undefined });
+    expect(seen(k)).toEqual(seen(n));
     return k.status;
   }
 
@@ -364,6 +371,14 @@ describe.skipIf(!ks)("keystone: the same RBAC answers as noauth2", () => {
       // An empty reshape is a 400 for whoever may reshape; the policy check comes first.
       const status = await both(who, "POST", "/reshaper", { body: { inventories: {}, allocations: {} }, version: "1.30" });
       expect(status).toBe(who === "service" ? 400 : 403);
+    }
+  });
+
+  it("the legacy rules (enforce_new_defaults and enforce_scope off): role:admin OR-ed in, whatever the scope", async () => {
+    const legacy = await servers({ enforce_new_defaults: "false", enforce_scope: "false" });
+    for (const who of everyone) {
+      const status = await both(who, "GET", "/resource_providers", {}, legacy);
+      expect([who, status]).toEqual([who, ["admin", "service", "systemAdmin"].includes(who) ? 200 : 403]);
     }
   });
 
