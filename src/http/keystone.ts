@@ -38,6 +38,7 @@ export function keystoneConfigProblem(k: KeystoneConfig): string | undefined {
     return `${where} auth_type = ${k.authType} is not supported by Berth: use auth_type = password`;
   if (k.delayAuthDecision) return `${where} delay_auth_decision = true is not supported by Berth`;
   if (!k.authUrl) return `${where} auth_url is required with auth_type = password`;
+  if (!/^https?:\/\/[^/]/i.test(k.authUrl) || !URL.canParse(k.authUrl)) return `${where} auth_url = ${k.authUrl} is not an http:// or https:// URL`;
   if (!k.username && !k.userId) return `${where} username (or user_id) is required with auth_type = password`;
   if (k.password === undefined) return `${where} password is required with auth_type = password`;
   if (k.systemScope && k.systemScope !== "all") return `${where} system_scope must be all when set`;

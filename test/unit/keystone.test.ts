@@ -102,6 +102,7 @@ describe("[keystone_authtoken]", () => {
     expect(problem({ ...base, auth_section: "service_auth" })).toMatch(/auth_section is not supported/);
     expect(problem({ ...base, delay_auth_decision: "true" })).toMatch(/delay_auth_decision/);
     expect(problem({ ...base, system_scope: "some" })).toMatch(/system_scope must be all/);
+    expect(problem({ ...base, auth_url: "keystone:5000" })).toMatch(/auth_url = keystone:5000 is not an http:\/\/ or https:\/\/ URL/);
   });
 });
 
