@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { KeystoneConfig } from "../config.js";
 import type { Credentials } from "../policy/index.js";
@@ -149,7 +150,7 @@ export interface KeystoneOptions {
 /** Validates tokens with Keystone; one per app. */
 export class KeystoneAuth {
   /** Requests sent to Keystone, by kind (tests and logs read these). */
-  readonly counts = { authenticate: 0, validate: 0 };
+  readonly counts = { authenticate: 0, validate: 0, retries: 0 };
   private readonly k: KeystoneConfig;
   private readonly logger: Logger;
   private readonly clock: () => Date;
@@ -334,8 +335,18 @@ export class KeystoneAuth {
       try {
         return await this.once(method, url, headers, body);
       } catch (e) {
+        // NOTE: a kept-alive connection the server closed meanwhile: try again at once, on a new one.
+        if ((e as { stale?: boolean }).stale) {
+          this.counts.retries++;
+          try {
+            return await this.once(method, url, headers, body);
+          } catch (again) {
+            e = again;
+          }
+        }
         const retriable = (e as { connectFailure?: boolean }).connectFailure === true;
         if (!retriable || attempt >= this.k.httpRequestMaxRetries) throw new KeystoneUnavailable(`${method} ${url}: ${(e as Error).message}`);
+        this.counts.retries++;
         await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 60_000)));
       }
     }
@@ -357,6 +368,9 @@ export class KeystoneAuth {
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
             clearTimeout(timer);
+            // NOTE: a server that does not say keep-alive (uwsgi's --http-socket) closes the connection
+            // after answering; reusing it would fail with ECONNRESET.
+            if (!/keep-alive/i.test(String(res.headers.connection ?? ""))) socket?.destroy();
             const subject = res.headers["x-subject-token"];
             resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), subjectToken: Array.isArray(subject) ? subject[0] : subject });
           });
@@ -364,16 +378,17 @@ export class KeystoneAuth {
         },
       );
       let connected = false;
+      let socket: Socket | undefined;
       req.on("socket", (s) => {
+        socket = s;
         if (!s.connecting) connected = true;
         else s.once("connect", () => (connected = true));
       });
       function fail(e: Error) {
         clearTimeout(timer);
-        // NOTE: a kept-alive connection the server closed meanwhile fails at once; that is worth a retry too.
-        const stale = req.reusedSocket && (e as NodeJS.ErrnoException).code === "ECONNRESET";
+        const stale = req.reusedSocket && ["ECONNRESET", "EPIPE"].includes((e as NodeJS.ErrnoException).code ?? "");
         const timedOut = (e as { timedOut?: boolean }).timedOut === true;
-        reject(Object.assign(e, { connectFailure: !timedOut && (!connected || stale) }));
+        reject(Object.assign(e, { connectFailure: !timedOut && !connected, stale }));
       }
       // NOTE: a timeout is never retried, so a Keystone that does not answer costs one timeout, not four.
       const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000} s`), { timedOut: true })), this.timeoutMs);
