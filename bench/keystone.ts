@@ -10,11 +10,12 @@ import { KeystoneAuth } from "../src/http/keystone.js";
 import { startKeystone } from "../test/helpers/keystone.js";
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
-const ks = await startKeystone();
-if (typeof ks === "string") {
-  console.log(`no Keystone: ${ks}`);
+const started = await startKeystone();
+if (typeof started === "string") {
+  console.log(`no Keystone: ${started}`);
   process.exit(0);
 }
+const ks = started;
 try {
   const token = await ks.token("alice", { project: "alpha" });
   async function server(strategy: "noauth2" | "keystone", cacheTime = "300") {
