@@ -24,7 +24,7 @@ try {
     await syncSchema(store);
     await syncStandardNames(store);
     const auth = new KeystoneAuth({ config: config.keystone, logger: pino({ level: "silent" }), clock: () => new Date() });
-    const app = createApp({ store, config, ...(strategy === "keystone" ? { authenticate: (h: Headers) => auth.authenticate(h) } : {}) });
+    const app = createApp({ store, config, ...(strategy === "keystone" ? { authenticate: (req: Request) => auth.authenticate(req) } : {}) });
     return { app, close: async () => (auth.close(), await store.close()) };
   }
   async function time(label: string, app: Awaited<ReturnType<typeof server>>["app"], tok: string, n: number) {

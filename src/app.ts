@@ -73,7 +73,7 @@ export function createApp(opts: AppOptions): Hono {
 
 function keystoneAuthenticator(config: Config, logger: Logger, clock: () => Date): Authenticator {
   const keystone = new KeystoneAuth({ config: config.keystone, logger, clock });
-  return (headers) => keystone.authenticate(headers);
+  return (req) => keystone.authenticate(req);
 }
 
 /** With @hono/node-server the env holds the Node response: `finish` is when it was all written. */
@@ -94,7 +94,7 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
     }
     let creds: Credentials = { userId: null, projectId: null, roles: [] };
     if (!AUTH_BYPASS.has(path)) {
-      const who = await deps.authenticate(req.headers);
+      const who = await deps.authenticate(req);
       if (who instanceof Response) return who;
       creds = who;
     }

@@ -75,6 +75,8 @@ export interface KeystoneConfig {
   readonly serviceTokenRoles: readonly string[];
   readonly serviceTokenRolesRequired: boolean;
   readonly delayAuthDecision: boolean;
+  /** Placement's type in the catalog: needed to accept application credentials with access rules. */
+  readonly serviceType: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -415,6 +417,7 @@ function keystoneConfig(k: <T>(name: string) => T, warn: (m: string) => void): K
     serviceTokenRoles: k("service_token_roles"),
     serviceTokenRolesRequired: k("service_token_roles_required"),
     delayAuthDecision: k("delay_auth_decision"),
+    serviceType: k("service_type"),
   };
 }
 

@@ -8,7 +8,7 @@ import { PolicyNotAuthorized, type Credentials } from "../policy/index.js";
 export const AUTH_BYPASS: ReadonlySet<string> = new Set(["/", "", "/healthcheck"]);
 
 /** The caller's credentials, or the response that refuses the request (401, 503). */
-export type Authenticator = (headers: Headers) => Credentials | Response | Promise<Credentials | Response>;
+export type Authenticator = (req: Request) => Credentials | Response | Promise<Credentials | Response>;
 
 // NOTE: the reference's noauth2 401 is webob's own JSON rendering, not the API error body.
 const NOAUTH_UNAUTHORIZED_BODY = JSON.stringify({
@@ -19,8 +19,8 @@ const NOAUTH_UNAUTHORIZED_BODY = JSON.stringify({
 });
 
 /** noauth2: any X-Auth-Token is accepted (see noauthCredentials); none is a 401. */
-export const noauth: Authenticator = (headers) =>
-  noauthCredentials(headers) ?? new Response(NOAUTH_UNAUTHORIZED_BODY, { status: 401, headers: { "content-type": "application/json" } });
+export const noauth: Authenticator = (req) =>
+  noauthCredentials(req.headers) ?? new Response(NOAUTH_UNAUTHORIZED_BODY, { status: 401, headers: { "content-type": "application/json" } });
 
 export function unauthorized(): HttpError {
   return new HttpError(401, "", undefined, {}, {}, true);

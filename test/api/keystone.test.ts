@@ -260,6 +260,26 @@ describe.skipIf(!ks)("keystone: service tokens", () => {
   });
 });
 
+describe.skipIf(!ks)("keystone: application credentials with access rules", () => {
+  it("are refused without service_type, and held to their rules with it (a service token lifts them)", async () => {
+    const token = await ks!.appCredentialToken("alice", [{ service: "placement", method: "GET", path: "/resource_providers/**" }]);
+    const without = await berth();
+    expectUnauthorized(await without.request("GET", "/resource_providers/x", { token }));
+    const placement = await berth({ service_type: "placement" });
+    const uuid0 = uuid();
+    expect((await placement.request("GET", `/resource_providers/${uuid0}`, { token })).status).toBe(404);
+    expectUnauthorized(await placement.request("GET", "/resource_providers", { token }));
+    expectUnauthorized(await placement.request("DELETE", `/resource_providers/${uuid0}`, { token }));
+    expectUnauthorized(await placement.request("GET", "/traits", { token, version: "1.6" }));
+    const nova = await ks!.token("nova", { project: "service" });
+    expect((await placement.request("GET", "/traits", { token, version: "1.6", headers: { "x-service-token": nova } })).status).toBe(200);
+    const compute = await berth({ service_type: "compute" });
+    expectUnauthorized(await compute.request("GET", `/resource_providers/${uuid0}`, { token }));
+    // Tokens without access rules are not affected by service_type.
+    expect((await compute.request("GET", "/resource_providers", { token: await ks!.token("alice", { project: "alpha" }) })).status).toBe(200);
+  });
+});
+
 // The RBAC answers the noauth2 suites check, again with real tokens: each persona is a Keystone user
 // and the noauth2 headers that describe the same token (Keystone lists implied roles itself).
 type Persona = { user: string; scope: Scope; noauth: { token: string; headers?: Record<string, string> } };

@@ -30,6 +30,8 @@ export interface Keystone {
   readonly users: Readonly<Record<string, string>>;
   token(user: string, scope: Scope): Promise<string>;
   revoke(token: string): Promise<void>;
+  /** A token of an application credential of `user` (on project alpha) restricted by these access rules. */
+  appCredentialToken(user: string, accessRules: { service: string; method: string; path: string }[]): Promise<string>;
   /** A call to Keystone's API as its (system-scoped) admin. */
   admin(method: string, path: string, body?: unknown): Promise<any>;
   stop(): Promise<void>;
@@ -209,6 +211,12 @@ async function populate(url: string): Promise<Omit<Keystone, "url" | "stop">> {
     projects,
     users,
     token,
+    appCredentialToken: async (user, accessRules) => {
+      const own = await token(user, { project: "alpha" });
+      const name = `ac-${Math.random().toString(36).slice(2)}`;
+      const ac = (await call(url, own, "POST", `/users/${users[user]}/application_credentials`, { application_credential: { name, access_rules: accessRules } })).body.application_credential;
+      return issue({ auth: { identity: { methods: ["application_credential"], application_credential: { id: ac.id, secret: ac.secret } } } });
+    },
     admin: async (method, path, body) => (await call(url, admin, method, path, body)).body,
     revoke: async (t) => void (await call(url, admin, "DELETE", "/auth/tokens", undefined, { "x-subject-token": t })),
   };

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig, testConfig } from "../../src/config.js";
-import { identityEndpoint, keystoneConfigProblem, parseTokenBody, passwordAuthBody, v3 } from "../../src/http/keystone.js";
+import { accessAllowed, accessPathMatches, identityEndpoint, keystoneConfigProblem, parseTokenBody, passwordAuthBody, v3 } from "../../src/http/keystone.js";
 import { AUTH_BYPASS } from "../../src/http/auth.js";
 import { toPolicyCreds, tokenScope } from "../../src/policy/index.js";
 
@@ -149,6 +149,28 @@ describe("Berth's own authentication", () => {
     expect(identityEndpoint(catalog, "admin", undefined)).toBeUndefined();
     expect(identityEndpoint(undefined, "internal", undefined)).toBeUndefined();
     expect(v3("http://k:5000/identity/")).toBe("http://k:5000/identity/v3");
+  });
+});
+
+describe("application credential access rules", () => {
+  it("match paths as keystonemiddleware: * and {name} one segment, ** anything", () => {
+    expect(accessPathMatches("/resource_providers/abc", "/resource_providers/*")).toBe(true);
+    expect(accessPathMatches("/resource_providers/abc/inventories", "/resource_providers/*")).toBe(false);
+    expect(accessPathMatches("/resource_providers/abc/inventories", "/resource_providers/{uuid}/inventories")).toBe(true);
+    expect(accessPathMatches("/resource_providers/abc/inventories/VCPU", "/resource_providers/**")).toBe(true);
+    expect(accessPathMatches("/resource_providers", "/resource_providers/**")).toBe(false);
+    expect(accessPathMatches("/traits", "/traits")).toBe(true);
+    expect(accessPathMatches("/v2x1", "/v2.1")).toBe(false);
+  });
+
+  it("need service_type and a rule for the method, service and path, unless a service token comes along", () => {
+    const rules = [{ service: "placement", method: "GET", path: "/usages" }];
+    expect(accessAllowed(rules, undefined, "GET", "/usages", false)).toBe(false);
+    expect(accessAllowed(rules, "placement", "GET", "/usages", false)).toBe(true);
+    expect(accessAllowed(rules, "placement", "POST", "/usages", false)).toBe(false);
+    expect(accessAllowed(rules, "compute", "GET", "/usages", false)).toBe(false);
+    expect(accessAllowed(rules, "placement", "GET", "/traits", true)).toBe(true);
+    expect(accessAllowed([], "placement", "GET", "/usages", false)).toBe(false);
   });
 });
 
