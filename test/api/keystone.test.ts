@@ -404,6 +404,12 @@ describe.skipIf(!ks)("keystone: the same RBAC answers as noauth2", () => {
     }
   });
 
+  it("takes roles and scope from the token only, never from noauth2's headers", async () => {
+    const forged = { "x-roles": "admin,service", "openstack-system-scope": "all", "x-user-id": "admin", "x-project-id": alpha };
+    expect((await keystoneBerth.request("GET", "/resource_providers", { token: tokens.reader, headers: forged })).status).toBe(403);
+    expect((await keystoneBerth.request("GET", "/resource_providers", { token: tokens.admin, headers: forged })).status).toBe(200);
+  });
+
   it("refuses domain-scoped tokens (the rules are for project scope)", async () => {
     const token = await ks!.token("alice", { domain: "default" });
     expect((await keystoneBerth.request("GET", "/resource_providers", { token })).status).toBe(403);
