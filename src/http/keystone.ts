@@ -146,13 +146,47 @@ export function accessAllowed(rules: readonly AccessRule[], serviceType: string 
 const UNAUTHORIZED_BODY = JSON.stringify({
   error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." },
 });
-// NOTE: webob's HTTPServiceUnavailable with keystonemiddleware's detail, in webob's JSON form (what
-// clients sending Accept: application/json get from the reference).
-const UNAVAILABLE_BODY = JSON.stringify({
-  message: "The server is currently unavailable. Please try again at a later time.<br /><br />\nThe Keystone service is temporarily unavailable.\n\n",
-  code: "503 Service Unavailable",
-  title: "Service Unavailable",
-});
+// NOTE: webob's HTTPServiceUnavailable with keystonemiddleware's detail, in the form webob picks
+// from the Accept header (clients sending Accept: application/json get JSON).
+const UNAVAILABLE_EXPLANATION = "The server is currently unavailable. Please try again at a later time.";
+const UNAVAILABLE_DETAIL = "The Keystone service is temporarily unavailable.";
+const UNAVAILABLE: Record<"json" | "html" | "plain", { body: string; type: string }> = {
+  json: {
+    body: JSON.stringify({ message: `${UNAVAILABLE_EXPLANATION}<br /><br />\n${UNAVAILABLE_DETAIL}\n\n`, code: "503 Service Unavailable", title: "Service Unavailable" }),
+    type: "application/json",
+  },
+  html: {
+    body: `<html>\n <head>\n  <title>503 Service Unavailable</title>\n </head>\n <body>\n  <h1>503 Service Unavailable</h1>\n  ${UNAVAILABLE_EXPLANATION}<br /><br />\n${UNAVAILABLE_DETAIL}\n\n\n </body>\n</html>`,
+    type: "text/html; charset=UTF-8",
+  },
+  plain: { body: `503 Service Unavailable\n\n${UNAVAILABLE_EXPLANATION}\n\n ${UNAVAILABLE_DETAIL}  `, type: "text/plain; charset=UTF-8" },
+};
+
+/**
+ * The form webob renders its error pages in: the better of text/html and application/json by the
+ * q-value of the most specific Accept range that matches each (html wins ties), plain text when
+ * neither is acceptable or there is no Accept header.
+ */
+export function webobForm(accept: string | null): "json" | "html" | "plain" {
+  if (!accept || !accept.trim()) return "plain";
+  const ranges = accept.split(",").map((part) => {
+    const [range, ...params] = part.split(";").map((x) => x.trim().toLowerCase());
+    const q = params.map((p) => /^q=([\d.]+)$/.exec(p)).find(Boolean);
+    return { range: range!, q: q ? Number(q[1]) : 1 };
+  });
+  const qOf = (offer: string) => {
+    const [type] = offer.split("/");
+    for (const candidate of [offer, `${type}/*`, "*/*"]) {
+      const hit = ranges.find((r) => r.range === candidate);
+      if (hit) return hit.q;
+    }
+    return 0;
+  };
+  const html = qOf("text/html");
+  const json = qOf("application/json");
+  if (html <= 0 && json <= 0) return "plain";
+  return json > html ? "json" : "html";
+}
 
 /** Keystoneauth's margin: Berth's own token is renewed when it has less than this left. */
 const OWN_TOKEN_MIN_LIFE_MS = 120_000;
@@ -250,7 +284,8 @@ export class KeystoneAuth {
     } catch (e) {
       if (!(e instanceof KeystoneUnavailable)) throw e;
       this.logger.error(`Unable to validate token: ${e.message}`);
-      return new Response(UNAVAILABLE_BODY, { status: 503, headers: { "content-type": "application/json" } });
+      const form = UNAVAILABLE[webobForm(headers.get("accept"))];
+      return new Response(form.body, { status: 503, headers: { "content-type": form.type } });
     }
   }
 

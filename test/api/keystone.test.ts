@@ -36,7 +36,7 @@ interface Berth {
   store: Store;
   /** Moves Berth's clock forward (the cache and token expiry read it). */
   advance(seconds: number): void;
-  request(method: string, path: string, opts?: { token?: string; headers?: Record<string, string>; body?: unknown; version?: string }): Promise<{ status: number; headers: Headers; body: any }>;
+  request(method: string, path: string, opts?: { token?: string; headers?: Record<string, string>; body?: unknown; version?: string }): Promise<{ status: number; headers: Headers; body: any; text: string }>;
 }
 
 const closers: (() => unknown)[] = [];
@@ -66,11 +66,19 @@ async function berth(options: Record<string, string> = {}, policy: Record<string
       if (opts.body !== undefined) headers["content-type"] = "application/json";
       const res = await app.request(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
       const text = await res.text();
-      return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+      return { status: res.status, headers: res.headers, body: parseOrUndefined(text), text };
     },
   };
   closers.push(() => auth.close(), () => store.close());
   return b;
+}
+
+function parseOrUndefined(text: string): any {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function expectUnauthorized(r: { status: number; headers: Headers; body: unknown }) {
@@ -129,13 +137,22 @@ describe.skipIf(!ks)("keystone: when Keystone cannot answer", () => {
   it("answers 503 when nothing listens at auth_url", async () => {
     const port = await freePort();
     const b = await berth({ auth_url: `http://127.0.0.1:${port}/v3`, http_request_max_retries: "1" });
-    const r = await b.request("GET", "/resource_providers", { token: "anything" });
+    const r = await b.request("GET", "/resource_providers", { token: "anything", headers: { accept: "application/json" } });
     expect(r.status).toBe(503);
     expect(r.body).toEqual(UNAVAILABLE);
+    expect(r.headers.get("content-type")).toBe("application/json");
     expect(r.headers.get("www-authenticate")).toBeNull();
+    // Without Accept webob answers in plain text.
+    const plain = await b.request("GET", "/resource_providers", { token: "anything" });
+    expect([plain.status, plain.headers.get("content-type"), plain.text]).toEqual([
+      503,
+      "text/plain; charset=UTF-8",
+      "503 Service Unavailable\n\nThe server is currently unavailable. Please try again at a later time.\n\n The Keystone service is temporarily unavailable.  ",
+    ]);
     // A missing token is still a 401: Keystone is not asked.
+    const asked = b.auth.counts.authenticate;
     expect((await b.request("GET", "/resource_providers")).status).toBe(401);
-    expect(b.auth.counts.authenticate).toBe(1);
+    expect(b.auth.counts.authenticate).toBe(asked);
   });
 
   it("answers 503, not a hang, when Keystone accepts the connection and never answers", async () => {
@@ -145,7 +162,7 @@ describe.skipIf(!ks)("keystone: when Keystone cannot answer", () => {
     try {
       const port = (silent.address() as { port: number }).port;
       const b = await berth({ auth_url: `http://127.0.0.1:${port}/v3`, http_connect_timeout: "1" });
-      const r = await b.request("GET", "/resource_providers", { token: "anything" });
+      const r = await b.request("GET", "/resource_providers", { token: "anything", headers: { accept: "application/json" } });
       expect(r.status).toBe(503);
       expect(r.body).toEqual(UNAVAILABLE);
     } finally {
@@ -328,7 +345,7 @@ describe.skipIf(!ks)("keystone: the same RBAC answers as noauth2", () => {
         if (opts.body !== undefined) headers["content-type"] = "application/json";
         const res = await app.request(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
         const text = await res.text();
-        return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+        return { status: res.status, headers: res.headers, body: parseOrUndefined(text), text };
       },
     };
     return { keystoneBerth: k, noauthBerth: n };
