@@ -11,7 +11,7 @@ import { badRequest, errorBody, HttpError, methodNotAllowed } from "./http/error
 import { parseVersionHeader, type Version } from "./http/microversion.js";
 import { globalRequestId, newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
 import { AUTH_BYPASS, noauth, type Authenticator } from "./http/auth.js";
-import { KeystoneAuth } from "./http/keystone.js";
+import { keystoneAuthenticator } from "./http/keystone.js";
 import { corsPreflight, corsHeaders } from "./http/cors.js";
 import { matchRoute } from "./routes.js";
 import { NotFound } from "./objects/errors.js";
@@ -42,7 +42,7 @@ export function createApp(opts: AppOptions): Hono {
     clock,
     authenticate:
       opts.authenticate ??
-      (config.api.authStrategy === "keystone" ? keystoneAuthenticator(config, logger, clock) : noauth),
+      (config.api.authStrategy === "keystone" ? keystoneAuthenticator({ config: config.keystone, logger, clock }) : noauth),
     enforcer:
       opts.enforcer ??
       createEnforcer({
@@ -69,11 +69,6 @@ export function createApp(opts: AppOptions): Hono {
     return res;
   });
   return app;
-}
-
-function keystoneAuthenticator(config: Config, logger: Logger, clock: () => Date): Authenticator {
-  const keystone = new KeystoneAuth({ config: config.keystone, logger, clock });
-  return (req) => keystone.authenticate(req);
 }
 
 /** With @hono/node-server the env holds the Node response: `finish` is when it was all written. */

@@ -475,6 +475,12 @@ export class KeystoneAuth {
   }
 }
 
+/** The app's authenticator for auth_strategy = keystone. */
+export function keystoneAuthenticator(opts: KeystoneOptions): (req: Request) => Promise<Credentials | Response> {
+  const keystone = new KeystoneAuth(opts);
+  return (req) => keystone.authenticate(req);
+}
+
 /** The credentials the reference's policies see: oslo.context from keystonemiddleware's headers. */
 function credentialsOf(user: TokenInfo, service: TokenInfo | undefined): Credentials {
   return {
