@@ -2,8 +2,11 @@
 // cannot answer, the token cache, service tokens, and the RBAC answers of the noauth2 suite again
 // with real tokens. SQLite only: authentication happens before any database is touched.
 import { createServer, type Server } from "node:net";
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -193,6 +196,39 @@ describe.skipIf(!ks)("keystone: when Keystone cannot answer", () => {
     await ks!.revoke(own);
     expect((await b.request("GET", "/resource_providers", { token })).status).toBe(200);
     expect(b.auth.counts.authenticate).toBe(2);
+  });
+});
+
+describe.skipIf(!ks)("keystone: TLS and www_authenticate_uri", () => {
+  it("trusts an https auth_url by cafile, or with insecure, and refuses it otherwise (503)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "berth-tls-"));
+    const [key, cert] = [join(dir, "key.pem"), join(dir, "cert.pem")];
+    await promisify(execFile)("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert]);
+    // An https front for Keystone (its catalog still names the plain endpoint, used for validation).
+    const target = new URL(ks!.url);
+    const front = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+      const up = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode!, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
+    try {
+      const authUrl = `https://127.0.0.1:${(front.address() as { port: number }).port}/v3`;
+      const token = await ks!.token("alice", { project: "alpha" });
+      const status = async (o: Record<string, string>) => (await (await berth({ auth_url: authUrl, http_request_max_retries: "0", ...o })).request("GET", "/resource_providers", { token })).status;
+      expect(await status({})).toBe(503);
+      expect(await status({ cafile: cert })).toBe(200);
+      expect(await status({ insecure: "true" })).toBe(200);
+    } finally {
+      front.close();
+    }
+  });
+
+  it("names auth_url in WWW-Authenticate when www_authenticate_uri is not set", async () => {
+    const b = await berth({ www_authenticate_uri: "" });
+    expect((await b.request("GET", "/traits")).headers.get("www-authenticate")).toBe(`Keystone uri="${ks!.authtoken.auth_url}"`);
   });
 });
 
