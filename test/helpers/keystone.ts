@@ -110,6 +110,18 @@ export async function startKeystone(): Promise<Keystone | string> {
         "--wsgi-file", "/usr/bin/keystone-wsgi-public", "--die-on-term", "--logto", join(dir, "uwsgi.log")],
       { cwd: dir, env: { ...process.env, OS_KEYSTONE_CONFIG_FILES: conf }, detached: true, stdio: "ignore" },
     );
+    // NOTE: a test process that exits without stop() (a crash, process.exit) takes its Keystone along.
+    const orphan = child;
+    process.once("exit", () => {
+      if (orphan.exitCode === null) {
+        try {
+          process.kill(-orphan.pid!, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+      }
+      if (!process.env.BERTH_KEEP_KEYSTONE) rmSync(dir, { recursive: true, force: true });
+    });
     const log = () => ["uwsgi.log", "keystone.log"].map((f) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8").slice(-2000) : "")).join("\n");
     await waitForKeystone(url, child, log);
     const ks = await populate(url);
