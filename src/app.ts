@@ -12,7 +12,8 @@ import { isUnavailable, RetriesExhausted } from "./db/tx.js";
 import { declaredLength } from "./http/body.js";
 import { parseVersionHeader, type Version } from "./http/microversion.js";
 import { globalRequestId, newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
-import { noauthCredentials } from "./http/auth.js";
+import { AUTH_BYPASS, noauth, type Authenticator } from "./http/auth.js";
+import { keystoneAuthenticator } from "./http/keystone.js";
 import { corsPreflight, corsHeaders } from "./http/cors.js";
 import { matchRoute } from "./routes.js";
 import { NotFound } from "./objects/errors.js";
@@ -33,11 +34,9 @@ export interface AppOptions {
   metrics?: Metrics;
   /** How long GET /healthcheck waits for the database (objects/health.ts). */
   healthTimeoutMs?: number;
+  /** Who is calling; by default from [api] auth_strategy (noauth2, or keystone with [keystone_authtoken]). */
+  authenticate?: Authenticator;
 }
-
-// NOTE: the only paths answered without credentials, whatever the auth strategy: the version
-// document (as the reference) and the health check (for load balancers; it tells only a status).
-const UNAUTHENTICATED_PATHS: ReadonlySet<string> = new Set(["/", "", "/healthcheck"]);
 
 /** What routing learned about a request, for the metrics. */
 interface Seen {
@@ -47,22 +46,19 @@ interface Seen {
 
 const VERSION_HEADER = "openstack-api-version";
 
-// NOTE: the reference's 401 is webob's own JSON rendering, not the API error body.
-const UNAUTHORIZED_BODY = JSON.stringify({
-  message:
-    "This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.<br /><br />\n\n\n",
-  code: "401 Unauthorized",
-  title: "Unauthorized",
-});
-
 export function createApp(opts: AppOptions): Hono {
   const { config } = opts;
   const metrics = opts.metrics ?? createMetrics({ store: opts.store });
+  const logger = opts.logger ?? pino({ level: "silent" });
+  const clock = opts.clock ?? (() => new Date());
   const deps: Deps = {
     store: opts.store,
     config,
-    logger: opts.logger ?? pino({ level: "silent" }),
-    clock: opts.clock ?? (() => new Date()),
+    logger,
+    clock,
+    authenticate:
+      opts.authenticate ??
+      (config.api.authStrategy === "keystone" ? keystoneAuthenticator({ config: config.keystone, logger, clock }) : noauth),
     enforcer:
       opts.enforcer ??
       createEnforcer({
@@ -124,10 +120,10 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
       if (pre) return pre;
     }
     let creds: Credentials = { userId: null, projectId: null, roles: [] };
-    if (!UNAUTHENTICATED_PATHS.has(path)) {
-      const c = noauthCredentials(req.headers);
-      if (!c) return new Response(UNAUTHORIZED_BODY, { status: 401, headers: { "content-type": "application/json" } });
-      creds = c;
+    if (!AUTH_BYPASS.has(path)) {
+      const who = await deps.authenticate(req);
+      if (who instanceof Response) return who;
+      creds = who;
     }
     version = parseVersionHeader(req.headers.get(VERSION_HEADER));
     const res = await dispatch(deps, req, url, version, requestId, creds, afterSent, hit);

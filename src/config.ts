@@ -52,6 +52,8 @@ export interface Config {
     readonly allowMethods: readonly string[];
     readonly allowHeaders: readonly string[];
   };
+  /** [keystone_authtoken]: used when [api] auth_strategy = keystone (src/http/keystone.ts). */
+  readonly keystone: KeystoneConfig;
   readonly placement: {
     readonly maxAllocationCandidates: number;
     readonly randomizeAllocationCandidates: boolean;
@@ -60,6 +62,45 @@ export interface Config {
     readonly incompleteConsumerProjectId: string;
     readonly incompleteConsumerUserId: string;
   };
+}
+
+export interface KeystoneConfig {
+  /** Sent in WWW-Authenticate with a 401; `auth_uri` is its deprecated alias. */
+  readonly wwwAuthenticateUri: string | undefined;
+  readonly authType: string | undefined;
+  readonly authSection: string | undefined;
+  /** The password plugin: who Berth is when it validates tokens. */
+  readonly authUrl: string | undefined;
+  readonly username: string | undefined;
+  readonly userId: string | undefined;
+  readonly password: string | undefined;
+  readonly userDomainName: string | undefined;
+  readonly userDomainId: string | undefined;
+  readonly projectName: string | undefined;
+  readonly projectId: string | undefined;
+  readonly projectDomainName: string | undefined;
+  readonly projectDomainId: string | undefined;
+  readonly domainName: string | undefined;
+  readonly domainId: string | undefined;
+  readonly defaultDomainName: string | undefined;
+  readonly defaultDomainId: string | undefined;
+  readonly systemScope: string | undefined;
+  readonly trustId: string | undefined;
+  /** Which identity endpoint of the catalog validates tokens. */
+  readonly regionName: string | undefined;
+  readonly interface: string;
+  readonly cafile: string | undefined;
+  readonly certfile: string | undefined;
+  readonly keyfile: string | undefined;
+  readonly insecure: boolean;
+  readonly httpConnectTimeout: number | undefined;
+  readonly httpRequestMaxRetries: number;
+  readonly tokenCacheTime: number;
+  readonly serviceTokenRoles: readonly string[];
+  readonly serviceTokenRolesRequired: boolean;
+  readonly delayAuthDecision: boolean;
+  /** Placement's type in the catalog: needed to accept application credentials with access rules. */
+  readonly serviceType: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -147,8 +188,76 @@ const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     metrics_port: { kind: "int", min: 0, max: 65535 },
     metrics_host: { kind: "str", default: "127.0.0.1" },
   },
+  // keystonemiddleware's auth_token options and keystoneauth's password plugin. The memcache_*,
+  // PKI-era and legacy admin_* options are known so a real file loads quietly; Berth does not use them.
+  keystone_authtoken: {
+    www_authenticate_uri: { kind: "str" },
+    auth_uri: { kind: "str" },
+    auth_version: { kind: "str" },
+    interface: { kind: "str", default: "internal", choices: ["public", "internal", "admin", "publicURL", "internalURL", "adminURL"] },
+    delay_auth_decision: { kind: "bool", default: false },
+    http_connect_timeout: { kind: "int", min: 1 },
+    http_request_max_retries: { kind: "int", default: 3, min: 0 },
+    cache: { kind: "str" },
+    certfile: { kind: "str" },
+    keyfile: { kind: "str" },
+    cafile: { kind: "str" },
+    insecure: { kind: "bool", default: false },
+    region_name: { kind: "str" },
+    memcached_servers: { kind: "list" },
+    memcache_servers: { kind: "list" },
+    token_cache_time: { kind: "int", default: 300 },
+    revocation_cache_time: { kind: "int" },
+    memcache_security_strategy: { kind: "str" },
+    memcache_secret_key: { kind: "str" },
+    memcache_pool_dead_retry: { kind: "int" },
+    memcache_pool_maxsize: { kind: "int" },
+    memcache_pool_socket_timeout: { kind: "int" },
+    memcache_pool_unused_timeout: { kind: "int" },
+    memcache_pool_conn_get_timeout: { kind: "int" },
+    memcache_use_advanced_pool: { kind: "bool" },
+    include_service_catalog: { kind: "bool", default: true },
+    enforce_token_bind: { kind: "str" },
+    check_revocations_for_cached: { kind: "bool" },
+    hash_algorithms: { kind: "list" },
+    signing_dir: { kind: "str" },
+    service_token_roles: { kind: "list", default: ["service"] },
+    service_token_roles_required: { kind: "bool", default: false },
+    service_type: { kind: "str" },
+    auth_type: { kind: "str" },
+    auth_plugin: { kind: "str" },
+    auth_section: { kind: "str" },
+    auth_url: { kind: "str" },
+    system_scope: { kind: "str" },
+    domain_id: { kind: "str" },
+    domain_name: { kind: "str" },
+    project_id: { kind: "str" },
+    project_name: { kind: "str" },
+    project_domain_id: { kind: "str" },
+    project_domain_name: { kind: "str" },
+    trust_id: { kind: "str" },
+    default_domain_id: { kind: "str" },
+    default_domain_name: { kind: "str" },
+    user_id: { kind: "str" },
+    username: { kind: "str" },
+    user_name: { kind: "str" },
+    user_domain_id: { kind: "str" },
+    user_domain_name: { kind: "str" },
+    password: { kind: "str" },
+    auth_admin_prefix: { kind: "str" },
+    auth_host: { kind: "str" },
+    auth_port: { kind: "int" },
+    auth_protocol: { kind: "str" },
+    identity_uri: { kind: "str" },
+    admin_token: { kind: "str" },
+    admin_user: { kind: "str" },
+    admin_password: { kind: "str" },
+    admin_tenant_name: { kind: "str" },
+    collect_timing: { kind: "bool" },
+    split_loggers: { kind: "bool" },
+    timeout: { kind: "int" },
+  },
   // Groups the reference reads through libraries; accepted so an existing file loads quietly.
-  keystone_authtoken: {},
   oslo_middleware: {},
   profiler: {},
   oslo_concurrency: {},
@@ -156,7 +265,7 @@ const OPTIONS: Record<string, Record<string, OptionSpec>> = {
 };
 
 // Groups whose options are owned by other libraries: any key is accepted.
-const OPEN_GROUPS = new Set(["keystone_authtoken", "oslo_middleware", "profiler", "oslo_concurrency", "database"]);
+const OPEN_GROUPS = new Set(["oslo_middleware", "profiler", "oslo_concurrency", "database"]);
 
 export type Ini = Map<string, Map<string, string>>;
 
@@ -315,6 +424,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       allowMethods: g("cors", "allow_methods"),
       allowHeaders: g("cors", "allow_headers"),
     },
+    keystone: keystoneConfig(<T>(name: string) => values.keystone_authtoken![name] as T, warn),
     placement: {
       maxAllocationCandidates: g("placement", "max_allocation_candidates"),
       randomizeAllocationCandidates: g("placement", "randomize_allocation_candidates"),
@@ -325,6 +435,46 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     },
   };
   return deepFreeze(config);
+}
+
+/** [keystone_authtoken] with the deprecated names folded into the current ones. */
+function keystoneConfig(k: <T>(name: string) => T, warn: (m: string) => void): KeystoneConfig {
+  const memcached = k<string[] | undefined>("memcached_servers") ?? k<string[] | undefined>("memcache_servers");
+  if (memcached?.length) warn("[keystone_authtoken] memcached_servers is ignored: Berth caches validated tokens in process");
+  return {
+    wwwAuthenticateUri: k("www_authenticate_uri") ?? k("auth_uri"),
+    authType: k("auth_type") ?? k("auth_plugin"),
+    authSection: k("auth_section"),
+    authUrl: k("auth_url"),
+    username: k("username") ?? k("user_name"),
+    userId: k("user_id"),
+    password: k("password"),
+    userDomainName: k("user_domain_name"),
+    userDomainId: k("user_domain_id"),
+    projectName: k("project_name"),
+    projectId: k("project_id"),
+    projectDomainName: k("project_domain_name"),
+    projectDomainId: k("project_domain_id"),
+    domainName: k("domain_name"),
+    domainId: k("domain_id"),
+    defaultDomainName: k("default_domain_name"),
+    defaultDomainId: k("default_domain_id"),
+    systemScope: k("system_scope"),
+    trustId: k("trust_id"),
+    regionName: k("region_name"),
+    interface: k<string>("interface").replace(/URL$/, ""),
+    cafile: k("cafile"),
+    certfile: k("certfile"),
+    keyfile: k("keyfile"),
+    insecure: k("insecure"),
+    httpConnectTimeout: k("http_connect_timeout"),
+    httpRequestMaxRetries: k("http_request_max_retries"),
+    tokenCacheTime: k("token_cache_time"),
+    serviceTokenRoles: k("service_token_roles"),
+    serviceTokenRolesRequired: k("service_token_roles_required"),
+    delayAuthDecision: k("delay_auth_decision"),
+    serviceType: k("service_type"),
+  };
 }
 
 /** A Config for tests and embedding: in-memory SQLite, noauth2, everything else default. */

@@ -9,6 +9,7 @@ import { createApp, type AppOptions } from "./app.js";
 import { isUnavailable } from "./db/tx.js";
 import { sql } from "kysely";
 import { createMetrics, type Metrics } from "./http/metrics.js";
+import { keystoneConfigProblem } from "./http/keystone.js";
 
 export class StartupError extends Error {}
 
@@ -30,10 +31,10 @@ export async function prepare(
   logger?: Logger,
   opts: PrepareOptions = {},
 ): Promise<{ app: Hono; store: Store; metrics: Metrics }> {
-  if (config.api.authStrategy === "keystone")
-    throw new StartupError(
-      "[api] auth_strategy = keystone is not supported by Berth yet (Keystone token validation is not built); set auth_strategy = noauth2 behind an authenticating proxy",
-    );
+  if (config.api.authStrategy === "keystone") {
+    const problem = keystoneConfigProblem(config.keystone);
+    if (problem) throw new StartupError(`[api] auth_strategy = keystone: ${problem}`);
+  }
   const store = openStore(config.database.connection, {
     poolSize: config.database.maxPoolSize,
     sqliteSynchronous: config.database.sqliteSynchronous,

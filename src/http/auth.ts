@@ -1,7 +1,26 @@
-// noauth2 as the reference does it, and the policy check handlers call.
+// Who is calling (noauth2 here, keystone in keystone.ts), the paths that need nobody, and the
+// policy check handlers call.
 import { HttpError } from "./errors.js";
 import type { Ctx } from "./context.js";
 import { PolicyNotAuthorized, type Credentials } from "../policy/index.js";
+
+/** Paths answered without a token: the version document (as the reference) and the health check. */
+export const AUTH_BYPASS: ReadonlySet<string> = new Set(["/", "", "/healthcheck"]);
+
+/** The caller's credentials, or the response that refuses the request (401, 503). */
+export type Authenticator = (req: Request) => Credentials | Response | Promise<Credentials | Response>;
+
+// NOTE: the reference's noauth2 401 is webob's own JSON rendering, not the API error body.
+const NOAUTH_UNAUTHORIZED_BODY = JSON.stringify({
+  message:
+    "This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.<br /><br />\n\n\n",
+  code: "401 Unauthorized",
+  title: "Unauthorized",
+});
+
+/** noauth2: any X-Auth-Token is accepted (see noauthCredentials); none is a 401. */
+export const noauth: Authenticator = (req) =>
+  noauthCredentials(req.headers) ?? new Response(NOAUTH_UNAUTHORIZED_BODY, { status: 401, headers: { "content-type": "application/json" } });
 
 export function unauthorized(): HttpError {
   return new HttpError(401, "", undefined, {}, {}, true);

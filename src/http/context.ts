@@ -4,6 +4,7 @@ import type { Config } from "../config.js";
 import type { Store } from "../db/open.js";
 import type { Enforcer, Credentials } from "../policy/index.js";
 import type { Version } from "./microversion.js";
+import type { Authenticator } from "./auth.js";
 import type { Snapshots } from "../objects/candidates/snapshot.js";
 import type { Health } from "../objects/health.js";
 import type { Metrics, OnRetry } from "./metrics.js";
@@ -14,7 +15,9 @@ export interface Deps {
   readonly enforcer: Enforcer;
   readonly logger: Logger;
   readonly clock: () => Date;
-  /** The in-memory copy the candidate search answers from while the database is unchanged. */
+  /** Who is calling (http/auth.ts): credentials, or the response that refuses the request. */
+  readonly authenticate: Authenticator;
+  /** SQLite: the in-memory copy the candidate search answers from while the database is unchanged. */
   readonly candidateSnapshots?: Snapshots;
   /** This app's Prometheus metrics (served by metrics-listener.ts, never on the API port). */
   readonly metrics: Metrics;

@@ -9,13 +9,27 @@ export interface Credentials {
   /** "all" for a system-scoped token; absent/null for project scope. */
   readonly systemScope?: string | null;
   readonly isAdmin?: boolean;
+  /** Keystone tokens only: the domains of the user and project, and the domain of a domain-scoped token. */
+  readonly userDomainId?: string | null;
+  readonly projectDomainId?: string | null;
+  readonly domainId?: string | null;
+  /** Who sent a valid X-Service-Token along with the user's token (keystone only). */
+  readonly service?: ServiceCredentials;
+}
+
+export interface ServiceCredentials {
+  readonly userId: string;
+  readonly userDomainId: string | null;
+  readonly projectId: string | null;
+  readonly projectDomainId: string | null;
+  readonly roles: readonly string[];
 }
 
 export type TokenScope = "system" | "domain" | "project";
 
-/** The scope oslo.policy infers: system if system_scope is set, else project. */
+/** The scope oslo.policy infers: system if system_scope is set, else domain if domain_id is, else project. */
 export function tokenScope(creds: Credentials): TokenScope {
-  return creds.systemScope ? "system" : "project";
+  return creds.systemScope ? "system" : creds.domainId ? "domain" : "project";
 }
 
 /**
@@ -30,6 +44,14 @@ export function toPolicyCreds(creds: Credentials): PolicyCreds {
     project_id: creds.projectId,
     roles: [...creds.roles],
     system_scope: creds.systemScope ?? null,
+    user_domain_id: creds.userDomainId ?? null,
+    project_domain_id: creds.projectDomainId ?? null,
+    domain_id: creds.domainId ?? null,
+    service_user_id: creds.service?.userId ?? null,
+    service_user_domain_id: creds.service?.userDomainId ?? null,
+    service_project_id: creds.service?.projectId ?? null,
+    service_project_domain_id: creds.service?.projectDomainId ?? null,
+    service_roles: [...(creds.service?.roles ?? [])],
   };
   if (creds.systemScope) out["system"] = creds.systemScope;
   if (creds.isAdmin !== undefined) out["is_admin"] = creds.isAdmin;

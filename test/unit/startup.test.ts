@@ -11,8 +11,18 @@ import { openStore } from "../../src/db/open.js";
 import { currentRevision } from "../../src/db/sync.js";
 
 describe("start-up", () => {
-  it("refuses auth_strategy = keystone until token validation exists", async () => {
-    await expect(prepare(testConfig({ api: { auth_strategy: "keystone" } }))).rejects.toThrow(/auth_strategy = keystone is not supported/);
+  it("refuses auth_strategy = keystone without a usable [keystone_authtoken], naming the option", async () => {
+    const keystone = (k: Record<string, string>) => prepare(testConfig({ api: { auth_strategy: "keystone" }, keystone_authtoken: k }));
+    const full = { auth_type: "password", auth_url: "http://127.0.0.1:1/v3", username: "placement", password: "pw", project_name: "service" };
+    await expect(keystone({})).rejects.toThrow(/\[keystone_authtoken\] auth_type is not set/);
+    await expect(keystone({ ...full, auth_type: "v3token" })).rejects.toThrow(/auth_type = v3token is not supported by Berth: use auth_type = password/);
+    await expect(keystone({ ...full, auth_url: "" })).rejects.toThrow(/auth_url is required/);
+    const { password: _, ...noPassword } = full;
+    await expect(keystone(noPassword)).rejects.toThrow(/password is required/);
+    await expect(keystone({ ...full, cafile: "/nonexistent/ca.pem" })).rejects.toThrow(/cafile: cannot read \/nonexistent\/ca.pem/);
+    // Complete options start (Keystone is only asked when a request comes).
+    const { store } = await keystone(full);
+    await store.close();
   });
 
   it("refuses a database without the schema unless sync_on_startup is set", async () => {
