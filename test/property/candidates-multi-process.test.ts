@@ -179,6 +179,8 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
           runs++;
           const tag = `r${runs}-${crypto.randomUUID().slice(0, 8)}`;
           const providers: string[] = [];
+          // NOTE: names count every provider made (a deleted one's index would be reused).
+          let made = 0;
           const aggs = [crypto.randomUUID(), crypto.randomUUID()];
           const consumers = Array.from({ length: 6 }, () => crypto.randomUUID());
           const queries = [
@@ -196,7 +198,7 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
             if (w.kind === "provider") {
               const uuid = crypto.randomUUID();
               const parent = w.parent !== null && providers.length ? providers[w.parent % providers.length] : undefined;
-              must(await call(base, "POST", "/resource_providers", { name: `${tag}-${providers.length}`, uuid, ...(parent ? { parent_provider_uuid: parent } : {}) }), [200]);
+              must(await call(base, "POST", "/resource_providers", { name: `${tag}-${made++}`, uuid, ...(parent ? { parent_provider_uuid: parent } : {}) }), [200]);
               providers.push(uuid);
             } else if (rp === undefined) {
               continue;
