@@ -1,7 +1,7 @@
 // The reference implementation (Placement 8.0.0) and `berth serve` as child processes on one
 // database, for the drop-in and mixed-fleet tests. The reference is required under CI=true (.ci/run
 // installs it); elsewhere its tests are skipped with a note.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -77,8 +77,12 @@ export async function startReference(url: string, dir: string, workers = 0): Pro
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = { OS_PLACEMENT_CONFIG_DIR: dir };
-  if (workers > 0)
+  if (workers > 0) {
+    // NOTE: each gunicorn worker syncs the schema on start-up; on an empty database two at once
+    // race to create it. Made once first, as a deployment does with placement-manage.
+    execFileSync("placement-manage", ["--config-file", join(dir, "placement.conf"), "db", "sync"], { stdio: "ignore" });
     return serve(PYTHON, ["-m", "gunicorn", "-w", String(workers), "-b", `127.0.0.1:${port}`, "placement.wsgi:init_application()"], env, base);
+  }
   return serve("placement-api", ["--host", "127.0.0.1", "--port", String(port)], env, base);
 }
 
