@@ -101,7 +101,7 @@ const KNOWN: { path: RegExp; why: string }[] = [
     // and never the sharing provider's (with `resources=VCPU:1&resources_D=DISK_GB:5` it does offer
     // the sharing provider for the numbered group). Berth offers the sharing provider to the
     // unnumbered group as well, as it does for a single group.
-    path: /^\/allocation_candidates\?resources_C=VCPU:1&resources_N=SRIOV_NET_VF:1&.*&resources=DISK_GB:5&/,
+    path: /^\/allocation_candidates\?resources_C=VCPU:1&(resources_N=SRIOV_NET_VF:1&.*&)?resources=DISK_GB:5&/,
     why: "unnumbered group of only shared resources: the reference ignores the sharing provider",
   },
 ];
@@ -222,12 +222,17 @@ for (const dialect of DIALECTS) {
         [`${c}resources=VCPU:1&in_tree=${cn2}`, "1.31"],
         [`${c}resources=VCPU:1&root_required=CUSTOM_GOLD`, "1.35"],
         [`${c}resources=VCPU:1&root_required=!CUSTOM_GOLD`, "1.35"],
+        [`${c}resources=VCPU:1,CUSTOM_LICENSE:1&required=CUSTOM_GOLD`, "1.39"],
         [`${c}resources=VCPU:2&resources1=SRIOV_NET_VF:1&required1=CUSTOM_PHYSNET_A&group_policy=isolate`, "1.25"],
+        [`${c}resources=VCPU:2&resources1=SRIOV_NET_VF:1&required1=CUSTOM_PHYSNET_A&group_policy=isolate`, "1.29"],
         [`${c}resources_COMPUTE=VCPU:1,MEMORY_MB:512&resources_NET=SRIOV_NET_VF:1&required_NET=CUSTOM_PHYSNET_B&same_subtree=_COMPUTE,_NET&group_policy=none`, "1.36"],
         [`${c}resources_C=VCPU:1&resources_N=SRIOV_NET_VF:1&required_N=in:CUSTOM_PHYSNET_A,CUSTOM_PHYSNET_B&same_subtree=_C,_N&resources=DISK_GB:5&group_policy=isolate`, "1.39"],
         [`${c}resources_A=SRIOV_NET_VF:1&resources_B=SRIOV_NET_VF:1&group_policy=isolate&in_tree_A=${cn1}&in_tree_B=${cn1}`, "1.36"],
         [`${c}required_X=CUSTOM_PHYSNET_A&resources_Y=VCPU:1&same_subtree=_X,_Y&group_policy=none`, "1.36"],
         [`${c}resources=VCPU:1`, "1.16"],
+        [`${c}resources=VCPU:1&resources_D=DISK_GB:5&group_policy=none`, "1.33"],
+        [`${c}resources_C=VCPU:1&resources=DISK_GB:5&group_policy=none`, "1.33"],
+        [`${c}resources_C=VCPU:1&resources_N=SRIOV_NET_VF:1&member_of_N=${aggs.gold}&group_policy=none`, "1.36"],
         [`${c}resources=VCPU:1&limit=1`, "1.16"],
         [`${c}resources=DISK_GB:10&limit=1`, "1.39"],
         [`${c}resources=VCPU:100`, "1.39"],
@@ -249,6 +254,7 @@ for (const dialect of DIALECTS) {
     /** The GETs whose answers differ, each with both answers. */
     const differences = (want: Map<string, Answer>, got: Map<string, Answer>) => {
       const known = (k: string) => KNOWN.some((x) => x.path.test(k.replace(/^GET /, "").replace(/ @[\d.]+$/, "")));
+      for (const [k, a] of want) if (known(k) && key(got.get(k)) === key(a)) console.warn(`NOTE: a known difference is gone (update KNOWN): ${k}`);
       const out = [...want].filter(([k, a]) => (known(k) ? !holds(a, got.get(k)) : key(got.get(k)) !== key(a))).map(([k, a]) => ({ request: k, reference: a, berth: got.get(k) }));
       // DROPIN_DUMP=FILE writes the differences there too, whole, for reading.
       if (process.env.DROPIN_DUMP && out.length) appendFileSync(process.env.DROPIN_DUMP, `${dialect}\n${key(out)}\n`);
@@ -344,7 +350,16 @@ for (const dialect of DIALECTS) {
       referenceSaw = await answersOf(ref.base, list);
       // The fixture is what it means to be: the reference answered these as expected.
       expect(referenceSaw.get(`GET /allocations/${consumers.mig} @1.38`)!.body).toMatchObject({ consumer_type: "MIGRATION" });
-      expect(referenceSaw.get(`GET /allocation_candidates?resources=VCPU:1,MEMORY_MB:512,DISK_GB:10 @1.39`)!.status).toBe(200);
+      const empty = [...referenceSaw].filter(([k, a]) => k.startsWith("GET /allocation_candidates") && !((a.body as any)?.allocation_requests?.length > 0 || (a.body as any)?.kept > 0));
+      // Empty on purpose: a required trait on a tree's root that gives none of the resources asked
+      // for; nested providers before 1.29; a PF in no aggregate; no room; an unknown class.
+      expect(empty.map(([k, a]) => `${k} ${a.status}`)).toEqual([
+        `GET /allocation_candidates?resources=VCPU:1,MEMORY_MB:256&required=CUSTOM_GOLD @1.39 200`,
+        `GET /allocation_candidates?resources=VCPU:2&resources1=SRIOV_NET_VF:1&required1=CUSTOM_PHYSNET_A&group_policy=isolate @1.25 200`,
+        `GET /allocation_candidates?resources_C=VCPU:1&resources_N=SRIOV_NET_VF:1&member_of_N=${aggs.gold}&group_policy=none @1.36 200`,
+        `GET /allocation_candidates?resources=VCPU:100 @1.39 200`,
+        `GET /allocation_candidates?resources=CUSTOM_NOPE:1 @1.39 400`,
+      ]);
       await ref.stop();
 
       const berth = await up("berth");
