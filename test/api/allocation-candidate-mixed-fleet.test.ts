@@ -2,26 +2,25 @@
 // on one PostgreSQL or MariaDB database. Every write through the reference is in Berth's candidates
 // (answered from its snapshot) on the very next request: Berth's change token needs nothing of the
 // writers. Runs where `placement-api` is installed (python3-placement with python3-psycopg2 and
-// python3-pymysql), and is skipped with a note elsewhere.
+// python3-pymysql), and is skipped with a note elsewhere (required under CI=true).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Hono } from "hono";
 import { createDatabase, DIALECTS } from "../helpers/databases.js";
-import { freePort, waitUp } from "../helpers/serve.js";
+import { referenceAvailable, startBerth, startReference, type Served } from "../helpers/reference.js";
 import { createApp } from "../../src/app.js";
 import { testConfig } from "../../src/config.js";
 import { openStore, type Store } from "../../src/db/open.js";
 
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
-const haveReference = spawnSync("sh", ["-c", "command -v placement-api"]).status === 0;
-if (!haveReference) console.warn("NOTE: placement-api (the reference) is not installed; the mixed-fleet candidate tests are skipped");
+const haveReference = referenceAvailable("the mixed-fleet candidate tests");
 
 for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
   describe.runIf(haveReference)(`the reference writes, Berth's snapshot answers the next request [${dialect}]`, () => {
-    const children: ChildProcess[] = [];
+    const children: Served[] = [];
     let ref: string;
     /** berth serve in mode always, and in the default mode (auto). */
     const berth: string[] = [];
@@ -30,40 +29,26 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
     let drop: () => Promise<void>;
     let dir: string;
 
-    const start = async (cmd: string, args: string[], env: Record<string, string>, base: string) => {
-      let out = "";
-      const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-      child.stdout!.on("data", (d) => (out = (out + d).slice(-4000)));
-      child.stderr!.on("data", (d) => (out = (out + d).slice(-4000)));
-      children.push(child);
-      await waitUp(base, child, () => out);
-    };
-
     beforeAll(async () => {
       execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
       const db = await createDatabase(dialect);
       drop = db.drop;
       dir = mkdtempSync(join(tmpdir(), "berth-mixed-"));
       // NOTE: the reference creates the schema (its own alembic head, which Berth shares).
-      const refUrl = dialect === "postgres" ? db.url.replace(/^postgresql:/, "postgresql+psycopg2:") : db.url;
-      writeFileSync(join(dir, "placement.conf"), `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${refUrl}\nsync_on_startup = True\n`);
-      const refPort = await freePort();
-      ref = `http://127.0.0.1:${refPort}`;
-      await start("placement-api", ["--port", String(refPort)], { OS_PLACEMENT_CONFIG_DIR: dir }, ref);
-      const conf = join(dir, "berth.conf");
-      writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${db.url}\n`);
+      const reference = await startReference(db.url, dir);
+      children.push(reference);
+      ref = reference.base;
       for (const mode of ["always", "auto"]) {
-        const port = await freePort();
-        const base = `http://127.0.0.1:${port}`;
-        await start(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], { BERTH_CANDIDATE_SNAPSHOT: mode }, base);
-        berth.push(base);
+        const b = await startBerth(db.url, dir, { BERTH_CANDIDATE_SNAPSHOT: mode });
+        children.push(b);
+        berth.push(b.base);
       }
       store = openStore(db.url);
       fresh = createApp({ store, config: testConfig({ placement_database: { connection: db.url } }), candidateSnapshot: "never" });
     }, 120_000);
 
     afterAll(async () => {
-      for (const c of children) c.kill();
+      for (const c of children) await c.stop();
       await store?.close();
       await drop?.();
       if (dir) rmSync(dir, { recursive: true, force: true });
