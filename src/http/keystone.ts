@@ -133,6 +133,15 @@ export function accessPathMatches(path: string, pattern: string): boolean {
   return new RegExp(`^${re}$`).test(path);
 }
 
+/** The path percent-decoded (as routed); the raw path when it is not valid percent-encoding. */
+export function decodedPath(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 /** keystonemiddleware's check of a token restricted by access rules; true when the request may go on. */
 export function accessAllowed(rules: readonly AccessRule[], serviceType: string | undefined, method: string, path: string, withServiceToken: boolean): boolean {
   // NOTE: without [keystone_authtoken] service_type such tokens are refused, as in the reference.
@@ -276,7 +285,9 @@ export class KeystoneAuth {
       if (!userToken) return this.unauthorized();
       const user = await this.validate(userToken, allowExpired).catch(invalidAs(undefined));
       if (!user) return this.unauthorized();
-      if (user.accessRules && !accessAllowed(user.accessRules, this.k.serviceType, req.method, new URL(req.url).pathname, !!service)) {
+      // NOTE: rules match the decoded path (WSGI's PATH_INFO, and what the router routes on), so a
+      // `%2F` cannot smuggle extra segments past a rule written for one.
+      if (user.accessRules && !accessAllowed(user.accessRules, this.k.serviceType, req.method, decodedPath(new URL(req.url).pathname), !!service)) {
         this.logger.warn("Token authorization failed: the application credential's access rules do not allow this request ([keystone_authtoken] service_type)");
         return this.unauthorized();
       }

@@ -322,6 +322,10 @@ describe.skipIf(!ks)("keystone: application credentials with access rules", () =
     const uuid0 = uuid();
     expect((await placement.request("GET", `/resource_providers/${uuid0}`, { token })).status).toBe(404);
     expectUnauthorized(await placement.request("GET", "/resource_providers", { token }));
+    // A rule for one segment holds against a %2F that the router decodes into several.
+    const one = await ks!.appCredentialToken("alice", [{ service: "placement", method: "GET", path: "/resource_providers/*" }]);
+    expect((await placement.request("GET", `/resource_providers/${uuid0}`, { token: one })).status).toBe(404);
+    expectUnauthorized(await placement.request("GET", `/resource_providers/${uuid0}%2Finventories`, { token: one }));
     expectUnauthorized(await placement.request("DELETE", `/resource_providers/${uuid0}`, { token }));
     expectUnauthorized(await placement.request("GET", "/traits", { token, version: "1.6" }));
     const nova = await ks!.token("nova", { project: "service" });
