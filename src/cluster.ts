@@ -116,6 +116,10 @@ function supervise(opts: PrimaryOptions): Promise<number> {
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
+    // NOTE: logrotate signals the primary; every worker writes the log file and must reopen it.
+    process.on("SIGHUP", () => {
+      for (const w of alive()) w.process.kill("SIGHUP");
+    });
 
     for (let i = 0; i < workers; i++) cluster.fork();
   });

@@ -5,7 +5,7 @@ import { Command } from "commander";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createLogging, type Logging } from "./logging.js";
 import { MetricsListenError, registrySource, startMetricsListener, type MetricsSource } from "./metrics-listener.js";
-import { answerPrimary, clusterSource } from "./metrics-cluster.js";
+import { answerPrimary, answerPrimaryEmpty, clusterSource } from "./metrics-cluster.js";
 import { prepare, redactedUrl, StartupError } from "./server.js";
 import { SNAPSHOT_MODES, type SnapshotMode } from "./objects/candidates/snapshot.js";
 import { openStore } from "./db/open.js";
@@ -101,10 +101,10 @@ program
         `[api] auth_strategy = noauth2 while listening on ${opts.host}: every caller that can reach it is trusted (no token is checked; X-Auth-Token: admin is an admin)`,
       );
     const metricsPort = portOption(opts.metricsPort, "--metrics-port") ?? config.berth.metricsPort;
-    if (logging.target !== "stdout") {
-      process.stdout.write(`berth: logging to ${logging.target}\n`);
-      process.on("SIGHUP", () => logging.reopen());
-    }
+    if (logging.target !== "stdout" && !worker) process.stdout.write(`berth: logging to ${logging.target}\n`);
+    // NOTE: SIGHUP reopens the log file (logrotate); it never stops the process, also when logging to
+    // stdout (a --workers primary passes it on to every worker).
+    process.on("SIGHUP", () => logging.reopen());
     const metricsOn = (source: MetricsSource) =>
       startMetricsListener({
         host: opts.metricsHost ?? config.berth.metricsHost,
@@ -127,6 +127,9 @@ program
     // the snapshot with the database reads; operators keep the default, auto.
     const mode = process.env.BERTH_CANDIDATE_SNAPSHOT;
     if (mode !== undefined && !SNAPSHOT_MODES.includes(mode as SnapshotMode)) fail(`BERTH_CANDIDATE_SNAPSHOT=${mode}: use ${SNAPSHOT_MODES.join(", ")}`);
+    // NOTE: a worker answers the primary's metrics requests from the start (empty until its app is
+    // up): a scrape asks every worker and fails whole when one does not answer.
+    if (worker) answerPrimaryEmpty();
     try {
       const [{ app, store, metrics }, { createListener, DEFAULT_LIMITS }] = await Promise.all([
         prepare(config, logger, { processMetrics: true, synced: worker, candidateSnapshot: mode as SnapshotMode | undefined }),

@@ -1,7 +1,7 @@
 // Metrics of a node:cluster fleet (`berth serve --workers N`): each worker answers the primary's
 // requests with its app's registry; the primary serves their aggregate through metrics-listener.ts
 // (prom-client's AggregatorRegistry, over the cluster's IPC channel).
-import { AggregatorRegistry, type Registry } from "prom-client";
+import { AggregatorRegistry, Registry } from "prom-client";
 import type { MetricsSource } from "./metrics-listener.js";
 
 /** In a worker: answer the primary's requests for metrics with this app's registry. */
@@ -10,6 +10,14 @@ export function answerPrimary(registry: Registry): void {
   // NOTE: constructing an AggregatorRegistry is what makes prom-client listen for the primary's
   // requests in a worker; the object itself is not used.
   new AggregatorRegistry();
+}
+
+/**
+ * In a worker that is still starting (waiting for its database, say): answer the primary with no
+ * metrics, so that its scrape of the other workers does not wait for this one and fail.
+ */
+export function answerPrimaryEmpty(): void {
+  answerPrimary(new Registry());
 }
 
 /**

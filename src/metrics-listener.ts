@@ -39,6 +39,8 @@ export function listenMetrics(opts: MetricsListenerOptions): Promise<Server> {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {
       server.off("error", reject);
+      // NOTE: a later failure of the listener (out of file descriptors) is logged, never fatal.
+      server.on("error", (err) => opts.onError?.(err));
       resolve(server);
     });
   });

@@ -2,7 +2,7 @@
 // `--workers N` runs N processes on one port (each request answered by one of them, a killed worker
 // replaced, SIGTERM stopping them all).
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -25,15 +25,15 @@ interface Served {
   waitFor: (re: RegExp) => Promise<RegExpExecArray>;
 }
 
-function conf(connection: string): string {
+function conf(connection: string, ini = ""): string {
   const file = join(mkdtempSync(join(tmpdir(), "berth-serve-")), "placement.conf");
-  writeFileSync(file, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${connection}\nsync_on_startup = True\n`);
+  writeFileSync(file, `${ini}[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${connection}\nsync_on_startup = True\n`);
   return file;
 }
 
-async function serve(connection: string, extra: string[] = []): Promise<Served> {
+async function serve(connection: string, extra: string[] = [], ini = ""): Promise<Served> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf(connection), "--host", "127.0.0.1", "--port", String(port), ...extra], {
+  const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf(connection, ini), "--host", "127.0.0.1", "--port", String(port), ...extra], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -188,6 +188,17 @@ for (const dialect of targets) {
       expect(pidsAnswering()).toContain(replacement);
     });
 
+    it("passes SIGHUP (logrotate) to the workers, which keep serving", async () => {
+      await served.waitFor(/with 2 workers \(pids (\d+), (\d+)\)/);
+      const died = () => (served.log().match(/died/g) ?? []).length;
+      const before = died();
+      served.child.kill("SIGHUP");
+      await new Promise((r) => setTimeout(r, 500));
+      for (let i = 0; i < 10; i++) expect(await getOnce(served.port, "/resource_providers")).toBe(200);
+      expect(died()).toBe(before);
+      expect(served.child.exitCode).toBeNull();
+    });
+
     it("stops every worker on SIGTERM and exits 0", async () => {
       const workers = [...served.log().matchAll(/"pid":(\d+)[^\n]*"msg":"Berth listening on http:\/\/127\.0\.0\.1:\d+ \(ready/g)].map((x) => Number(x[1]));
       served.child.kill("SIGTERM");
@@ -208,3 +219,38 @@ it("refuses --workers above 1 on an in-memory SQLite database", async () => {
   expect(r.code).toBe(1);
   expect(r.stderr).toContain("berth: --workers above 1 needs a database the processes share");
 });
+
+it("serves the workers' metrics, summed, from the primary's metrics port", async () => {
+  const metricsPort = await freePort();
+  const url = `sqlite:///${join(mkdtempSync(join(tmpdir(), "berth-workers-")), "p.sqlite")}`;
+  const served = await serve(url, ["--workers", "2", "--metrics-port", String(metricsPort)]);
+  try {
+    await served.waitFor(/with 2 workers \(pids (\d+), (\d+)\)/);
+    for (let i = 0; i < 12; i++) expect(await getOnce(served.port, "/resource_providers")).toBe(200);
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith("berth_http_requests_total{") && l.includes('route="/resource_providers"') && l.includes('method="GET"') && l.includes('status="200"'));
+    expect(line, text.slice(0, 2000)).toBeDefined();
+    expect(Number(line!.split(" ").pop())).toBe(12);
+  } finally {
+    served.child.kill("SIGKILL");
+  }
+}, 60_000);
+
+it("with --workers and a log file, SIGHUP to the primary makes every worker reopen it (logrotate)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-workers-log-"));
+  const log = join(dir, "berth.log");
+  const served = await serve(`sqlite:///${join(dir, "p.sqlite")}`, ["--workers", "2"], `[DEFAULT]\nlog_file = ${log}\n`);
+  try {
+    await served.waitFor(/logging to/);
+    const listening = () => (existsSync(log) ? readFileSync(log, "utf8") : "");
+    for (let i = 0; i < 100 && !/with 2 workers/.test(listening()); i++) await new Promise((r) => setTimeout(r, 100));
+    renameSync(log, `${log}.1`);
+    served.child.kill("SIGHUP");
+    await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 20; i++) expect(await getOnce(served.port, "/resource_providers")).toBe(200);
+    const pids = new Set([...listening().matchAll(/"pid":(\d+)[^\n]*"msg":"GET \/resource_providers 200"/g)].map((m) => m[1]));
+    expect(pids.size).toBe(2);
+  } finally {
+    served.child.kill("SIGKILL");
+  }
+}, 60_000);
