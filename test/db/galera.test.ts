@@ -124,6 +124,12 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
     expect(replies.filter((r) => r.status >= 500 || r.status <= 0).map((r) => `${r.status} ${r.text}`)).toEqual([]);
     expect(count(replies)).toEqual({ 204: CAPACITY, 409: CLIENTS * claimsEach - CAPACITY });
     expect(await usageInDatabase(nodes[1]!, rp)).toBe(CAPACITY);
+    // Candidates through every node see the provider full (no snapshot may miss another node's writes).
+    for (const base of bases) {
+      const r = await call(base, "GET", "/allocation_candidates?resources=VCPU:1");
+      expect(r.status).toBe(200);
+      expect(Object.keys(JSON.parse(r.text).provider_summaries)).not.toContain(rp);
+    }
   });
 
   it("racing creators of the same new aggregates through all three nodes: no 5xx", async () => {
