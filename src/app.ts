@@ -8,7 +8,7 @@ import type { Store } from "./db/open.js";
 import { createEnforcer, type Enforcer, type Credentials } from "./policy/index.js";
 import type { Ctx, Deps } from "./http/context.js";
 import { badRequest, conflict, errorBody, ErrorCodes, HttpError, methodNotAllowed, payloadTooLarge, serviceUnavailable } from "./http/errors.js";
-import { isUnavailable, RetriesExhausted } from "./db/tx.js";
+import { isBusy, isUnavailable, RetriesExhausted } from "./db/tx.js";
 import { declaredLength } from "./http/body.js";
 import { parseVersionHeader, type Version } from "./http/microversion.js";
 import { globalRequestId, newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
@@ -69,7 +69,6 @@ export function createApp(opts: AppOptions): Hono {
       }),
     candidateSnapshots: snapshotsFor(opts.store, opts.candidateSnapshot, metrics.onSnapshotBuild),
     metrics,
-    onRetry: metrics.onRetry,
     checkDatabase: databaseProbe(opts.store, opts.healthTimeoutMs),
   };
   // NOTE: the database layer reports its in-request retries (src/db/tx.ts) through the store.
@@ -138,11 +137,13 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
           ? raised(new HttpError(404, e.message))
           : isRefusedValue(e)
             ? badRequest(`Invalid value in request: ${(e as Error).message}`)
-            : e instanceof RetriesExhausted
-              ? retriesExhausted(deps, e, requestId)
-              : isUnavailable(e)
-                ? databaseUnavailable(deps, e, requestId)
-                : internalError(deps, e, requestId, globalRequestId(req.headers.get(REQUEST_ID_HEADER)));
+            : isBusy(e)
+              ? databaseUnavailable(deps, e, requestId, "the database is too busy: lock waits timed out")
+              : e instanceof RetriesExhausted
+                ? retriesExhausted(deps, e, requestId)
+                : isUnavailable(e)
+                  ? databaseUnavailable(deps, e, requestId, "the connection was refused or lost")
+                  : internalError(deps, e, requestId, globalRequestId(req.headers.get(REQUEST_ID_HEADER)));
     seen.errorCode = err.code;
     const res = renderError(err, requestId, version);
     if (version) res.headers.set(VERSION_HEADER, `placement ${version}`);
@@ -240,9 +241,9 @@ function retriesExhausted(deps: Deps, e: RetriesExhausted, requestId: string): H
 }
 
 /** The database went away under the request, or cannot be reached: 503, and the next request retries. */
-function databaseUnavailable(deps: Deps, e: unknown, requestId: string): HttpError {
+function databaseUnavailable(deps: Deps, e: unknown, requestId: string, why: string): HttpError {
   deps.logger.warn({ err: e, requestId }, "database unavailable");
-  return serviceUnavailable("The database is unavailable (the connection was refused or lost); the request changed nothing. Try again.");
+  return serviceUnavailable(`The database is unavailable (${why}). Please try again.`);
 }
 
 function internalError(deps: Deps, e: unknown, requestId: string, globalId: string | undefined): HttpError {

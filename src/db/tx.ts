@@ -39,7 +39,7 @@ export async function inTransaction<T>(store: Store, fn: (trx: Transaction<DB>) 
     } catch (e) {
       const reason = retryReason(e);
       if (!reason) throw e;
-      if (reason === "duplicate" ? attempt >= DUPLICATE_ATTEMPTS : attempt >= TRANSACTION_ATTEMPTS) {
+      if (attempt >= attemptsFor(reason)) {
         if (reason === "duplicate") throw e;
         throw new RetriesExhausted(reason, e);
       }
@@ -47,6 +47,15 @@ export async function inTransaction<T>(store: Store, fn: (trx: Transaction<DB>) 
       await pause(attempt);
     }
   }
+}
+
+/**
+ * How many attempts a reason is worth. NOTE: a lock wait timeout or SQLite busy already waited long
+ * (innodb_lock_wait_timeout, busy_timeout): one more attempt, then the request is answered (503: the
+ * database is too busy), so a stuck lock cannot hold a request for many timeouts in a row.
+ */
+export function attemptsFor(reason: RetryReason): number {
+  return reason === "duplicate" ? DUPLICATE_ATTEMPTS : reason === "lock_timeout" || reason === "busy" ? 2 : TRANSACTION_ATTEMPTS;
 }
 
 /** A random pause that grows with the attempt (at most ~50 ms), so racing writers spread out. */
@@ -135,6 +144,11 @@ const NODE_UNAVAILABLE = new Set([
 // message only.
 const UNAVAILABLE_MESSAGE =
   /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Can't add new command when connection is in closed state|Connection lost|read ECONNRESET|connect ECONNREFUSED/i;
+
+/** Retries that ran out because the database was too busy (lock waits), not because of a race. */
+export function isBusy(e: unknown): boolean {
+  return e instanceof RetriesExhausted && (e.reason === "lock_timeout" || e.reason === "busy");
+}
 
 /**
  * True when the database could not be reached, or the connection broke under the request (a

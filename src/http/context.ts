@@ -7,7 +7,7 @@ import type { Version } from "./microversion.js";
 import type { Authenticator } from "./auth.js";
 import type { Snapshots } from "../objects/candidates/snapshot.js";
 import type { Health } from "../objects/health.js";
-import type { Metrics, OnRetry } from "./metrics.js";
+import type { Metrics } from "./metrics.js";
 
 export interface Deps {
   readonly store: Store;
@@ -17,12 +17,10 @@ export interface Deps {
   readonly clock: () => Date;
   /** Who is calling (http/auth.ts): credentials, or the response that refuses the request. */
   readonly authenticate: Authenticator;
-  /** SQLite: the in-memory copy the candidate search answers from while the database is unchanged. */
+  /** The in-memory copy the candidate search answers from while the database is unchanged. */
   readonly candidateSnapshots?: Snapshots;
   /** This app's Prometheus metrics (served by metrics-listener.ts, never on the API port). */
   readonly metrics: Metrics;
-  /** For the database layer: call on every in-request retry (counted in berth_db_retries_total). */
-  readonly onRetry: OnRetry;
   /** SELECT 1 within a short timeout (GET /healthcheck). */
   readonly checkDatabase: () => Promise<Health>;
 }

@@ -16,7 +16,7 @@
 import { sql, type Transaction } from "kysely";
 import type { Store } from "../db/open.js";
 import type { DB } from "../db/schema.js";
-import { isRetryable, pause, RetriesExhausted, retryReason, type Tx } from "../db/tx.js";
+import { attemptsFor, isRetryable, pause, RetriesExhausted, retryReason, type Tx } from "../db/tx.js";
 import { fromDb, nowUtc } from "../db/time.js";
 import { ConcurrentUpdate, DomainError, NotFound } from "./errors.js";
 import { ResourceClassNotFound } from "./resource-class.js";
@@ -151,8 +151,11 @@ export async function inClaimTransaction<T>(store: Store, opts: ClaimOptions, fn
       if (e instanceof ProviderConcurrentUpdate) {
         if (++conflicts >= attempts) throw e;
       } else if (retryableDbError(e)) {
-        if (++dbErrors > 20) throw new RetriesExhausted(retryReason(e) ?? "deadlock", e);
-        store.onRetry?.(retryReason(e) ?? "deadlock");
+        const reason = retryReason(e) ?? "deadlock";
+        // NOTE: races (deadlocks, serialization failures) get more attempts here than elsewhere: a
+        // batch of claims meets them more often; lock timeouts and busy waits as everywhere.
+        if (++dbErrors >= (reason === "deadlock" || reason === "serialization" ? 20 : attemptsFor(reason))) throw new RetriesExhausted(reason, e);
+        store.onRetry?.(reason);
         await pause(dbErrors);
       } else throw e;
     }
