@@ -61,6 +61,9 @@ export class Snapshots {
     private readonly onBuild?: (seconds: number) => void,
   ) {}
 
+  /** The token of the request that began the build in flight. */
+  private buildingFor?: string;
+
   /** The snapshot to answer from now, or undefined: read the database. */
   async get(): Promise<Snapshot | undefined> {
     if (this.mode === "never" || this.unsupported) return undefined;
@@ -80,6 +83,9 @@ export class Snapshots {
     if (this.current && this.current.token !== token) this.current = undefined;
     if (this.mode !== "always" && this.quiet < quietNeeded(this.lastBuildMs)) return undefined;
     if (this.building) {
+      // NOTE: in auto, a build begun for another token is not waited for (it may take seconds at
+      // 100,000 providers, and its copy may not be this request's): read the database now.
+      if (this.mode !== "always" && this.buildingFor !== token) return undefined;
       const other = await this.building.catch(() => undefined);
       if (other?.token === token) return other;
       if (this.mode !== "always") return undefined;
@@ -87,6 +93,7 @@ export class Snapshots {
     const started = performance.now();
     const pending = this.reader.copy(COPY_STATEMENTS).then((c) => build(c.token, c.rows));
     this.building = pending;
+    this.buildingFor = token;
     try {
       const snap = await pending;
       this.lastBuildMs = performance.now() - started;
