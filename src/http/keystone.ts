@@ -115,7 +115,10 @@ export function parseTokenBody(body: unknown): TokenInfo {
     systemScope: t!.system?.all === true ? "all" : null,
     roles,
     expiresAt,
-    ...(Array.isArray(t!.application_credential?.access_rules) ? { accessRules: t!.application_credential.access_rules as AccessRule[] } : {}),
+    // NOTE: a malformed rule (not an object of strings) is dropped: it allows nothing.
+    ...(Array.isArray(t!.application_credential?.access_rules)
+      ? { accessRules: (t!.application_credential.access_rules as unknown[]).filter(isAccessRule) }
+      : {}),
   };
 }
 
@@ -140,6 +143,11 @@ export function decodedPath(raw: string): string {
   } catch {
     return raw;
   }
+}
+
+function isAccessRule(r: unknown): r is AccessRule {
+  const o = r as Record<string, unknown> | null;
+  return !!o && typeof o === "object" && typeof o.method === "string" && typeof o.path === "string" && typeof o.service === "string";
 }
 
 /** keystonemiddleware's check of a token restricted by access rules; true when the request may go on. */

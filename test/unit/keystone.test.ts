@@ -211,6 +211,10 @@ describe("the policy credentials of a token", () => {
     });
     expect(parseTokenBody({ token: { user: { id: "a" }, system: { all: true }, roles: [], expires_at: "2030-01-01T00:00:00Z" } }).systemScope).toBe("all");
     expect(() => parseTokenBody({ token: { user: {} } })).toThrow();
+    // Malformed access rules allow nothing (and never fail the request with a 500).
+    const odd = parseTokenBody({ token: { user: { id: "a" }, roles: [], expires_at: "2030-01-01T00:00:00Z", application_credential: { access_rules: [null, 3, { method: "GET" }] } } });
+    expect(odd.accessRules).toEqual([]);
+    expect(accessAllowed(odd.accessRules!, "placement", "GET", "/traits", false)).toBe(false);
     expect(() => parseTokenBody({})).toThrow();
   });
 
