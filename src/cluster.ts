@@ -69,7 +69,9 @@ function supervise(opts: PrimaryOptions): Promise<number> {
       if (replaced !== undefined) {
         replacing.delete(worker.id);
         logger.warn({ worker: worker.process.pid, replaced }, `worker ${worker.process.pid} replaces worker ${replaced}`);
-      } else if (!up && listened.size === workers) {
+      }
+      // NOTE: also when the last to listen is a replacement (a worker died before all were up).
+      if (!up && listened.size === workers) {
         up = true;
         const pids = alive().map((w) => w.process.pid);
         logger.info({ workers: pids }, `Berth listening on ${opts.address} with ${workers} workers (pids ${pids.join(", ")})`);
