@@ -63,6 +63,7 @@ export function createApp(opts: AppOptions): Hono {
       opts.enforcer ??
       createEnforcer({
         policyFile: config.policy.policyFile,
+        policyDirs: config.policy.policyDirs,
         enforceNewDefaults: config.policy.enforceNewDefaults,
         enforceScope: config.policy.enforceScope,
         configDir: config.configDir,

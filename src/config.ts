@@ -38,9 +38,17 @@ export interface Config {
     readonly maxRetries: number;
     /** Start-up: seconds between those attempts. */
     readonly retryInterval: number;
+    /** Connections a pool may open beyond max_pool_size when busy (oslo.db's max_overflow; unset: none). */
+    readonly maxOverflow: number;
+    /** Seconds to wait for a connection (connecting, or a free one from the pool) before a 503. */
+    readonly poolTimeout: number;
+    /** Seconds after which a pooled connection is replaced (PostgreSQL) or an idle one closed (MySQL). */
+    readonly connectionRecycleTime: number;
   };
   readonly policy: {
     readonly policyFile: string;
+    /** Directories of further rule files, each file overriding what came before (oslo.policy's policy_dirs). */
+    readonly policyDirs: readonly string[];
     readonly enforceNewDefaults: boolean;
     readonly enforceScope: boolean;
   };
@@ -146,14 +154,14 @@ const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     sqlite_synchronous: { kind: "bool", default: true },
     slave_connection: { kind: "str" },
     mysql_sql_mode: { kind: "str", default: "TRADITIONAL" },
-    connection_recycle_time: { kind: "int", default: 3600 },
+    connection_recycle_time: { kind: "int", default: 3600, min: 1 },
     max_pool_size: { kind: "int", default: 10, min: 1 },
     max_retries: { kind: "int", default: 10, min: -1 },
     retry_interval: { kind: "int", default: 10, min: 0 },
-    max_overflow: { kind: "int" },
+    max_overflow: { kind: "int", min: 0 },
     connection_debug: { kind: "int", default: 0 },
     connection_trace: { kind: "bool", default: false },
-    pool_timeout: { kind: "int" },
+    pool_timeout: { kind: "int", min: 1 },
     sync_on_startup: { kind: "bool", default: false },
   },
   oslo_policy: {
@@ -383,6 +391,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const db = values.placement_database!;
   if (!db.connection)
     throw new ConfigError("[placement_database] connection is required: set it to a database URL such as sqlite:////var/lib/berth/placement.sqlite");
+  // NOTE: Berth reads what it just wrote (generations, claims); a lagging replica would answer stale.
+  if (db.slave_connection)
+    throw new ConfigError(
+      "[placement_database] slave_connection is not supported: Berth reads and writes through [placement_database] connection (candidates come from memory); remove slave_connection",
+    );
   const g = <T>(group: string, name: string) => values[group]![name] as T;
   const config: Config = {
     debug: g("DEFAULT", "debug"),
@@ -410,9 +423,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       sqliteSynchronous: g("placement_database", "sqlite_synchronous"),
       maxRetries: g("placement_database", "max_retries"),
       retryInterval: g("placement_database", "retry_interval"),
+      maxOverflow: g("placement_database", "max_overflow") ?? 0,
+      poolTimeout: g("placement_database", "pool_timeout") ?? 30,
+      connectionRecycleTime: g("placement_database", "connection_recycle_time"),
     },
     policy: {
       policyFile: g("oslo_policy", "policy_file"),
+      policyDirs: g("oslo_policy", "policy_dirs"),
       enforceNewDefaults: g("oslo_policy", "enforce_new_defaults"),
       enforceScope: g("oslo_policy", "enforce_scope"),
     },

@@ -36,7 +36,9 @@ export async function prepare(
     if (problem) throw new StartupError(`[api] auth_strategy = keystone: ${problem}`);
   }
   const store = openStore(config.database.connection, {
-    poolSize: config.database.maxPoolSize,
+    poolSize: config.database.maxPoolSize + config.database.maxOverflow,
+    connectTimeoutMs: config.database.poolTimeout * 1000,
+    recycleSeconds: config.database.connectionRecycleTime,
     sqliteSynchronous: config.database.sqliteSynchronous,
     onIdleError: (err) => logger?.warn({ err }, "an idle database connection failed; it is replaced on next use"),
   });

@@ -105,6 +105,10 @@ function loadPg(): typeof PgModule {
 
 export interface StoreOptions {
   poolSize?: number;
+  /** How long getting a connection may take, opening one or waiting for a free one (default 10 s). */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: connections older than this are replaced; MySQL: connections idle this long are closed. */
+  recycleSeconds?: number;
   sqliteSynchronous?: boolean;
   /** Told when an idle pooled connection fails (the database restarted, or ended the session). */
   onIdleError?(err: Error): void;
@@ -152,7 +156,8 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         database: p.database,
         max,
         // NOTE: bounded: a server that accepts and never answers must not hold requests forever.
-        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        connectionTimeoutMillis: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+        maxLifetimeSeconds: opts.recycleSeconds,
         keepAlive: true,
       });
       // NOTE: an idle connection that the server ends (a restart, pg_terminate_backend) is dropped
@@ -209,7 +214,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     const charset = (p.params.charset ?? "utf8mb4").toUpperCase();
     const { createPool } = require("mysql2") as typeof Mysql2Module;
     const newPool = (connectionLimit: number) =>
-      createPool({
+      withAcquireTimeout(opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, createPool({
         host: p.host,
         port: p.port,
         user: p.user,
@@ -219,10 +224,13 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         charset: charset === "UTF8" ? "UTF8MB4" : charset,
         timezone: "Z",
         connectionLimit,
-        connectTimeout: CONNECT_TIMEOUT_MS,
+        connectTimeout: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+        // NOTE: mysql2 has no age limit; closing idle connections keeps them under the server's
+        // wait_timeout, which is what connection_recycle_time is for with MySQL.
+        ...(opts.recycleSeconds ? { maxIdle: connectionLimit, idleTimeout: opts.recycleSeconds * 1000 } : {}),
         enableKeepAlive: true,
         supportBigNumbers: true,
-      });
+      }));
     const main = newPool(poolSize);
     db = new Kysely<DB>({ dialect: new MysqlDialect({ pool: main }) });
     // NOTE: claims run at READ COMMITTED (see claimTransaction); connections of their own that are
@@ -261,6 +269,31 @@ function mysqlStats(pool: PoolStats["pool"], p: unknown): PoolStats {
   const q = p as { _allConnections?: { length: number }; _freeConnections?: { length: number }; _connectionQueue?: { length: number } };
   const total = q._allConnections?.length ?? 0;
   return { pool, total, inUse: total - (q._freeConnections?.length ?? 0), waiting: q._connectionQueue?.length ?? 0 };
+}
+
+/**
+ * mysql2's pool waits for a free connection for ever; pg's gives up after connectionTimeoutMillis.
+ * The same bound here ([placement_database] pool_timeout): past it the request fails (503), and a
+ * connection that frees up later goes back to the pool.
+ */
+function withAcquireTimeout<P extends Mysql2Module.Pool>(ms: number, pool: P): P {
+  const get = pool.getConnection.bind(pool);
+  (pool as { getConnection: unknown }).getConnection = (cb: (err: NodeJS.ErrnoException | null, conn?: Mysql2Module.PoolConnection) => void) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      cb(Object.assign(new Error(`timeout exceeded when trying to connect (no free connection within ${ms} ms: [placement_database] pool_timeout)`), { code: "POOL_TIMEOUT" }));
+    }, ms);
+    get((err, conn) => {
+      if (late) {
+        if (!err) conn.release();
+        return;
+      }
+      clearTimeout(timer);
+      cb(err, conn);
+    });
+  };
+  return pool;
 }
 
 // NOTE: PostgreSQL parses and plans an unnamed statement on every execution (about half of a lone

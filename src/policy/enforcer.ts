@@ -6,7 +6,7 @@ import { tokenScope, toPolicyCreds, type Credentials } from "./credentials.js";
 import { PolicyNotAuthorized, PolicyNotRegistered } from "./errors.js";
 import { evaluate } from "./evaluate.js";
 import { parseRule, parseText, type ParseErrorHandler } from "./parser.js";
-import { loadPolicyFile, type FileRule } from "./policyFile.js";
+import { loadPolicyDirs, loadPolicyFile, type FileRule } from "./policyFile.js";
 
 export interface PolicyLogger {
   warn(message: string): void;
@@ -16,6 +16,8 @@ export interface PolicyLogger {
 export interface EnforcerOptions {
   /** [oslo_policy] policy_file; relative paths resolve against configDir. */
   policyFile?: string;
+  /** [oslo_policy] policy_dirs: their files override the policy file's rules, in name order. */
+  policyDirs?: readonly string[];
   /** false: rules not overridden also accept their deprecated legacy check. */
   enforceNewDefaults: boolean;
   /** false: a token of the wrong scope is only warned about. */
@@ -49,6 +51,7 @@ export function createEnforcer(opts: EnforcerOptions): Enforcer {
   const onError: ParseErrorHandler = (message, rule) => logger.warn(`policy rule "${rule}": ${message}`);
   const registered = new Map((opts.defaults ?? ALL_DEFAULTS).map((d) => [d.name, d]));
   const fileRules = loadPolicyFile(opts.policyFile, opts.configDir) ?? new Map<string, FileRule>();
+  for (const [name, check] of loadPolicyDirs(opts.policyDirs ?? [], opts.configDir)) fileRules.set(name, check);
   const rules = buildRules(registered, fileRules, opts.enforceNewDefaults, onError);
   warnUndefinedReferences(rules, logger);
   const warnedScopes = new Set<string>();

@@ -1,7 +1,7 @@
 // Operator overrides: a YAML or JSON mapping of rule name -> check string (or
 // legacy list form), read once at startup.
-import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import { PolicyFileError } from "./errors.js";
 
@@ -41,6 +41,31 @@ export function loadPolicyFile(policyFile: string | undefined, configDir?: strin
     throw new PolicyFileError(`cannot read policy file ${path}: ${(err as Error).message}`);
   }
   return parsePolicyDocument(text, path);
+}
+
+/**
+ * oslo.policy's policy_dirs: every file of each directory, in name order, each overriding the rules
+ * read before it (the policy file's too). A directory that does not exist is skipped, as oslo does
+ * (the default, policy.d, usually does not); a file that cannot be read or parsed stops start-up.
+ */
+export function loadPolicyDirs(dirs: readonly string[], configDir?: string): Map<string, FileRule> {
+  const rules = new Map<string, FileRule>();
+  for (const dir of dirs) {
+    const path = resolvePolicyPath(dir, configDir);
+    if (!existsSync(path) || !statSync(path).isDirectory()) continue;
+    for (const name of readdirSync(path).sort()) {
+      const file = join(path, name);
+      if (!statSync(file).isFile()) continue;
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (err) {
+        throw new PolicyFileError(`cannot read policy file ${file}: ${(err as Error).message}`);
+      }
+      for (const [rule, check] of parsePolicyDocument(text, file)) rules.set(rule, check);
+    }
+  }
+  return rules;
 }
 
 /** Parse file content. `origin` only labels error messages. */

@@ -38,7 +38,7 @@ export interface TestApi {
 
 export async function startApi(dialect: Dialect, overrides: LoadOptions["overrides"] = {}): Promise<TestApi & { close(): Promise<void> }> {
   const db = await createDatabase(dialect);
-  const config = testConfig({ ...overrides, placement_database: { connection: db.url, sync_on_startup: "true" } });
+  const config = testConfig({ ...overrides, placement_database: { ...overrides.placement_database, connection: db.url, sync_on_startup: "true" } });
   const { app, store, metrics } = await prepare(config, process.env.BERTH_TEST_LOG ? (await import("pino")).default({ level: "error" }) : undefined);
   const request = async (method: string, path: string, opts: RequestOptions = {}): Promise<Reply> => {
     const headers: Record<string, string> = { ...opts.headers };

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { policies } from "../../src/policies/index.js";
@@ -26,6 +26,26 @@ function enforcerFor(dir: string, file: string, enforceNewDefaults = true) {
 
 const can = (e: ReturnType<typeof enforcerFor>, rule: string, who: Credentials) =>
   e.check(rule, defaultTarget(who), who);
+
+describe("policy_dirs", () => {
+  it("reads every file of each directory in name order, each overriding the policy file and the files before it", () => {
+    const dir = withFile("policy.yaml", `"${RP_LIST}": "role:reader"\n`);
+    mkdirSync(join(dir, "policy.d"));
+    writeFileSync(join(dir, "policy.d", "10-members.yaml"), `"${RP_LIST}": "role:member"\n"${policies.resourceProvider.SHOW}": "role:member"\n`);
+    writeFileSync(join(dir, "policy.d", "20-admins.json"), `{"${RP_LIST}": "role:admin"}`);
+    const e = createEnforcer({ policyFile: "policy.yaml", policyDirs: ["policy.d", "missing.d"], configDir: dir, enforceNewDefaults: true, enforceScope: true, logger: quietLogger() });
+    expect(can(e, RP_LIST, personas.admin)).toBe(true);
+    expect(can(e, RP_LIST, personas.member)).toBe(false);
+    expect(can(e, policies.resourceProvider.SHOW, personas.member)).toBe(true);
+  });
+
+  it("stops on a file it cannot parse, naming it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "berth-policy-"));
+    mkdirSync(join(dir, "policy.d"));
+    writeFileSync(join(dir, "policy.d", "bad.yaml"), `- [unclosed\n`);
+    expect(() => createEnforcer({ policyDirs: ["policy.d"], configDir: dir, enforceNewDefaults: true, enforceScope: true, logger: quietLogger() })).toThrow(/bad\.yaml/);
+  });
+});
 
 describe("policy file overrides", () => {
   it("YAML overrides a rule by name and leaves the others at their defaults", () => {

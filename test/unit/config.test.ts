@@ -13,6 +13,35 @@ function file(text: string): string {
   return p;
 }
 
+describe("config: database pool and policy directory options", () => {
+  it("maps max_overflow, pool_timeout, connection_recycle_time, max_retries, retry_interval and policy_dirs", () => {
+    const c = loadConfig({
+      configFile: file(`[placement_database]
+connection = postgresql://u@db/placement
+max_pool_size = 5
+max_overflow = 3
+pool_timeout = 7
+connection_recycle_time = 600
+max_retries = -1
+retry_interval = 2
+[oslo_policy]
+policy_dirs = policy.d, extra.d
+`),
+    });
+    expect(c.database).toMatchObject({ maxPoolSize: 5, maxOverflow: 3, poolTimeout: 7, connectionRecycleTime: 600, maxRetries: -1, retryInterval: 2 });
+    expect(c.policy.policyDirs).toEqual(["policy.d", "extra.d"]);
+    const d = loadConfig({ configFile: file(`[placement_database]\nconnection = sqlite://\n`) });
+    expect(d.database).toMatchObject({ maxOverflow: 0, poolTimeout: 30, connectionRecycleTime: 3600, maxRetries: 10, retryInterval: 10 });
+    expect(d.policy.policyDirs).toEqual(["policy.d"]);
+  });
+
+  it("refuses slave_connection, saying why and what to do", () => {
+    expect(() => loadConfig({ configFile: file(`[placement_database]\nconnection = sqlite://\nslave_connection = mysql+pymysql://r@replica/placement\n`) })).toThrow(
+      /\[placement_database\] slave_connection is not supported.*remove slave_connection/,
+    );
+  });
+});
+
 describe("config", () => {
   it("reads the reference's options", () => {
     const c = loadConfig({
@@ -43,7 +72,7 @@ incomplete_consumer_user_id = u-missing
     expect(c.debug).toBe(true);
     expect(c.api.authStrategy).toBe("noauth2");
     expect(c.database).toMatchObject({ connection: "postgresql+psycopg2://u:p@db/placement", syncOnStartup: true });
-    expect(c.policy).toEqual({ policyFile: "/etc/placement/policy.yaml", enforceNewDefaults: false, enforceScope: false });
+    expect(c.policy).toEqual({ policyFile: "/etc/placement/policy.yaml", policyDirs: ["policy.d"], enforceNewDefaults: false, enforceScope: false });
     expect(c.cors.allowedOrigin).toEqual(["https://a.example", "https://b.example"]);
     expect(c.cors.allowHeaders).toEqual(["X-Custom"]);
     expect(c.cors.maxAge).toBe(60);
@@ -61,7 +90,7 @@ incomplete_consumer_user_id = u-missing
   it("has the current upstream policy defaults and the reference's others", () => {
     const c = loadConfig({ configFile: file("[placement_database]\nconnection = sqlite://\n") });
     expect(c.api.authStrategy).toBe("keystone");
-    expect(c.policy).toEqual({ policyFile: "policy.yaml", enforceNewDefaults: true, enforceScope: true });
+    expect(c.policy).toEqual({ policyFile: "policy.yaml", policyDirs: ["policy.d"], enforceNewDefaults: true, enforceScope: true });
     expect(c.placement.maxAllocationCandidates).toBe(-1);
     expect(c.placement.allocationConflictRetryCount).toBe(10);
     expect(c.placement.incompleteConsumerProjectId).toBe("00000000-0000-0000-0000-000000000000");
