@@ -37,7 +37,7 @@ export function prettyTable(headers: readonly string[], rows: readonly (readonly
  * hyphens between letters, as textwrap's do, and words longer than a line are cut.
  */
 export function wrap(text: string, width: number, indent = ""): string[] {
-  const chunks = text.split(/(\s+)/).flatMap((c) => (/\s/.test(c) ? [" "] : c.split(/(?<=[A-Za-z]{2}-)(?=[A-Za-z])/)));
+  const chunks = text.split(/(\s+)/).flatMap((c) => (/\s/.test(c) ? [c.replace(/\s/g, " ")] : c.split(/(?<=[A-Za-z]{2}-)(?=[A-Za-z])/)));
   const lines: string[] = [];
   let cur = "";
   let room = width;
@@ -48,12 +48,13 @@ export function wrap(text: string, width: number, indent = ""): string[] {
   };
   for (let i = 0; i < chunks.length; i++) {
     let c = chunks[i]!;
-    if (c === "" || (c === " " && cur === "")) continue;
+    const blank = c.trim() === "";
+    if (c === "" || (blank && cur === "")) continue;
     if (cur.length + c.length <= room) {
       cur += c;
       continue;
     }
-    if (c === " ") {
+    if (blank) {
       flush();
       continue;
     }
