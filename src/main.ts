@@ -67,7 +67,14 @@ function portOption(raw: string | undefined, name: string): number | undefined {
 
 /** Stops start-up with what went wrong. */
 function cannotStart(config: Config, file: string | undefined, e: unknown): never {
-  if (e instanceof StartupError || e instanceof ConfigError || e instanceof SchemaVersionError || e instanceof MetricsListenError) fail(e.message);
+  if (
+    e instanceof StartupError ||
+    e instanceof ConfigError ||
+    e instanceof SchemaVersionError ||
+    e instanceof MigrationBlockedError ||
+    e instanceof MetricsListenError
+  )
+    fail(e.message);
   // Anything else came from the database.
   fail(`cannot start: ${databaseProblem(config, file, e)}`);
 }

@@ -101,10 +101,15 @@ describeEachDb("operator commands", (dialect) => {
     expect(pj.code).toBe(2);
   }, 240_000);
 
-  it("stamps a revision (and refuses one that is not Placement's) and syncs from it", async () => {
+  it("stamps a revision (and refuses one that is not Placement's); upgrade check on no schema is an error (255)", async () => {
     const db = await database(dialect);
     dbs.push(db);
     const conf = referenceConf(db.url);
+    // No schema yet: the checks cannot run, which is neither success, warning nor failure.
+    const none = await berth(["status", "upgrade", "check", "--config-file", conf]);
+    expect(none.code).toBe(255);
+    expect(none.stdout).toMatch(/^Error:\n/);
+    if (referenceInstalled) expect((await reference("placement-status", ["--config-file", conf, "upgrade", "check"])).code).toBe(255);
     expect((await berth(["db", "stamp", "head", "--config-file", conf])).code).toBe(0);
     expect((await berth(["db", "version", "--config-file", conf])).stdout).toBe(`${ALEMBIC_HEAD}\n`);
     const bad = await berth(["db", "stamp", "nope", "--config-file", conf]);

@@ -17,7 +17,7 @@ function knownCommand(args: string[]): void {
   const words = args.filter((a, i) => !a.startsWith("-") && !(i > 0 && args[i - 1]!.startsWith("--") && !["--json"].includes(args[i - 1]!)));
   const command = words.filter((w) => /^[a-z_]+$/.test(w)).slice(0, 3);
   const text = help(command);
-  expect(text, args.join(" ")).toMatch(/^Usage: berth /);
+  expect(text.split("\n")[0], args.join(" ")).toMatch(new RegExp(`^Usage: berth ${command.join(" ")} `));
   for (const opt of args.filter((a) => a.startsWith("--"))) expect(text, `${args.join(" ")}: ${opt}`).toContain(opt);
 }
 
