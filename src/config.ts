@@ -513,3 +513,36 @@ function deepFreeze<T>(o: T): T {
   }
   return o;
 }
+
+export interface ConfigSearch {
+  /** --config-file, when given. */
+  explicit?: string;
+  /** $OS_PLACEMENT_CONFIG_DIR. */
+  configDir?: string;
+  /** $HOME. */
+  home?: string;
+  exists: (path: string) => boolean;
+}
+
+/** The places searched when neither --config-file nor $OS_PLACEMENT_CONFIG_DIR says, in oslo.config's
+ * order for project "placement" (the reference's placement-manage, placement-status and, without
+ * the variable, its API). */
+export function defaultConfigFiles(home: string | undefined): string[] {
+  return [...(home ? [`${home}/.placement/placement.conf`, `${home}/placement.conf`] : []), "/etc/placement/placement.conf", "/etc/placement.conf"];
+}
+
+/**
+ * The config file to read: --config-file; else $OS_PLACEMENT_CONFIG_DIR/placement.conf when the
+ * variable is set (as the reference's API reads it; a missing file is an error there too); else
+ * the first of defaultConfigFiles() that exists; else undefined.
+ */
+export function findConfigFile(s: ConfigSearch): string | undefined {
+  if (s.explicit) return s.explicit;
+  const dir = s.configDir?.trim();
+  if (dir) {
+    const file = `${dir.replace(/\/+$/, "")}/placement.conf`;
+    if (!s.exists(file)) throw new ConfigError(`OS_PLACEMENT_CONFIG_DIR is ${dir}, but ${file} does not exist: create it, or unset the variable`);
+    return file;
+  }
+  return defaultConfigFiles(s.home).find((f) => s.exists(f));
+}

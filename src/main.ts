@@ -1,26 +1,45 @@
 // The only file that reads argv and env, opens sockets and exits.
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { Command } from "commander";
-import { ConfigError, loadConfig, type Config } from "./config.js";
+import { homedir } from "node:os";
+import { ConfigError, defaultConfigFiles, findConfigFile, loadConfig, type Config } from "./config.js";
 import { createLogging, type Logging } from "./logging.js";
 import { MetricsListenError, registrySource, startMetricsListener, type MetricsSource } from "./metrics-listener.js";
 import { answerPrimary, answerPrimaryEmpty, clusterSource } from "./metrics-cluster.js";
 import { prepare, redactedUrl, StartupError } from "./server.js";
 import { SNAPSHOT_MODES, type SnapshotMode } from "./objects/candidates/snapshot.js";
 import { openStore } from "./db/open.js";
-import { currentRevision, SchemaVersionError, syncSchema, syncStandardNames } from "./db/sync.js";
+import { currentRevision, SchemaVersionError, stampRevision, syncSchema, syncStandardNames } from "./db/sync.js";
+import { MigrationBlockedError } from "./db/migrations.js";
+import type { Store } from "./db/open.js";
 
+/** The config file to read (see findConfigFile), or undefined when there is none anywhere. */
 function configFileFrom(opt: string | undefined): string | undefined {
-  if (opt) return opt;
-  const dir = process.env.OS_PLACEMENT_CONFIG_DIR;
-  if (dir && existsSync(join(dir, "placement.conf"))) return join(dir, "placement.conf");
-  return undefined;
+  try {
+    return findConfigFile({ explicit: opt, configDir: process.env.OS_PLACEMENT_CONFIG_DIR, home: homedir(), exists: existsSync });
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+}
+
+/** The config file a command that needs the database reads; without one it stops and says what to do
+ * (rather than creating an empty SQLite file where it runs). */
+function requiredConfigFile(opt: string | undefined): string {
+  const file = configFileFrom(opt);
+  if (file) return file;
+  fail(
+    `no config file: give --config-file (for example /etc/placement/placement.conf), or set OS_PLACEMENT_CONFIG_DIR; looked for ${defaultConfigFiles(homedir()).join(", ")}`,
+  );
 }
 
 function load(configFile: string | undefined, warn: (m: string) => void): Config {
   return loadConfig({ configFile, defaultConnection: `sqlite:///${resolve("berth.sqlite")}`, warn });
 }
+
+const CONFIG_HELP =
+  "placement.conf to read (default: $OS_PLACEMENT_CONFIG_DIR/placement.conf, else the first of ~/.placement/placement.conf, ~/placement.conf, /etc/placement/placement.conf, /etc/placement.conf)";
 
 /** How long a stop waits for the requests in flight. */
 const STOP_GRACE_MS = 10_000;
@@ -48,7 +67,14 @@ function portOption(raw: string | undefined, name: string): number | undefined {
 
 /** Stops start-up with what went wrong. */
 function cannotStart(config: Config, file: string | undefined, e: unknown): never {
-  if (e instanceof StartupError || e instanceof ConfigError || e instanceof SchemaVersionError || e instanceof MetricsListenError) fail(e.message);
+  if (
+    e instanceof StartupError ||
+    e instanceof ConfigError ||
+    e instanceof SchemaVersionError ||
+    e instanceof MigrationBlockedError ||
+    e instanceof MetricsListenError
+  )
+    fail(e.message);
   // Anything else came from the database.
   fail(`cannot start: ${databaseProblem(config, file, e)}`);
 }
@@ -63,7 +89,7 @@ const program = new Command("berth").description("Berth: an OpenStack Placement-
 program
   .command("serve")
   .description("serve the Placement API")
-  .option("--config-file <path>", "placement.conf to read (default: $OS_PLACEMENT_CONFIG_DIR/placement.conf)")
+  .option("--config-file <path>", CONFIG_HELP)
   .option("--host <host>", "address to listen on (0.0.0.0: every address)", "127.0.0.1")
   .option("--port <port>", "port to listen on", "8000")
   .option("--metrics-port <port>", "serve Prometheus metrics at GET /metrics on this port (default: [berth] metrics_port; none)")
@@ -179,42 +205,106 @@ program
     }
   });
 
+/** Runs `work` on the configured database, then closes it; a database error stops with what to check. */
+async function withDatabase(configFile: string | undefined, work: (store: Store, config: Config) => Promise<number>): Promise<never> {
+  const file = requiredConfigFile(configFile);
+  let config: Config;
+  try {
+    config = load(file, (m) => process.stderr.write(`warning: ${m}\n`));
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  const store = openStore(config.database.connection);
+  let code: number;
+  try {
+    code = await work(store, config);
+  } catch (e) {
+    await store.close().catch(() => {});
+    if (e instanceof SchemaVersionError || e instanceof MigrationBlockedError) fail(e.message);
+    fail(databaseProblem(config, file, e));
+  }
+  await store.close();
+  process.exit(code);
+}
+
 const db = program.command("db").description("database commands (as placement-manage db)");
 db.command("sync")
-  .description("create the schema at the reference's head revision and sync standard names")
-  .option("--config-file <path>", "placement.conf to read")
-  .action(async (opts: { configFile?: string }) => {
-    const file = configFileFrom(opts.configFile);
-    const config = load(file, (m) => process.stderr.write(`warning: ${m}\n`));
-    const store = openStore(config.database.connection);
-    try {
-      const r = await syncSchema(store);
+  .description("create the schema, or upgrade it from any earlier Placement revision, to the head; sync standard names")
+  .option("--config-file <path>", CONFIG_HELP)
+  .action((opts: { configFile?: string }) =>
+    withDatabase(opts.configFile, async (store) => {
+      let r;
+      try {
+        r = await syncSchema(store);
+      } catch (e) {
+        if (e instanceof MigrationBlockedError) fail(`schema at ${await currentRevision(store)}: ${e.message}`);
+        throw e;
+      }
       await syncStandardNames(store);
-      process.stdout.write(r.created ? `created schema at ${r.revision}\n` : `schema already at ${r.revision}\n`);
-    } catch (e) {
-      fail(e instanceof SchemaVersionError ? e.message : databaseProblem(config, file, e));
-    } finally {
-      await store.close();
-    }
-  });
+      for (const rev of r.upgraded) process.stdout.write(`upgraded to ${rev}\n`);
+      process.stdout.write(r.created ? `created schema at ${r.revision}\n` : r.upgraded.length ? `schema now at ${r.revision}\n` : `schema already at ${r.revision}\n`);
+      return 0;
+    }),
+  );
 db.command("version")
   .description("print the schema's alembic revision")
-  .option("--config-file <path>", "placement.conf to read")
-  .action(async (opts: { configFile?: string }) => {
-    const file = configFileFrom(opts.configFile);
-    const config = load(file, () => {});
-    const store = openStore(config.database.connection);
-    try {
+  .option("--config-file <path>", CONFIG_HELP)
+  .action((opts: { configFile?: string }) =>
+    withDatabase(opts.configFile, async (store) => {
       process.stdout.write(`${(await currentRevision(store)) ?? "None"}\n`);
-    } catch (e) {
-      fail(databaseProblem(config, file, e));
-    } finally {
-      await store.close();
-    }
-  });
+      return 0;
+    }),
+  );
+db.command("stamp")
+  .description("set the schema's alembic revision without changing the schema (as placement-manage db stamp)")
+  .argument("<version>", "the revision to stamp (or head)")
+  .option("--config-file <path>", CONFIG_HELP)
+  .action((version: string, opts: { configFile?: string }) =>
+    withDatabase(opts.configFile, async (store) => {
+      await stampRevision(store, version);
+      return 0;
+    }),
+  );
+db.command("online_data_migrations")
+  .description("run the online data migrations (exit 0: none left, 1: some done and more may remain, 2: errors)")
+  .option("--max-count <number>", "migrate at most this many rows (one batch), then stop")
+  .option("--config-file <path>", CONFIG_HELP)
+  .action((opts: { configFile?: string; maxCount?: string }) =>
+    withDatabase(opts.configFile, async (store, config) => {
+      const { onlineDataMigrations } = await import("./ops/manage.js");
+      const r = await onlineDataMigrations(store, config, opts.maxCount);
+      process.stdout.write(r.stdout);
+      process.stderr.write(r.stderr);
+      return r.code;
+    }),
+  );
+
+const status = program.command("status").description("status checks (as placement-status)");
+status
+  .command("upgrade")
+  .description("upgrade checks")
+  .command("check")
+  .description("the checks placement-status upgrade check runs (exit 0: success, 1: warning, 2: failure, 255: error)")
+  .option("--json", "print the results as JSON")
+  .option("--config-file <path>", CONFIG_HELP)
+  .action((opts: { configFile?: string; json?: boolean }) =>
+    withDatabase(opts.configFile, async (store, config) => {
+      const { upgradeCheck } = await import("./ops/manage.js");
+      try {
+        const r = await upgradeCheck(store, config, opts.json ?? false);
+        process.stdout.write(r.stdout);
+        return r.code;
+      } catch (e) {
+        // NOTE: as the reference: an error is not a check result; 255 keeps it apart from 0, 1 and 2.
+        process.stdout.write(`Error:\n${(e as Error).message}\n`);
+        return 255;
+      }
+    }),
+  );
 
 // NOTE: the client commands (and the SDK behind them) load only when asked for, to keep `serve` quick.
-if (!["serve", "db"].includes(process.argv[2] ?? "")) {
+if (!["serve", "db", "status"].includes(process.argv[2] ?? "")) {
   const { registerCli } = await import("./cli/index.js");
   registerCli(program, { env: process.env, stdout: process.stdout, stderr: process.stderr });
 }

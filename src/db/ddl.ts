@@ -1,7 +1,7 @@
 // Renders the schema spec as each dialect's CREATE statements, matching what the reference's
 // migrations leave behind (types, constraint names, index names).
 import type { Dialect } from "./capabilities.js";
-import type { ColumnSpec, TableSpec } from "./schema.js";
+import type { ColumnSpec, ForeignKeySpec, TableSpec } from "./schema.js";
 
 function columnType(c: ColumnSpec, d: Dialect): string {
   if (c.type === "int") {
@@ -46,6 +46,23 @@ export function createTable(t: TableSpec, d: Dialect): string[] {
   }
   const suffix = d === "mysql" ? " ENGINE=InnoDB" : "";
   const out = [`CREATE TABLE ${q(t.name, d)} (\n  ${parts.join(",\n  ")}\n)${suffix}`];
-  for (const i of t.indexes) out.push(`CREATE INDEX ${i.name} ON ${q(t.name, d)} (${list(i.columns)})`);
+  for (const i of t.indexes) out.push(createIndex(t.name, i, d));
   return out;
+}
+
+/** ALTER TABLE statements that add one nullable column with a named foreign key, as the reference's
+ * batch_alter_table leaves it on each database. */
+export function addReferencingColumn(table: string, c: ColumnSpec, fk: Required<ForeignKeySpec>, d: Dialect): string[] {
+  const ref = `${q(fk.refTable, d)} (${fk.refColumns.map((x) => q(x, d)).join(", ")})`;
+  // NOTE: SQLite cannot add a table constraint to an existing table; a column constraint is the same
+  // foreign key (and SQLite does not keep foreign key names anyway).
+  if (d === "sqlite") return [`ALTER TABLE ${table} ADD COLUMN ${column(c, d)} CONSTRAINT ${fk.name} REFERENCES ${ref}`];
+  return [
+    `ALTER TABLE ${q(table, d)} ADD COLUMN ${column(c, d)}`,
+    `ALTER TABLE ${q(table, d)} ADD CONSTRAINT ${fk.name} FOREIGN KEY (${fk.columns.map((x) => q(x, d)).join(", ")}) REFERENCES ${ref}`,
+  ];
+}
+
+export function createIndex(table: string, i: { name: string; columns: string[] }, d: Dialect): string {
+  return `CREATE INDEX ${i.name} ON ${q(table, d)} (${i.columns.map((x) => q(x, d)).join(", ")})`;
 }

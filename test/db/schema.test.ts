@@ -26,7 +26,7 @@ describeEachDb("db sync", (dialect) => {
   });
 
   it("creates the reference's schema head", async () => {
-    expect(await syncSchema(store)).toEqual({ created: true, revision: ALEMBIC_HEAD });
+    expect(await syncSchema(store)).toEqual({ created: true, revision: ALEMBIC_HEAD, upgraded: [] });
     const expected = JSON.parse(readFileSync(new URL(`../fixtures/reference-schema/${dialect}.json`, import.meta.url), "utf8"));
     const actual = await introspect(store.db, dialect);
     expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
@@ -35,7 +35,7 @@ describeEachDb("db sync", (dialect) => {
   });
 
   it("is idempotent and syncs the standard names with the reference's ids", async () => {
-    expect(await syncSchema(store)).toEqual({ created: false, revision: ALEMBIC_HEAD });
+    expect(await syncSchema(store)).toEqual({ created: false, revision: ALEMBIC_HEAD, upgraded: [] });
     await syncStandardNames(store);
     await syncStandardNames(store);
     const classes = await store.db.selectFrom("resource_classes").select(["id", "name"]).orderBy("id").execute();
