@@ -5,13 +5,10 @@
 // what the database holds is always whole (usage = the sum of the allocations, within capacity).
 // Also: start-up with the database down waits for it ([placement_database] max_retries).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import { freePort, waitUp } from "../helpers/serve.js";
+import { callWithDeadline, spawnBerth, waitUp, type SpawnedBerth } from "../helpers/serve.js";
 import { privateMariadb, privatePostgres, privateServersAvailable, type PrivateServer } from "../helpers/private-db.js";
 import { openStore } from "../../src/db/open.js";
 
@@ -28,36 +25,13 @@ const CLIENTS = 8;
 const CAPACITY = 100_000;
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.28", "content-type": "application/json" };
 
-interface Berth {
-  child: ChildProcess;
-  base: string;
-  log(): string;
+type Berth = SpawnedBerth;
+
+function startBerth(url: string, extra = ""): Promise<Berth> {
+  return spawnBerth(`[placement_database]\nconnection = ${url}\nsync_on_startup = True\nmax_pool_size = 4\n${extra}`);
 }
 
-async function startBerth(url: string, extra = ""): Promise<Berth> {
-  const dir = mkdtempSync(join(tmpdir(), "berth-fault-"));
-  const conf = join(dir, "placement.conf");
-  writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${url}\nsync_on_startup = True\nmax_pool_size = 4\n${extra}`);
-  const port = await freePort();
-  let out = "";
-  const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (d) => (out = (out + d).slice(-20_000)));
-  child.stderr!.on("data", (d) => (out = (out + d).slice(-20_000)));
-  const base = `http://127.0.0.1:${port}`;
-  return { child, base, log: () => out };
-}
-
-/** One request with a deadline: a hang is a failure, reported as status 0. */
-async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  try {
-    const r = await fetch(base + path, { method, headers: HEADERS, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
-    return { status: r.status, text: await r.text() };
-  } catch (e) {
-    return { status: (e as Error).name === "TimeoutError" ? 0 : -1, text: String(e) };
-  }
-}
+const call = (base: string, method: string, path: string, body?: unknown) => callWithDeadline(base, method, path, body, HEADERS);
 
 /** Kills every connection of the server's Berth database from a session of its own. */
 function killConnections(server: PrivateServer): void {

@@ -4,13 +4,10 @@
 // error 1213); Berth retries them inside the request, so racing clients never see a 5xx and claims
 // stay exact. A node killed under load leaves the other two serving.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import { freePort, waitUp } from "../helpers/serve.js";
+import { callWithDeadline, spawnBerth, waitUp } from "../helpers/serve.js";
 import { privateGalera, privateServersAvailable, type PrivateServer } from "../helpers/private-db.js";
 import { openStore } from "../../src/db/open.js";
 
@@ -24,14 +21,7 @@ if (!available) {
 const CLIENTS = 16;
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.28", "content-type": "application/json" };
 
-async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  try {
-    const r = await fetch(base + path, { method, headers: HEADERS, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
-    return { status: r.status, text: await r.text() };
-  } catch (e) {
-    return { status: (e as Error).name === "TimeoutError" ? 0 : -1, text: String(e) };
-  }
-}
+const call = (base: string, method: string, path: string, body?: unknown) => callWithDeadline(base, method, path, body, HEADERS);
 
 function count(replies: readonly { status: number }[]): Record<number, number> {
   const out: Record<number, number> = {};
@@ -49,30 +39,16 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
     nodes = await privateGalera(3);
     // One at a time, so only the first creates the schema.
     for (const node of nodes) {
-      const dir = mkdtempSync(join(tmpdir(), "berth-galera-"));
-      const conf = join(dir, "placement.conf");
-      writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${node.url}\nsync_on_startup = True\nmax_pool_size = 6\n`);
-      const port = await freePort();
-      let out = "";
-      const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], {
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      child.stdout!.on("data", (d) => (out = (out + d).slice(-8000)));
-      child.stderr!.on("data", (d) => (out = (out + d).slice(-8000)));
-      children.push(child);
-      const base = `http://127.0.0.1:${port}`;
-      await waitUp(base, child, () => out);
-      bases.push(base);
+      const b = await spawnBerth(`[placement_database]\nconnection = ${node.url}\nsync_on_startup = True\nmax_pool_size = 6\n`);
+      children.push(b.child);
+      await waitUp(b.base, b.child, b.log);
+      bases.push(b.base);
     }
   }, 180_000);
 
   afterAll(async () => {
     for (const c of children) c.kill();
-    for (const n of nodes) {
-      const t = Date.now();
-      await n.destroy();
-      void t;
-    }
+    for (const n of nodes) await n.destroy();
   }, 120_000);
 
   async function provider(base: string, total: number): Promise<string> {

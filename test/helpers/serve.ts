@@ -1,6 +1,9 @@
 // For tests that run the compiled server as a child process (`berth serve`).
-import type { ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** A loopback port nothing listens on right now. */
 export async function freePort(): Promise<number> {
@@ -26,4 +29,44 @@ export async function waitUp(base: string, child: ChildProcess, log: () => strin
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`berth serve did not start: ${log()}`);
+}
+
+export interface SpawnedBerth {
+  child: ChildProcess;
+  base: string;
+  /** The last 20,000 characters it printed (stdout and stderr). */
+  log(): string;
+}
+
+/**
+ * `berth serve` (the compiled bin/berth.js) with a placement.conf of `ini` (noauth2 is added), on a
+ * free loopback port. Not waited for: `waitUp(s.base, s.child, s.log)` when it must be up.
+ */
+export async function spawnBerth(ini: string): Promise<SpawnedBerth> {
+  const conf = join(mkdtempSync(join(tmpdir(), "berth-serve-")), "placement.conf");
+  writeFileSync(conf, `[api]\nauth_strategy = noauth2\n${ini}`);
+  const port = await freePort();
+  let out = "";
+  const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (d) => (out = (out + d).slice(-20_000)));
+  child.stderr!.on("data", (d) => (out = (out + d).slice(-20_000)));
+  return { child, base: `http://127.0.0.1:${port}`, log: () => out };
+}
+
+/** One request with a 30 s deadline: a hang answers status 0, a connection failure -1 (never throws). */
+export async function callWithDeadline(
+  base: string,
+  method: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string }> {
+  try {
+    const r = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+    return { status: r.status, text: await r.text() };
+  } catch (e) {
+    return { status: (e as Error).name === "TimeoutError" ? 0 : -1, text: String(e) };
+  }
 }
