@@ -42,13 +42,14 @@ export interface SpawnedBerth {
  * `berth serve` (the compiled bin/berth.js) with a placement.conf of `ini` (noauth2 is added), on a
  * free loopback port. Not waited for: `waitUp(s.base, s.child, s.log)` when it must be up.
  */
-export async function spawnBerth(ini: string): Promise<SpawnedBerth> {
+export async function spawnBerth(ini: string, env: Record<string, string> = {}): Promise<SpawnedBerth> {
   const conf = join(mkdtempSync(join(tmpdir(), "berth-serve-")), "placement.conf");
   writeFileSync(conf, `[api]\nauth_strategy = noauth2\n${ini}`);
   const port = await freePort();
   let out = "";
   const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
   });
   child.stdout!.on("data", (d) => (out = (out + d).slice(-20_000)));
   child.stderr!.on("data", (d) => (out = (out + d).slice(-20_000)));

@@ -3,14 +3,11 @@
 // random writes interleaved through both leave every answer equal to a fresh read of the database
 // (an in-process app in mode "never" on the same database).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import fc from "fast-check";
 import type { Hono } from "hono";
 import { createDatabase, DIALECTS } from "../helpers/databases.js";
-import { freePort, waitUp } from "../helpers/serve.js";
+import { spawnBerth, waitUp } from "../helpers/serve.js";
 import { createApp } from "../../src/app.js";
 import { testConfig } from "../../src/config.js";
 import { openStore, type Store } from "../../src/db/open.js";
@@ -27,30 +24,18 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
     let store: Store;
     let fresh: Hono;
     let drop: () => Promise<void>;
-    let dir: string;
 
     beforeAll(async () => {
       // NOTE: the processes run the compiled server; build it the one sanctioned way.
       execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
       const db = await createDatabase(dialect);
       drop = db.drop;
-      dir = mkdtempSync(join(tmpdir(), "berth-snap-mp-"));
-      const conf = join(dir, "placement.conf");
-      writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${db.url}\nsync_on_startup = True\n`);
       // One at a time, so only the first creates the schema.
       for (const mode of ["always", "always", "auto"] satisfies SnapshotMode[]) {
-        const port = await freePort();
-        let out = "";
-        const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], {
-          stdio: ["ignore", "pipe", "pipe"],
-          env: { ...process.env, BERTH_CANDIDATE_SNAPSHOT: mode },
-        });
-        child.stdout!.on("data", (d) => (out = (out + d).slice(-4000)));
-        child.stderr!.on("data", (d) => (out = (out + d).slice(-4000)));
-        children.push(child);
-        const base = `http://127.0.0.1:${port}`;
-        await waitUp(base, child, () => out);
-        bases.push(base);
+        const b = await spawnBerth(`[placement_database]\nconnection = ${db.url}\nsync_on_startup = True\n`, { BERTH_CANDIDATE_SNAPSHOT: mode });
+        children.push(b.child);
+        await waitUp(b.base, b.child, b.log);
+        bases.push(b.base);
       }
       store = openStore(db.url);
       fresh = createApp({ store, config: testConfig({ placement_database: { connection: db.url } }), candidateSnapshot: "never" });
@@ -60,7 +45,6 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
       for (const c of children) c.kill();
       await store?.close();
       await drop?.();
-      if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     const call = async (base: string, method: string, path: string, body?: unknown) => {
