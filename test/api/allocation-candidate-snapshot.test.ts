@@ -12,7 +12,8 @@ import type { Hono } from "hono";
 import { createApp } from "../../src/app.js";
 import { testConfig } from "../../src/config.js";
 import { prepare } from "../../src/server.js";
-import { quietNeeded, type SnapshotMode } from "../../src/objects/candidates/snapshot.js";
+import { quietNeeded, Snapshots, type SnapshotMode } from "../../src/objects/candidates/snapshot.js";
+import { copyReader } from "../../src/objects/candidates/snapshot-read.js";
 import { seedProviders, type ProviderSpec } from "../helpers/seed-candidates.js";
 import { createDatabase, describeEachDb, DIALECTS } from "../helpers/databases.js";
 import { openStore, type Store } from "../../src/db/open.js";
@@ -353,6 +354,37 @@ describe("a snapshot sees other connections' commits [sqlite file]", () => {
     other.prepare("UPDATE inventories SET total = 2 WHERE resource_provider_id = ?").run(seeded.id.get("cn")!);
     other.close();
     expect(await total()).toBe(2);
+  });
+
+  it("auto: with a commit before every request (never quiet), rebuilds once the database reads cost as much as a build", async () => {
+    const seeded = await seedProviders(store.db, Array.from({ length: 50 }, (_, i) => ({ name: `busy-${i}`, inv: { VCPU: 4 } })));
+    let builds = 0;
+    const reader = copyReader(store)!;
+    const snapshots = new Snapshots(reader, "auto", () => builds++);
+    const other = new SqliteDatabase(join(dir, "db.sqlite"));
+    const touch = other.prepare("UPDATE resource_providers SET updated_at = ? WHERE id = ?");
+    try {
+      // The first build happens after one quiet request; from then on nothing is ever quiet.
+      expect(await snapshots.get()).toBeUndefined();
+      expect(await snapshots.get()).toBeDefined();
+      expect(builds).toBe(1);
+      let answered = 0;
+      for (let i = 0; i < 400; i++) {
+        touch.run(`2026-01-01 00:00:${String(i % 60).padStart(2, "0")}`, seeded.id.get("busy-0")!);
+        const snap = await snapshots.get();
+        if (snap) {
+          answered++;
+          // Only ever the copy at the request's own token.
+          expect(snap.token).toBe(await reader.token());
+        } else snapshots.readCost(1);
+      }
+      // Reads of 1 ms each pay for a rebuild every (build time) requests: some, never every one.
+      expect(builds).toBeGreaterThan(1);
+      expect(answered).toBe(builds - 1);
+      expect(answered).toBeLessThan(400);
+    } finally {
+      other.close();
+    }
   });
 });
 

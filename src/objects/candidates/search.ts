@@ -100,6 +100,17 @@ function snapshotSource(snap: Snapshot): Source {
 
 export async function findCandidates(db: Tx, req: CandidateRequest, opts: SearchOptions): Promise<SearchResult> {
   const snap = await opts.snapshots?.get();
+  if (snap || !opts.snapshots) return searchFrom(snap, db, req, opts);
+  // NOTE: what reading the database costs while the snapshot is stale decides when rebuilding pays.
+  const started = performance.now();
+  try {
+    return await searchFrom(undefined, db, req, opts);
+  } finally {
+    opts.snapshots.readCost(performance.now() - started);
+  }
+}
+
+async function searchFrom(snap: Snapshot | undefined, db: Tx, req: CandidateRequest, opts: SearchOptions): Promise<SearchResult> {
   const src = snap ? snapshotSource(snap) : databaseSource(db, opts);
   const names = await src.names(req);
   const { rootRequired, rootForbidden } = req.wide;

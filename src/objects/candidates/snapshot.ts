@@ -61,6 +61,25 @@ export class Snapshots {
     private readonly onBuild?: (seconds: number) => void,
   ) {}
 
+  /** What requests spent reading the database (ms) since the last build. */
+  private staleCostMs = 0;
+
+  /** A search that read the database (no snapshot was given) took this long (ms). */
+  readCost(ms: number): void {
+    this.staleCostMs += ms;
+  }
+
+  /**
+   * auto: rebuild once the database was quiet (quietNeeded), or once the requests that read the
+   * database since the last build spent as long as that build took. NOTE: the second rule is the
+   * ski-rental one: a database written to all the time (other databases on the same server move the
+   * token too) rebuilds at most as often as the reads it saves pay for, never spending more than
+   * twice what the better of always-read and always-rebuild would have.
+   */
+  private worthBuilding(): boolean {
+    return this.quiet >= quietNeeded(this.lastBuildMs) || (this.lastBuildMs > 0 && this.staleCostMs >= this.lastBuildMs);
+  }
+
   /** The token of the request that began the build in flight. */
   private buildingFor?: string;
 
@@ -81,7 +100,7 @@ export class Snapshots {
     this.quiet = token === this.lastToken ? this.quiet + 1 : 0;
     this.lastToken = token;
     if (this.current && this.current.token !== token) this.current = undefined;
-    if (this.mode !== "always" && this.quiet < quietNeeded(this.lastBuildMs)) return undefined;
+    if (this.mode !== "always" && !this.worthBuilding()) return undefined;
     if (this.building) {
       // NOTE: in auto, a build begun for another token is not waited for (it may take seconds at
       // 100,000 providers, and its copy may not be this request's): read the database now.
@@ -97,6 +116,7 @@ export class Snapshots {
     try {
       const snap = await pending;
       this.lastBuildMs = performance.now() - started;
+      this.staleCostMs = 0;
       this.onBuild?.(this.lastBuildMs / 1000);
       // NOTE: the copy's own token is read after this request's, so the copy is at least as new.
       this.current = snap;
