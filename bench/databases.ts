@@ -29,6 +29,25 @@ export async function serverDatabase(db: string, name: string, fresh: boolean): 
   throw new Error(`BENCH_DB=${db}: use sqlite, mysql or postgres`);
 }
 
+/** Drops database `name` on the local `db` server (mysql or postgres). */
+export async function dropServerDatabase(db: string, name: string): Promise<void> {
+  if (db === "mysql") {
+    const mysql = await import("mysql2/promise");
+    const c = await mysql.createConnection({ host: "127.0.0.1", user: "root" });
+    await c.query(`DROP DATABASE IF EXISTS ${name}`);
+    await c.end();
+  } else if (db === "postgres") {
+    const pg = (await import("pg")).default;
+    const c = new pg.Client({ connectionString: "postgresql://postgres@127.0.0.1/postgres" });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  }
+}
+
+/** A random database name with `prefix`, so runs by several engineers never collide. */
+export const randomName = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+
 /**
  * Gathers the planner statistics a live database would have after bulk loading (PostgreSQL's
  * autovacuum and InnoDB's automatic recalculation would take them within a minute).
