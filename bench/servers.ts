@@ -14,6 +14,18 @@ export interface Server {
   /** The server's process and its children (workers): for their CPU time. */
   pids(): number[];
   stop(): Promise<void>;
+  /** Berth's Prometheus metrics listener, when it has one. */
+  metrics?: string;
+}
+
+/** The sum of the samples of `name` (any labels) in a Prometheus scrape of the server, or NaN. */
+export async function metric(server: Server, name: string): Promise<number> {
+  if (!server.metrics) return NaN;
+  const r = await request(server.metrics, "GET", "/metrics", { read: true });
+  if (r.status !== 200) return NaN;
+  let sum = 0;
+  for (const line of r.body!.split("\n")) if (line.startsWith(name + " ") || line.startsWith(name + "{")) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  return sum;
 }
 
 export async function freePort(): Promise<number> {
@@ -84,13 +96,14 @@ export async function startBerth(connection: string, opts: { workers?: number; n
   const conf = join(dir, "placement.conf");
   writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${connection}\nsync_on_startup = True\n`);
   const port = await freePort();
-  const args = [...(opts.nodeArgs ?? []), "bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port), "--workers", String(opts.workers ?? 1)];
+  const metricsPort = await freePort();
+  const args = [...(opts.nodeArgs ?? []), "bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port), "--workers", String(opts.workers ?? 1), "--metrics-port", String(metricsPort)];
   const log = join(dir, "berth.log");
   const fd = openSync(log, "a");
   const child = spawn(process.execPath, args, { stdio: ["ignore", fd, fd] });
   const base = `http://127.0.0.1:${port}`;
   await waitUp(child, "berth serve", base, log);
-  return { name: opts.name ?? `Berth --workers ${opts.workers ?? 1}`, base, pids: () => childrenOf(child.pid!), stop: stopper(child) };
+  return { name: opts.name ?? `Berth --workers ${opts.workers ?? 1}`, base, pids: () => childrenOf(child.pid!), stop: stopper(child), metrics: `http://127.0.0.1:${metricsPort}` };
 }
 
 /** Makes (or upgrades) the schema with the reference's `placement-manage db sync`; its config directory. */

@@ -4,13 +4,17 @@
 // 2 workers) reading one seeded database on the machine's PostgreSQL or MariaDB, in alternation.
 // Run: npx vite-node bench/throughput.ts   (builds dist/ first)
 // Env: BENCH_DBS (postgres,mysql), BENCH_CLIENTS (10), BENCH_SECONDS (10 per run), BENCH_ROUNDS (2),
-// BENCH_WORKERS (Berth's --workers values, 1,2), BENCH_NO_REF=1 (Berth alone), BENCH_NODE_ARGS.
+// BENCH_WORKERS (Berth's --workers values, 1,2), BENCH_NO_REF=1 (Berth alone), BENCH_NODE_ARGS,
+// BENCH_SIDE_WRITES (commits a second into another database on the same server during each timed
+// run, as another application would make; default 0). The token columns say how often the
+// server-wide change token Berth's snapshots read moved during a run (polled 20 times a second)
+// and how many times Berth rebuilt its snapshot.
 import { testConfig } from "../src/config.js";
 import { prepare } from "../src/server.js";
 import { seedProviders } from "../test/helpers/seed-candidates.js";
 import { flat } from "./candidates-seed.js";
-import { analyze, dropServerDatabase, randomName, serverDatabase } from "./databases.js";
-import { buildDist, closedLoop, errorText, referenceSchema, request, startBerth, startReference, type Server } from "./servers.js";
+import { analyze, dropServerDatabase, randomName, serverDatabase, sideWriter, watchToken } from "./databases.js";
+import { buildDist, closedLoop, errorText, metric, referenceSchema, request, startBerth, startReference, type Server } from "./servers.js";
 
 const DBS = (process.env.BENCH_DBS ?? "postgres,mysql").split(",");
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 10);
@@ -18,6 +22,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WORKERS = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const SIDE_WRITES = Number(process.env.BENCH_SIDE_WRITES ?? 0);
 const LABEL = { postgres: "PostgreSQL", mysql: "MariaDB" } as Record<string, string>;
 
 buildDist();
@@ -49,8 +54,14 @@ for (const kind of DBS) {
           };
           // Warm-up: connections, V8's compiled hot paths and (Berth) the snapshot.
           await closedLoop(server, CLIENTS, server.name.startsWith("Berth") ? 3 : 1, once);
+          const builds0 = await metric(server, "berth_candidate_snapshot_build_seconds_count");
+          const stopWatch = await watchToken(kind);
+          const stopWrites = SIDE_WRITES > 0 ? await sideWriter(kind, SIDE_WRITES) : undefined;
           const r = await closedLoop(server, CLIENTS, SECONDS, once);
-          const row = `| ${LABEL[kind] ?? kind} | ${server.name} | ${round} | ${CLIENTS} | ${r.requests} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.cpuPerRequest.toFixed(1)} | ${errorText(r.errors)} | ${count} |`;
+          await stopWrites?.();
+          const token = await stopWatch();
+          const builds = (await metric(server, "berth_candidate_snapshot_build_seconds_count")) - builds0;
+          const row = `| ${LABEL[kind] ?? kind} | ${server.name} | ${round} | ${CLIENTS} | ${r.requests} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.cpuPerRequest.toFixed(1)} | ${errorText(r.errors)} | ${count} | ${token.moves}/${token.polls} | ${Number.isNaN(builds) ? "-" : builds} |`;
           rows.push(row);
           console.error(row);
         } finally {
@@ -62,8 +73,8 @@ for (const kind of DBS) {
     await dropServerDatabase(kind, name);
   }
 }
-console.log(`GET /allocation_candidates (flat 1,010, the perfload query) @1.39, ${CLIENTS} clients, ${SECONDS} s per run`);
-console.log("| database | server | round | clients | requests | req/s | p50 ms | p95 ms | server CPU ms/req | errors | candidates |");
-console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+console.log(`GET /allocation_candidates (flat 1,010, the perfload query) @1.39, ${CLIENTS} clients, ${SECONDS} s per run${SIDE_WRITES ? `, ${SIDE_WRITES} commits/s into another database meanwhile` : ""}`);
+console.log("| database | server | round | clients | requests | req/s | p50 ms | p95 ms | server CPU ms/req | errors | candidates | token moved (of polls) | snapshot rebuilds |");
+console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
 for (const r of rows) console.log(r);
 process.exit(0);
