@@ -1,222 +1,168 @@
 // Claim latency and throughput over real HTTP: PUT /allocations/{new consumer} (1.28) at 1, 16
-// and 64 concurrent clients, against `berth serve` on SQLite and on PostgreSQL, and against the
-// reference at REF_URL (default http://localhost:8000) when it answers.
+// and 64 concurrent clients, against `berth serve` on SQLite, PostgreSQL and MariaDB, and the
+// reference on the same database kinds; after every level the providers' usage is checked against
+// their capacity and against the number of claims answered 204 (no over-allocation, no lost claim).
 // Run: `npx vite-node bench/claims.ts` (builds dist/ first with `npx tsc -p tsconfig.json`).
-// Env: BENCH_SECONDS (per level, default 5), BENCH_LEVELS (concurrency levels, default 1,16,64), BENCH_PROVIDERS (providers claims rotate over, default 1),
-// BENCH_NODE_ARGS (node flags for `berth serve`, e.g. --cpu-prof), BENCH_WORKERS (`berth serve --workers`, default 1), BENCH_TARGETS (comma list of sqlite, pg, ref, refpg,
-// and mysql, refmysql (not in the default); default sqlite,pg,ref,refpg), BERTH_BENCH_MYSQL, REF_MYSQL_URL,
-// BERTH_BENCH_PG (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres), REF_URL, and REF_PG_URL
-// (a reference on PostgreSQL, e.g. `gunicorn -w 2 'placement.wsgi:init_application()'`).
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import { createServer } from "node:net";
+// Env: BENCH_SECONDS (per level, default 5), BENCH_LEVELS (concurrency levels, default 1,16,64),
+// BENCH_PROVIDERS (providers claims rotate over, default 1), BENCH_CAPACITY (VCPU of each provider,
+// default 100,000,000; small values make the claims run out: refusals are then expected, and the
+// check shows whether a server gave more than there was), BENCH_NODE_ARGS (node flags for
+// `berth serve`, e.g. --cpu-prof), BENCH_WORKERS (`berth serve --workers` values, e.g. 1,2; default
+// 1), BENCH_ROUNDS (the whole target list again, default 1: alternate runs on a shared machine),
+// BENCH_TARGETS (comma list, in the order run, of sqlite, pg, mysql (Berth), ref (the reference at
+// REF_URL, default http://localhost:8000, its own database), refpg and refmysql (the reference at
+// REF_PG_URL / REF_MYSQL_URL when set, else a private reference under gunicorn with 2 workers on a
+// fresh database on the same server as Berth's); default sqlite,pg,ref,refpg),
+// BERTH_BENCH_PG (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres), BERTH_BENCH_MYSQL.
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
+import { dropServerDatabase, randomName } from "./databases.js";
+import { buildDist, closedLoop, errorText, request, startBerth, startReference, type Server } from "./servers.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PROVIDERS = Number(process.env.BENCH_PROVIDERS ?? 1);
+const CAPACITY = Number(process.env.BENCH_CAPACITY ?? 100_000_000);
 const LEVELS = (process.env.BENCH_LEVELS ?? "1,16,64").split(",").map(Number);
+const WORKERS = (process.env.BENCH_WORKERS ?? "1").split(",").map(Number);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const PG_ADMIN = process.env.BERTH_BENCH_PG ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const REF = process.env.REF_URL ?? "http://localhost:8000";
-const TARGETS = new Set((process.env.BENCH_TARGETS ?? "sqlite,pg,ref,refpg").split(","));
 const MYSQL_ADMIN = process.env.BERTH_BENCH_MYSQL ?? "mysql://root@127.0.0.1:3306/";
-
-interface Target {
-  name: string;
-  base: string;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function up(base: string): Promise<boolean> {
-  try {
-    return (await fetch(`${base}/`, { signal: AbortSignal.timeout(2000) })).ok;
-  } catch {
-    return false;
-  }
-}
-
-async function startBerth(name: string, connection: string, cleanup: () => Promise<void>): Promise<Target> {
-  const dir = mkdtempSync(join(tmpdir(), "berth-bench-"));
-  const conf = join(dir, "placement.conf");
-  writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${connection}\nsync_on_startup = True\n`);
-  const port = await freePort();
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port), "--workers", process.env.BENCH_WORKERS ?? "1"], {
-    stdio: "ignore",
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300 && !(await up(base)); i++) await new Promise((r) => setTimeout(r, 100));
-  return {
-    name,
-    base,
-    stop: async () => {
-      child.kill();
-      await new Promise((r) => child.once("exit", r));
-      await cleanup();
-    },
-  };
-}
-
-// NOTE: node:http with keep-alive, not fetch: the load generator shares the machine's cores with
-// the server under test, and fetch costs several times more CPU per request.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-
-function call(base: string, method: string, path: string, body?: unknown): Promise<number> {
-  const headers: Record<string, string> = { "x-auth-token": "admin", "openstack-api-version": "placement 1.28" };
-  const data = body === undefined ? undefined : JSON.stringify(body);
-  if (data !== undefined) {
-    headers["content-type"] = "application/json";
-    headers["content-length"] = String(Buffer.byteLength(data));
-  }
-  return new Promise((resolve, reject) => {
-    const req = http.request(base + path, { method, headers, agent }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(data);
-  });
-}
+const REF = process.env.REF_URL ?? "http://localhost:8000";
+const TARGETS = (process.env.BENCH_TARGETS ?? "sqlite,pg,ref,refpg").split(",");
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const V = { version: "1.28" };
 
 async function seed(base: string): Promise<string[]> {
   const rps: string[] = [];
   for (let i = 0; i < PROVIDERS; i++) {
     const rp = crypto.randomUUID();
-    await call(base, "POST", "/resource_providers", { name: `bench-${rp}`, uuid: rp });
-    const s = await call(base, "PUT", `/resource_providers/${rp}/inventories`, {
-      resource_provider_generation: 0,
-      inventories: { VCPU: { total: 100_000_000 }, MEMORY_MB: { total: 100_000_000 } },
+    await request(base, "POST", "/resource_providers", { ...V, body: { name: `bench-${rp}`, uuid: rp } });
+    const s = await request(base, "PUT", `/resource_providers/${rp}/inventories`, {
+      ...V,
+      body: { resource_provider_generation: 0, inventories: { VCPU: { total: CAPACITY }, MEMORY_MB: { total: Math.min(64 * CAPACITY, 2 ** 31 - 1) } } },
     });
-    if (s !== 200) throw new Error(`seeding ${base} failed: ${s}`);
+    if (s.status !== 200) throw new Error(`seeding ${base} failed: ${s.status}`);
     rps.push(rp);
   }
   return rps;
 }
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+/** The VCPU used on the providers, which must equal the claims answered 204 and stay within capacity. */
+async function check(base: string, rps: string[], accepted: number): Promise<string> {
+  let used = 0;
+  let over = 0;
+  for (const rp of rps) {
+    const r = await request(base, "GET", `/resource_providers/${rp}/usages`, { ...V, read: true });
+    const vcpu = (JSON.parse(r.body!) as { usages: Record<string, number> }).usages.VCPU ?? 0;
+    used += vcpu;
+    if (vcpu > CAPACITY) over += vcpu - CAPACITY;
+  }
+  const ok = used === accepted && over === 0;
+  return `${ok ? "ok" : "WRONG"}: usage ${used}, 204s ${accepted}${over ? `, ${over} over capacity` : ""}`;
 }
 
-async function level(t: Target, rps: string[], clients: number) {
-  const latencies: number[] = [];
-  let errors = 0;
+async function run(t: Server) {
+  const rps = await seed(t.base);
   let n = 0;
+  let accepted = 0;
   const claim = async () => {
     const rp = rps[n++ % rps.length]!;
     const body = { allocations: { [rp]: { resources: { VCPU: 1, MEMORY_MB: 64 } } }, project_id: "bench", user_id: "bench", consumer_generation: null };
-    const t0 = performance.now();
-    // A refused or reset connection (the reference's single-threaded server at 64 clients) is an error.
-    const s = await call(t.base, "PUT", `/allocations/${crypto.randomUUID()}`, body).catch(() => 0);
-    return { ms: performance.now() - t0, ok: s === 204 };
+    const s = (await request(t.base, "PUT", `/allocations/${crypto.randomUUID()}`, { ...V, body })).status;
+    if (s === 204) accepted++;
+    // NOTE: once the capacity is used up, 409 is the right answer.
+    return { status: s, ok: s === 204 || (s === 409 && CAPACITY < 100_000_000) };
   };
-  // Warm up connections and caches.
-  await Promise.all(Array.from({ length: clients }, () => claim()));
-  const end = performance.now() + SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (performance.now() < end) {
-        const r = await claim();
-        latencies.push(r.ms);
-        if (!r.ok) errors++;
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { clients, requests: latencies.length, errors, p50: pct(latencies, 50), p95: pct(latencies, 95), rps: latencies.length / elapsed };
-}
-
-async function run(t: Target) {
-  const rps = await seed(t.base);
   for (const c of LEVELS) {
-    const r = await level(t, rps, c);
+    // Warm up connections and caches.
+    await Promise.all(Array.from({ length: c }, () => claim()));
+    const r = await closedLoop(t, c, SECONDS, claim);
     console.log(
-      `${t.name.padEnd(34)} ${String(c).padStart(3)} clients  ${String(r.requests).padStart(6)} claims  ${String(r.errors).padStart(4)} errors  ` +
-        `p50 ${r.p50.toFixed(2).padStart(7)} ms  p95 ${r.p95.toFixed(2).padStart(7)} ms  ${r.rps.toFixed(0).padStart(6)} claims/s`,
+      `${t.name.padEnd(44)} ${String(c).padStart(3)} clients  ${String(r.requests).padStart(6)} claims  errors ${errorText(r.errors).padStart(4)}  ` +
+        `p50 ${r.p50.toFixed(2).padStart(7)} ms  p95 ${r.p95.toFixed(2).padStart(7)} ms  ${r.perSecond.toFixed(0).padStart(6)} claims/s  ` +
+        `CPU ${r.cpuPerRequest.toFixed(2)} ms/claim  ${await check(t.base, rps, accepted)}`,
     );
   }
 }
 
-// BENCH_NO_BUILD=1 uses dist/ as it is.
-if (!process.env.BENCH_NO_BUILD) execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
-console.log(`claims: PUT /allocations/{new uuid} @1.28, ${PROVIDERS} provider(s), ${SECONDS}s per level\n`);
-
-if (TARGETS.has("sqlite")) {
-  const dir = mkdtempSync(join(tmpdir(), "berth-bench-sqlite-"));
-  const sqlite = await startBerth("berth sqlite (file, WAL)", `sqlite:///${join(dir, "bench.sqlite")}`, async () => {});
-  await run(sqlite);
-  await sqlite.stop();
+async function up(base: string): Promise<boolean> {
+  return (await request(base, "GET", "/", { timeoutMs: 2000 })).status === 200;
 }
 
-const name = `berth_bench_${Date.now()}`;
-const admin = new pg.Client({ connectionString: PG_ADMIN });
-let pgReady = false;
-if (TARGETS.has("pg")) {
-  try {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    pgReady = true;
-  } catch (e) {
-    console.log(`berth postgresql: skipped (${(e as Error).message})`);
-  }
-}
-if (pgReady) {
-  const u = new URL(PG_ADMIN);
-  u.pathname = `/${name}`;
-  const target = await startBerth("berth postgresql", u.toString(), async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  });
-  await run(target);
-  await target.stop();
-}
-await admin.end().catch(() => {});
-
-// Berth on MariaDB/MySQL (BERTH_BENCH_MYSQL, the server's root URL), and a reference on the same
-// server at REF_MYSQL_URL (for example under gunicorn with 2 workers).
-if (TARGETS.has("mysql")) {
-  const mysql = await import("mysql2/promise");
-  const admin = new URL(MYSQL_ADMIN);
-  const name = `berth_bench_${Date.now()}`;
-  let c: Awaited<ReturnType<typeof mysql.createConnection>> | undefined;
-  try {
-    c = await mysql.createConnection({ host: admin.hostname, port: Number(admin.port || 3306), user: decodeURIComponent(admin.username) || "root", password: decodeURIComponent(admin.password) });
+/** A fresh database on the PostgreSQL or MariaDB server: Berth's URL, the reference's, and its drop. */
+async function fresh(kind: "postgres" | "mysql") {
+  const name = randomName("berth_claims");
+  const admin = new URL(kind === "postgres" ? PG_ADMIN : MYSQL_ADMIN);
+  if (kind === "postgres") {
+    const pg = (await import("pg")).default;
+    const c = new pg.Client({ connectionString: PG_ADMIN });
+    await c.connect();
+    await c.query(`CREATE DATABASE ${name}`);
+    await c.end();
+  } else {
+    const mysql = await import("mysql2/promise");
+    const c = await mysql.createConnection({ host: admin.hostname, port: Number(admin.port || 3306), user: decodeURIComponent(admin.username) || "root", password: decodeURIComponent(admin.password) });
     await c.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
-  } catch (e) {
-    console.log(`berth mysql: skipped (${(e as Error).message})`);
-    c = undefined;
-  }
-  if (c) {
-    const u = new URL(MYSQL_ADMIN);
-    u.pathname = `/${name}`;
-    const target = await startBerth("berth mysql", u.toString(), async () => {
-      await c.query(`DROP DATABASE IF EXISTS ${name}`);
-    });
-    await run(target);
-    await target.stop();
     await c.end();
   }
+  admin.pathname = `/${name}`;
+  const berth = admin.toString();
+  const ref = kind === "postgres" ? berth.replace(/^postgres(ql)?:/, "postgresql+psycopg2:") : `mysql+pymysql://${admin.username || "root"}${admin.password ? `:${admin.password}` : ""}@${admin.host}/${name}?charset=utf8mb4`;
+  return { berth, ref, drop: () => dropServerDatabase(kind, name) };
 }
-const REF_MYSQL = process.env.REF_MYSQL_URL;
-if (TARGETS.has("refmysql") && REF_MYSQL && (await up(REF_MYSQL))) await run({ name: "reference (mysql)", base: REF_MYSQL, stop: async () => {} });
 
-if (!TARGETS.has("ref")) {
-  // not asked for
-} else if (await up(REF)) await run({ name: "reference (its sqlite, as deployed)", base: REF, stop: async () => {} });
-else console.log(`reference: not reachable at ${REF}`);
-// A reference on PostgreSQL (for example under gunicorn with 2 workers), for the same-database comparison.
-const REF_PG = process.env.REF_PG_URL;
-if (TARGETS.has("refpg") && REF_PG && (await up(REF_PG))) await run({ name: "reference (postgresql)", base: REF_PG, stop: async () => {} });
+async function berthOn(label: string, connection: () => Promise<{ berth: string; drop(): Promise<void> }>) {
+  for (const w of WORKERS) {
+    const db = await connection();
+    const t = await startBerth(db.berth, { workers: w, nodeArgs: NODE_ARGS, name: `berth ${label}${w > 1 ? ` --workers ${w}` : ""}` });
+    try {
+      await run(t);
+    } finally {
+      await t.stop();
+      await db.drop();
+    }
+  }
+}
+
+async function referenceOn(kind: "postgres" | "mysql", url: string | undefined) {
+  const label = kind === "postgres" ? "postgresql" : "mysql";
+  if (url) {
+    if (await up(url)) await run({ name: `reference (${label}, ${url})`, base: url, pids: () => [], stop: async () => {} });
+    else console.log(`reference (${label}): not reachable at ${url}`);
+    return;
+  }
+  const db = await fresh(kind);
+  const t = await startReference(db.ref, 2);
+  t.name = `reference (${label}, gunicorn -w 2)`;
+  try {
+    await run(t);
+  } finally {
+    await t.stop();
+    await db.drop();
+  }
+}
+
+buildDist();
+console.log(`claims: PUT /allocations/{new uuid} @1.28, ${PROVIDERS} provider(s) of VCPU ${CAPACITY}, ${SECONDS}s per level\n`);
+for (let round = 0; round < ROUNDS; round++) {
+  for (const target of TARGETS) {
+    try {
+      if (target === "sqlite") {
+        const dir = mkdtempSync(join(tmpdir(), "berth-bench-sqlite-"));
+        let i = 0;
+        await berthOn("sqlite (file, WAL)", async () => ({ berth: `sqlite:///${join(dir, `bench${i++}.sqlite`)}`, drop: async () => {} }));
+      } else if (target === "pg") await berthOn("postgresql", () => fresh("postgres"));
+      else if (target === "mysql") await berthOn("mysql", () => fresh("mysql"));
+      else if (target === "refpg") await referenceOn("postgres", process.env.REF_PG_URL);
+      else if (target === "refmysql") await referenceOn("mysql", process.env.REF_MYSQL_URL);
+      else if (target === "ref") {
+        if (await up(REF)) await run({ name: "reference (its sqlite, as deployed)", base: REF, pids: () => [], stop: async () => {} });
+        else console.log(`reference: not reachable at ${REF}`);
+      } else console.log(`unknown target ${target}`);
+    } catch (e) {
+      console.log(`${target}: skipped (${(e as Error).message})`);
+    }
+  }
+}
+process.exit(0);
