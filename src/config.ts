@@ -44,6 +44,8 @@ export interface Config {
     readonly poolTimeout: number;
     /** Seconds after which a pooled connection is replaced (PostgreSQL) or an idle one closed (MySQL). */
     readonly connectionRecycleTime: number;
+    /** MySQL sessions' sql_mode (oslo.db's mysql_sql_mode; "" keeps the server's). */
+    readonly mysqlSqlMode: string;
   };
   readonly policy: {
     readonly policyFile: string;
@@ -426,6 +428,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       maxOverflow: g("placement_database", "max_overflow") ?? 0,
       poolTimeout: g("placement_database", "pool_timeout") ?? 30,
       connectionRecycleTime: g("placement_database", "connection_recycle_time"),
+      mysqlSqlMode: g("placement_database", "mysql_sql_mode") ?? "TRADITIONAL",
     },
     policy: {
       policyFile: g("oslo_policy", "policy_file"),

@@ -39,6 +39,7 @@ export async function prepare(
     poolSize: config.database.maxPoolSize + config.database.maxOverflow,
     connectTimeoutMs: config.database.poolTimeout * 1000,
     recycleSeconds: config.database.connectionRecycleTime,
+    mysqlSqlMode: config.database.mysqlSqlMode,
     sqliteSynchronous: config.database.sqliteSynchronous,
     onIdleError: (err) => logger?.warn({ err }, "an idle database connection failed; it is replaced on next use"),
   });

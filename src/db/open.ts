@@ -109,6 +109,8 @@ export interface StoreOptions {
   connectTimeoutMs?: number;
   /** PostgreSQL: connections older than this are replaced; MySQL: connections idle this long are closed. */
   recycleSeconds?: number;
+  /** MySQL: the sessions' sql_mode ([placement_database] mysql_sql_mode; "" keeps the server's). */
+  mysqlSqlMode?: string;
   sqliteSynchronous?: boolean;
   /** Told when an idle pooled connection fails (the database restarted, or ended the session). */
   onIdleError?(err: Error): void;
@@ -232,13 +234,24 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         supportBigNumbers: true,
       }));
     const main = newPool(poolSize);
+    // NOTE: as oslo.db, every session runs in [placement_database] mysql_sql_mode (TRADITIONAL:
+    // strict, so a value a column cannot hold is an error, never silently cut), whatever the
+    // server's default. An empty setting keeps the server's. Queued before the first query.
+    const sqlMode = opts.mysqlSqlMode ?? "TRADITIONAL";
+    const setMode = (c: Mysql2Module.PoolConnection) => {
+      if (sqlMode) c.query(`SET SESSION sql_mode = ${c.escape(sqlMode)}`, (err) => err && c.destroy());
+    };
+    main.on("connection", setMode);
     db = new Kysely<DB>({ dialect: new MysqlDialect({ pool: main }) });
     // NOTE: claims run at READ COMMITTED (see claimTransaction); connections of their own that are
     // set so once save a SET TRANSACTION round trip per claim. The SET is queued on a new
     // connection before the pool hands it out.
     const claims = newPool(CLAIM_CONNECTIONS);
     // A connection whose SET failed must not run claims at another level: it is closed.
-    claims.on("connection", (c) => c.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", (err) => err && c.destroy()));
+    claims.on("connection", (c) => {
+      setMode(c);
+      c.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", (err) => err && c.destroy());
+    });
     claimDb = new Kysely<DB>({ dialect: new MysqlDialect({ pool: claims }) });
     poolStats = () => [mysqlStats("main", main), mysqlStats("claims", claims)];
     // NOTE: mysql2's array rows measured no faster than its objects here: the generic reader stays.

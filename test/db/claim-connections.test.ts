@@ -23,6 +23,16 @@ describeEachDb("claim connections", (dialect) => {
     expect((await sql<{ i: string }>`select @@tx_isolation as i`.execute(store.db)).rows[0]!.i).toBe("REPEATABLE-READ");
   });
 
+  it.runIf(dialect === "mysql")("run every session in [placement_database] mysql_sql_mode (TRADITIONAL by default), as oslo.db", async () => {
+    const store = api().store;
+    const modes = await Promise.all([
+      ...Array.from({ length: 3 }, () => claimTransaction(store).execute(async (trx) => (await sql<{ m: string }>`select @@session.sql_mode as m`.execute(trx)).rows[0]!.m)),
+      ...Array.from({ length: 3 }, () => store.db.transaction().execute(async (trx) => (await sql<{ m: string }>`select @@session.sql_mode as m`.execute(trx)).rows[0]!.m)),
+    ]);
+    // TRADITIONAL expands to strict modes that the server's default lacks (STRICT_ALL_TABLES).
+    for (const m of modes) expect(m.split(",")).toEqual(expect.arrayContaining(["STRICT_TRANS_TABLES", "STRICT_ALL_TABLES", "NO_ZERO_DATE", "TRADITIONAL"]));
+  });
+
   it.runIf(dialect === "postgres")("keep generic plans for the claim statements only", async () => {
     const store = api().store;
     const mode = async (db: typeof store.db) => (await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(db)).rows[0]!.plan_cache_mode;
