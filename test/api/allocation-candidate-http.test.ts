@@ -2,7 +2,7 @@
 // next (summaries.ts, BodyBuffers). A buffer must not be reused while a response still reads from
 // it: concurrent requests with different bodies, one of them read slowly, each get their own bytes,
 // the same as the in-process app gives.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,7 +46,6 @@ describe("candidate bodies over HTTP, from kept buffers [sqlite]", () => {
 
   beforeAll(async () => {
     // NOTE: berth serve runs the compiled server; build it the one sanctioned way.
-    execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
     dir = mkdtempSync(join(tmpdir(), "berth-cand-http-"));
     const connection = `sqlite:///${join(dir, "db.sqlite")}`;
     ({ app, store } = await prepare(testConfig({ placement_database: { connection, sync_on_startup: "true" } })));

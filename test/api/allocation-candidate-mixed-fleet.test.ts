@@ -4,7 +4,6 @@
 // writers. Runs where `placement-api` is installed (python3-placement with python3-psycopg2 and
 // python3-pymysql), and is skipped with a note elsewhere (required under CI=true).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,7 +29,6 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
     let dir: string;
 
     beforeAll(async () => {
-      execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
       const db = await createDatabase(dialect);
       drop = db.drop;
       dir = mkdtempSync(join(tmpdir(), "berth-mixed-"));

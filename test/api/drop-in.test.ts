@@ -6,7 +6,6 @@
 // again on that database, reads back what Berth answers. Per database; skipped with a note where
 // the reference is not installed (required under CI=true).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -132,7 +131,6 @@ for (const dialect of DIALECTS) {
     };
 
     beforeAll(async () => {
-      execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
       dir = mkdtempSync(join(tmpdir(), "berth-dropin-"));
       if (dialect === "sqlite") url = `sqlite:///${join(dir, "placement.sqlite")}`;
       else ({ url, drop } = await createDatabase(dialect));

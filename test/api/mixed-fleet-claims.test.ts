@@ -5,7 +5,6 @@
 // successful writes (each bumped it exactly once, whichever server wrote). Skipped with a note where
 // the reference is not installed (required under CI=true).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,7 +65,6 @@ for (const dialect of DIALECTS.filter((d): d is "postgres" | "mysql" => d !== "s
     let db: Awaited<ReturnType<typeof prober>>;
 
     beforeAll(async () => {
-      execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
       dir = mkdtempSync(join(tmpdir(), "berth-fleet-"));
       const made = await createDatabase(dialect);
       drop = made.drop;

@@ -59,7 +59,6 @@ for (const kind of kinds) {
     let rp: string;
 
     beforeAll(async () => {
-      execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
       server = kind === "postgres" ? await privatePostgres() : await privateMariadb();
       berth = await startBerth(server.url);
       await waitUp(berth.base, berth.child, berth.log);

@@ -4,7 +4,7 @@
 // error 1213); Berth retries them inside the request, so racing clients never see a 5xx and claims
 // stay exact. A node killed under load leaves the other two serving.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { callWithDeadline, spawnBerth, waitUp } from "../helpers/serve.js";
@@ -35,7 +35,6 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
   const bases: string[] = [];
 
   beforeAll(async () => {
-    execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
     nodes = await privateGalera(3);
     // One at a time, so only the first creates the schema.
     for (const node of nodes) {

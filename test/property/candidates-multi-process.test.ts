@@ -3,7 +3,7 @@
 // random writes interleaved through both leave every answer equal to a fresh read of the database
 // (an in-process app in mode "never" on the same database).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fc from "fast-check";
 import type { Hono } from "hono";
 import { createDatabase, DIALECTS } from "../helpers/databases.js";
@@ -26,8 +26,6 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
     let drop: () => Promise<void>;
 
     beforeAll(async () => {
-      // NOTE: the processes run the compiled server; build it the one sanctioned way.
-      execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
       const db = await createDatabase(dialect);
       drop = db.drop;
       // One at a time, so only the first creates the schema.

@@ -1,7 +1,7 @@
 // Property: two `berth serve` processes on one PostgreSQL or MariaDB database, hammered with
 // concurrent claims through both, keep every invariant (checked in the database afterwards).
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,8 +24,6 @@ for (const dialect of multi) {
     let drop: () => Promise<void>;
 
     beforeAll(async () => {
-      // NOTE: the processes run the compiled server; build it the one sanctioned way.
-      execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
       const db = await createDatabase(dialect);
       drop = db.drop;
       const dir = mkdtempSync(join(tmpdir(), "berth-mp-"));

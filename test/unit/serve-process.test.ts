@@ -1,7 +1,7 @@
 // `berth serve` as a real process: a 50 MB body does not stop it answering others, and
 // `--workers N` runs N processes on one port (each request answered by one of them, a killed worker
 // replaced, SIGTERM stopping them all).
-import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
@@ -12,8 +12,6 @@ import { createDatabase, DIALECTS } from "../helpers/databases.js";
 import { freePort, waitUp } from "../helpers/serve.js";
 
 beforeAll(() => {
-  // NOTE: the processes run the compiled server; build it the one sanctioned way.
-  execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
 }, 120_000);
 
 interface Served {
