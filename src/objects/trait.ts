@@ -90,14 +90,17 @@ export async function deleteTrait(trx: Tx, name: string): Promise<void> {
   await trx.deleteFrom("traits").where("id", "=", t.id).execute();
 }
 
-/** The traits of one provider, by name. */
+/**
+ * The traits of one provider, by trait id: the order the reference's query returns them on SQLite
+ * (through the (provider, trait) index; other databases' plans choose their own).
+ */
 export async function providerTraits(trx: Tx, providerId: number): Promise<Trait[]> {
   const rows = await trx
     .selectFrom("resource_provider_traits as rpt")
     .innerJoin("traits", "traits.id", "rpt.trait_id")
     .select(["traits.id", "traits.name", "traits.created_at", "traits.updated_at"])
     .where("rpt.resource_provider_id", "=", providerId)
-    .orderBy("traits.name")
+    .orderBy("traits.id")
     .execute();
   return rows.map(toTrait);
 }

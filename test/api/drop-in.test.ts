@@ -47,7 +47,8 @@ const byKey = (x: unknown, y: unknown) => (key(x) < key(y) ? -1 : key(x) > key(y
  * An answer with the order of what are sets made canonical.
  * NOTE: lists of traits (of a provider, of /traits, of a provider summary) and the providers of a
  * candidate's group mapping are sets: the reference gives them in the order its queries return rows
- * (no ORDER BY: the database's choice), Berth by name. The order of allocation_requests is not
+ * (no ORDER BY: the database's choice) or a Python set of strings iterates, Berth by trait id (a
+ * provider's traits, as the reference on SQLite: trait-order-sqlite.test.ts) or name. The order of allocation_requests is not
  * promised either (the reference's comes from Python set and dict iteration; Nova's scheduler
  * orders candidates by its own weighers): compared as sets. So is the list of providers: the
  * reference's query has no ORDER BY, and on PostgreSQL rows come back in their order on disk, where

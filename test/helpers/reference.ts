@@ -67,12 +67,13 @@ async function serve(cmd: string, args: string[], env: Record<string, string>, b
 
 /**
  * The reference on `url` (Berth's form of the URL), configured in `dir` (its placement.conf is
- * written there; the schema is made on start-up): `placement-api`, or gunicorn with `workers`.
+ * written there, `moreConf` appended; the schema is made on start-up): `placement-api`, or gunicorn
+ * with `workers`.
  */
-export async function startReference(url: string, dir: string, workers = 0): Promise<Served> {
+export async function startReference(url: string, dir: string, workers = 0, moreConf = ""): Promise<Served> {
   writeFileSync(
     join(dir, "placement.conf"),
-    `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${referenceConnection(url)}\nsync_on_startup = True\n`,
+    `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${referenceConnection(url)}\nsync_on_startup = True\n${moreConf}`,
   );
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;

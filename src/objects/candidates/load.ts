@@ -239,12 +239,29 @@ async function loadChunk(db: Tx, read: RowReader, world: World, names: Names, pa
       used: Number(i[8] ?? 0),
     });
   }
-  for (const t of traits) {
+  // NOTE: each provider's traits in trait id order, whatever the plan: the order the reference's
+  // summary query returns them on SQLite (its (provider, trait) index), and so the
+  // order of provider_summaries' traits.
+  for (const t of sortByTraitId(traits)) {
     const name = traitNames.get(t[1] as number);
     if (name !== undefined) byId.get(t[0] as number)?.traits.add(name);
   }
   for (const a of aggs) byId.get(a[0] as number)?.aggs.add(aggUuids.get(a[1] as number)!);
   addProviders(world, providers);
+}
+
+/**
+ * (provider id, trait id) rows with each provider's in trait id order: as they are when already in
+ * (provider, trait) order (SQLite's plan; checked in one pass), else sorted by trait id.
+ */
+export function sortByTraitId(rows: readonly Row[]): readonly Row[] {
+  let ordered = true;
+  for (let i = 1; i < rows.length && ordered; i++) {
+    const a = rows[i - 1]!;
+    const b = rows[i]!;
+    ordered = (a[0] as number) < (b[0] as number) || (a[0] === b[0] && (a[1] as number) < (b[1] as number));
+  }
+  return ordered ? rows : [...rows].sort((a, b) => (a[1] as number) - (b[1] as number));
 }
 
 /** Shared by providers when the request names no aggregate (never written to). */

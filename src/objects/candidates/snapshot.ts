@@ -4,7 +4,7 @@
 // dialect's change token, snapshot-read.ts). The search over a snapshot gives the answers the
 // database reads give, byte for byte (test/api/allocation-candidate-snapshot.test.ts).
 import type { CandidateRequest } from "./request.js";
-import { requestNames, type Names } from "./load.js";
+import { requestNames, sortByTraitId, type Names } from "./load.js";
 import { rootChecks, rootOk } from "./prefilter.js";
 import type { Row } from "./rows.js";
 import { NoToken, type CopyReader } from "./snapshot-read.js";
@@ -199,7 +199,8 @@ function build(token: string, copy: Row[][]): Snapshot {
     };
     p.inv.set(rc, inv);
   }
-  for (const t of rows.providerTraits) {
+  // NOTE: traits in trait id order, as load.ts gives them.
+  for (const t of sortByTraitId(rows.providerTraits)) {
     const name = traitNames.get(t[1] as number);
     if (name !== undefined) providers.get(t[0] as number)?.traits.add(name);
   }

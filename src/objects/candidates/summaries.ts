@@ -147,9 +147,9 @@ export function responseBody(r: SearchResult, o: BodyOptions, buffers = new Body
     text += "}";
     if (o.traits) {
       text += ', "traits": [';
-      const traits = p.traits.size > 1 ? [...p.traits].sort() : p.traits;
+      // NOTE: in trait id order (the order the loaders add them), as the reference gives them.
       sep = "";
-      for (const t of traits) {
+      for (const t of p.traits) {
         text += sep + q(t);
         sep = ", ";
       }
