@@ -7,7 +7,8 @@ import type { Config } from "./config.js";
 import type { Store } from "./db/open.js";
 import { createEnforcer, type Enforcer, type Credentials } from "./policy/index.js";
 import type { Ctx, Deps } from "./http/context.js";
-import { badRequest, conflict, errorBody, ErrorCodes, HttpError, methodNotAllowed, payloadTooLarge, serviceUnavailable } from "./http/errors.js";
+import { badRequest, conflict, errorBody, errorResponse, ErrorCodes, HttpError, methodNotAllowed, notAcceptable, payloadTooLarge, serviceUnavailable } from "./http/errors.js";
+import { acceptsJson, effectiveAccept } from "./http/accept.js";
 import { isBusy, isUnavailable, RetriesExhausted } from "./db/tx.js";
 import { declaredLength } from "./http/body.js";
 import { parseVersionHeader, type Version } from "./http/microversion.js";
@@ -146,7 +147,7 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
                   ? databaseUnavailable(deps, e, requestId, "the connection was refused or lost")
                   : internalError(deps, e, requestId, globalRequestId(req.headers.get(REQUEST_ID_HEADER)));
     seen.errorCode = err.code;
-    const res = renderError(err, requestId, version);
+    const res = renderError(err, req, requestId, version);
     if (version) res.headers.set(VERSION_HEADER, `placement ${version}`);
     // NOTE: see HttpError.returned for which errors carry vary in the reference.
     if (version && err.returned) res.headers.set("vary", VERSION_HEADER);
@@ -178,9 +179,11 @@ async function dispatch(
   if (!entry) throw returned(methodNotAllowed(req.method, Object.keys(route.methods)));
   if (route.since && version.lessThan(route.since.major, route.since.minor)) throw returned(new HttpError(404, ""));
   if (entry.since && version.lessThan(entry.since.major, entry.since.minor)) {
-    throw returned(new HttpError(405, `The method ${req.method} is not allowed for this resource. \n\n `, undefined, {}, {}, true));
+    throw returned(methodNotAllowed(req.method, undefined, ""));
   }
-  checkAccept(req);
+  // NOTE: only the handlers that render JSON check Accept, after the route's microversion and before
+  // anything they read (policy, body, lookups); the others answer whatever the client accepts.
+  if (entry.json && !acceptsJson(effectiveAccept(req.headers.get("accept")))) throw returned(notAcceptable("Only application/json is provided"));
   const ctx: Ctx = { deps, req, url, method: req.method, params, version, requestId, creds, afterSent };
   return entry.handler(ctx);
 }
@@ -206,21 +209,6 @@ function returned(e: HttpError): HttpError {
 function raised(e: HttpError): HttpError {
   e.returned = false;
   return e;
-}
-
-// NOTE: the reference answers an Accept without application/json with webob's HTML 406 page.
-function checkAccept(req: Request): void {
-  const accept = req.headers.get("accept");
-  if (!accept) return;
-  const ok = accept.split(",").some((part) => {
-    const t = part.split(";")[0]!.trim().toLowerCase();
-    return t === "*/*" || t === "application/*" || t === "application/json" || t === "";
-  });
-  if (!ok) {
-    const e = new HttpError(406, accept, undefined, {}, {}, true);
-    e.html = true;
-    throw e;
-  }
 }
 
 /**
@@ -252,13 +240,8 @@ function internalError(deps: Deps, e: unknown, requestId: string, globalId: stri
   return new HttpError(500, "An unexpected error occurred; the log has the details under this request id.");
 }
 
-function renderError(err: HttpError, requestId: string, version: Version | undefined): Response {
-  if (err.html) {
-    const ct = err.detail.split(",")[0]!.split(";")[0]!.trim();
-    const body = `<html>\n <head>\n  <title>406 Not Acceptable</title>\n </head>\n <body>\n  <h1>406 Not Acceptable</h1>\n  The resource could not be generated that was acceptable to your browser\n(content of type ${ct}. <br /><br />\nOnly application/json is provided\n </body>\n</html>`;
-    return new Response(body, { status: 406, headers: { "content-type": "text/html; charset=UTF-8" } });
-  }
+function renderError(err: HttpError, req: Request, requestId: string, version: Version | undefined): Response {
   const withCode = !!version && version.atLeast(1, 23);
-  const body = errorBody(err, requestId, withCode);
-  return new Response(JSON.stringify(body), { status: err.status, headers: { "content-type": "application/json", ...err.headers } });
+  const facts = { accept: effectiveAccept(req.headers.get("accept")), method: req.method };
+  return errorResponse(err, facts, () => errorBody(err, requestId, withCode, facts));
 }

@@ -50,7 +50,7 @@ export function createListener(app: { fetch: Fetch }, limits: Limits, logger?: L
     server.emit("request", req, res);
   });
   const answered = new WeakSet<Duplex>();
-  server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
+  server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: Buffer; reason?: string }, socket: Duplex) => {
     // NOTE: the parser stays failed and reports again for each later packet: answer once, read the
     // rest (so the peer gets the answer, not a reset) and close shortly.
     if (answered.has(socket)) return;
@@ -63,14 +63,31 @@ export function createListener(app: { fetch: Fetch }, limits: Limits, logger?: L
     const [status, detail] = refusal(err);
     const requestId = newRequestId();
     logger?.info({ requestId, status, reason: err.code }, `refused before the app: ${status} (${err.code})`);
-    const body = JSON.stringify(errorBody(new HttpError(status, detail), requestId, false));
+    const [type, body] = badContentLength(err)
+      ? ["text/html", CONTENT_LENGTH_PAGE]
+      : ["application/json", JSON.stringify(errorBody(new HttpError(status, detail), requestId, false))];
     socket.end(
-      `HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
         `${REQUEST_ID_HEADER}: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
     );
     setTimeout(() => socket.destroy(), 1000).unref();
   });
   return server;
+}
+
+// NOTE: the reference's WSGI server (gunicorn) refuses a Content-Length that is not a non-negative
+// integer, or comes twice, or comes with chunked transfer coding, before Placement sees the request,
+// with this page of its own (whatever the Accept); Node's parser refuses the same requests.
+const CONTENT_LENGTH_PAGE =
+  "<html>\n  <head>\n    <title>Bad Request</title>\n  </head>\n  <body>\n    <h1><p>Bad Request</p></h1>\n" +
+  "    Invalid HTTP Header: &#x27;CONTENT-LENGTH&#x27;\n  </body>\n</html>\n";
+
+function badContentLength(err: NodeJS.ErrnoException & { reason?: string }): boolean {
+  return (
+    err.code === "HPE_INVALID_CONTENT_LENGTH" ||
+    err.code === "HPE_UNEXPECTED_CONTENT_LENGTH" ||
+    (err.code === "HPE_INVALID_TRANSFER_ENCODING" && /content-length/i.test(err.reason ?? ""))
+  );
 }
 
 /** The status and detail for what Node's parser refused. */

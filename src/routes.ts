@@ -18,6 +18,8 @@ export interface MethodEntry {
   handler: Handler;
   /** Below this version the method answers 405 without Allow, as the reference does. */
   since?: Version;
+  /** The handler serves JSON only and answers 406 to an Accept without it (the reference's GETs of data). */
+  json?: boolean;
 }
 export interface Route {
   path: string;
@@ -28,24 +30,26 @@ export interface Route {
 
 const v = (minor: number) => new Version(1, minor);
 const m = (handler: Handler, since?: Version): MethodEntry => ({ handler, since });
+/** A GET that checks Accept (not GET / nor GET /traits/{name}, which the reference leaves unchecked). */
+const json = (handler: Handler): MethodEntry => ({ handler, json: true });
 
 export const ROUTES: readonly Route[] = [
   { path: "/", methods: { GET: m(root.home) } },
-  { path: "/resource_providers", methods: { GET: m(resourceProvider.list), POST: m(resourceProvider.create) } },
+  { path: "/resource_providers", methods: { GET: json(resourceProvider.list), POST: m(resourceProvider.create) } },
   {
     path: "/resource_providers/{uuid}",
-    methods: { GET: m(resourceProvider.show), DELETE: m(resourceProvider.remove), PUT: m(resourceProvider.update) },
+    methods: { GET: json(resourceProvider.show), DELETE: m(resourceProvider.remove), PUT: m(resourceProvider.update) },
   },
-  { path: "/resource_classes", since: v(2), methods: { GET: m(resourceClass.list), POST: m(resourceClass.create) } },
+  { path: "/resource_classes", since: v(2), methods: { GET: json(resourceClass.list), POST: m(resourceClass.create) } },
   {
     path: "/resource_classes/{name}",
     since: v(2),
-    methods: { GET: m(resourceClass.show), PUT: m(resourceClass.update), DELETE: m(resourceClass.remove) },
+    methods: { GET: json(resourceClass.show), PUT: m(resourceClass.update), DELETE: m(resourceClass.remove) },
   },
   {
     path: "/resource_providers/{uuid}/inventories",
     methods: {
-      GET: m(inventory.list),
+      GET: json(inventory.list),
       POST: m(inventory.create),
       PUT: m(inventory.replaceAll),
       DELETE: m(inventory.removeAll, v(5)),
@@ -53,26 +57,26 @@ export const ROUTES: readonly Route[] = [
   },
   {
     path: "/resource_providers/{uuid}/inventories/{resource_class}",
-    methods: { GET: m(inventory.show), PUT: m(inventory.update), DELETE: m(inventory.remove) },
+    methods: { GET: json(inventory.show), PUT: m(inventory.update), DELETE: m(inventory.remove) },
   },
-  { path: "/resource_providers/{uuid}/usages", methods: { GET: m(usage.forProvider) } },
-  { path: "/usages", since: v(9), methods: { GET: m(usage.forProject) } },
+  { path: "/resource_providers/{uuid}/usages", methods: { GET: json(usage.forProvider) } },
+  { path: "/usages", since: v(9), methods: { GET: json(usage.forProject) } },
   // NOTE: no route-level since: the reference checks the media type of a PUT before the version
   // (a text/plain PUT at 1.0 is a 415), so the handlers answer the 404 below 1.1 themselves.
-  { path: "/resource_providers/{uuid}/aggregates", methods: { GET: m(aggregate.show), PUT: m(aggregate.replace) } },
-  { path: "/resource_providers/{uuid}/allocations", methods: { GET: m(allocation.forProvider) } },
+  { path: "/resource_providers/{uuid}/aggregates", methods: { GET: json(aggregate.show), PUT: m(aggregate.replace) } },
+  { path: "/resource_providers/{uuid}/allocations", methods: { GET: json(allocation.forProvider) } },
   { path: "/allocations", since: v(13), methods: { POST: m(allocation.postMany) } },
   {
     path: "/allocations/{consumer_uuid}",
-    methods: { GET: m(allocation.show), PUT: m(allocation.replace), DELETE: m(allocation.remove) },
+    methods: { GET: json(allocation.show), PUT: m(allocation.replace), DELETE: m(allocation.remove) },
   },
-  { path: "/allocation_candidates", since: v(10), methods: { GET: m(allocationCandidate.list) } },
-  { path: "/traits", since: v(6), methods: { GET: m(trait.list) } },
+  { path: "/allocation_candidates", since: v(10), methods: { GET: json(allocationCandidate.list) } },
+  { path: "/traits", since: v(6), methods: { GET: json(trait.list) } },
   { path: "/traits/{name}", since: v(6), methods: { GET: m(trait.show), PUT: m(trait.create), DELETE: m(trait.remove) } },
   {
     path: "/resource_providers/{uuid}/traits",
     since: v(6),
-    methods: { GET: m(trait.forProvider), PUT: m(trait.replaceForProvider), DELETE: m(trait.removeForProvider) },
+    methods: { GET: json(trait.forProvider), PUT: m(trait.replaceForProvider), DELETE: m(trait.removeForProvider) },
   },
   { path: "/reshaper", since: v(30), methods: { POST: m(reshaper.reshape) } },
   // Berth's own (not the reference's): for load balancers; served without auth (app.ts).

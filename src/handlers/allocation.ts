@@ -101,7 +101,7 @@ export async function remove(ctx: Ctx): Promise<Response> {
 export function requireJson(ctx: Ctx): void {
   const ct = ctx.req.headers.get("content-type");
   const mediaType = ct?.split(";")[0]!.trim();
-  if (mediaType?.toLowerCase() !== "application/json") throw unsupportedMediaType(ct === null || !mediaType ? "None" : mediaType);
+  if (mediaType?.toLowerCase() !== "application/json") throw unsupportedMediaType(ct === null || !mediaType ? "None" : mediaType, ct ?? "None");
 }
 
 /** The writes of a POST /allocations (or reshaper) body, in its order. */

@@ -4,7 +4,7 @@ import { authorize } from "../http/auth.js";
 import { readJson, requireJsonContent } from "../http/body.js";
 import { badRequest, conflict, notFound } from "../http/errors.js";
 import { json, latest } from "../http/respond.js";
-import { validate } from "../http/validate.js";
+import { explain } from "../http/validate.js";
 import { policies } from "../policies/index.js";
 import * as schema from "../schemas/resource-class.js";
 import { inTransaction } from "../db/tx.js";
@@ -139,7 +139,7 @@ function checkPathName(name: string): void {
   } catch {
     throw badRequest(`Malformed JSON: ${pythonJsonError(text)}`);
   }
-  const problem = validate(schema.resourceClassName, data);
+  const problem = explain(schema.resourceClassName, data);
   if (problem) throw badRequest(`JSON does not validate: ${problem}`);
 }
 

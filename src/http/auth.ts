@@ -1,6 +1,7 @@
 // Who is calling (noauth2 here, keystone in keystone.ts), the paths that need nobody, and the
 // policy check handlers call.
-import { HttpError } from "./errors.js";
+import { errorResponse, HttpError } from "./errors.js";
+import { effectiveAccept } from "./accept.js";
 import type { Ctx } from "./context.js";
 import { PolicyNotAuthorized, type Credentials } from "../policy/index.js";
 
@@ -11,7 +12,7 @@ export const AUTH_BYPASS: ReadonlySet<string> = new Set(["/", "", "/healthcheck"
 export type Authenticator = (req: Request) => Credentials | Response | Promise<Credentials | Response>;
 
 // NOTE: the reference's noauth2 401 is webob's own JSON rendering, not the API error body.
-const NOAUTH_UNAUTHORIZED_BODY = JSON.stringify({
+const NOAUTH_UNAUTHORIZED_BODY = Object.freeze({
   message:
     "This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.<br /><br />\n\n\n",
   code: "401 Unauthorized",
@@ -20,7 +21,8 @@ const NOAUTH_UNAUTHORIZED_BODY = JSON.stringify({
 
 /** noauth2: any X-Auth-Token is accepted (see noauthCredentials); none is a 401. */
 export const noauth: Authenticator = (req) =>
-  noauthCredentials(req.headers) ?? new Response(NOAUTH_UNAUTHORIZED_BODY, { status: 401, headers: { "content-type": "application/json" } });
+  noauthCredentials(req.headers) ??
+  errorResponse(new HttpError(401, ""), { accept: effectiveAccept(req.headers.get("accept")), method: req.method }, () => NOAUTH_UNAUTHORIZED_BODY);
 
 export function unauthorized(): HttpError {
   return new HttpError(401, "", undefined, {}, {}, true);

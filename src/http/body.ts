@@ -3,7 +3,7 @@
 // Berth's 413 for a body above [api] max_request_body_size, refused before it is all read.
 import { badRequest, HttpError, payloadTooLarge, unsupportedMediaType } from "./errors.js";
 import type { Ctx } from "./context.js";
-import { validate } from "./validate.js";
+import { explain } from "./validate.js";
 import { parseBody } from "./python-json.js";
 
 /**
@@ -13,7 +13,7 @@ import { parseBody } from "./python-json.js";
 export function requireJsonContent(ctx: Ctx): void {
   const ct = ctx.req.headers.get("content-type");
   const mediaType = ct?.split(";")[0]!.trim().toLowerCase();
-  if (mediaType !== "application/json") throw unsupportedMediaType(ct === null ? "None" : (ct.split(";")[0]!.trim()));
+  if (mediaType !== "application/json") throw unsupportedMediaType(ct === null ? "None" : ct.split(";")[0]!.trim(), ct ?? "None");
 }
 
 /** Reads, parses and validates the JSON body. */
@@ -23,7 +23,7 @@ export async function readJson<T>(ctx: Ctx, schema: object): Promise<T> {
   const parsed = parseBody(await readBytes(ctx.req, ctx.deps.config.api.maxRequestBodySize));
   if (!parsed.ok) throw badRequest(`Malformed JSON: ${parsed.message}`);
   const data = parsed.value;
-  const problem = validate(schema, data);
+  const problem = explain(schema, data);
   if (problem) throw badRequest(`JSON does not validate: ${problem}`);
   return data as T;
 }
@@ -83,7 +83,7 @@ export function declaredLength(req: Request): number | undefined {
 export function checkQuery(ctx: Ctx, schema: object): Record<string, string> {
   const q: Record<string, string> = {};
   ctx.url.searchParams.forEach((v, k) => (q[k] = v));
-  const problem = validate(schema, q);
+  const problem = explain(schema, q);
   if (problem) throw badRequest(`Invalid query string parameters: ${problem}`);
   return q;
 }

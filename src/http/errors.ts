@@ -1,5 +1,6 @@
 // The error body and the error-code catalog: `{"errors": [{status, title, detail, code, request_id}]}`
 // rendered the way the reference's webob exceptions render.
+import { errorFormat } from "./accept.js";
 
 /** Every error code the API returns (from 1.23); a test keeps this list and docs/errors.md in step. */
 export const ErrorCodes = Object.freeze({
@@ -38,6 +39,8 @@ export const REASONS: Record<number, string> = {
 
 // webob's explanation line for each status, which the reference puts before the detail.
 const EXPLANATIONS: Record<number, string> = {
+  401:
+    "This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.",
   400: "The server could not comply with the request since it is either malformed or otherwise incorrect.",
   403: "Access was denied to this resource.",
   404: "The resource could not be found.",
@@ -71,9 +74,22 @@ export class HttpError extends Error {
    * unknown paths, policy refusals, a body without content-type, lookups that escape a handler.
    */
   returned = true;
-  /** Render as webob's HTML page (406 for an Accept without JSON). */
-  html = false;
+  /**
+   * The body as webob's template for this error writes it (markup: `<br />` between the parts),
+   * for the few errors with templates of their own (405, 406, 415); `esc` escapes what the request
+   * sent. Without it, the explanation, `<br /><br />` and the detail.
+   */
+  markup?: (esc: (s: string) => string, req: RequestFacts) => string;
 }
+
+/** What webob's templates may show of the request. */
+export interface RequestFacts {
+  /** The Accept header the handlers saw (accept.ts effectiveAccept). */
+  accept: string;
+  method: string;
+}
+
+const NO_FACTS: RequestFacts = { accept: "application/json", method: "GET" };
 
 export const badRequest = (detail: string, code?: ErrorCode) => new HttpError(400, detail, code);
 export const notFound = (detail: string, code?: ErrorCode) => new HttpError(404, detail, code);
@@ -88,39 +104,92 @@ export function payloadTooLarge(limit: number): HttpError {
   return new HttpError(413, `The request body is larger than ${limit} bytes ([api] max_request_body_size).`, ErrorCodes.DEFAULT, { connection: "close" });
 }
 
-export function methodNotAllowed(method: string, allow: string[]): HttpError {
-  return new HttpError(
+/** 405; `detail` is empty for a method that exists from a later microversion. */
+export function methodNotAllowed(method: string, allow?: string[], detail = "The method specified is not allowed for this resource."): HttpError {
+  const e = new HttpError(
     405,
-    `The method ${method} is not allowed for this resource. \n\n The method specified is not allowed for this resource.`,
+    `The method ${method} is not allowed for this resource. \n\n ${detail}`,
     ErrorCodes.DEFAULT,
-    { allow: allow.join(", ") },
+    allow ? { allow: allow.join(", ") } : {},
     {},
     true,
   );
+  e.markup = (esc, req) => `The method ${esc(req.method)} is not allowed for this resource. <br /><br />\n${esc(detail)}`;
+  return e;
 }
 
-export function unsupportedMediaType(contentType: string): HttpError {
-  return new HttpError(
-    415,
-    `The request media type ${contentType} is not supported by this server. \n\n The media type ${contentType} is not supported, use application/json`,
-    ErrorCodes.DEFAULT,
-    {},
-    {},
-    true,
-  );
+/** 406 from a handler that serves only JSON, or (with extra) for a microversion out of range. */
+export function notAcceptable(detail: string, extra: Record<string, unknown> = {}): HttpError {
+  const e = new HttpError(406, `The resource could not be generated that was acceptable to your browser (content of type application/json. \n\n ${detail}`, ErrorCodes.DEFAULT, {}, extra, true);
+  e.markup = (esc, req) =>
+    `The resource could not be generated that was acceptable to your browser\n(content of type ${esc(req.accept)}. <br /><br />\n${esc(detail)}`;
+  return e;
 }
 
-/** The text the reference shows in `detail`. */
-export function renderDetail(e: HttpError): string {
+/** 415: the template shows the Content-Type header as sent, the detail its media type. */
+export function unsupportedMediaType(mediaType: string, header: string = mediaType): HttpError {
+  const detail = `The media type ${mediaType} is not supported, use application/json`;
+  const e = new HttpError(415, "", ErrorCodes.DEFAULT, {}, {}, true);
+  e.markup = (esc) => `The request media type ${esc(header)} is not supported by this server.\n<br /><br />\n${esc(detail)}`;
+  return e;
+}
+
+/** The text the reference shows in `detail` (and under the status line of a plain-text error). */
+export function renderDetail(e: HttpError, req: RequestFacts = NO_FACTS): string {
+  if (e.markup) return stripTags(e.markup((s) => s, req));
   if (e.rawDetail) return e.detail;
-  const explanation = EXPLANATIONS[e.status] ?? "";
-  return `${explanation}\n\n ${e.detail}  `;
+  return stripTags(defaultMarkup(e, (s) => s));
 }
 
-export function errorBody(e: HttpError, requestId: string, withCode: boolean): unknown {
-  const err: Record<string, unknown> = { status: e.status, title: REASONS[e.status] ?? "Error", detail: renderDetail(e) };
+export function errorBody(e: HttpError, requestId: string, withCode: boolean, req: RequestFacts = NO_FACTS): unknown {
+  const err: Record<string, unknown> = { status: e.status, title: REASONS[e.status] ?? "Error", detail: renderDetail(e, req) };
   if (withCode) err.code = e.code;
   err.request_id = requestId;
   Object.assign(err, e.extra);
   return { errors: [err] };
+}
+
+/** webob's reduction of its markup to text: line breaks become spaces, `<br>` a line break, tags go. */
+export function stripTags(markup: string): string {
+  return markup
+    .replace(/\n/g, " ")
+    .replace(/\r/g, "")
+    .replace(/<br.*?>/gis, "\n")
+    .replace(/<!--|-->/g, "")
+    .replace(/<.*?>/gs, "");
+}
+
+/** Python's html.escape with quotes, then non-ASCII as decimal character references (webob's html_escape). */
+export function htmlEscape(s: string): string {
+  const escaped = s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#x27;");
+  return escaped.replace(/[^\x00-\x7f]/gu, (c) => `&#${c.codePointAt(0)};`);
+}
+
+/** webob's usual body: the explanation of the status, a break, the detail (and an empty comment line). */
+function defaultMarkup(e: HttpError, esc: (s: string) => string): string {
+  return `${esc(EXPLANATIONS[e.status] ?? "")}<br /><br />\n${esc(e.detail)}\n\n`;
+}
+
+/** webob's HTML error page around the markup of an error. */
+export function htmlPage(e: HttpError, req: RequestFacts): string {
+  const status = `${e.status} ${REASONS[e.status] ?? "Error"}`;
+  const body = e.markup ? e.markup(htmlEscape, req) : defaultMarkup(e, htmlEscape);
+  return `<html>\n <head>\n  <title>${status}</title>\n </head>\n <body>\n  <h1>${status}</h1>\n  ${body}\n </body>\n</html>`;
+}
+
+/** webob's plain-text error: the status line, a blank line, the detail. */
+export function plainText(e: HttpError, req: RequestFacts): string {
+  return `${e.status} ${REASONS[e.status] ?? "Error"}\n\n${renderDetail(e, req)}`;
+}
+
+/**
+ * The error as the client's Accept asks (webob's choice: HTML, JSON, else plain text); `json` is the
+ * JSON body, the API's error body for all but the noauth2 401.
+ */
+export function errorResponse(e: HttpError, req: RequestFacts, json: () => unknown): Response {
+  const format = errorFormat(req.accept);
+  const headers = { ...e.headers };
+  if (format === "json") return new Response(JSON.stringify(json()), { status: e.status, headers: { ...headers, "content-type": "application/json" } });
+  const body = format === "html" ? htmlPage(e, req) : plainText(e, req);
+  return new Response(body, { status: e.status, headers: { ...headers, "content-type": `text/${format}; charset=UTF-8` } });
 }

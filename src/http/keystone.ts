@@ -9,6 +9,7 @@ import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { KeystoneConfig } from "../config.js";
 import type { Credentials } from "../policy/index.js";
+import { effectiveAccept, errorFormat } from "./accept.js";
 
 /** Keystone could not be asked, or answered something other than yes or no: a 503. */
 export class KeystoneUnavailable extends Error {}
@@ -164,7 +165,7 @@ const UNAUTHORIZED_BODY = JSON.stringify({
   error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." },
 });
 // NOTE: webob's HTTPServiceUnavailable with keystonemiddleware's detail, in the form webob picks
-// from the Accept header (clients sending Accept: application/json get JSON).
+// from the Accept header as the reference's request log leaves it (none or */* is JSON).
 const UNAVAILABLE_EXPLANATION = "The server is currently unavailable. Please try again at a later time.";
 const UNAVAILABLE_DETAIL = "The Keystone service is temporarily unavailable.";
 const UNAVAILABLE: Record<"json" | "html" | "plain", { body: string; type: string }> = {
@@ -178,32 +179,6 @@ const UNAVAILABLE: Record<"json" | "html" | "plain", { body: string; type: strin
   },
   plain: { body: `503 Service Unavailable\n\n${UNAVAILABLE_EXPLANATION}\n\n ${UNAVAILABLE_DETAIL}  `, type: "text/plain; charset=UTF-8" },
 };
-
-/**
- * The form webob renders its error pages in: the better of text/html and application/json by the
- * q-value of the most specific Accept range that matches each (html wins ties), plain text when
- * neither is acceptable or there is no Accept header.
- */
-export function webobForm(accept: string | null): "json" | "html" | "plain" {
-  if (!accept || !accept.trim()) return "plain";
-  const ranges = accept.split(",").map((part) => {
-    const [range, ...params] = part.split(";").map((x) => x.trim().toLowerCase());
-    const q = params.map((p) => /^q=([\d.]+)$/.exec(p)).find(Boolean);
-    return { range: range!, q: q ? Number(q[1]) : 1 };
-  });
-  const qOf = (offer: string) => {
-    const [type] = offer.split("/");
-    for (const candidate of [offer, `${type}/*`, "*/*"]) {
-      const hit = ranges.find((r) => r.range === candidate);
-      if (hit) return hit.q;
-    }
-    return 0;
-  };
-  const html = qOf("text/html");
-  const json = qOf("application/json");
-  if (html <= 0 && json <= 0) return "plain";
-  return json > html ? "json" : "html";
-}
 
 /** Keystoneauth's margin: Berth's own token is renewed when it has less than this left. */
 const OWN_TOKEN_MIN_LIFE_MS = 120_000;
@@ -303,7 +278,7 @@ export class KeystoneAuth {
     } catch (e) {
       if (!(e instanceof KeystoneUnavailable)) throw e;
       this.logger.error(`Unable to validate token: ${e.message}`);
-      const form = UNAVAILABLE[webobForm(headers.get("accept"))];
+      const form = UNAVAILABLE[errorFormat(effectiveAccept(headers.get("accept")))];
       return new Response(form.body, { status: 503, headers: { "content-type": form.type } });
     }
   }

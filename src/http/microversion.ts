@@ -1,6 +1,6 @@
 // Microversions are data: the supported range, parsing of the OpenStack-API-Version header, and
 // comparisons handlers branch on (`v.atLeast(1, 15)`).
-import { HttpError } from "./errors.js";
+import { HttpError, notAcceptable as notAcceptableError } from "./errors.js";
 import { pyRepr } from "./pyrepr.js";
 
 export const MIN_VERSION = "1.0";
@@ -27,14 +27,7 @@ export const MIN = new Version(1, 0);
 export const MAX = new Version(1, MAX_MINOR);
 
 function notAcceptable(detail: string): HttpError {
-  return new HttpError(
-    406,
-    `The resource could not be generated that was acceptable to your browser (content of type application/json. \n\n Invalid microversion: ${detail}`,
-    undefined,
-    {},
-    { max_version: MAX_VERSION, min_version: MIN_VERSION },
-    true,
-  );
+  return notAcceptableError(`Invalid microversion: ${detail}`, { max_version: MAX_VERSION, min_version: MIN_VERSION });
 }
 
 /** The placement entry of an OpenStack-API-Version header (may list several services; the last wins). */

@@ -28,8 +28,16 @@ function compiled(schema: object): ValidateFunction {
   return v;
 }
 
-/** Validates; returns undefined when valid, else the reference-style message (one line). */
+/** Validates; returns undefined when valid, else the reference-style message (one line, as in a JSON error body). */
 export function validate(schema: object, data: unknown): string | undefined {
+  return explain(schema, data)?.replace(/\n/g, " ");
+}
+
+/**
+ * validate() with the message's lines kept: what the reference puts in an error's detail, which
+ * an HTML error page shows as is and the JSON and plain-text bodies flatten (errors.ts stripTags).
+ */
+export function explain(schema: object, data: unknown): string | undefined {
   // NOTE: Python's json reads 1e400 as inf, a float that is no integer; ajv's type checks treat
   // non-finite numbers differently, so such data is judged by the jsonschema emulation alone.
   // ajv first: it stops at the first problem, where allFinite would walk a whole bad body.
@@ -37,7 +45,7 @@ export function validate(schema: object, data: unknown): string | undefined {
   const errors = iterErrors(schema, data);
   const best = bestMatch(errors);
   if (!best && errors.exhausted) return `more than ${MAX_ERRORS} problems`;
-  return best && render(best).replace(/\n/g, " ");
+  return best && render(best);
 }
 
 function allFinite(v: unknown): boolean {

@@ -87,10 +87,13 @@ export async function startReference(url: string, dir: string, workers = 0, more
   return serve("placement-api", ["--host", "127.0.0.1", "--port", String(port)], env, base);
 }
 
-/** `berth serve` (the compiled bin/berth.js) on `url`, configured in `dir/berth.conf`. */
-export async function startBerth(url: string, dir: string, env: Record<string, string> = {}): Promise<Served> {
+/**
+ * `berth serve` (the compiled bin/berth.js) on `url`, configured in `dir/berth.conf`; `sync` makes
+ * the schema on start-up (sync_on_startup).
+ */
+export async function startBerth(url: string, dir: string, env: Record<string, string> = {}, sync = false): Promise<Served> {
   const conf = join(dir, "berth.conf");
-  writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${url}\n`);
+  writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${url}\n${sync ? "sync_on_startup = True\n" : ""}`);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   return serve(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], env, base);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig, testConfig } from "../../src/config.js";
-import { webobForm, accessAllowed, accessPathMatches, identityEndpoint, keystoneConfigProblem, parseTokenBody, passwordAuthBody, v3 } from "../../src/http/keystone.js";
+import { accessAllowed, accessPathMatches, identityEndpoint, keystoneConfigProblem, parseTokenBody, passwordAuthBody, v3 } from "../../src/http/keystone.js";
 import { AUTH_BYPASS } from "../../src/http/auth.js";
 import { toPolicyCreds, tokenScope } from "../../src/policy/index.js";
 
@@ -149,21 +149,6 @@ describe("Berth's own authentication", () => {
     expect(identityEndpoint(catalog, "admin", undefined)).toBeUndefined();
     expect(identityEndpoint(undefined, "internal", undefined)).toBeUndefined();
     expect(v3("http://k:5000/identity/")).toBe("http://k:5000/identity/v3");
-  });
-});
-
-describe("the 503's form", () => {
-  it.each([
-    [null, "plain"],
-    ["application/json", "json"],
-    ["*/*", "html"],
-    ["text/plain", "plain"],
-    ["application/json;q=0.5, text/html;q=0.4", "json"],
-    ["text/*", "html"],
-    ["application/xml", "plain"],
-    ["application/*, text/html;q=0", "json"],
-  ])("Accept: %s gives %s, as webob", (accept, form) => {
-    expect(webobForm(accept)).toBe(form);
   });
 });
 
