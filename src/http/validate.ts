@@ -28,13 +28,17 @@ function compiled(schema: object): ValidateFunction {
   return v;
 }
 
-/** Validates; returns undefined when valid, else the reference-style message (one line). */
-export function validate(schema: object, data: unknown): string | undefined {
+/**
+ * Validates; returns undefined when valid, else the reference-style message (one line). `exact`
+ * gives the same data with Python's numbers (loadsExact), to judge and echo them as the reference
+ * does; it is only asked for when the data looks invalid.
+ */
+export function validate(schema: object, data: unknown, exact?: () => unknown): string | undefined {
   // NOTE: Python's json reads 1e400 as inf, a float that is no integer; ajv's type checks treat
   // non-finite numbers differently, so such data is judged by the jsonschema emulation alone.
   // ajv first: it stops at the first problem, where allFinite would walk a whole bad body.
   if (compiled(schema)(data) && allFinite(data)) return undefined;
-  const errors = iterErrors(schema, data);
+  const errors = iterErrors(schema, exact ? exact() : data);
   const best = bestMatch(errors);
   if (!best && errors.exhausted) return `more than ${MAX_ERRORS} problems`;
   return best && render(best).replace(/\n/g, " ");
