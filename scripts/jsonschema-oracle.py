@@ -7,6 +7,9 @@ Reads JSON lines on stdin and writes one JSON line per input line:
              (str() of the error jsonschema.validate raises, newlines as spaces) or null
   --json     {"text": "..."} or {"bytes": [..]} -> the message of the ValueError the reference's
              body parser (oslo jsonutils.loads: strict UTF-8, then json.loads) raises, or null
+  --schemas  (no input) -> one line: {"module.NAME": schema} for every request schema the
+             reference defines, keys in the reference's order (best_match keeps the first of
+             equally relevant errors, so the order decides which of several errors is reported)
   --probe    exits 0 when the modules the reference uses can be imported
 
 Run it with /usr/bin/python3 (the interpreter the reference is installed for).
@@ -60,9 +63,27 @@ def json_message(case):
     return None
 
 
+def reference_schemas():
+    import importlib
+    import pkgutil
+
+    import placement.schemas
+
+    found = {}
+    for info in pkgutil.iter_modules(placement.schemas.__path__):
+        module = importlib.import_module("placement.schemas." + info.name)
+        for name, value in vars(module).items():
+            if name.isupper() and isinstance(value, dict) and "type" in value:
+                found[info.name + "." + name] = value
+    return found
+
+
 def main(argv):
     if "--probe" in argv:
         load_validator()
+        return 0
+    if "--schemas" in argv:
+        sys.stdout.write(json.dumps(reference_schemas()) + "\n")
         return 0
     if "--json" in argv:
         answer = json_message

@@ -3,7 +3,7 @@
 import type { Ctx } from "../http/context.js";
 import { inTransaction } from "../db/tx.js";
 import { authorize } from "../http/auth.js";
-import { readJson } from "../http/body.js";
+import { readJson, sentNumber } from "../http/body.js";
 import { badRequest, conflict, ErrorCodes, notFound, unsupportedMediaType } from "../http/errors.js";
 import { json, latest, noContent } from "../http/respond.js";
 import { policies } from "../policies/index.js";
@@ -142,6 +142,7 @@ function consumerWrite(ctx: Ctx, uuid: string, c: schema.ConsumerAllocationsBody
     user: incomplete ? cfg.incompleteConsumerUserId : c.user_id!,
     checkGeneration: ctx.version.atLeast(1, 28),
     generation: c.consumer_generation,
+    generationText: typeof c.consumer_generation === "number" ? sentNumber(c, "consumer_generation", c.consumer_generation) : undefined,
     consumerType: ctx.version.atLeast(1, 38) ? c.consumer_type : undefined,
     allocations,
   };

@@ -4,7 +4,8 @@
 import { badRequest, HttpError, payloadTooLarge, unsupportedMediaType } from "./errors.js";
 import type { Ctx } from "./context.js";
 import { explain } from "./validate.js";
-import { parseBody } from "./python-json.js";
+import { decodeUtf8, loadsExact, parseBody, PyNumber } from "./python-json.js";
+import { pyRepr } from "./pyrepr.js";
 
 /**
  * The 415 for a body that is not JSON. The reference checks this before the policy, so handlers
@@ -20,12 +21,51 @@ export function requireJsonContent(ctx: Ctx): void {
 export async function readJson<T>(ctx: Ctx, schema: object): Promise<T> {
   requireJsonContent(ctx);
   // NOTE: bytes, not text(): the reference decodes strictly and keeps a BOM (both are errors there).
-  const parsed = parseBody(await readBytes(ctx.req, ctx.deps.config.api.maxRequestBodySize));
+  const bytes = await readBytes(ctx.req, ctx.deps.config.api.maxRequestBodySize);
+  const parsed = parseBody(bytes);
   if (!parsed.ok) throw badRequest(`Malformed JSON: ${parsed.message}`);
   const data = parsed.value;
-  const problem = explain(schema, data);
+  // NOTE: a failure is explained on the body read again with Python's numbers (2^63 stays exact,
+  // 1.0 stays a float), since the message echoes them.
+  const problem = explain(schema, data, () => loadsExact(decodeUtf8(bytes) as string) ?? data);
   if (problem) throw badRequest(`JSON does not validate: ${problem}`);
+  rememberPyNumbers(bytes, data);
   return data as T;
+}
+
+/** Per container of a body read by readJson: the keys whose number a JavaScript number misstates. */
+const pyNumbers = new WeakMap<object, Map<string | number, PyNumber>>();
+
+/**
+ * How Python shows the number the client sent at `container[key]` (9223372036854775809 and 1.0, where
+ * JavaScript has 9223372036854775808 and 1), for messages that echo it after validation; the plain
+ * number's repr when it shows the same.
+ */
+export function sentNumber(container: object, key: string | number, value: number): string {
+  return pyRepr(pyNumbers.get(container)?.get(key) ?? value);
+}
+
+// A number Python would show otherwise: 16 digits or more (past 2^53), a float written with an
+// integral value (1.0) or an exponent. NOTE: only after `:`, `[` or `,`, so uuids ("1e2f...") and
+// most strings do not cost a second parse (claims are the hot path); a false positive costs only that.
+const MISSTATED = /[:,[]\s*-?(?:\d{16}|\d+\.0+(?![\d.eE])|\d+(?:\.\d+)?[eE])/;
+
+function rememberPyNumbers(bytes: Uint8Array, data: unknown): void {
+  if (typeof data !== "object" || data === null) return;
+  const text = decodeUtf8(bytes) as string;
+  if (!MISSTATED.test(text)) return;
+  const walk = (plain: unknown, exact: unknown): void => {
+    if (typeof plain !== "object" || plain === null || typeof exact !== "object" || exact === null) return;
+    for (const [k, x] of Object.entries(exact)) {
+      const key = Array.isArray(plain) ? Number(k) : k;
+      if (x instanceof PyNumber) {
+        let found = pyNumbers.get(plain);
+        if (!found) pyNumbers.set(plain, (found = new Map()));
+        found.set(key, x);
+      } else walk((plain as Record<string | number, unknown>)[key], x);
+    }
+  };
+  walk(data, loadsExact(text));
 }
 
 /**

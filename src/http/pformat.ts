@@ -1,6 +1,7 @@
 // Python's pprint.pformat(obj, width=72) for JSON values: the reference's validation errors embed
 // the failing schema and instance rendered this way, so Berth renders them the same.
 import { byCodePoint, pyRepr } from "./pyrepr.js";
+import { PyNumber } from "./python-json.js";
 
 const WIDTH = 72;
 /**
@@ -35,7 +36,7 @@ function safeRepr(v: unknown, limit: number): string {
         walk(x[i]);
       }
       put("]");
-    } else if (x && typeof x === "object") {
+    } else if (x && typeof x === "object" && !(x instanceof PyNumber)) {
       put("{");
       const keys = Object.keys(x).sort(byCodePoint);
       for (let i = 0; i < keys.length && length <= limit; i++) {
@@ -87,7 +88,7 @@ function format(v: unknown, out: Out, indent: number, allowance: number, level: 
     out.push("[");
     items(v, out, indent, allowance + 1, level);
     out.push("]");
-  } else if (v && typeof v === "object") {
+  } else if (v && typeof v === "object" && !(v instanceof PyNumber)) {
     out.push("{");
     const keys = Object.keys(v).sort(byCodePoint);
     const inner = indent + 1;

@@ -1,5 +1,6 @@
 // Python-style rendering of JSON values, so validation messages read as the reference's do
 // (`'abc' is not of type 'integer'`, `{'name': 1}`).
+import { PyNumber } from "./python-json.js";
 
 /**
  * repr() of a JSON value. With `limit`, stops once the text passes `limit` UTF-16 units and returns
@@ -19,6 +20,7 @@ function reprAll(v: unknown): string {
   if (v === true) return "True";
   if (v === false) return "False";
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : pyFloat(v);
+  if (v instanceof PyNumber) return v.digits ?? pyFloat(v.value);
   if (typeof v === "string") return pyStr(v);
   if (Array.isArray(v)) return `[${v.map(reprAll).join(", ")}]`;
   if (typeof v === "object")
@@ -49,7 +51,7 @@ function write(v: unknown, out: Out): void {
       write(v[i], out);
     }
     put(out, "]");
-  } else if (v && typeof v === "object") {
+  } else if (v && typeof v === "object" && !(v instanceof PyNumber)) {
     put(out, "{");
     let first = true;
     for (const k in v) {
@@ -70,6 +72,7 @@ function write(v: unknown, out: Out): void {
 // below 1e-4 or from 1e16 up, and with at least two exponent digits (1e-05, 1e+16).
 function pyFloat(n: number): string {
   if (!Number.isFinite(n)) return Number.isNaN(n) ? "nan" : n > 0 ? "inf" : "-inf";
+  if (Object.is(n, -0)) return "-0.0";
   const [mantissa, exp] = n.toExponential().split("e") as [string, string];
   const e = Number(exp);
   if (e < -4 || e >= 16) return `${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;

@@ -6,6 +6,32 @@
 export type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
 /**
+ * A number from a body whose Python value a JavaScript number does not show: an integer past 2^53
+ * (9223372036854775808 is exact in Python, 9223372036854776000 here), or a float with an integral
+ * value or none (Python shows 1.0, 1e400 as inf). Only loadsExact() makes these, for messages.
+ */
+export class PyNumber {
+  constructor(
+    /** The nearest double (Infinity for an integer too long for one). */
+    readonly value: number,
+    /** The integer's decimal digits (Python's int); undefined for a float. */
+    readonly digits?: string,
+  ) {}
+
+  get isInt(): boolean {
+    return this.digits !== undefined;
+  }
+}
+
+/** A number token's value; with `exact`, a PyNumber where a JavaScript number would misstate it. */
+function numberValue(token: string, fraction: boolean, exact: boolean): number | PyNumber {
+  const n = Number(token);
+  if (!exact) return n;
+  if (!fraction) return Number.isSafeInteger(n) ? n : new PyNumber(n, BigInt(token).toString());
+  return Number.isInteger(n) || !Number.isFinite(n) ? new PyNumber(n) : n;
+}
+
+/**
  * How deep arrays and objects may nest in a body. No Placement request nests deeper than 6; the
  * reference's parser gives up near 1,000 (Python's recursion limit) with a 500. Deeper bodies are
  * malformed here (400), before any recursive code (the scanner, validation, messages) sees them.
@@ -22,6 +48,20 @@ export function parseBody(bytes: Uint8Array): Parsed {
     return { ok: true, value: JSON.parse(text) };
   } catch {
     return loads(text);
+  }
+}
+
+/**
+ * json.loads(text) as Python has it, numbers and all: where a number's value or repr differs from
+ * a JavaScript number's it is a PyNumber. For explaining a body's validation failure (it echoes
+ * the numbers); undefined when the text is not JSON.
+ */
+export function loadsExact(text: string): unknown {
+  try {
+    return new Scanner(text, true).document();
+  } catch (e) {
+    if (e instanceof DecodeError) return undefined;
+    throw e;
   }
 }
 
@@ -97,7 +137,10 @@ class Scanner {
   private i = 0;
   private depth = 0;
 
-  constructor(private readonly s: string) {}
+  constructor(
+    private readonly s: string,
+    private readonly exact = false,
+  ) {}
 
   document(): unknown {
     if (this.s.startsWith("\ufeff")) throw new DecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0);
@@ -133,7 +176,7 @@ class Scanner {
     const m = NUMBER.exec(s);
     if (m) {
       this.i += m[0].length;
-      return Number(m[0]);
+      return numberValue(m[0], m[1] !== undefined || m[2] !== undefined, this.exact);
     }
     throw new DecodeError("Expecting value", i);
   }

@@ -4,6 +4,7 @@
 // the API. ajv decides validity fast; this walk only runs to explain a failure.
 import { byCodePoint, pyRepr } from "./pyrepr.js";
 import { MAX_PFORMAT } from "./pformat.js";
+import { PyNumber } from "./python-json.js";
 
 type Path = (string | number)[];
 type Schema = Record<string, unknown>;
@@ -32,10 +33,16 @@ interface Found {
   nested?: SchemaError[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof PyNumber);
+
+/** A number's value to compare (a PyNumber's nearest double: exact enough against any bound here). */
+const num = (v: unknown): unknown => (v instanceof PyNumber ? v.value : v);
 
 /** The draft 2020-12 type checker: 1.0 is an integer, booleans are not numbers. */
 export function isType(v: unknown, type: string): boolean {
+  // NOTE: an integer too long for a double (value Infinity) is still an integer; a float inf is not.
+  if (v instanceof PyNumber) return type === "number" || (type === "integer" && (v.isInt || Number.isInteger(v.value)));
   switch (type) {
     case "array":
       return Array.isArray(v);
@@ -114,7 +121,7 @@ const codePoints = (s: string) => [...s].length;
 
 /** Python ==, where True == 1 (for enum and nested values). */
 function pyLooseEqual(a: unknown, b: unknown): boolean {
-  const num = (v: unknown) => (typeof v === "boolean" ? Number(v) : v);
+  const num = (v: unknown) => (typeof v === "boolean" ? Number(v) : v instanceof PyNumber ? v.value : v);
   if (Array.isArray(a) || Array.isArray(b))
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pyLooseEqual(x, b[i]));
   if (isObject(a) || isObject(b)) return isObject(a) && isObject(b) && mappingEqual(a, b, pyLooseEqual);
@@ -126,11 +133,12 @@ function pyStrictEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) || Array.isArray(b))
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pyStrictEqual(x, b[i]));
   if (isObject(a) || isObject(b)) return isObject(a) && isObject(b) && mappingEqual(a, b, pyStrictEqual);
-  return a === b;
+  return num(a) === num(b);
 }
 
 /** A text equal for two values exactly when pyStrictEqual says they are; undefined with a NaN (equal to nothing). */
 function strictKey(v: unknown): string | undefined {
+  if (v instanceof PyNumber) return v.digits !== undefined ? `n${v.digits}` : strictKey(v.value);
   if (typeof v === "number") return Number.isNaN(v) ? undefined : `n${v === 0 ? 0 : v}`;
   if (typeof v === "string") return `s${JSON.stringify(v)}`;
   if (typeof v === "boolean") return `b${v}`;
@@ -234,12 +242,12 @@ const KEYWORDS: Record<string, Keyword> = {
   maxLength: (n: number, v) => (typeof v === "string" && codePoints(v) > n ? [{ message: `${r(v)} is too long` }] : []),
   pattern: (p: string, v) => (typeof v === "string" && !pyRegExp(p).test(v) ? [{ message: `${r(v)} does not match ${r(p)}` }] : []),
   format: (f: string, v) => (FORMATS[f] && !FORMATS[f]!(v) ? [{ message: `${r(v)} is not a ${r(f)}` }] : []),
-  minimum: (m: number, v) => (isType(v, "number") && (v as number) < m ? [{ message: `${r(v)} is less than the minimum of ${r(m)}` }] : []),
-  maximum: (m: number, v) => (isType(v, "number") && (v as number) > m ? [{ message: `${r(v)} is greater than the maximum of ${r(m)}` }] : []),
+  minimum: (m: number, v) => (isType(v, "number") && (num(v) as number) < m ? [{ message: `${r(v)} is less than the minimum of ${r(m)}` }] : []),
+  maximum: (m: number, v) => (isType(v, "number") && (num(v) as number) > m ? [{ message: `${r(v)} is greater than the maximum of ${r(m)}` }] : []),
   exclusiveMinimum: (m: number, v) =>
-    isType(v, "number") && (v as number) <= m ? [{ message: `${r(v)} is less than or equal to the minimum of ${r(m)}` }] : [],
+    isType(v, "number") && (num(v) as number) <= m ? [{ message: `${r(v)} is less than or equal to the minimum of ${r(m)}` }] : [],
   exclusiveMaximum: (m: number, v) =>
-    isType(v, "number") && (v as number) >= m ? [{ message: `${r(v)} is greater than or equal to the maximum of ${r(m)}` }] : [],
+    isType(v, "number") && (num(v) as number) >= m ? [{ message: `${r(v)} is greater than or equal to the maximum of ${r(m)}` }] : [],
   allOf: (subs: unknown[], v) => subs.map((s, i) => ({ message: "", nested: descend(v, s, undefined, i) })),
   anyOf(subs: unknown[], v) {
     const context: SchemaError[] = [];

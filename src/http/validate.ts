@@ -29,20 +29,22 @@ function compiled(schema: object): ValidateFunction {
 }
 
 /** Validates; returns undefined when valid, else the reference-style message (one line, as in a JSON error body). */
-export function validate(schema: object, data: unknown): string | undefined {
-  return explain(schema, data)?.replace(/\n/g, " ");
+export function validate(schema: object, data: unknown, exact?: () => unknown): string | undefined {
+  return explain(schema, data, exact)?.replace(/\n/g, " ");
 }
 
 /**
  * validate() with the message's lines kept: what the reference puts in an error's detail, which
  * an HTML error page shows as is and the JSON and plain-text bodies flatten (errors.ts stripTags).
+ * `exact` gives the same data with Python's numbers (loadsExact), to judge and echo them as the
+ * reference does; it is only asked for when the data looks invalid.
  */
-export function explain(schema: object, data: unknown): string | undefined {
+export function explain(schema: object, data: unknown, exact?: () => unknown): string | undefined {
   // NOTE: Python's json reads 1e400 as inf, a float that is no integer; ajv's type checks treat
   // non-finite numbers differently, so such data is judged by the jsonschema emulation alone.
   // ajv first: it stops at the first problem, where allFinite would walk a whole bad body.
   if (compiled(schema)(data) && allFinite(data)) return undefined;
-  const errors = iterErrors(schema, data);
+  const errors = iterErrors(schema, exact ? exact() : data);
   const best = bestMatch(errors);
   if (!best && errors.exhausted) return `more than ${MAX_ERRORS} problems`;
   return best && render(best);

@@ -89,6 +89,8 @@ export interface ConsumerWrite {
   /** From 1.28: the generation the client saw, null for a consumer it believes new. */
   checkGeneration: boolean;
   generation?: number | null;
+  /** The generation as the client wrote it, where Python shows it otherwise (1.0, 2^63+1), for the conflict message. */
+  generationText?: string;
   /** From 1.38. */
   consumerType?: string;
   /** provider uuid -> class name -> amount; empty removes the consumer's allocations. */
@@ -241,9 +243,10 @@ export function firstPlanError(plan: ClaimPlan): DomainError | undefined {
     if (!w.checkGeneration) continue;
     const c = pick(plan.lookup.consumers, w.uuid);
     const given = w.generation ?? null;
+    const givenText = w.generationText ?? String(given);
     if (c && c.generation !== given)
-      return new ConsumerGenerationConflict(`consumer generation conflict - expected ${c.generation} but got ${given === null ? "None" : given}`);
-    if (!c && given !== null) return new ConsumerGenerationConflict(`consumer generation conflict - expected null but got ${given}`);
+      return new ConsumerGenerationConflict(`consumer generation conflict - expected ${c.generation} but got ${given === null ? "None" : givenText}`);
+    if (!c && given !== null) return new ConsumerGenerationConflict(`consumer generation conflict - expected null but got ${givenText}`);
   }
   for (const w of plan.writes) for (const rp of w.allocations.keys()) if (!pick(plan.providers, rp)) return new AllocationProviderNotFound(rp);
   return undefined;

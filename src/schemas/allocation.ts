@@ -1,5 +1,6 @@
-// Request schemas for allocations, one per microversion range. Keys are in sorted order because the
-// reference prints schemas that way (pprint) in its validation messages.
+// Request schemas for allocations, one per microversion range. NOTE: keywords and properties are in
+// the reference's order: when a body breaks several rules at the same depth, the one reported is the
+// first found in that order (messages print the schema with sorted keys regardless).
 
 /** Resource class names as allocations accept them. */
 export const RC_PATTERN = "^[A-Z0-9_]+$";
@@ -10,40 +11,40 @@ export const CONSUMER_TYPE_PATTERN = "^[A-Z0-9_]+$";
 const GROUP_PATTERN = "[a-zA-Z0-9_-]{1,64}";
 
 const clone = <T>(o: T): T => structuredClone(o);
-const externalId = { maxLength: 255, minLength: 1, type: "string" };
+const externalId = { type: "string", minLength: 1, maxLength: 255 };
 
 const resources = {
-  additionalProperties: false,
-  minProperties: 1,
-  patternProperties: { [RC_PATTERN]: { minimum: 1, type: "integer" } },
   type: "object",
+  minProperties: 1,
+  patternProperties: { [RC_PATTERN]: { type: "integer", minimum: 1 } },
+  additionalProperties: false,
 };
 
 /** PUT /allocations/{consumer_uuid} before 1.8: a list of {resource_provider: {uuid}, resources}. */
 export const putV1_0 = {
-  additionalProperties: false,
+  type: "object",
   properties: {
     allocations: {
+      type: "array",
+      minItems: 1,
       items: {
-        additionalProperties: false,
+        type: "object",
         properties: {
           resource_provider: {
-            additionalProperties: false,
-            properties: { uuid: { format: "uuid", type: "string" } },
-            required: ["uuid"],
             type: "object",
+            properties: { uuid: { type: "string", format: "uuid" } },
+            additionalProperties: false,
+            required: ["uuid"],
           },
           resources,
         },
         required: ["resource_provider", "resources"],
-        type: "object",
+        additionalProperties: false,
       },
-      minItems: 1,
-      type: "array",
     },
   },
   required: ["allocations"],
-  type: "object",
+  additionalProperties: false,
 };
 
 /** 1.8: project_id and user_id are required. */
@@ -54,33 +55,33 @@ putV1_8.required.push("project_id", "user_id");
 
 /** 1.12: allocations become a dict keyed by provider uuid, as GET shows them. */
 export const putV1_12 = {
-  additionalProperties: false,
+  type: "object",
   properties: {
     allocations: {
-      additionalProperties: false,
+      type: "object",
       minProperties: 1,
       patternProperties: {
         [UUID_PATTERN]: {
-          additionalProperties: false,
+          type: "object",
           properties: { generation: { type: "integer" }, resources },
           required: ["resources"],
-          type: "object",
+          additionalProperties: false,
         },
       },
-      type: "object",
+      additionalProperties: false,
     },
     project_id: externalId,
     user_id: externalId,
   },
+  additionalProperties: false,
   required: ["allocations", "project_id", "user_id"],
-  type: "object",
 } as any;
 
 /** The 1.12 form where empty allocations (removal) are allowed. */
 const deletable = clone(putV1_12);
 deletable.properties.allocations.minProperties = 0;
 
-const consumerGeneration = { additionalProperties: false, type: ["integer", "null"] };
+const consumerGeneration = { type: ["integer", "null"], additionalProperties: false };
 
 /** 1.28: consumer_generation is required (null for a new consumer) and allocations may be empty. */
 export const putV1_28 = clone(deletable);
@@ -88,9 +89,9 @@ putV1_28.properties.consumer_generation = consumerGeneration;
 putV1_28.required.push("consumer_generation");
 
 const mappings = {
-  minProperties: 1,
-  patternProperties: { [GROUP_PATTERN]: { items: { format: "uuid", type: "string" }, minItems: 1, type: "array" } },
   type: "object",
+  minProperties: 1,
+  patternProperties: { [GROUP_PATTERN]: { type: "array", minItems: 1, items: { type: "string", format: "uuid" } } },
 };
 
 /** 1.34: mappings (request group -> providers) are accepted. */
@@ -99,14 +100,14 @@ putV1_34.properties.mappings = mappings;
 
 /** 1.38: consumer_type is required. */
 export const putV1_38 = clone(putV1_34);
-putV1_38.properties.consumer_type = { maxLength: 255, minLength: 1, pattern: CONSUMER_TYPE_PATTERN, type: "string" };
+putV1_38.properties.consumer_type = { type: "string", pattern: CONSUMER_TYPE_PATTERN, minLength: 1, maxLength: 255 };
 putV1_38.required.push("consumer_type");
 
 const postOf = (perConsumer: object) => ({
-  additionalProperties: false,
-  minProperties: 1,
-  patternProperties: { [UUID_PATTERN]: perConsumer },
   type: "object",
+  minProperties: 1,
+  additionalProperties: false,
+  patternProperties: { [UUID_PATTERN]: perConsumer },
 });
 
 const generationRequired = clone(deletable);

@@ -1,5 +1,6 @@
 // The POST /reshaper body: new inventories for several providers and the allocations that use them.
-// Keys are sorted, as the reference prints schemas (pprint).
+// NOTE: keywords and properties are in the reference's order (the first of several errors found in
+// that order is the one reported; messages print the schema with sorted keys regardless).
 import { putInventories } from "./inventory.js";
 import { postV1_28, postV1_34, postV1_38, UUID_PATTERN, type PostAllocationsBody } from "./allocation.js";
 import type { PutInventoriesBody } from "./inventory.js";
@@ -8,18 +9,18 @@ import type { PutInventoriesBody } from "./inventory.js";
 const allocationsOf = (post: object) => ({ ...structuredClone(post), minProperties: 0 });
 
 const reshaperOf = (allocations: object) => ({
-  additionalProperties: false,
+  type: "object",
   properties: {
-    allocations,
     inventories: {
-      additionalProperties: false,
-      minProperties: 1,
-      patternProperties: { [UUID_PATTERN]: putInventories },
       type: "object",
+      patternProperties: { [UUID_PATTERN]: putInventories },
+      minProperties: 1,
+      additionalProperties: false,
     },
+    allocations,
   },
   required: ["inventories", "allocations"],
-  type: "object",
+  additionalProperties: false,
 });
 
 export const postReshaperV1_30 = reshaperOf(allocationsOf(postV1_28));

@@ -4,13 +4,17 @@
 // long strings, bad uuids and patterns); one run of scripts/jsonschema-oracle.py answers them all.
 // The same for malformed bodies: parseBody() against the reference's parser (strict UTF-8, then
 // json.loads), on JSON texts and bytes with a few characters broken.
+// Bodies breaking several rules at once check which error is reported (jsonschema's best_match: the
+// shallowest, anyOf/oneOf last, then the first found in the schema's key order), and the schemas
+// are checked to have the reference's key order, which decides that pick.
 // Skips, saying so, where /usr/bin/python3 cannot import jsonschema.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseBody } from "../../src/http/python-json.js";
+import { loadsExact, parseBody } from "../../src/http/python-json.js";
 import { validate } from "../../src/http/validate.js";
+import { iterErrors } from "../../src/http/schema-errors.js";
 import * as aggregate from "../../src/schemas/aggregate.js";
 import * as allocationCandidate from "../../src/schemas/allocation-candidate.js";
 import * as allocation from "../../src/schemas/allocation.js";
@@ -44,9 +48,9 @@ function oracleAvailable(): boolean {
   return spawnSync(PYTHON, [ORACLE, "--probe"], { encoding: "utf8" }).status === 0;
 }
 
-/** Asks the oracle once for all cases; one answer per case. */
-function askOracle(mode: string[], cases: object[]): (string | null)[] {
-  const input = cases.map((c) => JSON.stringify(c)).join("\n") + "\n";
+/** Asks the oracle once for all cases (or JSON lines as they are); one answer per case. */
+function askOracle(mode: string[], cases: (object | string)[]): (string | null)[] {
+  const input = cases.map((c) => (typeof c === "string" ? c : JSON.stringify(c))).join("\n") + "\n";
   const run = spawnSync(PYTHON, [ORACLE, ...mode], { input, encoding: "utf8", maxBuffer: 1 << 28 });
   if (run.status !== 0) throw new Error(`oracle failed: ${run.stderr}`);
   return run.stdout.trim().split("\n").map((l) => JSON.parse(l) as string | null);
@@ -164,6 +168,32 @@ function instanceFor(s: Schema, depth = 0): fc.Arbitrary<unknown> {
   return fc.oneof({ arbitrary: validFor(s, depth), weight: depth === 0 ? 12 : 6 }, junk);
 }
 
+/** Wrong values for any place: each breaks one rule or another (type, length, pattern, range). */
+const WRONG: unknown[] = ["", "x!", "lower", -1, 0, 2147483648, 1.5, null, true, [], {}, "not-a-uuid"];
+
+/** A valid-looking instance with 2 to 4 places broken at once (replaced, dropped, or a key added). */
+function brokenFor(s: Schema): fc.Arbitrary<unknown> {
+  const edit = fc.tuple(fc.nat(), fc.constantFrom("replace", "drop", "add"), fc.constantFrom(...WRONG));
+  return fc.tuple(validFor(s, 0), fc.array(edit, { minLength: 2, maxLength: 4 })).map(([valid, edits]) => {
+    const root = { v: structuredClone(valid) as unknown };
+    for (const [at, how, wrong] of edits) {
+      // Every (container, key) pair in the instance, the root included, in document order.
+      const places: [Record<string | number, unknown>, string | number][] = [[root as any, "v"]];
+      const walk = (v: unknown) => {
+        if (Array.isArray(v)) v.forEach((x, i) => (places.push([v as any, i]), walk(x)));
+        else if (v && typeof v === "object") for (const k of Object.keys(v)) places.push([v as any, k]), walk((v as any)[k]);
+      };
+      walk(root.v);
+      const [holder, key] = places[at % places.length]!;
+      const target = holder[key];
+      if (how === "drop" && !Array.isArray(holder) && holder !== (root as any)) delete holder[key];
+      else if (how === "add" && target && typeof target === "object" && !Array.isArray(target)) (target as any)[`extra${at % 3}`] = structuredClone(wrong);
+      else holder[key] = structuredClone(wrong);
+    }
+    return root.v;
+  });
+}
+
 // -------------------------------------------------------------------------------------------------
 
 /** Where two messages part, with some text around it (whole messages can be kilobytes). */
@@ -179,6 +209,74 @@ const available = oracleAvailable();
 if (!available) console.warn("validate-vs-jsonschema: SKIPPED, /usr/bin/python3 cannot import jsonschema (and placement or oslo.utils)");
 
 describe.skipIf(!available)("validate() against the reference's jsonschema", () => {
+  it(`reports the error best_match picks when several rules are broken at once (seed ${SEED})`, () => {
+    const cases: { name: string; schema: Schema; instance: unknown }[] = [];
+    for (const [i, [name, schema]] of schemas().entries())
+      for (const instance of fc.sample(brokenFor(schema), { numRuns: RUNS, seed: SEED + 7919 + i })) cases.push({ name, schema, instance });
+    const expected = askOracle([], cases.map(({ schema, instance }) => ({ schema, instance })));
+    const several = cases.filter((c) => iterErrors(c.schema, c.instance).length >= 2).length;
+    const wrong = cases
+      .map((c, i) => ({ ...c, ours: validate(c.schema, c.instance) ?? null, theirs: expected[i] }))
+      .filter((c) => c.ours !== c.theirs);
+    console.info(`validate-vs-jsonschema (several errors): ${cases.length} cases, ${several} with 2 or more errors, ${wrong.length} different (seed ${SEED})`);
+    // The generator is for several errors at once (about half the cases have them; a broken root has
+    // one): far fewer would mean this checks little.
+    expect(several).toBeGreaterThan(cases.length / 4);
+    expect(wrong.slice(0, 5).map(({ name, instance, ours, theirs }) => ({ name, instance: JSON.stringify(instance), ...difference(ours, theirs) }))).toEqual([]);
+  });
+
+  it(`echoes numbers as Python has them: 2^63, hundreds of digits, 1.0, 1e2, -0.0 (seed ${SEED})`, () => {
+    const digits = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 400 }).map((d) => String(BigInt(d.join(""))));
+    const numberText = fc.oneof(
+      fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
+      fc.constantFrom("9223372036854775808", "-9223372036854775809", "2147483648", "1e400", "-1e400", "-0.0", "0.0", "1.0", "1E2", "2147483647.0", "9007199254740993"),
+      fc.tuple(fc.boolean(), digits).map(([neg, d]) => (neg ? "-" : "") + d),
+      fc.tuple(digits, fc.constantFrom(".0", ".5", "e0", "e5", "e-1", "E+20", ".000")).map(([d, tail]) => d.slice(0, 30) + tail),
+    );
+    const bodies = fc.tuple(fc.constantFrom("total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio", "resource_provider_generation"), numberText, numberText).map(
+      ([field, n, m]) => `{"resource_provider_generation": ${m}, "inventories": {"VCPU": {"total": 8, "${field}": ${n}}}}`,
+    );
+    const texts = fc.sample(bodies, { numRuns: RUNS * 4, seed: SEED + 31 });
+    const schema = inventory.putInventories;
+    const expected = askOracle([], texts.map((t) => `{"schema": ${JSON.stringify(schema)}, "instance": ${t}}`));
+    const wrong = texts
+      .map((text, i) => {
+        const parsed = parseBody(new TextEncoder().encode(text));
+        if (!parsed.ok) throw new Error(`not JSON: ${text}`);
+        return { text, ours: validate(schema, parsed.value, () => loadsExact(text)) ?? null, theirs: expected[i] ?? null };
+      })
+      .filter((c) => c.ours !== c.theirs);
+    expect(wrong.slice(0, 5).map(({ text, ours, theirs }) => ({ text: text.slice(0, 200), ...difference(ours, theirs) }))).toEqual([]);
+  });
+
+  it("has every schema's keywords and properties in the reference's order (which decides that pick)", () => {
+    const run = spawnSync(PYTHON, [ORACLE, "--schemas"], { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`oracle --schemas failed: ${run.stderr}`);
+    const reference = Object.entries(JSON.parse(run.stdout) as Record<string, Schema>);
+    const sorted = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(sorted) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as any)[k])])) : v;
+    const same = (a: unknown, b: unknown) => JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
+    const orderOf = (v: unknown, at = "", out: string[] = []): string[] => {
+      if (Array.isArray(v)) v.forEach((x, i) => orderOf(x, `${at}[${i}]`, out));
+      else if (v && typeof v === "object") {
+        out.push(`${at || "(root)"}: ${Object.keys(v).join(",")}`);
+        for (const [k, x] of Object.entries(v)) orderOf(x, `${at}.${k}`, out);
+      }
+      return out;
+    };
+    const unmatched: string[] = [];
+    for (const [name, schema] of schemas()) {
+      const match = reference.find(([, r]) => same(r, schema));
+      if (!match) {
+        unmatched.push(name);
+        continue;
+      }
+      expect(orderOf(schema), `${name} (the reference's ${match[0]})`).toEqual(orderOf(match[1]));
+    }
+    // Every request schema Berth has is one of the reference's, keyword for keyword.
+    expect(unmatched).toEqual([]);
+  });
+
   it(`says what jsonschema says for every schema (seed ${SEED}, ${RUNS} per schema)`, () => {
     const cases: { name: string; schema: Schema; instance: unknown }[] = [];
     for (const [i, [name, schema]] of schemas().entries())

@@ -2,7 +2,8 @@
 // json.loads and UTF-8 decoder say (the property test in test/property/validate-vs-jsonschema.test.ts
 // compares at random against them).
 import { describe, expect, it } from "vitest";
-import { MAX_DEPTH, parseBody } from "../../src/http/python-json.js";
+import { loadsExact, MAX_DEPTH, parseBody, PyNumber } from "../../src/http/python-json.js";
+import { pyRepr } from "../../src/http/pyrepr.js";
 
 const text = (s: string) => parseBody(new TextEncoder().encode(s));
 const bytes = (...b: number[]) => parseBody(Uint8Array.from(b));
@@ -60,5 +61,28 @@ describe("parseBody", () => {
   it("counts no brackets inside strings", () => {
     const s = JSON.stringify({ a: "[".repeat(500), b: ['"\\[[[' + "{".repeat(300)] });
     expect(text(s)).toEqual({ ok: true, value: JSON.parse(s) });
+  });
+});
+
+describe("loadsExact", () => {
+  const reprs = (text: string) => (loadsExact(`[${text}]`) as unknown[]).map((v) => pyRepr(v));
+
+  it("keeps what Python's json keeps: exact integers past 2^53, floats as floats", () => {
+    expect(reprs("9223372036854775808, -9223372036854775809, 9007199254740993, 1" + "0".repeat(400))).toEqual([
+      "9223372036854775808",
+      "-9223372036854775809",
+      "9007199254740993",
+      "1" + "0".repeat(400),
+    ]);
+    expect(reprs("1.0, 1e2, 1E+20, -0.0, 0.0, 1e400, -1e400, 2147483648.5, 1e16")).toEqual(["1.0", "100.0", "1e+20", "-0.0", "0.0", "inf", "-inf", "2147483648.5", "1e+16"]);
+  });
+
+  it("leaves plain numbers alone: safe integers and floats JavaScript shows as Python does", () => {
+    expect(loadsExact("[1, -0, 2147483647, 1.5, 0.1]")).toEqual([1, -0, 2147483647, 1.5, 0.1]);
+    expect(loadsExact("[1.0]")).toEqual([new PyNumber(1)]);
+  });
+
+  it("is undefined for a text that is not JSON", () => {
+    expect(loadsExact("[1,")).toBeUndefined();
   });
 });
