@@ -62,18 +62,23 @@ async function berth(options: Record<string, string> = {}, policy: Record<string
     auth,
     store,
     advance: (s) => void (offset += s * 1000),
-    async request(method, path, opts = {}) {
-      const headers: Record<string, string> = { ...opts.headers };
-      if (opts.token) headers["x-auth-token"] = opts.token;
-      if (opts.version) headers["openstack-api-version"] = `placement ${opts.version}`;
-      if (opts.body !== undefined) headers["content-type"] = "application/json";
-      const res = await app.request(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-      const text = await res.text();
-      return { status: res.status, headers: res.headers, body: parseOrUndefined(text), text };
-    },
+    request: requester(app),
   };
   closers.push(() => auth.close(), () => store.close());
   return b;
+}
+
+/** The request function of a Berth under test: an in-process app, with a token and a version. */
+function requester(app: Hono): Berth["request"] {
+  return async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers["x-auth-token"] = opts.token;
+    if (opts.version) headers["openstack-api-version"] = `placement ${opts.version}`;
+    if (opts.body !== undefined) headers["content-type"] = "application/json";
+    const res = await app.request(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: parseOrUndefined(text), text };
+  };
 }
 
 function parseOrUndefined(text: string): any {
@@ -380,15 +385,7 @@ describe.skipIf(!ks)("keystone: the same RBAC answers as noauth2", () => {
     const app = createApp({ store, config: testConfig({ oslo_policy: policy }) });
     closers.push(() => store.close());
     const n: { request: Berth["request"] } = {
-      async request(method, path, opts = {}) {
-        const headers: Record<string, string> = { ...opts.headers };
-        if (opts.token) headers["x-auth-token"] = opts.token;
-        if (opts.version) headers["openstack-api-version"] = `placement ${opts.version}`;
-        if (opts.body !== undefined) headers["content-type"] = "application/json";
-        const res = await app.request(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-        const text = await res.text();
-        return { status: res.status, headers: res.headers, body: parseOrUndefined(text), text };
-      },
+      request: requester(app),
     };
     return { keystoneBerth: k, noauthBerth: n };
   }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import { callWithDeadline, spawnBerth, waitUp, type SpawnedBerth } from "../helpers/serve.js";
+import { callWithDeadline, oneVcpu, spawnBerth, waitUp, type SpawnedBerth } from "../helpers/serve.js";
 import { privateMariadb, privatePostgres, privateServersAvailable, type PrivateServer } from "../helpers/private-db.js";
 import { openStore } from "../../src/db/open.js";
 
@@ -82,12 +82,7 @@ for (const kind of kinds) {
         while (!stop) {
           if (i % 2) {
             const consumer = randomUUID();
-            const r = await call(berth.base, "PUT", `/allocations/${consumer}`, {
-              allocations: { [rp]: { resources: { VCPU: 1 } } },
-              project_id: "p",
-              user_id: "u",
-              consumer_generation: null,
-            });
+            const r = await call(berth.base, "PUT", `/allocations/${consumer}`, oneVcpu(rp));
             seen.push(r);
             if (r.status === 204) claimed.push(consumer);
           } else seen.push(await call(berth.base, "GET", `/resource_providers/${rp}/usages`));
@@ -155,12 +150,7 @@ for (const kind of kinds) {
       console.log(kind, JSON.stringify(seen.reduce((a: Record<number, number>, r) => ((a[r.status] = (a[r.status] ?? 0) + 1), a), {})));
       expectOnly503s(seen);
       expect(seen.filter((r) => r.status === 503).length).toBeGreaterThan(0);
-      const after = await call(berth.base, "PUT", `/allocations/${randomUUID()}`, {
-        allocations: { [rp]: { resources: { VCPU: 1 } } },
-        project_id: "p",
-        user_id: "u",
-        consumer_generation: null,
-      });
+      const after = await call(berth.base, "PUT", `/allocations/${randomUUID()}`, oneVcpu(rp));
       expect(after.status).toBe(204);
       await expectWhole(claimed);
     });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import { callWithDeadline, spawnBerth, waitUp } from "../helpers/serve.js";
+import { callWithDeadline, oneVcpu, spawnBerth, waitUp } from "../helpers/serve.js";
 import { privateGalera, privateServersAvailable, type PrivateServer } from "../helpers/private-db.js";
 import { openStore } from "../../src/db/open.js";
 
@@ -84,12 +84,7 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
           const out = [];
           for (let k = 0; k < claimsEach; k++)
             out.push(
-              await call(bases[i % bases.length]!, "PUT", `/allocations/${randomUUID()}`, {
-                allocations: { [rp]: { resources: { VCPU: 1 } } },
-                project_id: "p",
-                user_id: "u",
-                consumer_generation: null,
-              }),
+              await call(bases[i % bases.length]!, "PUT", `/allocations/${randomUUID()}`, oneVcpu(rp)),
             );
           return out;
         }),
@@ -130,12 +125,7 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
     const clients = Array.from({ length: 8 }, async (_, i) => {
       while (!stop) {
         const consumer = randomUUID();
-        const r = await call(survivors[i % 2]!, "PUT", `/allocations/${consumer}`, {
-          allocations: { [rp]: { resources: { VCPU: 1 } } },
-          project_id: "p",
-          user_id: "u",
-          consumer_generation: null,
-        });
+        const r = await call(survivors[i % 2]!, "PUT", `/allocations/${consumer}`, oneVcpu(rp));
         seen.push(r);
         if (r.status === 204) claimed.push(consumer);
       }

@@ -71,3 +71,8 @@ export async function callWithDeadline(
     return { status: (e as Error).name === "TimeoutError" ? 0 : -1, text: String(e) };
   }
 }
+
+/** The body of a claim of one VCPU on `rp` for a new consumer (microversion 1.28 and later). */
+export function oneVcpu(rp: string) {
+  return { allocations: { [rp]: { resources: { VCPU: 1 } } }, project_id: "p", user_id: "u", consumer_generation: null };
+}
