@@ -11,13 +11,13 @@ export const TRANSACTION_ATTEMPTS = 10;
 /** Attempts when the failure is a duplicate key: one re-run sees the row the other writer committed. */
 const DUPLICATE_ATTEMPTS = 3;
 
-/** A transaction that kept failing on deadlocks or serialization failures; nothing of it was kept. */
+/** A transaction that kept failing for a reason worth retrying (attemptsFor); nothing of it was kept. */
 export class RetriesExhausted extends Error {
   constructor(
     readonly reason: RetryReason,
     readonly last: unknown,
   ) {
-    super(`gave up after ${TRANSACTION_ATTEMPTS} attempts (${reason}): ${(last as Error)?.message ?? last}`);
+    super(`gave up after ${attemptsFor(reason)} attempts (${reason}): ${(last as Error)?.message ?? last}`);
   }
 }
 
