@@ -152,7 +152,7 @@ export async function inClaimTransaction<T>(store: Store, opts: ClaimOptions, fn
     } catch (e) {
       if (e instanceof ProviderConcurrentUpdate) {
         if (++conflicts >= attempts) throw e;
-      } else if (retryableDbError(e)) {
+      } else if (isRetryable(e)) {
         const reason = retryReason(e) ?? "deadlock";
         // NOTE: races (deadlocks, serialization failures) get more attempts here than elsewhere: a
         // batch of claims meets them more often; lock timeouts and busy waits as everywhere.
@@ -173,10 +173,6 @@ export function claimTransaction(store: Store) {
   if (store.caps.dialect !== "mysql") return store.db.transaction();
   // NOTE: the claim connections' sessions are at READ COMMITTED already (src/db/open.ts).
   return store.claimDb ? store.claimDb.transaction() : store.db.transaction().setIsolationLevel("read committed");
-}
-
-export function retryableDbError(e: unknown): boolean {
-  return isRetryable(e);
 }
 
 /**

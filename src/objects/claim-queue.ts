@@ -21,7 +21,7 @@
 // provider deleted meanwhile), it is rolled back and every claim of the batch runs again on its
 // own, with the usual retries.
 import type { Store } from "../db/open.js";
-import type { Tx } from "../db/tx.js";
+import { isRetryable, type Tx } from "../db/tx.js";
 import {
   applyClaim,
   bumpsPerClaim,
@@ -37,7 +37,6 @@ import {
   planClaim,
   readCapacity,
   replaceConsumers,
-  retryableDbError,
   settleOptimistic,
   unknownClass,
   writeAllocations,
@@ -163,7 +162,7 @@ export class ClaimQueue {
         outcomes = await claimInOneStatement(this.store, claims, Math.max(1, this.opts.retries));
       } catch (e) {
         // A consumer created meanwhile by another writer, or the database: the transaction below decides.
-        this.opts.onFallback?.(batch.length, e, retryableDbError(e) || uniqueViolation(e));
+        this.opts.onFallback?.(batch.length, e, isRetryable(e) || uniqueViolation(e));
       }
       if (outcomes) {
         batch.forEach((p, i) => (outcomes[i] === undefined ? p.resolve() : p.reject(outcomes[i])));
@@ -182,7 +181,7 @@ export class ClaimQueue {
           return e.results ?? attempt(false);
         });
       } catch (e) {
-        this.opts.onFallback?.(batch.length, e, e instanceof DomainError || retryableDbError(e));
+        this.opts.onFallback?.(batch.length, e, e instanceof DomainError || isRetryable(e));
       }
       if (outcomes) {
         batch.forEach((p, i) => (outcomes[i] === undefined ? p.resolve() : p.reject(outcomes[i])));

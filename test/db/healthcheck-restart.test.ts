@@ -1,18 +1,20 @@
 // GET /healthcheck follows a PostgreSQL server that stops and comes back: 200, 503, 200 again, with
-// no restart of Berth. The server is a private one (test/helpers/private-pg.ts).
+// no restart of Berth. The server is a private one (test/helpers/private-db.ts).
 import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { testConfig } from "../../src/config.js";
 import { openStore, type Store } from "../../src/db/open.js";
-import { privatePostgres, PRIVATE_PG_AVAILABLE, type PrivatePostgres } from "../helpers/private-pg.js";
+import { privatePostgres, privateServersAvailable, type PrivateServer } from "../helpers/private-db.js";
+
+const PRIVATE_PG_AVAILABLE = privateServersAvailable().postgres;
 
 if (!PRIVATE_PG_AVAILABLE) {
-  if (process.env.CI === "true") throw new Error("the PostgreSQL 15 binaries (initdb, pg_ctl) are required under CI=true");
-  console.warn("NOTE: no PostgreSQL 15 binaries: the healthcheck restart test is skipped");
+  if (process.env.CI === "true") throw new Error("the PostgreSQL server binaries (initdb, postgres) are required under CI=true");
+  console.warn("NOTE: no PostgreSQL server binaries: the healthcheck restart test is skipped");
 }
 
 describe.runIf(PRIVATE_PG_AVAILABLE)("healthcheck while a private PostgreSQL stops and starts", () => {
-  let server: PrivatePostgres | undefined;
+  let server: PrivateServer | undefined;
   let store: Store | undefined;
   afterAll(async () => {
     await store?.close().catch(() => {});
