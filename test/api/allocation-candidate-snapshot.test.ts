@@ -14,7 +14,7 @@ import { createApp } from "../../src/app.js";
 import { testConfig } from "../../src/config.js";
 import { prepare } from "../../src/server.js";
 import { COPY_STATEMENTS, DIGESTED, quietNeeded, Snapshots, type SnapshotMode } from "../../src/objects/candidates/snapshot.js";
-import { copyReader } from "../../src/objects/candidates/snapshot-read.js";
+import { copyReader, NoToken } from "../../src/objects/candidates/snapshot-read.js";
 import { seedProviders, type ProviderSpec } from "../helpers/seed-candidates.js";
 import { createDatabase, describeEachDb, DIALECTS } from "../helpers/databases.js";
 import { openStore, type Store } from "../../src/db/open.js";
@@ -465,6 +465,31 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
       await writer;
       expect([3, 9]).toContain(await during);
       expect(await capacity(cn)).toBe(9);
+    });
+
+    it("auto without a change token (as on a Galera node): built once, then kept while its digest holds; under writes rebuilt only once reads cost a build", async () => {
+      const seeded = await seedProviders(store.db, [{ name: "tl", inv: { VCPU: 4 } }]);
+      const reader = copyReader(store)!;
+      // NOTE: this database's own reader, with its token withheld as a Galera node's is.
+      const tokenless = { ...reader, token: () => Promise.reject(new NoToken("withheld")) };
+      let builds = 0;
+      const snapshots = new Snapshots(tokenless, "auto", () => builds++);
+      expect(await snapshots.get()).toBeUndefined();
+      const first = await snapshots.get();
+      expect(first).toBeDefined();
+      for (let i = 0; i < 5; i++) expect((await snapshots.get())?.providers).toBe(first!.providers);
+      expect(builds).toBe(1);
+      let answered = 0;
+      for (let i = 0; i < 60; i++) {
+        await other.db.updateTable("inventories").set({ reserved: 1 + (i % 2) }).where("resource_provider_id", "=", seeded.id.get("tl")!).execute();
+        const snap = await snapshots.get();
+        if (snap) {
+          answered++;
+          expect(snap.byUuid.get(seeded.uuid.get("tl")!)!.inv.get("VCPU")!.reserved).toBe(1 + (i % 2));
+        } else snapshots.readCost(1);
+      }
+      expect(builds).toBeGreaterThan(1);
+      expect(answered).toBe(builds - 1);
     });
 
     it("a moved token with the placement tables unchanged keeps the snapshot (no rebuild); any change to what a copy reads rebuilds it", async () => {

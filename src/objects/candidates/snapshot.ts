@@ -84,6 +84,7 @@ export class Snapshots {
    * twice what the better of always-read and always-rebuild would have.
    */
   private worthBuilding(): boolean {
+    if (this.tokenless && this.lastBuildMs === 0) return true;
     return this.quiet >= quietNeeded(this.lastBuildMs) || (this.lastBuildMs > 0 && this.staleCostMs >= this.lastBuildMs);
   }
 
@@ -127,7 +128,9 @@ export class Snapshots {
       const same = await this.unchanged(began, token);
       if (same) return same;
     }
-    this.quiet = token === this.lastToken ? this.quiet + 1 : 0;
+    // NOTE: without a token nothing tells a quiet database: only the first build and the ski-rental
+    // rule apply.
+    this.quiet = token !== undefined && token === this.lastToken ? this.quiet + 1 : 0;
     this.lastToken = token;
     // NOTE: a snapshot with a digest is dropped by its check when the digest differs; one whose check
     // could not be read (or that is still being checked for a later request) is kept for later ones.
