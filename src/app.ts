@@ -131,7 +131,9 @@ async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ct
     version = parseVersionHeader(req.headers.get(VERSION_HEADER));
     const res = await dispatch(deps, req, url, version, requestId, creds, afterSent, hit);
     res.headers.set(VERSION_HEADER, `placement ${version}`);
-    res.headers.set("vary", VERSION_HEADER);
+    // NOTE: a handler's own Vary (the capabilities documents vary by caller) is kept after ours.
+    const vary = res.headers.get("vary");
+    res.headers.set("vary", vary ? `${VERSION_HEADER}, ${vary}` : VERSION_HEADER);
     return res;
   } catch (e) {
     const err =

@@ -13,6 +13,7 @@ import * as trait from "./handlers/trait.js";
 import * as resourceClass from "./handlers/resource-class.js";
 import * as reshaper from "./handlers/reshaper.js";
 import * as healthcheck from "./handlers/healthcheck.js";
+import * as capabilities from "./handlers/capabilities.js";
 
 export interface MethodEntry {
   handler: Handler;
@@ -81,6 +82,10 @@ export const ROUTES: readonly Route[] = [
   { path: "/reshaper", since: v(30), methods: { POST: m(reshaper.reshape) } },
   // Berth's own (not the reference's): for load balancers; served without auth (app.ts).
   { path: "/healthcheck", methods: { GET: m(healthcheck.check), HEAD: m(healthcheck.check) } },
+  // Berth's own (docs/capabilities.md): what the caller may do, at three levels.
+  { path: "/capabilities", methods: { GET: m(capabilities.service) } },
+  { path: "/capabilities/{type}", methods: { GET: m(capabilities.forType) } },
+  { path: "/capabilities/{type}/{id}", methods: { GET: m(capabilities.forInstance) } },
 ];
 
 interface Compiled {

@@ -10,6 +10,7 @@ import { Allocations } from "./resources/allocations.js";
 import { Usages } from "./resources/usages.js";
 import { AllocationCandidates } from "./resources/allocation-candidates.js";
 import { Reshaper } from "./resources/reshaper.js";
+import { Capabilities } from "./resources/capabilities.js";
 
 export class PlacementClient {
   readonly transport: Transport;
@@ -23,6 +24,8 @@ export class PlacementClient {
   readonly usages: Usages;
   readonly allocationCandidates: AllocationCandidates;
   readonly reshaper: Reshaper;
+  /** Berth's capabilities documents (not in the reference Placement). */
+  readonly capabilities: Capabilities;
 
   constructor(opts: ClientOptions) {
     const t = (this.transport = new Transport(opts));
@@ -36,6 +39,7 @@ export class PlacementClient {
     this.usages = new Usages(t);
     this.allocationCandidates = new AllocationCandidates(t);
     this.reshaper = new Reshaper(t);
+    this.capabilities = new Capabilities(t);
   }
 
   /** The server's microversion range (GET /, cached). */

@@ -17,6 +17,15 @@ export type { TraitAndAggregateFilter } from "./query.js";
 export type { ProviderFilter, NewProvider, ProviderUpdate, ProviderNode } from "./resources/providers.js";
 export type { TraitFilter } from "./resources/traits.js";
 export type { UsageFilter } from "./resources/usages.js";
+export {
+  CapabilityRefused,
+  type CapabilityType,
+  type OperationCapability,
+  type Refusal,
+  type ServiceCapabilities,
+  type TypeCapabilities,
+  type InstanceCapabilities,
+} from "./resources/capabilities.js";
 export * from "./types.js";
 export {
   Scheduler,
