@@ -4,8 +4,8 @@
 import { badRequest, HttpError, payloadTooLarge, unsupportedMediaType } from "./errors.js";
 import type { Ctx } from "./context.js";
 import { explain } from "./validate.js";
-import { decodeUtf8, loadsExact, parseBody, PyNumber } from "./python-json.js";
-import { pyRepr } from "./pyrepr.js";
+import { decodeUtf8, loadsExact, parseBody, PyNumber } from "../python/json.js";
+import { pyRepr } from "../python/repr.js";
 
 /**
  * The 415 for a body that is not JSON. The reference checks this before the policy, so handlers

@@ -1,7 +1,7 @@
 // Microversions are data: the supported range, parsing of the OpenStack-API-Version header, and
 // comparisons handlers branch on (`v.atLeast(1, 15)`).
 import { HttpError, notAcceptable as notAcceptableError } from "./errors.js";
-import { pyRepr } from "./pyrepr.js";
+import { pyRepr } from "../python/repr.js";
 
 export const MIN_VERSION = "1.0";
 export const MAX_VERSION = "1.39";

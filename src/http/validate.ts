@@ -2,9 +2,9 @@
 // common, valid case fast; a failure is explained as Python's jsonschema explains it (see
 // schema-errors.ts), because the reference puts str(error) in its 400 details.
 import { Ajv, type ValidateFunction } from "ajv";
-import { MAX_PFORMAT, pformat } from "./pformat.js";
-import { pyRepr } from "./pyrepr.js";
-import { bestMatch, isUuidLike, iterErrors, MAX_ERRORS, pyRegExp, type SchemaError } from "./schema-errors.js";
+import { MAX_PFORMAT, pformat } from "../python/pformat.js";
+import { pyRepr } from "../python/repr.js";
+import { bestMatch, isUuidLike, iterErrors, MAX_ERRORS, pyRegExp, type SchemaError } from "../python/jsonschema-errors.js";
 
 export const ajv = new Ajv({
   allErrors: false,

@@ -3,7 +3,7 @@
 import type { Config } from "../config.js";
 import type { Store } from "../db/open.js";
 import { onlineExitCode, runOnlineMigrations } from "../db/online-migrations.js";
-import { prettyTable } from "./text.js";
+import { prettyTable } from "../python/prettytable.js";
 import { renderJson, renderTable, runChecks, worst } from "./upgrade-check.js";
 
 export interface Outcome {

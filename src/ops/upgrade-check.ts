@@ -5,7 +5,7 @@ import type { Config } from "../config.js";
 import type { Store } from "../db/open.js";
 import { allocationConsumersMissing, providersWithoutRoot } from "../db/migrations.js";
 import { resolvePolicyPath } from "../policy/index.js";
-import { prettyTable, wrap } from "./text.js";
+import { prettyTable, wrap } from "../python/prettytable.js";
 
 export enum Code {
   SUCCESS = 0,

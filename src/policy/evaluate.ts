@@ -1,7 +1,7 @@
 // Evaluation of parsed rules against a target (the thing acted on) and
 // credentials (who is acting), with oslo.policy's matching semantics.
 import type { Check } from "./check.js";
-import { interpolate, pyLiteralAsStr, pyStr } from "./pyformat.js";
+import { interpolate, pyLiteralAsStr, pyStr } from "../python/policy-format.js";
 
 /** Credentials in oslo's snake_case shape, as generic checks address them. */
 export type PolicyCreds = Readonly<Record<string, unknown>>;

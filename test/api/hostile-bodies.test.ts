@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi, uuid } from "../helpers/api.js";
-import { MAX_PFORMAT } from "../../src/http/pformat.js";
+import { MAX_PFORMAT } from "../../src/python/pformat.js";
 
 const LIMIT = 4096;
 const JSON_HEADERS = { "content-type": "application/json", "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };

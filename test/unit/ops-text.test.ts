@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { wrap, prettyTable } from "../../src/ops/text.js";
+import { wrap, prettyTable } from "../../src/python/prettytable.js";
 import { CHECKS } from "../../src/ops/upgrade-check.js";
 import { ConfigError, findConfigFile } from "../../src/config.js";
 

@@ -2,8 +2,8 @@
 // json.loads and UTF-8 decoder say (the property test in test/property/validate-vs-jsonschema.test.ts
 // compares at random against them).
 import { describe, expect, it } from "vitest";
-import { loadsExact, MAX_DEPTH, parseBody, PyNumber } from "../../src/http/python-json.js";
-import { pyRepr } from "../../src/http/pyrepr.js";
+import { loadsExact, MAX_DEPTH, parseBody, PyNumber } from "../../src/python/json.js";
+import { pyRepr } from "../../src/python/repr.js";
 
 const text = (s: string) => parseBody(new TextEncoder().encode(s));
 const bytes = (...b: number[]) => parseBody(Uint8Array.from(b));

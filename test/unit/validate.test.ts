@@ -4,7 +4,7 @@
 // (scripts/jsonschema-oracle.py); test/property/validate-vs-jsonschema.test.ts compares at random.
 import { describe, expect, it } from "vitest";
 import { validate } from "../../src/http/validate.js";
-import { isUuidLike, pyRegExp } from "../../src/http/schema-errors.js";
+import { isUuidLike, pyRegExp } from "../../src/python/jsonschema-errors.js";
 import * as inventory from "../../src/schemas/inventory.js";
 
 const CASES: [name: string, schema: object, instance: unknown, expected: string | null][] = [

@@ -2,9 +2,9 @@
 // in an instance, in the order it finds them, and the one it reports (its best_match). The reference
 // puts that error's text in its 400 details, so which error wins and how it is worded are part of
 // the API. ajv decides validity fast; this walk only runs to explain a failure.
-import { byCodePoint, pyRepr } from "./pyrepr.js";
+import { byCodePoint, pyRepr } from "./repr.js";
 import { MAX_PFORMAT } from "./pformat.js";
-import { PyNumber } from "./python-json.js";
+import { PyNumber } from "./json.js";
 
 type Path = (string | number)[];
 type Schema = Record<string, unknown>;

@@ -1,7 +1,7 @@
 // Python's pprint.pformat(obj, width=72) for JSON values: the reference's validation errors embed
 // the failing schema and instance rendered this way, so Berth renders them the same.
-import { byCodePoint, pyRepr } from "./pyrepr.js";
-import { PyNumber } from "./python-json.js";
+import { byCodePoint, pyRepr } from "./repr.js";
+import { PyNumber } from "./json.js";
 
 const WIDTH = 72;
 /**

@@ -3,25 +3,11 @@
 // Reproducing them keeps operator-written policy files meaning the same thing
 // here as under the reference (e.g. `is_admin:True`, or a null project_id
 // rendering as "None").
+import { pyRepr } from "./repr.js";
 
 /** Python's str() for JSON-ish values. */
 export function pyStr(value: unknown): string {
   return typeof value === "string" ? value : pyRepr(value);
-}
-
-function pyRepr(value: unknown): string {
-  if (value === null || value === undefined) return "None";
-  if (value === true) return "True";
-  if (value === false) return "False";
-  if (typeof value === "string") return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-  if (typeof value === "number") return pyNumber(value, false);
-  if (typeof value === "bigint") return value.toString();
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(", ")}]`;
-  if (typeof value === "object") {
-    const items = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`);
-    return `{${items.join(", ")}}`;
-  }
-  return String(value);
 }
 
 // JS cannot tell 2 from 2.0; callers that know a value was written as a float

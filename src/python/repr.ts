@@ -1,6 +1,6 @@
 // Python-style rendering of JSON values, so validation messages read as the reference's do
 // (`'abc' is not of type 'integer'`, `{'name': 1}`).
-import { PyNumber } from "./python-json.js";
+import { PyNumber } from "./json.js";
 
 /**
  * repr() of a JSON value. With `limit`, stops once the text passes `limit` UTF-16 units and returns
