@@ -11,6 +11,8 @@ interface State {
   issued: number;
   lastAuthBody: any;
   placementTokens: string[];
+  /** The OpenStack-API-Version header of each placement request. */
+  placementVersions: (string | undefined)[];
   /** Tokens the fake placement refuses (as if revoked). */
   revoked: Set<string>;
   ttlMs: number;
@@ -18,7 +20,7 @@ interface State {
 
 let server: Server;
 let base: string;
-const state: State = { issued: 0, lastAuthBody: undefined, placementTokens: [], revoked: new Set(), ttlMs: 3600_000 };
+const state: State = { issued: 0, lastAuthBody: undefined, placementTokens: [], placementVersions: [], revoked: new Set(), ttlMs: 3600_000 };
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -53,6 +55,7 @@ beforeAll(async () => {
       if (req.url?.startsWith("/placement")) {
         const token = String(req.headers["x-auth-token"]);
         state.placementTokens.push(token);
+        state.placementVersions.push(req.headers["openstack-api-version"] as string | undefined);
         if (state.revoked.has(token)) {
           res.writeHead(401, { "content-type": "application/json" });
           res.end(JSON.stringify({ errors: [{ status: 401, title: "Unauthorized", detail: "no" }] }));
@@ -84,6 +87,7 @@ afterAll(async () => {
 beforeEach(() => {
   state.issued = 0;
   state.placementTokens = [];
+  state.placementVersions = [];
   state.revoked.clear();
   state.ttlMs = 3600_000;
 });
@@ -150,6 +154,8 @@ describe("PlacementClient with Keystone auth", () => {
     const client = new PlacementClient({ auth: auth() });
     expect(await client.traits.list()).toEqual(["CUSTOM_X"]);
     expect(state.placementTokens).toEqual(["tok-1", "tok-1"]);
+    // GET / for the range (no version), then the list at the version traits need (1.6).
+    expect(state.placementVersions).toEqual([undefined, "placement 1.6"]);
   });
 
   it("renews the token once when placement answers 401", async () => {

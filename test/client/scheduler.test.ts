@@ -1,7 +1,7 @@
 // The scheduler helper: ranking (pure), then selection, rescheduling and migrations against a server.
 import { describe, expect, it } from "vitest";
 import { candidateRequest, type AllocationRequest, type PlacementClient, type ProviderSummary } from "../../src/client/index.js";
-import { hostOf, packWeigher, rank, sameAllocations, Scheduler, spreadWeigher } from "../../src/client/scheduler.js";
+import { hostOf, NoValidHostError, packWeigher, rank, sameAllocations, Scheduler, spreadWeigher } from "../../src/client/scheduler.js";
 import { useTarget } from "./target.js";
 
 const uuid = () => crypto.randomUUID();
@@ -128,9 +128,16 @@ describe("against a server", () => {
       weigher: "pack",
     });
     expect(await s.claim(pick!.consumer, pick!.chosen.allocationRequest, pick!.owner)).toBe(true);
-    await expect(
-      s.selectDestinations(candidateRequest().resources({ VCPU: 3 }).required(trait), { project_id: "p", user_id: "u", attempts: 2 }),
-    ).rejects.toThrow("no host could be claimed");
+    // The retried claim changed nothing: the one allocation is there once.
+    expect((await c.allocations.get(pick!.consumer)).allocations).toEqual({ [h!]: expect.objectContaining({ resources: { VCPU: 3 } }) });
+    const none = await s
+      .selectDestinations(candidateRequest().resources({ VCPU: 3 }).required(trait), { project_id: "p", user_id: "u", attempts: 2 })
+      .then(
+        () => undefined,
+        (e) => e,
+      );
+    expect(none).toBeInstanceOf(NoValidHostError);
+    expect(none.message).toMatch(/^no host could be claimed/);
     await cleanup(c, [pick!.consumer], [h!], trait);
   });
 });

@@ -22,16 +22,20 @@ describe("providers", () => {
     expect(p).toMatchObject({ generation: 0, parent_provider_uuid: null, root_provider_uuid: p.uuid });
     expect(await c.providers.get(p.uuid)).toMatchObject({ uuid: p.uuid, name: p.name });
     expect((await c.providers.list({ name: p.name })).map((x) => x.uuid)).toEqual([p.uuid]);
-    const renamed = await c.providers.update(p.uuid, { name: name("renamed") });
-    expect(renamed.name).not.toBe(p.name);
+    const newName = name("renamed");
+    const renamed = await c.providers.update(p.uuid, { name: newName });
+    expect(renamed.name).toBe(newName);
+    expect((await c.providers.get(p.uuid)).name).toBe(newName);
     await c.providers.delete(p.uuid);
     await expect(c.providers.get(p.uuid)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("reads the provider back when pinned below 1.20 (POST answers 201 without a body)", async () => {
     const c = target().client({ version: "1.14" });
-    const p = await c.providers.create({ name: name("old") });
-    expect(p.root_provider_uuid).toBe(p.uuid);
+    const n = name("old");
+    const p = await c.providers.create({ name: n });
+    expect(p).toMatchObject({ name: n, generation: 0, root_provider_uuid: p.uuid });
+    expect((await c.providers.list({ name: n })).map((x) => x.uuid)).toEqual([p.uuid]);
     await c.providers.delete(p.uuid);
   });
 
@@ -263,7 +267,13 @@ describe("reshaper", () => {
       },
     });
     expect(inv.inventories.VGPU!.total).toBe(4);
+    // Moved: the inventory and the allocation are on the child only, the root has neither.
+    expect((await c.inventories.list(root.uuid)).inventories).toEqual({});
+    expect((await c.inventories.list(child.uuid)).inventories.VGPU!.total).toBe(4);
     expect((await c.usages.forProvider(child.uuid)).usages).toEqual({ VGPU: 1 });
+    expect((await c.usages.forProvider(root.uuid)).usages).toEqual({});
+    const moved = await c.allocations.get(consumer);
+    expect(moved.allocations).toEqual({ [child.uuid]: expect.objectContaining({ resources: { VGPU: 1 } }) });
     await c.allocations.delete(consumer);
     await c.providers.delete(child.uuid);
     await c.providers.delete(root.uuid);

@@ -4,7 +4,7 @@
 import { expect, it } from "vitest";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi } from "../helpers/api.js";
-import { attemptsFor, inTransaction, isBusy, RetriesExhausted, TRANSACTION_ATTEMPTS } from "../../src/db/tx.js";
+import { attemptsFor, inTransaction, isBusy, isDuplicateKey, RetriesExhausted, TRANSACTION_ATTEMPTS } from "../../src/db/tx.js";
 
 /** What each database's driver reports for a deadlock and a lock wait timeout. */
 const deadlock = { postgres: { code: "40P01" }, mysql: { errno: 1213 }, sqlite: { code: "40P01" } };
@@ -47,24 +47,33 @@ describeEachDb("retried transactions", (dialect) => {
     };
     const e1 = await inTransaction(api().store, always(deadlock[dialect])).catch((e) => e);
     expect(e1).toBeInstanceOf(RetriesExhausted);
+    // The app answers RetriesExhausted 409 concurrent_update unless isBusy, then 503 (src/app.ts).
+    expect(e1).toMatchObject({ reason: "deadlock", last: { message: "refused", ...deadlock[dialect] } });
     expect(n).toBe(TRANSACTION_ATTEMPTS);
     expect(isBusy(e1)).toBe(false);
     n = 0;
     const e2 = await inTransaction(api().store, always(lockTimeout[dialect])).catch((e) => e);
     expect(e2).toBeInstanceOf(RetriesExhausted);
-    expect(n).toBe(attemptsFor("lock_timeout"));
+    expect(e2.reason).toBe(dialect === "sqlite" ? "busy" : "lock_timeout");
+    expect(n).toBe(attemptsFor(e2.reason));
     expect(isBusy(e2)).toBe(true);
   });
 
   it("rethrows a duplicate key that persists, as is, for the caller to give it a meaning", async () => {
     const name = `CUSTOM_RETRY_DUP_${dialect.toUpperCase()}`;
-    await api().put(`/traits/${name}`, undefined, { version: "1.6" });
+    expect((await api().put(`/traits/${name}`, undefined, { version: "1.6" })).status).toBe(201);
     let n = 0;
     const e = await inTransaction(api().store, async (trx) => {
       n++;
       await trx.insertInto("traits").values({ name, created_at: "2026-01-01 00:00:00" }).execute();
-    }).catch((x) => x);
+    }).then(
+      () => undefined,
+      (x) => x,
+    );
+    // The database's own duplicate-key error, not undefined (no error) nor a wrapper.
+    expect(e).toBeInstanceOf(Error);
     expect(e).not.toBeInstanceOf(RetriesExhausted);
+    expect(isDuplicateKey(e)).toBe(true);
     expect(n).toBe(attemptsFor("duplicate"));
   });
 });

@@ -110,8 +110,14 @@ describe("generic checks", () => {
     expect(allowed("user_id:%(target.user_id)s", { "target.user_id": "x", target: { user_id: "u1" } })).toBe(false);
   });
 
-  it("keeps % sequences it does not understand", () => {
-    expect(allowed("user_id:u%%1")).toBe(false);
+  it("reads %% as %, and keeps % sequences it does not understand", () => {
+    const as = (user_id: string, rule: string, target: Record<string, unknown> = {}) =>
+      evaluate(parseRule(rule), { target, creds: { ...creds, user_id }, resolve: () => undefined });
+    expect(as("u%1", "user_id:u%%1")).toBe(true);
+    expect(as("u%%1", "user_id:u%%1")).toBe(false);
+    expect(as("u%d", "user_id:u%d")).toBe(true);
+    expect(as("u%(x)d", "user_id:u%(x)d", { x: 1 })).toBe(true);
+    expect(as("u%1-v", "user_id:u%%1-%(y)s", { y: "v" })).toBe(true);
   });
 
   it("splits only on the first colon", () => {

@@ -145,6 +145,8 @@ export async function checkInvariants(
     .groupBy(["rp.uuid", "rc.name"])
     .execute();
   const used = new Map(sums.map((s) => [`${s.uuid}:${s.name}`, Number(s.used)]));
+  // Every provider's every class is checked below: none may be missing from the capacity check.
+  expect(rows.length, "inventory rows of the providers").toBe(providers.length * Object.keys(INVENTORY).length);
   for (const r of rows) {
     const u = used.get(`${r.uuid}:${r.name}`) ?? 0;
     expect(u, `${r.name} on ${r.uuid}`).toBeLessThanOrEqual((Number(r.total) - Number(r.reserved)) * Number(r.allocation_ratio));
@@ -155,7 +157,9 @@ export async function checkInvariants(
   expect(Object.fromEntries(used)).toEqual(Object.fromEntries(want));
   for (const rp of providers) {
     const r = await get(`/resource_providers/${rp}/usages`);
-    for (const [rc, n] of Object.entries(r.usages as Record<string, number>)) expect(n).toBe(used.get(`${rp}:${rc}`) ?? 0);
+    // Every class the provider has inventory of, 0 when unused.
+    const usages = Object.fromEntries(rows.filter((x) => x.uuid === rp).map((x) => [x.name, used.get(`${rp}:${x.name}`) ?? 0]));
+    expect(r.usages, `usages of ${rp}`).toEqual(usages);
     expect(r.resource_provider_generation, `generation of ${rp}`).toBe(generations.get(rp));
   }
   for (const [i, id] of uuids.entries()) {

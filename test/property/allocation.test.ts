@@ -1,7 +1,7 @@
 // Property: many concurrent writers on one provider and on several, on every database, never
 // over-allocate, keep usage equal to the sum of allocations, bump each provider's generation once
 // per successful claim, and lose no write.
-import { it } from "vitest";
+import { expect, it } from "vitest";
 import fc from "fast-check";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi, uuid } from "../helpers/api.js";
@@ -15,14 +15,18 @@ const rename = (a: Record<string, unknown>, providers: string[]) =>
 
 describeEachDb("concurrent claims", (dialect) => {
   const api = useApi(dialect);
+  /** Statuses seen over a property's runs: it must have seen claims both fit and not fit. */
+  const seen = new Set<number>();
   const send = async (s: Sent) => {
     const r = await api().request(s.method, s.path, { body: s.body, version: "1.28" });
+    seen.add(r.status);
     return { status: r.status, detail: r.body?.errors?.[0]?.detail };
   };
   const get = async (path: string) => (await api().get(path, { version: "1.28" })).body;
 
   async function property(providerCount: number, runs: number) {
     const names = Array.from({ length: providerCount }, (_, i) => `rp${i}`);
+    seen.clear();
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.array(opArb(names, CONSUMERS), { minLength: 8, maxLength: 40 }), { minLength: 2, maxLength: 4 }),
@@ -42,6 +46,8 @@ describeEachDb("concurrent claims", (dialect) => {
       ),
       { numRuns: runs },
     );
+    // Over capacity is the case under test: some claims must have been refused, some written.
+    expect([...seen].sort()).toEqual(expect.arrayContaining([204, 409]));
   }
 
   it("holds with every writer on one provider", () => property(1, 8));

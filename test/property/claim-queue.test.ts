@@ -147,12 +147,22 @@ class World {
 describeEachDb("claims sharing a transaction", (dialect) => {
   const api = useApi(dialect);
   const opts = { retries: 10 };
+  /** The kinds of outcome (ok, or the error's class) the claims under test had, over a property's runs. */
+  const kinds = new Set<string>();
 
   async function serially(w: World, claims: WriteSpec[][]): Promise<string[]> {
     const out: string[] = [];
     for (const c of claims) out.push(w.outcome(await claimAlone(w.store, opts, await w.writes(c)).then(() => undefined, (e) => e)));
     return out;
   }
+
+  /** Claims that agree because they all succeed, or all fail alike, test little: both must occur. */
+  function expectOkAndRefusals(): void {
+    expect([...kinds]).toContain("ok");
+    expect([...kinds].filter((k) => k !== "ok").length, [...kinds].join(", ")).toBeGreaterThanOrEqual(2);
+    kinds.clear();
+  }
+  const note = (outcomes: string[]) => outcomes.forEach((o) => kinds.add(o.split(":")[0]!));
 
   async function setup(providers: { VCPU: SeedInventory; MEMORY_MB: SeedInventory | null }[], before: WriteSpec[][]) {
     const a = new World(api().store);
@@ -174,9 +184,11 @@ describeEachDb("claims sharing a transaction", (dialect) => {
         const together = (await claimTransaction(b.store).execute((trx) => claimTogether(b.store, trx, writes))).map((e) => b.outcome(e));
         expect(together).toEqual(alone);
         expect(await b.state()).toEqual(await a.state());
+        note(alone);
       }),
       { numRuns: dialect === "sqlite" ? 60 : 25 },
     );
+    expectOkAndRefusals();
   });
 
   // New consumers only: on PostgreSQL the queue judges these on one read and writes them with one
@@ -194,9 +206,11 @@ describeEachDb("claims sharing a transaction", (dialect) => {
         const settled = await Promise.all(writes.map((w) => queue.claim(w).then(() => undefined, (e) => e)));
         expect(settled.map((e) => b.outcome(e))).toEqual(alone);
         expect(await b.state()).toEqual(await a.state());
+        note(alone);
       }),
       { numRuns: dialect === "sqlite" ? 40 : 20 },
     );
+    expectOkAndRefusals();
   });
 
   // NOTE: one transaction at a time here: a claim that replaces a consumer's allocations frees
@@ -212,9 +226,11 @@ describeEachDb("claims sharing a transaction", (dialect) => {
         const settled = await Promise.all(writes.map((w) => queue.claim(w).then(() => undefined, (e) => e)));
         expect(settled.map((e) => b.outcome(e))).toEqual(alone);
         expect(await b.state()).toEqual(await a.state());
+        note(alone);
       }),
       { numRuns: dialect === "sqlite" ? 40 : 15 },
     );
+    expectOkAndRefusals();
   });
 });
 
@@ -283,13 +299,18 @@ async function worldWithOneClaim(store: Store, total: number, consumer: string):
   return w;
 }
 
-/** Until a statement on this PostgreSQL database waits for a lock (2 s at most). */
+/**
+ * Until a statement on this PostgreSQL database waits for a lock (10 s at most). Fails otherwise:
+ * the claim would not have read before the other writer committed, and the test would check an
+ * ordinary claim, not a stale read.
+ */
 async function untilWaitingForLock(store: Store): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 500; i++) {
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`.execute(store.db);
     if (rows[0]!.n > 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
+  throw new Error("no statement waits for a lock: the claim never met the other writer's row lock");
 }
 
 describeEachDb("a claim in one statement whose provider moves between its read and its write", (dialect) => {

@@ -86,7 +86,11 @@ describeEachDb("racing writers", (dialect) => {
     );
     noServerErrors(replies);
     expect(statuses(replies)).toEqual({ 200: 1, 409: CLIENTS - 1 });
-    expect((await api().get(`/resource_providers/${rp}/traits`, { version: "1.6" })).body.resource_provider_generation).toBe(1);
+    const after = (await api().get(`/resource_providers/${rp}/traits`, { version: "1.6" })).body;
+    expect(after.resource_provider_generation).toBe(1);
+    // The provider has the winner's set, and only it.
+    expect(after.traits).toEqual(replies.find((r) => r.status === 200)!.body.traits);
+    expect(after.traits).toHaveLength(1);
   });
 
   it("creates a resource class once: POST gives one 201 and 409s, PUT one 201 and 204s", async () => {

@@ -53,7 +53,10 @@ function askOracle(mode: string[], cases: (object | string)[]): (string | null)[
   const input = cases.map((c) => (typeof c === "string" ? c : JSON.stringify(c))).join("\n") + "\n";
   const run = spawnSync(PYTHON, [ORACLE, ...mode], { input, encoding: "utf8", maxBuffer: 1 << 28 });
   if (run.status !== 0) throw new Error(`oracle failed: ${run.stderr}`);
-  return run.stdout.trim().split("\n").map((l) => JSON.parse(l) as string | null);
+  const answers = run.stdout.trim().split("\n").map((l) => JSON.parse(l) as string | null);
+  // One answer per case: a missing one would compare as "valid" below.
+  if (answers.length !== cases.length) throw new Error(`oracle answered ${answers.length} of ${cases.length} cases: ${run.stderr}`);
+  return answers;
 }
 
 // ---- instances built from a schema --------------------------------------------------------------
@@ -239,6 +242,10 @@ describe.skipIf(!available)("validate() against the reference's jsonschema", () 
     const texts = fc.sample(bodies, { numRuns: RUNS * 4, seed: SEED + 31 });
     const schema = inventory.putInventories;
     const expected = askOracle([], texts.map((t) => `{"schema": ${JSON.stringify(schema)}, "instance": ${t}}`));
+    // Only an error message echoes a number, and valid bodies say nothing: many must be refused
+    // (about 55% are).
+    console.info(`validate-vs-jsonschema (numbers): ${texts.length} bodies, ${expected.filter((e) => e !== null).length} refused`);
+    expect(expected.filter((e) => e !== null).length).toBeGreaterThan(texts.length / 4);
     const wrong = texts
       .map((text, i) => {
         const parsed = parseBody(new TextEncoder().encode(text));
@@ -265,6 +272,8 @@ describe.skipIf(!available)("validate() against the reference's jsonschema", () 
       return out;
     };
     const unmatched: string[] = [];
+    // Every module's request schemas are found (none would make the loop below check nothing).
+    expect(new Set(schemas().map(([name]) => name.split(".")[0]))).toEqual(new Set(Object.keys(MODULES)));
     for (const [name, schema] of schemas()) {
       const match = reference.find(([, r]) => same(r, schema));
       if (!match) {
@@ -291,6 +300,10 @@ describe.skipIf(!available)("validate() against the reference's jsonschema", () 
       byKeyword[k] = (byKeyword[k] ?? 0) + 1;
     }
     console.info(`validate-vs-jsonschema: ${cases.length} cases, ${wrong.length} different (seed ${SEED}); reported: ${JSON.stringify(byKeyword)}`);
+    // Both sides of validation are exercised: valid instances, and errors of many keywords.
+    expect(byKeyword["(valid)"] ?? 0).toBeGreaterThan(cases.length / 10);
+    expect(cases.length - (byKeyword["(valid)"] ?? 0)).toBeGreaterThan(cases.length / 10);
+    expect(Object.keys(byKeyword).filter((k) => k !== "(valid)").length).toBeGreaterThanOrEqual(8);
     expect(wrong.slice(0, 5).map(({ name, instance, ours, theirs }) => ({ name, instance: JSON.stringify(instance), ...difference(ours, theirs) }))).toEqual([]);
   });
 });
@@ -336,7 +349,11 @@ describe.skipIf(!available)("parseBody() against the reference's body parser", (
         return { input: JSON.stringify(c), ours: r.ok ? null : r.message, theirs: expected[i] };
       })
       .filter((c) => c.ours !== c.theirs);
-    console.info(`python-json: ${cases.length} bodies, ${expected.filter((e) => e === null).length} parsed, ${wrong.length} different`);
+    const parsed = expected.filter((e) => e === null).length;
+    console.info(`python-json: ${cases.length} bodies, ${parsed} parsed, ${wrong.length} different`);
+    // Both accepted and refused bodies are compared.
+    expect(parsed).toBeGreaterThan(cases.length / 20);
+    expect(cases.length - parsed).toBeGreaterThan(cases.length / 4);
     expect(wrong.slice(0, 8)).toEqual([]);
   });
 });

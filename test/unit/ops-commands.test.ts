@@ -127,7 +127,8 @@ describeEachDb("operator commands", (dialect) => {
     dbs.push(db);
     await referenceUpgrade(db.url, "b4ed3a175331");
     const conf = referenceConf(db.url);
-    // The reference agrees that this revision is where it is, and Berth's stamp of it too.
+    // The reference agrees that this revision is where it is, and Berth reads it there too.
+    expect((await reference("placement-manage", ["--config-file", conf, "db", "version"])).stdout).toBe("b4ed3a175331\n");
     expect((await berth(["db", "version", "--config-file", conf])).stdout).toBe("b4ed3a175331\n");
     const r = await berth(["db", "sync", "--config-file", conf]);
     expect(r).toMatchObject({ code: 0, stdout: `upgraded to 611cd6dffd7b\nupgraded to b5c396305c25\nupgraded to ${ALEMBIC_HEAD}\nschema now at ${ALEMBIC_HEAD}\n` });

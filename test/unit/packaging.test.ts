@@ -27,7 +27,10 @@ describe("Dockerfile", () => {
 
   it("copies into the build stage only what the repository has (and .dockerignore keeps)", () => {
     const ignored = read(".dockerignore").split("\n").filter(Boolean);
-    for (const line of instructions.filter((l) => l.startsWith("COPY ") && !l.includes("--from"))) {
+    const copies = instructions.filter((l) => l.startsWith("COPY ") && !l.includes("--from"));
+    // The build stage copies the sources in: no COPY found would check nothing.
+    expect(copies.join("\n")).toMatch(/^COPY .*\bsrc\b/m);
+    for (const line of copies) {
       const parts = line.split(/\s+/).slice(1, -1);
       for (const p of parts) {
         expect(existsSync(join(root, p)), p).toBe(true);

@@ -1,7 +1,7 @@
 // Start-up: what stops it (with a message that says what to do) and what it prepares.
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -88,12 +88,30 @@ describe("start-up", () => {
     // A keep-alive connection stays open: the stop must not wait for it.
     const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { "x-auth-token": "admin" } });
     expect(res.status).toBe(200);
-    const code = await new Promise<number | null>((resolve) => {
-      child.on("exit", (c) => resolve(c));
-      child.kill("SIGTERM");
-    });
-    expect(code).toBe(0);
-    expect(out).toContain("SIGTERM: finishing the requests in flight, then stopping");
+    // A request in flight when the signal comes: its headers are read (the server has answered
+    // 100 Continue), its body is sent only once the server says it is stopping.
+    const body = JSON.stringify({ name: "in-flight" });
+    const socket = connect(port, "127.0.0.1");
+    let answer = "";
+    socket.on("data", (d) => (answer += d));
+    socket.on("error", () => {});
+    const until = async (what: string, done: () => boolean) => {
+      for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
+      if (!done()) throw new Error(`no ${what}: server said ${JSON.stringify(out)}, client got ${JSON.stringify(answer)}`);
+    };
+    socket.write(
+      "POST /resource_providers HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\ncontent-type: application/json\r\n" +
+        `content-length: ${body.length}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n`,
+    );
+    await until("100 Continue", () => answer.includes("100 Continue"));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    child.kill("SIGTERM");
+    await until("stop message", () => out.includes("SIGTERM: finishing the requests in flight, then stopping"));
+    expect(child.exitCode).toBeNull();
+    socket.write(body);
+    await until("answer to the request in flight", () => /\r\n\r\nHTTP\/1\.1 \d+ /.test(answer));
+    expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
+    expect(await exited).toBe(0);
     expect(out).toContain('"msg":"stopped"');
   });
 

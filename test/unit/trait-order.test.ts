@@ -10,6 +10,9 @@ it("gives each provider its traits in id order", () => {
       const input = presorted ? [...rs].sort((a, b) => a[0] - b[0] || a[1] - b[1]) : rs;
       const out = sortByTraitId(input);
       expect(out).toHaveLength(input.length);
+      // The same rows, only reordered.
+      const key = (r: readonly unknown[]) => `${r[0]}:${r[1]}`;
+      expect(out.map(key).sort()).toEqual(input.map(key).sort());
       for (const p of new Set(input.map((r) => r[0]))) {
         const ids = out.filter((r) => r[0] === p).map((r) => r[1] as number);
         expect(ids).toEqual([...ids].sort((a, b) => a - b));
