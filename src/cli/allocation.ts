@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { retryOnConflict, type ConsumerAllocations } from "../client/index.js";
 import { collect, leaf, type CliIo } from "./command.js";
-import { UsageError } from "./connection.js";
+import { UsageError } from "./errors.js";
 import { printList } from "./output.js";
 
 const COLUMNS = ["resource_provider", "generation", "resources", "project_id", "user_id"];
@@ -38,12 +38,12 @@ export function parseAllocations(specs: readonly string[]): Record<string, { res
 export function register(rp: Command, io: CliIo): void {
   const alloc = rp.command("allocation").description("allocations of a consumer");
 
-  leaf(alloc, "show <consumer>", "show a consumer's allocations", io, async ({ client, out }, [consumer]) => {
+  leaf("list", alloc, "show <consumer>", "show a consumer's allocations", io, async ({ client, out }, [consumer]) => {
     printList(out, COLUMNS, rows(await client.allocations.get(consumer!)));
   });
 
   leaf<{ allocation?: string[]; projectId: string; userId: string; consumerType?: string }>(
-    alloc,
+    "list", alloc,
     "set <consumer>",
     "replace a consumer's allocations",
     io,
@@ -70,7 +70,7 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf<{ provider?: string[]; resourceClass?: string[] }>(
-    alloc,
+    "list", alloc,
     "unset <consumer>",
     "remove a consumer's allocations against providers (or only some classes)",
     io,
@@ -104,7 +104,7 @@ export function register(rp: Command, io: CliIo): void {
         .option("--resource-class <class>", "only these classes (repeat)", collect),
   );
 
-  leaf(alloc, "delete <consumer>", "delete all of a consumer's allocations", io, async ({ client }, [consumer]) => {
+  leaf("none", alloc, "delete <consumer>", "delete all of a consumer's allocations", io, async ({ client }, [consumer]) => {
     await client.allocations.delete(consumer!);
   });
 }

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { Inventory } from "../client/index.js";
 import { collect, leaf, type CliIo } from "./command.js";
-import { UsageError } from "./connection.js";
+import { UsageError } from "./errors.js";
 import { printList, printOne } from "./output.js";
 
 const FIELDS = ["total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio"] as const;
@@ -38,22 +38,25 @@ export function merge(current: Record<string, Inventory>, given: Record<string, 
   return result;
 }
 
+/** One class's inventory with the fields in the list's order. */
+const one = (rc: string, inv: Partial<Inventory>) =>
+  Object.fromEntries(COLUMNS.map((c) => [c, c === "resource_class" ? rc : inv[c as keyof Inventory]]));
+
 const rows = (invs: Record<string, Inventory>) => Object.entries(invs).map(([rc, inv]) => ({ resource_class: rc, ...inv }));
 
 export function register(rp: Command, io: CliIo): void {
   const inv = rp.command("inventory").description("inventories of a resource provider");
 
-  leaf(inv, "list <uuid>", "list a provider's inventories", io, async ({ client, out }, [uuid]) => {
+  leaf("list", inv, "list <uuid>", "list a provider's inventories", io, async ({ client, out }, [uuid]) => {
     printList(out, COLUMNS, rows((await client.inventories.list(uuid!)).inventories));
   });
 
-  leaf(inv, "show <uuid> <resource_class>", "show one inventory", io, async ({ client, out }, [uuid, rc]) => {
-    const { resource_provider_generation: _g, ...i } = await client.inventories.get(uuid!, rc!);
-    printOne(out, { resource_class: rc, ...i });
+  leaf("one", inv, "show <uuid> <resource_class>", "show one inventory", io, async ({ client, out }, [uuid, rc]) => {
+    printOne(out, one(rc!, await client.inventories.get(uuid!, rc!)));
   });
 
   leaf<{ resource?: string[]; amend?: boolean; dryRun?: boolean }>(
-    inv,
+    "list", inv,
     "set <uuid>",
     "replace a provider's inventories (or, with --amend, change only the given ones)",
     io,
@@ -74,8 +77,27 @@ export function register(rp: Command, io: CliIo): void {
         .option("--dry-run", "print the resulting inventories without setting them"),
   );
 
+  const cls = inv.command("class").description("one class of a provider's inventory");
+  leaf<Partial<Record<(typeof FIELDS)[number], string>>>(
+    "one",
+    cls,
+    "set <uuid> <resource_class>",
+    "set one class's inventory, keeping the others (fields not given take their defaults)",
+    io,
+    async ({ client, out }, [uuid, rc], o) => {
+      const given = parseResources(FIELDS.flatMap((f) => (o[f] === undefined ? [] : [`${rc}:${f}=${o[f]}`])));
+      const res = await client.inventories.amend(uuid!, (cur) => ({ ...cur, ...merge({}, given, false) }));
+      printOne(out, one(rc!, res.inventories[rc!]!));
+    },
+    (c) => {
+      // NOTE: osc-placement's spelling, with underscores.
+      c.requiredOption("--total <total>", "total of the class");
+      for (const f of FIELDS.slice(1)) c.option(`--${f} <${f}>`, f === "allocation_ratio" ? "a number" : "an integer");
+    },
+  );
+
   leaf<{ resourceClass?: string[] }>(
-    inv,
+    "none", inv,
     "delete <uuid>",
     "delete one class's inventory (--resource-class), or all of them (1.5)",
     io,

@@ -7,12 +7,12 @@ import { printList } from "./output.js";
 export function register(rp: Command, io: CliIo): void {
   const tr = rp.command("trait").description("traits of a resource provider");
 
-  leaf(tr, "list <uuid>", "list a provider's traits", io, async ({ client, out }, [uuid]) => {
+  leaf("list", tr, "list <uuid>", "list a provider's traits", io, async ({ client, out }, [uuid]) => {
     printList(out, ["name"], (await client.providerTraits.get(uuid!)).traits.sort().map((name) => ({ name })));
   });
 
   leaf<{ trait?: string[] }>(
-    tr,
+    "list", tr,
     "set <uuid>",
     "replace a provider's traits",
     io,
@@ -26,7 +26,7 @@ export function register(rp: Command, io: CliIo): void {
     (c) => c.option("--trait <name>", "trait (repeat); none clears them", collect),
   );
 
-  leaf(tr, "delete <uuid>", "remove all of a provider's traits", io, async ({ client }, [uuid]) => {
+  leaf("none", tr, "delete <uuid>", "remove all of a provider's traits", io, async ({ client }, [uuid]) => {
     await client.providerTraits.clear(uuid!);
   });
 }

@@ -15,7 +15,7 @@ const view = (p: ResourceProvider) => {
 
 export function register(rp: Command, io: CliIo): void {
   leaf<{ uuid?: string; name?: string; resource?: string[]; inTree?: string; required?: string[]; forbidden?: string[]; memberOf?: string[]; aggregateUuid?: string[] }>(
-    rp,
+    "list", rp,
     "list",
     "list resource providers",
     io,
@@ -43,7 +43,7 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf<{ allocations?: boolean }>(
-    rp,
+    "one", rp,
     "show <uuid>",
     "show a resource provider",
     io,
@@ -57,7 +57,7 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf<{ uuid?: string; parentProvider?: string }>(
-    rp,
+    "one", rp,
     "create <name>",
     "create a resource provider",
     io,
@@ -68,7 +68,7 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf<{ name: string; parentProvider?: string }>(
-    rp,
+    "one", rp,
     "set <uuid>",
     "update a resource provider's name and parent",
     io,
@@ -82,11 +82,11 @@ export function register(rp: Command, io: CliIo): void {
         .option("--parent-provider <uuid>", "new parent (1.14; changing it needs 1.37; \"\" un-parents)"),
   );
 
-  leaf(rp, "delete <uuid>", "delete a resource provider", io, async ({ client }, [uuid]) => {
+  leaf("none", rp, "delete <uuid>", "delete a resource provider", io, async ({ client }, [uuid]) => {
     await client.providers.delete(uuid!);
   });
 
-  leaf(rp, "tree <uuid>", "draw the provider tree containing a provider, with capacity and usage", io, async ({ client, out }, [uuid]) => {
+  leaf("raw", rp, "tree <uuid>", "draw the provider tree containing a provider, with capacity and usage", io, async ({ client, out }, [uuid]) => {
     const root = await client.providers.tree(uuid!);
     printRaw(out, treeData(root), drawTree(root));
   });

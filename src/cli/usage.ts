@@ -5,7 +5,7 @@ import { printList } from "./output.js";
 
 export function registerProvider(rp: Command, io: CliIo): void {
   const usage = rp.command("usage").description("usages of a resource provider");
-  leaf(usage, "show <uuid>", "show a provider's usages", io, async ({ client, out }, [uuid]) => {
+  leaf("list", usage, "show <uuid>", "show a provider's usages", io, async ({ client, out }, [uuid]) => {
     const r = await client.usages.forProvider(uuid!);
     printList(out, ["resource_class", "usage"], Object.entries(r.usages).map(([resource_class, usage]) => ({ resource_class, usage })));
   });
@@ -14,7 +14,7 @@ export function registerProvider(rp: Command, io: CliIo): void {
 export function registerTotals(resource: Command, io: CliIo): void {
   const usage = resource.command("usage").description("usages of a project");
   leaf<{ projectId: string; userId?: string; consumerType?: string }>(
-    usage,
+    "list", usage,
     "show",
     "show the usages of a project (and user)",
     io,

@@ -1,6 +1,6 @@
 // The one place requests are sent: endpoint, auth, microversion negotiation, error mapping.
 import { staticToken, type Auth } from "./auth.js";
-import { ConnectionError, errorFromReply, UnauthorizedError } from "./errors.js";
+import { ConnectionError, describeNetworkError, errorFromReply, UnauthorizedError } from "./errors.js";
 import { chooseVersion, parseVersion, type ServerRange, type VersionNeeds } from "./versions.js";
 
 export interface ClientOptions {
@@ -99,11 +99,13 @@ export class Transport {
     o: { query?: Query; body?: unknown; version?: string; signal?: AbortSignal },
     retried = false,
   ): Promise<Reply<T>> {
-    const url = (await this.endpoint()) + path + queryString(o.query);
+    const base = await this.endpoint();
+    const url = base + path + queryString(o.query);
     const headers: Record<string, string> = { accept: "application/json", ...this.opts.headers, ...(await this.auth?.headers()) };
     if (o.version) headers["openstack-api-version"] = `placement ${o.version}`;
     if (o.body !== undefined) headers["content-type"] = "application/json";
-    const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 30_000);
+    const timeoutMs = this.opts.timeoutMs ?? 30_000;
+    const timeout = AbortSignal.timeout(timeoutMs);
     let res: Response;
     try {
       res = await (this.opts.fetch ?? fetch)(url, {
@@ -114,7 +116,8 @@ export class Transport {
         signal: o.signal ? (AbortSignal.any ? AbortSignal.any([o.signal, timeout]) : o.signal) : timeout,
       });
     } catch (e) {
-      throw new ConnectionError(`${method} ${url} failed: ${(e as Error).message}`, { cause: e });
+      const why = describeNetworkError(e, timeoutMs);
+      throw new ConnectionError(`cannot reach the placement endpoint ${base}: ${why.text} (${method} ${url})`, { cause: e, reason: why.reason });
     }
     const text = await res.text();
     if (!res.ok) {
