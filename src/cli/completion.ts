@@ -17,7 +17,8 @@ function walk(cmd: Command, path: string, out: Node[]): void {
   const opts = cmd.options.filter((o) => !o.hidden);
   out.push({
     path,
-    subs: subs.map((c) => c.name()),
+    // An argument's choices (completion's shells) complete like subcommands.
+    subs: [...subs.map((c) => c.name()), ...cmd.registeredArguments.flatMap((a) => a.argChoices ?? [])],
     opts: opts.flatMap(flagsOf),
     valueOpts: opts.filter((o) => o.required || o.optional).flatMap(flagsOf),
     choices: opts.filter((o) => o.argChoices?.length).flatMap((o) => flagsOf(o).map((f): [string, readonly string[]] => [f, o.argChoices!])),
@@ -52,14 +53,14 @@ function common(program: Command, clientRoots: readonly string[]): string {
     `_berth_choices() {\n  case "$1|$2" in\n${[...choices, ...globalChoices].join("\n")}\n  esac\n}\n`,
     `# The candidates for the last argument, given the words after "berth".
 _berth_complete() {
-  local p="" prev="" cur="" w skip=0 i=0 n=$#
+  local p="" prev="" cur="" w o skip=0 i=0 n=$#
   for w in "$@"; do
     i=$((i + 1))
     if [ "$i" -eq "$n" ]; then cur="$w"; break; fi
     if [ "$skip" -eq 1 ]; then skip=0; prev="$w"; continue; fi
     case "$w" in
-      -*) case " $(_berth_value_opts "$p") " in *" $w "*) skip=1 ;; esac ;;
-      *) case " $(_berth_subs "$p") " in *" $w "*) p="\${p:+$p }$w" ;; esac ;;
+      -*) for o in $(_berth_value_opts "$p"); do [ "$o" = "$w" ] && skip=1; done ;;
+      *) for o in $(_berth_subs "$p"); do [ "$o" = "$w" ] && { p="\${p:+$p }$w"; break; }; done ;;
     esac
     prev="$w"
   done
