@@ -3,10 +3,13 @@ import type { Command } from "commander";
 import type { Inventory } from "../client/index.js";
 import { collect, leaf, type CliIo } from "./command.js";
 import { UsageError } from "./errors.js";
-import { printList, printOne } from "./output.js";
+import { printList, printOne, PyFloat } from "./output.js";
 
 const FIELDS = ["total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio"] as const;
-const COLUMNS = ["resource_class", "allocation_ratio", "min_unit", "max_unit", "reserved", "step_size", "total"];
+// osc-placement's fields and order; `used` (the provider's usage of the class) on list and show.
+const FIELDS_SHOWN = ["allocation_ratio", "min_unit", "max_unit", "reserved", "step_size", "total"] as const;
+const COLUMNS = ["resource_class", ...FIELDS_SHOWN, "used"];
+const SET_COLUMNS = ["resource_class", ...FIELDS_SHOWN];
 
 /**
  * --resource CLASS=TOTAL or CLASS:FIELD=VALUE (repeat), as osc-placement: the parsed fields by class.
@@ -38,21 +41,26 @@ export function merge(current: Record<string, Inventory>, given: Record<string, 
   return result;
 }
 
-/** One class's inventory with the fields in the list's order. */
-const one = (rc: string, inv: Partial<Inventory>) =>
-  Object.fromEntries(COLUMNS.map((c) => [c, c === "resource_class" ? rc : inv[c as keyof Inventory]]));
+/** One class's inventory as osc-placement prints it: its fields in order (allocation_ratio a float), and `used` when known. */
+const one = (inv: Partial<Inventory>, used?: number) => ({
+  ...Object.fromEntries(FIELDS_SHOWN.map((f) => [f, f === "allocation_ratio" && inv[f] !== undefined ? new PyFloat(inv[f]) : inv[f]])),
+  ...(used !== undefined ? { used } : {}),
+});
 
-const rows = (invs: Record<string, Inventory>) => Object.entries(invs).map(([rc, inv]) => ({ resource_class: rc, ...inv }));
+const rows = (invs: Record<string, Inventory>, usages?: Record<string, number>) =>
+  Object.entries(invs).map(([rc, inv]) => ({ resource_class: rc, ...one(inv, usages ? (usages[rc] ?? 0) : undefined) }));
 
 export function register(rp: Command, io: CliIo): void {
   const inv = rp.command("inventory").description("inventories of a resource provider");
 
   leaf("list", inv, "list <uuid>", "list a provider's inventories", io, async ({ client, out }, [uuid]) => {
-    printList(out, COLUMNS, rows((await client.inventories.list(uuid!)).inventories));
+    const [invs, usages] = await Promise.all([client.inventories.list(uuid!), client.usages.forProvider(uuid!)]);
+    printList(out, COLUMNS, rows(invs.inventories, usages.usages));
   });
 
   leaf("one", inv, "show <uuid> <resource_class>", "show one inventory", io, async ({ client, out }, [uuid, rc]) => {
-    printOne(out, one(rc!, await client.inventories.get(uuid!, rc!)));
+    const [inv, usages] = await Promise.all([client.inventories.get(uuid!, rc!), client.usages.forProvider(uuid!)]);
+    printOne(out, one(inv, usages.usages[rc!] ?? 0));
   });
 
   leaf<{ resource?: string[]; amend?: boolean; dryRun?: boolean }>(
@@ -64,11 +72,11 @@ export function register(rp: Command, io: CliIo): void {
       const given = parseResources(o.resource ?? []);
       if (o.dryRun) {
         const cur = await client.inventories.list(uuid!);
-        printList(out, COLUMNS, rows(merge(cur.inventories, given, Boolean(o.amend))));
+        printList(out, SET_COLUMNS, rows(merge(cur.inventories, given, Boolean(o.amend))));
         return;
       }
       const res = await client.inventories.amend(uuid!, (cur) => merge(cur, given, Boolean(o.amend)));
-      printList(out, COLUMNS, rows(res.inventories));
+      printList(out, SET_COLUMNS, rows(res.inventories));
     },
     (c) =>
       c
@@ -87,7 +95,7 @@ export function register(rp: Command, io: CliIo): void {
     async ({ client, out }, [uuid, rc], o) => {
       const given = parseResources(FIELDS.flatMap((f) => (o[f] === undefined ? [] : [`${rc}:${f}=${o[f]}`])));
       const res = await client.inventories.amend(uuid!, (cur) => ({ ...cur, ...merge({}, given, false) }));
-      printOne(out, one(rc!, res.inventories[rc!]!));
+      printOne(out, one(res.inventories[rc!]!));
     },
     (c) => {
       // NOTE: osc-placement's spelling, with underscores.

@@ -2,7 +2,7 @@
 // csv; one object: a Field/Value table, json, yaml, value, shell. -c picks columns, lists sort with
 // --sort-column, tables fit --max-width (or the terminal, when stdout is one).
 import { Option, type Command } from "commander";
-import { stringify } from "yaml";
+import { Scalar, stringify } from "yaml";
 import { CliError } from "./errors.js";
 
 export type Row = Record<string, unknown>;
@@ -71,6 +71,17 @@ export function addRawOptions(c: Command): void {
   c.option("--noindent", "json: no indentation");
 }
 
+/**
+ * A number the API sends as a float (allocation_ratio): printed as Python prints floats, "1.0"
+ * where JSON.parse left 1. Every format knows it.
+ */
+export class PyFloat {
+  constructor(readonly value: number) {}
+  toString(): string {
+    return Number.isInteger(this.value) ? this.value.toFixed(1) : String(this.value);
+  }
+}
+
 // Values as Python prints them (the openstack CLI's tables and value/csv/shell output are str()).
 
 function pyQuote(s: string): string {
@@ -83,6 +94,7 @@ function pyQuote(s: string): string {
 export function pyRepr(v: unknown): string {
   if (typeof v === "string") return pyQuote(v);
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
+  if (v instanceof PyFloat) return String(v);
   if (v !== null && typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${pyQuote(k)}: ${pyRepr(x)}`).join(", ")}}`;
   return pyStr(v);
 }
@@ -93,46 +105,80 @@ export function pyStr(v: unknown): string {
   if (v === null) return "None";
   if (typeof v === "boolean") return v ? "True" : "False";
   if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "bigint") return String(v);
+  if (typeof v === "number" || typeof v === "bigint" || v instanceof PyFloat) return String(v);
   return pyRepr(v);
 }
 
-/** json.dumps without indent: ", " and ": " between items, as Python separates them. */
-function pyJsonCompact(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(pyJsonCompact).join(", ")}]`;
-  if (v !== null && typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyJsonCompact(x === undefined ? null : x)}`).join(", ")}}`;
-  return JSON.stringify(v === undefined ? null : v);
+/** JSON as Python's json.dumps writes it: non-ASCII escaped, floats with their ".0"; indented by 2,
+ * or (--noindent) on one line with ", " and ": " between items. */
+export function pyJson(v: unknown, indent: boolean, depth = 0): string {
+  const nl = indent ? `\n${"  ".repeat(depth + 1)}` : "";
+  const end = indent ? `\n${"  ".repeat(depth)}` : "";
+  const sep = indent ? "," : ", ";
+  if (v instanceof PyFloat) return String(v);
+  if (Array.isArray(v)) return v.length ? `[${nl}${v.map((x) => pyJson(x, indent, depth + 1)).join(sep + nl)}${end}]` : "[]";
+  if (v !== null && typeof v === "object") {
+    const entries = Object.entries(v);
+    return entries.length
+      ? `{${nl}${entries.map(([k, x]) => `${pyJson(k, indent)}: ${pyJson(x === undefined ? null : x, indent, depth + 1)}`).join(sep + nl)}${end}}`
+      : "{}";
+  }
+  const text = JSON.stringify(v === undefined ? null : v);
+  return typeof v === "string" ? text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : text;
 }
 
-const json = (out: Out, data: unknown) => `${out.opts.noindent ? pyJsonCompact(data) : JSON.stringify(data, null, 2)}\n`;
+const json = (out: Out, data: unknown) => `${pyJson(data, !out.opts.noindent)}\n`;
+
+/** Floats become YAML scalars that keep their ".0". */
+function yamlReady(v: unknown): unknown {
+  if (v instanceof PyFloat) {
+    const s = new Scalar(v.value);
+    s.minFractionDigits = 1;
+    return s;
+  }
+  if (Array.isArray(v)) return v.map(yamlReady);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, yamlReady(x)]));
+  return v;
+}
 
 // NOTE: PyYAML's safe_dump sorts mapping keys and does not indent lists inside mappings.
-const yaml = (data: unknown) => stringify(data, { sortMapEntries: true, indentSeq: false });
+const yaml = (data: unknown) => stringify(yamlReady(data), { sortMapEntries: true, indentSeq: false });
 
-const isNumber = (v: unknown) => typeof v === "number" || typeof v === "bigint";
+const isNumber = (v: unknown) => typeof v === "number" || typeof v === "bigint" || v instanceof PyFloat;
+const numeric = (v: unknown) => (v instanceof PyFloat ? v.value : v);
 
-/** Greedy word wrap of one line to `width` (long words are cut), as textwrap fills cells. */
-function wrap(line: string, width: number): string[] {
+/**
+ * Wraps one line to `width` as Python's textwrap.fill (which prettytable uses): words break at
+ * spaces and after hyphens, leading and trailing spaces of lines are dropped, and a word longer
+ * than the width fills the rest of the line and goes on on the next.
+ */
+export function wrap(line: string, width: number): string[] {
   if (line.length <= width) return [line];
+  // NOTE: textwrap's rule: a hyphen splits a word only between letters ("two-letter-words"), not
+  // in uuids; a word too long for a line breaks after its last hyphen that fits, if any.
+  const chunks = line.split(/( +)|(?<=(?:[^\d\W]{2}|[^\d\W]-[^\d\W])-)(?=[^\d\W]-?[^\d\W])/).filter(Boolean).reverse();
+  const blank = (c: string | undefined) => c !== undefined && c.trim() === "";
   const lines: string[] = [];
-  let cur = "";
-  for (let word of line.split(/ +/)) {
-    while (word.length > width) {
-      if (cur) {
-        lines.push(cur);
-        cur = "";
-      }
-      lines.push(word.slice(0, width));
-      word = word.slice(width);
+  while (chunks.length) {
+    const cur: string[] = [];
+    let len = 0;
+    if (lines.length && blank(chunks[chunks.length - 1])) chunks.pop();
+    while (chunks.length && len + chunks[chunks.length - 1]!.length <= width) {
+      const c = chunks.pop()!;
+      cur.push(c);
+      len += c.length;
     }
-    if (!cur) cur = word;
-    else if (cur.length + 1 + word.length <= width) cur += ` ${word}`;
-    else {
-      lines.push(cur);
-      cur = word;
+    if (chunks.length && chunks[chunks.length - 1]!.length > width) {
+      const long = chunks.pop()!;
+      const space = width < 1 ? 1 : width - len;
+      const hyphen = long.lastIndexOf("-", space - 1);
+      const cut = hyphen > 0 && /[^-]/.test(long.slice(0, hyphen)) ? hyphen + 1 : space;
+      cur.push(long.slice(0, cut));
+      chunks.push(long.slice(cut));
     }
+    if (blank(cur[cur.length - 1])) cur.pop();
+    if (cur.length) lines.push(cur.join(""));
   }
-  if (cur || !lines.length) lines.push(cur);
   return lines;
 }
 
@@ -155,35 +201,39 @@ export function table(columns: readonly string[], rows: readonly (readonly unkno
   if (!rows.length && !o.printEmpty) return "\n";
   const right = columns.map((_c, i) => rows.length > 0 && isNumber(rows[0]![i]));
   const text = rows.map((r) => columns.map((_c, i) => pyStr(r[i]).replace(/\r\n/g, "\n").replace(/\r/g, " ")));
-  let widths = columns.map((c, i) => Math.max(...c.split("\n").map((l) => l.length), ...text.flatMap((r) => r[i]!.split("\n").map((l) => l.length))));
-  const caps: (number | undefined)[] = columns.map(() => undefined);
+  const longest = (s: string) => Math.max(...s.split("\n").map((l) => l.length));
+  const heads = columns.map(longest);
+  const contents = columns.map((_c, i) => Math.max(0, ...text.map((r) => longest(r[i]!))));
+  let widths = columns.map((_c, i) => Math.max(heads[i]!, contents[i]!));
   const total = widths.reduce((a, w) => a + w + 3, 1);
   if (o.maxWidth !== undefined && total > o.maxWidth) {
-    // The columns narrower than an equal share keep their width; the others share what is left.
+    // As cliff: columns narrower than an equal share keep their width, the others share what is
+    // left (not below minWidth); as prettytable: a column is never narrower than its header.
     const usable = Math.max(0, o.maxWidth - 1 - 3 * columns.length);
     const share = Math.floor(usable / columns.length);
     const shrink = widths.map((w, i) => (w > share ? i : -1)).filter((i) => i >= 0);
     let left = usable - widths.reduce((a, w) => (w <= share ? a + w : a), 0);
     const each = Math.floor(left / shrink.length);
+    const caps: (number | undefined)[] = columns.map(() => undefined);
     shrink.forEach((i, k) => {
       if (k < shrink.length - 1) {
         caps[i] = Math.max(o.minWidth ?? 0, each);
         left -= each;
       } else caps[i] = Math.max(o.minWidth ?? 0, left);
     });
-    widths = widths.map((w, i) => (caps[i] !== undefined ? Math.min(w, caps[i]!) : w));
+    widths = widths.map((_w, i) => (caps[i] !== undefined ? Math.max(heads[i]!, Math.min(contents[i]!, caps[i]!)) : widths[i]!));
   }
-  const cellLines = (s: string, i: number) => s.split("\n").flatMap((l) => (caps[i] !== undefined ? wrap(l, caps[i]!) : [l]));
+  const cellLines = (s: string, i: number) => s.split("\n").flatMap((l) => wrap(l, widths[i]!));
   const rule = `+${widths.map((w) => "-".repeat(w + 2)).join("+")}+\n`;
-  const line = (cells: readonly string[]) => {
-    const parts = cells.map(cellLines);
+  const line = (cells: readonly string[], wrapped: boolean) => {
+    const parts = cells.map((c, i) => (wrapped ? cellLines(c, i) : c.split("\n")));
     const height = Math.max(1, ...parts.map((p) => p.length));
     let s = "";
     for (let h = 0; h < height; h++)
       s += `| ${parts.map((p, i) => (right[i] ? (p[h] ?? "").padStart(widths[i]!) : (p[h] ?? "").padEnd(widths[i]!))).join(" | ")} |\n`;
     return s;
   };
-  return rule + line(columns) + rule + text.map(line).join("") + rule;
+  return rule + line(columns, false) + rule + text.map((r) => line(r, true)).join("") + rule;
 }
 
 /** The columns -c keeps, in the command's order; none recognized is an error, as in cliff. */
@@ -211,7 +261,7 @@ function sortRows(out: Out, columns: readonly string[], rows: unknown[][]): unkn
     }
     const key = (v: unknown) => v === null || v === undefined;
     sorted = [...sorted].sort((a, b) => {
-      const [x, y] = [a[i], b[i]];
+      const [x, y] = [numeric(a[i]), numeric(b[i])];
       const cmp = key(x) !== key(y) ? (key(x) ? 1 : -1) : key(x) ? 0 : x! < y! ? -1 : x! > y! ? 1 : 0;
       return desc ? -cmp : cmp;
     });

@@ -72,8 +72,9 @@ describe("list formats", () => {
   it("fits --max-width, CLIFF_MAX_TERM_WIDTH or the terminal, and prints empty lists as cliff does", async () => {
     const narrow = await tree("-c", "uuid", "-c", "name", "--max-width", "30");
     for (const line of narrow.out.trimEnd().split("\n")) expect(line.length).toBeLessThanOrEqual(30);
-    // 30 columns: the name keeps its 9, the uuid gets what is left (30 - 1 - 2 * 3 - 9 = 14) and wraps.
-    expect(narrow.out).toContain(`| ${a.slice(0, 14)} | ${p}-a |\n| ${a.slice(14, 28)} |           |\n`);
+    // 30 columns: the name keeps its 9, the uuid gets what is left (30 - 1 - 2 * 3 - 9 = 14) and
+    // wraps as textwrap breaks a long word: after the last hyphen that fits.
+    expect(narrow.out).toContain(`| ${a.slice(0, 14)} | ${p}-a |\n| ${a.slice(14, 24)}     |           |\n| ${a.slice(24)}   |           |\n`);
     const env = await run({ env: { OS_ENDPOINT: target().url, OS_TOKEN: target().token, CLIFF_MAX_TERM_WIDTH: "30" } })(
       "resource", "provider", "list", "--in-tree", a, "-c", "uuid", "-c", "name",
     );
@@ -149,11 +150,17 @@ describe("osc-placement's commands", () => {
     await berth("resource", "provider", "inventory", "set", a, "--resource", "VCPU=8", "--resource", "MEMORY_MB=1024");
     const set = await berth("resource", "provider", "inventory", "class", "set", a, "DISK_GB", "--total", "100", "--reserved", "5", "--allocation_ratio", "1.5", "-f", "json");
     expect(set.code).toBe(0);
-    expect(set.json).toEqual({ resource_class: "DISK_GB", allocation_ratio: 1.5, min_unit: 1, max_unit: 2147483647, reserved: 5, step_size: 1, total: 100 });
+    expect(set.json).toEqual({ allocation_ratio: 1.5, min_unit: 1, max_unit: 2147483647, reserved: 5, step_size: 1, total: 100 });
+    // Floats print as Python prints them, in every format.
+    const ratio = (f: string) => berth("resource", "provider", "inventory", "show", a, "VCPU", "-c", "allocation_ratio", "-f", f);
+    expect((await ratio("value")).out).toBe("1.0\n");
+    expect((await ratio("json")).out).toBe('{\n  "allocation_ratio": 1.0\n}\n');
+    expect((await ratio("yaml")).out).toBe("allocation_ratio: 1.0\n");
+    expect((await ratio("table")).out).toContain("| allocation_ratio | 1.0   |");
     const again = await berth("resource", "provider", "inventory", "class", "set", a, "VCPU", "--total", "16", "-f", "value", "-c", "total");
     expect(again.out).toBe("16\n");
-    const list = (await berth("resource", "provider", "inventory", "list", a, "-f", "value", "-c", "resource_class", "-c", "total", "--sort-column", "resource_class")).out;
-    expect(list).toBe("DISK_GB 100\nMEMORY_MB 1024\nVCPU 16\n");
+    const list = (await berth("resource", "provider", "inventory", "list", a, "-f", "value", "-c", "resource_class", "-c", "total", "-c", "used", "--sort-column", "resource_class")).out;
+    expect(list).toBe("DISK_GB 100 0\nMEMORY_MB 1024 0\nVCPU 16 0\n");
     const missing = await berth("resource", "provider", "inventory", "class", "set", a, "VCPU");
     expect(missing.code).toBe(2);
     expect(missing.err).toContain("--total");

@@ -6,7 +6,7 @@ import { searchPath, type Files } from "../../src/cli/clouds.js";
 import { resolveConnection } from "../../src/cli/connection.js";
 import { CliError, UsageError } from "../../src/cli/errors.js";
 import { merge, parseResources } from "../../src/cli/inventory.js";
-import { pyRepr, pyStr, table } from "../../src/cli/output.js";
+import { pyJson, PyFloat, pyRepr, pyStr, table, wrap } from "../../src/cli/output.js";
 import { KeystoneApplicationCredentialAuth, KeystonePasswordAuth, KeystoneTokenAuth } from "../../src/client/auth.js";
 
 describe("inventory --resource", () => {
@@ -168,6 +168,13 @@ describe("Python's str() and repr() of values", () => {
     expect(pyStr(undefined)).toBe("");
     expect(pyStr({ VCPU: 2, traits: ["A", "it's"] })).toBe(`{'VCPU': 2, 'traits': ['A', "it's"]}`);
     expect(pyRepr("a\\b")).toBe("'a\\\\b'");
+    expect(pyStr(new PyFloat(1))).toBe("1.0");
+    expect(pyStr({ ratio: new PyFloat(1.5) })).toBe("{'ratio': 1.5}");
+  });
+
+  it("writes JSON as json.dumps does: non-ASCII escaped, floats kept, Python's separators without indent", () => {
+    expect(pyJson({ a: [1, new PyFloat(2)], b: "é", c: {} }, false)).toBe('{"a": [1, 2.0], "b": "\\u00e9", "c": {}}');
+    expect(pyJson({ a: [1], b: [] }, true)).toBe('{\n  "a": [\n    1\n  ],\n  "b": []\n}');
   });
 });
 
@@ -184,5 +191,11 @@ describe("table", () => {
     const t = table(["id", "description"], [["1", "the quick brown fox jumps over the lazy dog"]], { maxWidth: 30, minWidth: 8 });
     for (const line of t.trimEnd().split("\n")) expect(line.length).toBeLessThanOrEqual(30);
     expect(t).toContain("| 1  | the quick brown fox   |");
+  });
+
+  it("wraps as textwrap: at spaces, after hyphens between letters, long words after their last hyphen that fits", () => {
+    expect(wrap("two-letter-words here", 8)).toEqual(["two-", "letter-", "words", "here"]);
+    expect(wrap("c39cc862-04cf-41d4-9858-478605c3da23", 8)).toEqual(["c39cc862", "-04cf-", "41d4-", "9858-", "478605c3", "da23"]);
+    expect(wrap("abc", 8)).toEqual(["abc"]);
   });
 });
