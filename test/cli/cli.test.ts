@@ -139,6 +139,9 @@ describe("allocations", () => {
     expect(set.code).toBe(0);
     expect(set.json).toHaveLength(2);
     expect((await json("resource", "provider", "usage", "show", host)).json).toEqual([{ resource_class: "VCPU", usage: 2 }]);
+    // The project as osc-placement takes it (an argument), or --project-id.
+    expect((await json("resource", "usage", "show", project, "-c", "usage", "--sort-column", "usage")).json).toEqual([{ usage: 1 }, { usage: 2 }]);
+    expect((await berth("resource", "usage", "show")).code).toBe(2);
     expect((await json("resource", "usage", "show", "--project-id", project)).json).toEqual(
       expect.arrayContaining([{ resource_class: "VCPU", usage: 2 }, { resource_class: "SRIOV_NET_VF", usage: 1 }]),
     );
