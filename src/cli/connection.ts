@@ -1,5 +1,6 @@
 // The openstack CLI's global options, OS_* variables and clouds.yaml -> a PlacementClient.
 // Precedence, as there: a flag, then its OS_* variable, then the cloud's entry in clouds.yaml.
+// Missing or unusable settings fail the command (exit 1), as the openstack CLI's do; they are not usage errors.
 import { Option, type Command } from "commander";
 import {
   KeystoneApplicationCredentialAuth,
@@ -11,7 +12,7 @@ import {
   type KeystoneCommonOptions,
 } from "../client/index.js";
 import { loadCloud, type Cloud, type Files } from "./clouds.js";
-import { CliError, UsageError } from "./errors.js";
+import { CliError } from "./errors.js";
 import { nodeFetch, type TlsOptions } from "./http.js";
 
 /** The global options (commander's camelCase names): `--os-auth-url` is `osAuthUrl`. */
@@ -133,9 +134,9 @@ export function resolveConnection(o: GlobalOptions, files: Files): Connection {
     else if (authUrl && acSecret) authType = "v3applicationcredential";
     else if (authUrl && token && !password) authType = "token";
     else if (authUrl) authType = "password";
-    else if (endpoint) throw new UsageError("--os-endpoint needs --os-token (or OS_TOKEN), or --os-auth-type none");
+    else if (endpoint) throw new CliError("--os-endpoint needs --os-token (or OS_TOKEN), or --os-auth-type none");
     else
-      throw new UsageError(
+      throw new CliError(
         "no connection: give --os-cloud (or OS_CLOUD), --os-endpoint with --os-token, or --os-auth-url with credentials (or their OS_* variables)",
       );
   }
@@ -143,16 +144,16 @@ export function resolveConnection(o: GlobalOptions, files: Files): Connection {
 
   const base = { authType, version, tls, ...(timeout ? { timeoutMs: timeout * 1000 } : {}) };
   if (["admin_token", "token_endpoint", "none", "noauth"].includes(authType)) {
-    if (!endpoint) throw new UsageError(`auth type ${authType} needs --os-endpoint (or OS_ENDPOINT, or auth: endpoint in clouds.yaml)`);
+    if (!endpoint) throw new CliError(`auth type ${authType} needs --os-endpoint (or OS_ENDPOINT, or auth: endpoint in clouds.yaml)`);
     const none = authType === "none" || authType === "noauth";
-    if (!none && !token) throw new UsageError(`auth type ${authType} needs --os-token (or OS_TOKEN)`);
+    if (!none && !token) throw new CliError(`auth type ${authType} needs --os-token (or OS_TOKEN)`);
     return { ...base, endpoint, auth: token ? staticToken(token) : undefined };
   }
 
-  if (!authUrl) throw new UsageError(`auth type ${authType} needs --os-auth-url (or OS_AUTH_URL, or auth: auth_url in clouds.yaml)`);
+  if (!authUrl) throw new CliError(`auth type ${authType} needs --os-auth-url (or OS_AUTH_URL, or auth: auth_url in clouds.yaml)`);
   const rawIface = get("--os-interface") ?? (cloud.endpoint_type as string | undefined);
   const iface = rawIface?.replace(/URL$/, "");
-  if (iface && !["public", "internal", "admin"].includes(iface)) throw new UsageError(`unknown interface ${rawIface}: use public, internal or admin`);
+  if (iface && !["public", "internal", "admin"].includes(iface)) throw new CliError(`unknown interface ${rawIface}: use public, internal or admin`);
   const common: KeystoneCommonOptions = { authUrl, interface: iface as KeystoneCommonOptions["interface"], regionName: get("--os-region-name"), fetch };
   const userOpts = {
     username: get("--os-username"),
@@ -169,17 +170,17 @@ export function resolveConnection(o: GlobalOptions, files: Files): Connection {
   let auth: Auth;
   if (authType === "password" || authType === "v3password") {
     if ((!userOpts.username && !userOpts.userId) || !password)
-      throw new UsageError("password auth needs --os-username (or --os-user-id) and --os-password (or OS_USERNAME, OS_PASSWORD, or clouds.yaml)");
+      throw new CliError("password auth needs --os-username (or --os-user-id) and --os-password (or OS_USERNAME, OS_PASSWORD, or clouds.yaml)");
     auth = new KeystonePasswordAuth({ ...common, ...userOpts, ...scope, password });
   } else if (authType === "token" || authType === "v3token") {
-    if (!token) throw new UsageError("token auth needs --os-token (or OS_TOKEN)");
+    if (!token) throw new CliError("token auth needs --os-token (or OS_TOKEN)");
     auth = new KeystoneTokenAuth({ ...common, ...scope, token });
   } else {
     const id = get("--os-application-credential-id");
     const name = get("--os-application-credential-name");
     if (!acSecret || (!id && !name))
-      throw new UsageError("application credential auth needs --os-application-credential-secret and --os-application-credential-id (or a name and the user)");
-    if (!id && !userOpts.username && !userOpts.userId) throw new UsageError("an application credential given by name needs --os-username or --os-user-id");
+      throw new CliError("application credential auth needs --os-application-credential-secret and --os-application-credential-id (or a name and the user)");
+    if (!id && !userOpts.username && !userOpts.userId) throw new CliError("an application credential given by name needs --os-username or --os-user-id");
     auth = new KeystoneApplicationCredentialAuth({ ...common, ...userOpts, applicationCredentialId: id, applicationCredentialName: name, applicationCredentialSecret: acSecret });
   }
   return { ...base, endpoint, auth };

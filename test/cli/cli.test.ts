@@ -158,9 +158,9 @@ describe("allocations", () => {
 
 describe("usage errors", () => {
   const none = runner(() => ({ env: {} }));
-  it("exit 2 with a message when there is no connection, or a flag is unknown", async () => {
+  it("exit 1 with a message when there is no connection (as openstack), 2 when a flag is unknown", async () => {
     const r = await none("trait", "list");
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.err).toContain("no connection");
     const unknown = await none("trait", "list", "--bogus");
     expect(unknown.code).toBe(2);

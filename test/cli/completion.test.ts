@@ -63,9 +63,9 @@ describe("the berth program", () => {
     const { url, token } = target();
     expect(await berth({}, "--os-endpoint", url, "--os-token", token, "resource", "class", "show", "VCPU", "-f", "value")).toMatchObject({ code: 0, stdout: "VCPU\n" });
     expect(await berth({ OS_ENDPOINT: url, OS_TOKEN: token }, "resource", "class", "show", "CUSTOM_NONE")).toMatchObject({ code: 1 });
-    const usage = await berth({}, "resource", "class", "list");
-    expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain("berth: no connection");
+    const unconnected = await berth({}, "resource", "class", "list");
+    expect(unconnected.code).toBe(1);
+    expect(unconnected.stderr).toContain("berth: no connection");
     expect((await berth({}, "no-such-command")).code).toBe(2);
     expect((await berth({}, "resource", "class", "list", "--bogus")).code).toBe(2);
     expect((await berth({}, "--help")).code).toBe(0);

@@ -85,3 +85,21 @@ describe.skipIf(!available)("berth and the openstack CLI print the same", () => 
     expect({ code: b.code, out: b.out }).toEqual(o);
   });
 });
+
+describe.skipIf(!available)("berth and the openstack CLI exit alike", () => {
+  it("1 without connection settings or with a cloud that is not there; 2 for an incomplete command", async () => {
+    const unset = { PATH: process.env.PATH!, HOME: dir };
+    const exit = (argv: string[], e: Record<string, string>) => run("openstack", argv, { env: e, cwd: dir }).then(() => 0, (err: { code: number }) => err.code);
+    const mine = async (argv: string[], e: Record<string, string>) => (await runner(() => ({ env: e, cwd: dir, home: dir }))(...argv)).code;
+    // NOTE: the openstack CLI checks its auth settings before the command's arguments, so the
+    // incomplete commands are compared with a connection.
+    const cases: [string[], Record<string, string>][] = [
+      [["resource", "class", "list"], unset],
+      [["--os-cloud", "nope", "resource", "class", "list"], unset],
+      [["resource"], unset],
+      [["resource", "provider", "show"], { ...unset, ...env() }],
+      [["resource", "provider", "list", "-f", "csv", "--quote", "sometimes"], { ...unset, ...env() }],
+    ];
+    for (const [argv, e] of cases) expect({ argv, code: await mine(argv, e) }).toEqual({ argv, code: await exit(argv, e) });
+  }, 180_000);
+});

@@ -142,7 +142,7 @@ describe("connection", () => {
     expect(tok.auth).toBeInstanceOf(KeystoneTokenAuth);
     expect(identity(tok.auth)).toEqual({ identity: { methods: ["token"], token: { id: "t" } }, scope: { project: { id: "p" } } });
     expect(resolveConnection({ osAuthType: "none", osEndpoint: "http://p" }, none)).toMatchObject({ authType: "none", auth: undefined });
-    expect(() => resolveConnection({ osAuthUrl: "http://ks" }, none)).toThrow(UsageError);
+    expect(() => resolveConnection({ osAuthUrl: "http://ks" }, none)).toThrow(CliError);
     expect(() => resolveConnection({ osAuthUrl: "http://ks" }, none)).toThrow("--os-username (or --os-user-id) and --os-password");
     expect(() => resolveConnection({ osEndpoint: "http://x" }, none)).toThrow("needs --os-token");
     expect(() => resolveConnection({ osAuthType: "v3oidcpassword", osAuthUrl: "http://ks" }, none)).toThrow("auth type v3oidcpassword is not supported");
