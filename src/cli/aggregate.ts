@@ -13,7 +13,8 @@ export function register(rp: Command, io: CliIo): void {
   });
 
   leaf<{ aggregate?: string[]; generation?: string; amend?: boolean }>(
-    "list", agg,
+    "list",
+    agg,
     "set <uuid>",
     "replace (or with --amend, add to) a provider's aggregates",
     io,

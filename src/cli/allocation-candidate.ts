@@ -53,7 +53,8 @@ export function register(program: Command, io: CliIo): void {
   const candidate = program.command("allocation").description("allocations").command("candidate").description("allocation candidates");
   const groups = new GroupCollector();
   leaf<{ limit?: string; groupPolicy?: string; rootRequired?: string[]; sameSubtree?: string[] }>(
-    "list", candidate,
+    "list",
+    candidate,
     "list",
     "list allocation candidates",
     io,

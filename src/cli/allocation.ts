@@ -49,7 +49,8 @@ export function register(rp: Command, io: CliIo): void {
   });
 
   leaf<{ allocation?: string[]; projectId: string; userId: string; consumerType?: string }>(
-    "list", alloc,
+    "list",
+    alloc,
     "set <consumer>",
     "replace a consumer's allocations",
     io,
@@ -76,7 +77,8 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf<{ provider?: string[]; resourceClass?: string[] }>(
-    "list", alloc,
+    "list",
+    alloc,
     "unset <consumer>",
     "remove a consumer's allocations against providers (or only some classes)",
     io,

@@ -64,7 +64,8 @@ export function register(rp: Command, io: CliIo): void {
   });
 
   leaf<{ resource?: string[]; amend?: boolean; dryRun?: boolean }>(
-    "list", inv,
+    "list",
+    inv,
     "set <uuid>",
     "replace a provider's inventories (or, with --amend, change only the given ones)",
     io,
@@ -105,7 +106,8 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf<{ resourceClass?: string[] }>(
-    "none", inv,
+    "none",
+    inv,
     "delete <uuid>",
     "delete one class's inventory (--resource-class), or all of them (1.5)",
     io,

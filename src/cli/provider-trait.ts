@@ -12,7 +12,8 @@ export function register(rp: Command, io: CliIo): void {
   });
 
   leaf<{ trait?: string[] }>(
-    "list", tr,
+    "list",
+    tr,
     "set <uuid>",
     "replace a provider's traits",
     io,

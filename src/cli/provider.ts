@@ -22,7 +22,8 @@ const view = (p: ResourceProvider) => {
 
 export function register(rp: Command, io: CliIo): void {
   leaf<{ uuid?: string; name?: string; resource?: string[]; inTree?: string; required?: string[]; forbidden?: string[]; memberOf?: string[]; aggregateUuid?: string[] }>(
-    "list", rp,
+    "list",
+    rp,
     "list",
     "list resource providers",
     io,
@@ -50,7 +51,8 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf<{ allocations?: boolean }>(
-    "one", rp,
+    "one",
+    rp,
     "show <uuid>",
     "show a resource provider",
     io,
@@ -64,7 +66,8 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf<{ uuid?: string; parentProvider?: string }>(
-    "one", rp,
+    "one",
+    rp,
     "create <name>",
     "create a resource provider",
     io,
@@ -75,7 +78,8 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf<{ name: string; parentProvider?: string }>(
-    "one", rp,
+    "one",
+    rp,
     "set <uuid>",
     "update a resource provider's name and parent",
     io,

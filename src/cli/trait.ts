@@ -7,7 +7,8 @@ import { printList, printOne } from "./output.js";
 export function register(program: Command, io: CliIo): void {
   const trait = program.command("trait").description("traits");
   leaf<{ name?: string; associated?: boolean; notAssociated?: boolean }>(
-    "list", trait,
+    "list",
+    trait,
     "list",
     "list traits",
     io,

@@ -15,7 +15,8 @@ export function registerProvider(rp: Command, io: CliIo): void {
 export function registerTotals(resource: Command, io: CliIo): void {
   const usage = resource.command("usage").description("usages of a project");
   leaf<{ projectId?: string; userId?: string; consumerType?: string }>(
-    "list", usage,
+    "list",
+    usage,
     "show [project_id]",
     "show the usages of a project (and user)",
     io,
