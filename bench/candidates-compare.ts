@@ -5,8 +5,8 @@
 import { testConfig } from "../src/config.js";
 import { prepare } from "../src/server.js";
 import { seedProviders, type ProviderSpec, type Seeded } from "../test/helpers/seed-candidates.js";
-import { SCENARIOS } from "./candidates-scenarios.js";
-import { errorView, normalize, subst } from "./candidates-normalize.js";
+import { SCENARIOS } from "../test/fixtures/candidates/scenarios.js";
+import { errorView, normalize, subst } from "../test/fixtures/candidates/normalize.js";
 
 const REF = process.env.REF_URL ?? "http://localhost:8001";
 const FILE = process.env.REF_DB ?? "/tmp/cand-ref/db.sqlite";

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { testConfig } from "../src/config.js";
 import { prepare } from "../src/server.js";
 import { seedProviders } from "../test/helpers/seed-candidates.js";
-import { eightOneUnitGroups, flat, nested, wide } from "./candidates-seed.js";
+import { eightOneUnitGroups, flat, nested, wide } from "../test/fixtures/candidates/seed.js";
 import { analyze, serverDatabase } from "./databases.js";
 
 const DIR = process.env.BENCH_DIR ?? "/tmp/berth-cand-profile";

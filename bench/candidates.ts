@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { testConfig } from "../src/config.js";
 import { prepare } from "../src/server.js";
 import { seedProviders, type ProviderSpec } from "../test/helpers/seed-candidates.js";
-import { eightOneUnitGroups, flat, nested, wide } from "./candidates-seed.js";
+import { eightOneUnitGroups, flat, nested, wide } from "../test/fixtures/candidates/seed.js";
 import { analyze, serverDatabase } from "./databases.js";
 
 interface Workload {

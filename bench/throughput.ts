@@ -12,7 +12,7 @@
 import { testConfig } from "../src/config.js";
 import { prepare } from "../src/server.js";
 import { seedProviders } from "../test/helpers/seed-candidates.js";
-import { flat } from "./candidates-seed.js";
+import { flat } from "../test/fixtures/candidates/seed.js";
 import { analyze, dropServerDatabase, randomName, serverDatabase, sideWriter, watchToken } from "./databases.js";
 import { buildDist, closedLoop, errorText, metric, referenceSchema, request, startBerth, startReference, type Server } from "./servers.js";
 

@@ -22,6 +22,7 @@ import { Snapshots, type SnapshotMode } from "./objects/candidates/snapshot.js";
 import { databaseProbe } from "./objects/health.js";
 import { createMetrics, NO_ROUTE, type Metrics } from "./http/metrics.js";
 import { copyReader } from "./objects/candidates/snapshot-read.js";
+import { BodyBuffers } from "./http/candidate-body.js";
 
 export interface AppOptions {
   store: Store;
@@ -72,6 +73,7 @@ export function createApp(opts: AppOptions): Hono {
     candidateSnapshots: snapshotsFor(opts.store, opts.candidateSnapshot, metrics.onSnapshotBuild),
     metrics,
     checkDatabase: databaseProbe(opts.store, opts.healthTimeoutMs),
+    bodyBuffers: new BodyBuffers(),
   };
   // NOTE: the database layer reports its in-request retries (src/db/tx.ts) through the store.
   opts.store.onRetry ??= metrics.onRetry;

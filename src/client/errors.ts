@@ -147,15 +147,24 @@ export class ConnectionError extends Error {
 
 const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|EPROTO|HOSTNAME|ALTNAME/;
 
+/** The system error code under a fetch failure (undici wraps it as the cause, sometimes twice). */
+export function networkErrorCode(e: unknown): string {
+  for (let c: unknown = e, i = 0; c && i < 4; c = (c as { cause?: unknown }).cause, i++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+  }
+  return "";
+}
+
 /**
  * What a failed fetch means for people: "connection refused", "timed out after 30 s",
  * "TLS: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)". Works for the errors of Node's fetch
  * (the cause carries the code) and of node:http (the error does).
  */
 export function describeNetworkError(e: unknown, timeoutMs?: number): { reason: NetworkFailure; text: string } {
-  const err = e as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string; name?: string } };
+  const err = e as { name?: string; message?: string; cause?: { message?: string; name?: string } };
   const inner = err?.cause && typeof err.cause === "object" ? err.cause : undefined;
-  const code = err?.code ?? inner?.code;
+  const code = networkErrorCode(e) || undefined;
   const message = (inner?.message && err?.message === "fetch failed" ? inner.message : err?.message) ?? String(e);
   const name = err?.name === "TimeoutError" || inner?.name === "TimeoutError" ? "TimeoutError" : err?.name;
   if (name === "TimeoutError" || code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT")

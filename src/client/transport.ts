@@ -1,6 +1,6 @@
 // The one place requests are sent: endpoint, auth, microversion negotiation, error mapping.
 import { staticToken, type Auth } from "./auth.js";
-import { ConnectionError, describeNetworkError, errorFromReply, UnauthorizedError } from "./errors.js";
+import { ConnectionError, describeNetworkError, errorFromReply, networkErrorCode, UnauthorizedError } from "./errors.js";
 import { chooseVersion, parseVersion, type ServerRange, type VersionNeeds } from "./versions.js";
 
 export interface ClientOptions {
@@ -16,13 +16,53 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Extra headers on every request. */
   headers?: Record<string, string>;
+  /** Prepended to the SDK's own User-Agent (e.g. "my-agent/1.2"). */
+  userAgent?: string;
+  /**
+   * The global request id (`req-<uuid>`) sent as X-OpenStack-Request-ID on every call, to tie the
+   * calls of one operation together in the services' logs; default a new one per call.
+   */
+  globalRequestId?: string;
+  /**
+   * Retries of transport failures and 5xx answers (false: none). A request that never reached the
+   * server (connection refused, name not found, connect timeout) is retried whatever its method; a
+   * 500, 502, 503 or 504, a reset connection or a timeout only for GET, PUT and DELETE, which are
+   * idempotent (a PUT that did apply before the failure then fails its generation check: 409).
+   */
+  retry?: false | TransportRetry;
 }
+
+export interface TransportRetry {
+  /** Attempts in all, including the first (default 3). */
+  attempts?: number;
+  /** Delay before retry n (1-based): default 250 ms doubling, with jitter; a 503's Retry-After wins, up to 10 s. */
+  delayMs?: (retry: number) => number;
+}
+
+/** The SDK's version, sent in its User-Agent (test/client/transport.test.ts keeps it package.json's). */
+export const SDK_VERSION = "0.1.0";
+
+const GLOBAL_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Checks a global request id's form (the services ignore any other). */
+function checkGlobalId(id: string | undefined): void {
+  if (id !== undefined && !GLOBAL_ID.test(id)) throw new TypeError(`globalRequestId must be "req-" and a lowercase uuid, not ${JSON.stringify(id)}`);
+}
+
+const IDEMPOTENT = new Set(["GET", "PUT", "DELETE"]);
+const RETRIED_STATUS = new Set([500, 502, 503, 504]);
+/** Causes of a fetch failure that mean the request was never sent. */
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+const defaultRetryDelay = (retry: number) => 250 * 2 ** (retry - 1) * (0.75 + Math.random() / 2);
+const MAX_RETRY_AFTER_MS = 10_000;
 
 /** Options every SDK call takes. */
 export interface CallOptions {
   /** Send this microversion instead of the negotiated one. */
   version?: string;
   signal?: AbortSignal;
+  /** This call's global request id (over the client's). */
+  globalRequestId?: string;
 }
 
 export type Query = Record<string, string | number | boolean | readonly (string | number)[] | undefined>;
@@ -53,6 +93,7 @@ export class Transport {
     this.opts = { ...opts };
     this.auth = opts.auth ?? (opts.token !== undefined ? staticToken(opts.token) : undefined);
     if (opts.version !== undefined) parseVersion(opts.version);
+    checkGlobalId(opts.globalRequestId);
   }
 
   /** The server's microversion range from GET /, fetched once per client. */
@@ -71,7 +112,8 @@ export class Transport {
 
   async request<T>(spec: RequestSpec, call: CallOptions = {}): Promise<Reply<T>> {
     const version = await this.versionFor(spec, call);
-    return this.send<T>(spec.method, spec.path, { query: spec.query, body: spec.body, version, signal: call.signal });
+    checkGlobalId(call.globalRequestId);
+    return this.send<T>(spec.method, spec.path, { query: spec.query, body: spec.body, version, signal: call.signal, globalRequestId: call.globalRequestId });
   }
 
   private async fetchRange(): Promise<ServerRange> {
@@ -96,54 +138,82 @@ export class Transport {
   private async send<T>(
     method: string,
     path: string,
-    o: { query?: Query; body?: unknown; version?: string; signal?: AbortSignal },
-    retried = false,
+    o: { query?: Query; body?: unknown; version?: string; signal?: AbortSignal; globalRequestId?: string },
+    renewed = false,
   ): Promise<Reply<T>> {
     const base = await this.endpoint();
     const url = base + path + queryString(o.query);
-    const headers: Record<string, string> = { accept: "application/json", ...this.opts.headers, ...(await this.auth?.headers()) };
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      "user-agent": `${this.opts.userAgent ? `${this.opts.userAgent} ` : ""}berth-sdk/${SDK_VERSION}`,
+      "x-openstack-request-id": o.globalRequestId ?? this.opts.globalRequestId ?? `req-${crypto.randomUUID()}`,
+      ...this.opts.headers,
+      ...(await this.auth?.headers()),
+    };
     if (o.version) headers["openstack-api-version"] = `placement ${o.version}`;
     if (o.body !== undefined) headers["content-type"] = "application/json";
-    const timeoutMs = this.opts.timeoutMs ?? 30_000;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    let res: Response;
-    try {
-      res = await (this.opts.fetch ?? fetch)(url, {
-        method,
-        headers,
-        body: o.body === undefined ? undefined : JSON.stringify(o.body),
-        // NOTE: AbortSignal.any is Node 20.3+; without it the caller's signal wins over the timeout.
-        signal: o.signal ? (AbortSignal.any ? AbortSignal.any([o.signal, timeout]) : o.signal) : timeout,
-      });
-    } catch (e) {
-      const why = describeNetworkError(e, timeoutMs);
-      throw new ConnectionError(`cannot reach the placement endpoint ${base}: ${why.text} (${method} ${url})`, { cause: e, reason: why.reason });
-    }
-    const text = await res.text();
-    if (!res.ok) {
-      const err = errorFromReply(res.status, res.headers, text, { method, url });
-      // A token may have expired early (revoked, clock skew): renew once.
-      if (err instanceof UnauthorizedError && this.auth?.invalidate && !retried) {
-        this.auth.invalidate();
-        return this.send(method, path, o, true);
-      }
-      throw err;
-    }
-    let body: unknown = undefined;
-    if (text) {
+    const retry = this.opts.retry === false ? { attempts: 1 } : (this.opts.retry ?? {});
+    const attempts = Math.max(1, retry.attempts ?? 3);
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= attempts;
+      const wait = async (retryAfter?: string | null) => {
+        const after = retryAfter && /^\d+$/.test(retryAfter) ? Math.min(Number(retryAfter) * 1000, MAX_RETRY_AFTER_MS) : undefined;
+        const ms = after ?? (retry.delayMs ?? defaultRetryDelay)(attempt);
+        if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+      };
+      const timeoutMs = this.opts.timeoutMs ?? 30_000;
+      const timeout = AbortSignal.timeout(timeoutMs);
+      let res: Response;
       try {
-        body = JSON.parse(text);
+        res = await (this.opts.fetch ?? fetch)(url, {
+          method,
+          headers,
+          body: o.body === undefined ? undefined : JSON.stringify(o.body),
+          // NOTE: AbortSignal.any is Node 20.3+; without it the caller's signal wins over the timeout.
+          signal: o.signal ? (AbortSignal.any ? AbortSignal.any([o.signal, timeout]) : o.signal) : timeout,
+        });
       } catch (e) {
-        throw new ConnectionError(`${method} ${url} answered ${res.status} with a body that is not JSON`, { cause: e });
+        // NOTE: a call the caller aborted is never retried.
+        if (!last && !o.signal?.aborted && (IDEMPOTENT.has(method) || NOT_SENT.has(networkErrorCode(e)))) {
+          await wait();
+          continue;
+        }
+        const why = describeNetworkError(e, timeoutMs);
+        throw new ConnectionError(
+          `cannot reach the placement endpoint ${base}: ${why.text} (${method} ${url}${attempt > 1 ? `, after ${attempt} attempts` : ""})`,
+          { cause: e, reason: why.reason },
+        );
       }
+      const text = await res.text();
+      if (!res.ok) {
+        if (!last && RETRIED_STATUS.has(res.status) && IDEMPOTENT.has(method)) {
+          await wait(res.status === 503 ? res.headers.get("retry-after") : undefined);
+          continue;
+        }
+        const err = errorFromReply(res.status, res.headers, text, { method, url });
+        // A token may have expired early (revoked, clock skew): renew once.
+        if (err instanceof UnauthorizedError && this.auth?.invalidate && !renewed) {
+          this.auth.invalidate();
+          return this.send(method, path, o, true);
+        }
+        throw err;
+      }
+      let body: unknown = undefined;
+      if (text) {
+        try {
+          body = JSON.parse(text);
+        } catch (e) {
+          throw new ConnectionError(`${method} ${url} answered ${res.status} with a body that is not JSON`, { cause: e });
+        }
+      }
+      return {
+        status: res.status,
+        headers: res.headers,
+        body: body as T,
+        version: o.version ?? "1.0",
+        requestId: res.headers.get("openstack-request-id") ?? res.headers.get("x-openstack-request-id") ?? undefined,
+      };
     }
-    return {
-      status: res.status,
-      headers: res.headers,
-      body: body as T,
-      version: o.version ?? "1.0",
-      requestId: res.headers.get("openstack-request-id") ?? res.headers.get("x-openstack-request-id") ?? undefined,
-    };
   }
 }
 

@@ -11,16 +11,13 @@ import * as schema from "../schemas/allocation-candidate.js";
 import { UnknownResourceClass, UnknownTrait } from "../objects/provider-filter.js";
 import { checkGroups, CandidateQueryError, newGroup, type CandidateRequest, type GroupPolicy, type RequestGroup, type RequestWide } from "../objects/candidates/request.js";
 import { findCandidates, type SearchResult } from "../objects/candidates/search.js";
-import { BodyBuffers, responseBody, type BodyOptions } from "../objects/candidates/summaries.js";
+import { responseBody, type BodyOptions } from "../http/candidate-body.js";
 
 const CODES = {
   bad_value: ErrorCodes.QUERYPARAM_BAD_VALUE,
   missing_value: ErrorCodes.QUERYPARAM_MISSING_VALUE,
   duplicate_key: ErrorCodes.ILLEGAL_DUPLICATE_QUERYPARAM,
 } as const;
-
-/** Body buffers for responses written by the Node server, reused once each response is written. */
-const bodyBuffers = new BodyBuffers();
 
 export async function list(ctx: Ctx): Promise<Response> {
   authorize(ctx, policies.allocationCandidate.LIST);
@@ -41,8 +38,9 @@ export async function list(ctx: Ctx): Promise<Response> {
     // NOTE: served over HTTP the body is written into a kept buffer that comes back once the
     // response is written; in process (no afterSent) into one of its own.
     const sent = ctx.afterSent;
-    const body = responseBody(found, bodyOptions(v, req, found), sent ? bodyBuffers : undefined);
-    if (sent) sent(() => bodyBuffers.give(body));
+    const buffers = ctx.deps.bodyBuffers;
+    const body = responseBody(found, bodyOptions(v, req, found), sent ? buffers : undefined);
+    if (sent) sent(() => buffers.give(body));
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (v.atLeast(1, 15)) Object.assign(headers, { "cache-control": "no-cache", "last-modified": httpDate(ctx.deps.clock()) });
     headers["content-length"] = String(body.length);

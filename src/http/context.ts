@@ -8,6 +8,7 @@ import type { Authenticator } from "./auth.js";
 import type { Snapshots } from "../objects/candidates/snapshot.js";
 import type { Health } from "../objects/health.js";
 import type { Metrics } from "./metrics.js";
+import type { BodyBuffers } from "./candidate-body.js";
 
 export interface Deps {
   readonly store: Store;
@@ -21,6 +22,8 @@ export interface Deps {
   readonly candidateSnapshots?: Snapshots;
   /** This app's Prometheus metrics (served by metrics-listener.ts, never on the API port). */
   readonly metrics: Metrics;
+  /** Output buffers of candidate bodies, reused once each response is written (this app's own). */
+  readonly bodyBuffers: BodyBuffers;
   /** SELECT 1 within a short timeout (GET /healthcheck). */
   readonly checkDatabase: () => Promise<Health>;
 }

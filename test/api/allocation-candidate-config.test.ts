@@ -4,7 +4,7 @@ import { expect, it } from "vitest";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi, type TestApi } from "../helpers/api.js";
 import { seedProviders } from "../helpers/seed-candidates.js";
-import { wide } from "../../bench/candidates-seed.js";
+import { wide } from "../fixtures/candidates/seed.js";
 
 const FOUR = Array.from({ length: 4 }, (_, i) => `resources${i + 1}=VGPU:1`).join("&") + "&group_policy=isolate";
 

@@ -1,5 +1,5 @@
 // Served by `berth serve`, candidate bodies are written into buffers kept from one response to the
-// next (summaries.ts, BodyBuffers). A buffer must not be reused while a response still reads from
+// next (src/http/candidate-body.ts, BodyBuffers). A buffer must not be reused while a response still reads from
 // it: concurrent requests with different bodies, one of them read slowly, each get their own bytes,
 // the same as the in-process app gives.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -12,10 +12,10 @@ import type { Hono } from "hono";
 import { testConfig } from "../../src/config.js";
 import type { Store } from "../../src/db/open.js";
 import { prepare } from "../../src/server.js";
-import { BodyBuffers } from "../../src/objects/candidates/summaries.js";
+import { BodyBuffers } from "../../src/http/candidate-body.js";
 import { seedProviders } from "../helpers/seed-candidates.js";
 import { freePort, waitUp } from "../helpers/serve.js";
-import { flat } from "../../bench/candidates-seed.js";
+import { flat } from "../fixtures/candidates/seed.js";
 
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
 

@@ -7,22 +7,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import fc from "fast-check";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Hono } from "hono";
 import { createApp } from "../../src/app.js";
 import { testConfig } from "../../src/config.js";
 import { prepare } from "../../src/server.js";
-import { quietNeeded, Snapshots, type SnapshotMode } from "../../src/objects/candidates/snapshot.js";
-import { copyReader } from "../../src/objects/candidates/snapshot-read.js";
+import { COPY_STATEMENTS, DIGESTED, quietNeeded, Snapshots, type SnapshotMode } from "../../src/objects/candidates/snapshot.js";
+import { copyReader, NoToken } from "../../src/objects/candidates/snapshot-read.js";
 import { seedProviders, type ProviderSpec } from "../helpers/seed-candidates.js";
 import { createDatabase, describeEachDb, DIALECTS } from "../helpers/databases.js";
 import { openStore, type Store } from "../../src/db/open.js";
-import { SCENARIOS } from "../../bench/candidates-scenarios.js";
-import { subst } from "../../bench/candidates-normalize.js";
+import { SCENARIOS } from "../fixtures/candidates/scenarios.js";
+import { subst } from "../fixtures/candidates/normalize.js";
 import { bodyOptions, parseRequest } from "../../src/handlers/allocation-candidate.js";
 import { parseVersionHeader } from "../../src/http/microversion.js";
 import { findCandidates } from "../../src/objects/candidates/search.js";
-import { responseBody } from "../../src/objects/candidates/summaries.js";
+import { responseBody } from "../../src/http/candidate-body.js";
 
 const HEADERS = { "x-auth-token": "admin" };
 
@@ -296,6 +297,15 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
     }
   });
 
+  it("the digest covers every table and column a copy reads", () => {
+    for (const statement of COPY_STATEMENTS) {
+      const [, cols, table] = /^SELECT (.*?) FROM (\w+)/.exec(statement)!;
+      const read = cols!.split(", ").map((c) => c.replace(/^sum\((\w+)\)$/, "$1"));
+      const covered = DIGESTED.find((d) => d.table === table)?.cols ?? [];
+      expect({ table, missing: read.filter((c) => !covered.includes(c)) }).toEqual({ table, missing: [] });
+    }
+  });
+
   it("auto: a large deployment's snapshot waits for more quiet requests, one per 10 ms its last build took", () => {
     expect([0, 4, 10, 11, 2000].map(quietNeeded)).toEqual([1, 1, 1, 2, 200]);
   });
@@ -455,6 +465,92 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
       await writer;
       expect([3, 9]).toContain(await during);
       expect(await capacity(cn)).toBe(9);
+    });
+
+    it("auto without a change token (as on a Galera node): built once, then kept while its digest holds; under writes rebuilt only once reads cost a build", async () => {
+      const seeded = await seedProviders(store.db, [{ name: "tl", inv: { VCPU: 4 } }]);
+      const reader = copyReader(store)!;
+      // NOTE: this database's own reader, with its token withheld as a Galera node's is.
+      const tokenless = { ...reader, token: () => Promise.reject(new NoToken("withheld")) };
+      let builds = 0;
+      const snapshots = new Snapshots(tokenless, "auto", () => builds++);
+      expect(await snapshots.get()).toBeUndefined();
+      const first = await snapshots.get();
+      expect(first).toBeDefined();
+      for (let i = 0; i < 5; i++) expect((await snapshots.get())?.providers).toBe(first!.providers);
+      expect(builds).toBe(1);
+      let answered = 0;
+      for (let i = 0; i < 60; i++) {
+        await other.db.updateTable("inventories").set({ reserved: 1 + (i % 2) }).where("resource_provider_id", "=", seeded.id.get("tl")!).execute();
+        const snap = await snapshots.get();
+        if (snap) {
+          answered++;
+          expect(snap.byUuid.get(seeded.uuid.get("tl")!)!.inv.get("VCPU")!.reserved).toBe(1 + (i % 2));
+        } else snapshots.readCost(1);
+      }
+      expect(builds).toBeGreaterThan(1);
+      expect(answered).toBe(builds - 1);
+    });
+
+    it("a moved token with the placement tables unchanged keeps the snapshot (no rebuild); any change to what a copy reads rebuilds it", async () => {
+      const seeded = await seedProviders(store.db, [
+        { name: "dg-a", inv: { VCPU: 4 }, traits: ["CUSTOM_DG"], aggs: ["dg-agg"] },
+        { name: "dg-b", inv: { VCPU: 2 } },
+      ]);
+      const a = seeded.id.get("dg-a")!;
+      const b = seeded.id.get("dg-b")!;
+      let builds = 0;
+      const reader = copyReader(store)!;
+      const snapshots = new Snapshots(reader, "always", () => builds++);
+      const side = await createDatabase(dialect);
+      const sideStore = openStore(side.url);
+      try {
+        const first = await snapshots.get();
+        expect(first).toBeDefined();
+        expect(builds).toBe(1);
+        const raw = (q: string) => sql.raw(q).execute(other.db);
+        const now = dialect === "postgres" ? "now()" : "NOW()";
+        // Commits that move the (server-wide) token but not what a copy reads.
+        const unchanged: [string, () => Promise<unknown>][] = [
+          ["a commit in another database of the server", () => sql.raw("CREATE TABLE side_t (x int)").execute(sideStore.db)],
+          ["a provider renamed, its generation bumped", () => raw(`UPDATE resource_providers SET name = 'dg-renamed', generation = generation + 1, updated_at = ${now} WHERE id = ${a}`)],
+          ["a project and a user created", () => raw("INSERT INTO projects (external_id) VALUES ('dg-project')").then(() => raw("INSERT INTO users (external_id) VALUES ('dg-user')"))],
+        ];
+        for (const [what, write] of unchanged) {
+          await write();
+          const snap = await snapshots.get();
+          expect({ what, same: snap?.providers === first!.providers, builds }).toEqual({ what, same: true, builds: 1 });
+          expect(snap!.token).not.toBe(first!.token);
+        }
+        // One change per table a copy reads, none of them moving a generation.
+        const changed: [string, () => Promise<unknown>][] = [
+          ["resource_providers: a new provider", () => raw(`INSERT INTO resource_providers (uuid, name, generation) VALUES ('${crypto.randomUUID()}', 'dg-new', 0)`)],
+          ["resource_providers: a parent set", () => raw(`UPDATE resource_providers SET parent_provider_id = ${a} WHERE id = ${b}`)],
+          ["resource_classes: a class renamed", () => raw("INSERT INTO resource_classes (name) VALUES ('CUSTOM_DG_X')").then(() => raw("UPDATE resource_classes SET name = 'CUSTOM_DG_Y' WHERE name = 'CUSTOM_DG_X'"))],
+          ["traits: a trait created", () => raw("INSERT INTO traits (name) VALUES ('CUSTOM_DG_NEW')")],
+          ["placement_aggregates: an aggregate created", () => raw(`INSERT INTO placement_aggregates (uuid) VALUES ('${crypto.randomUUID()}')`)],
+          ["inventories: reserved changed", () => raw(`UPDATE inventories SET reserved = 1 WHERE resource_provider_id = ${a}`)],
+          ["allocations: a claim written", () => raw(`INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used) SELECT resource_provider_id, '${crypto.randomUUID()}', resource_class_id, 1 FROM inventories WHERE resource_provider_id = ${b}`)],
+          ["allocations: the claim moved to another consumer, usage unchanged (no rebuild needed)", () => raw(`UPDATE allocations SET consumer_id = '${crypto.randomUUID()}' WHERE resource_provider_id = ${b}`)],
+          ["allocations: the claim deleted", () => raw(`DELETE FROM allocations WHERE resource_provider_id = ${b}`)],
+          ["resource_provider_traits: a trait removed", () => raw(`DELETE FROM resource_provider_traits WHERE resource_provider_id = ${a}`)],
+          ["resource_provider_aggregates: a provider joined an aggregate", () => raw(`INSERT INTO resource_provider_aggregates (resource_provider_id, aggregate_id) SELECT ${b}, id FROM placement_aggregates ORDER BY id LIMIT 1`)],
+        ];
+        let expected = 1;
+        for (const [what, write] of changed) {
+          await write();
+          if (!what.includes("no rebuild")) expected++;
+          const snap = await snapshots.get();
+          expect({ what, builds }).toEqual({ what, builds: expected });
+          // What the snapshot holds is what the database holds now.
+          const [[[dbUsed]]] = (await reader.copy(["SELECT coalesce(sum(used), 0) FROM allocations"])).rows as [[[unknown]]];
+          const snapUsed = [...snap!.providers.values()].reduce((n, p) => n + [...p.inv.values()].reduce((m, i) => m + i.used, 0), 0);
+          expect({ what, used: snapUsed }).toEqual({ what, used: Number(dbUsed) });
+        }
+      } finally {
+        await sideStore.close();
+        await side.drop();
+      }
     });
   });
 }

@@ -1,5 +1,5 @@
 // GET /allocation_candidates on every database against the reference's recorded answers: each
-// scenario (bench/candidates-scenarios.ts) is seeded, and every query's answer must equal what the
+// scenario (test/fixtures/candidates/scenarios.ts) is seeded, and every query's answer must equal what the
 // reference gave for the same data (candidates as multisets, summaries, or status, detail and code).
 // The fixtures are written by `RECORD=... npx vite-node bench/candidates-compare.ts`.
 import { readFileSync } from "node:fs";
@@ -7,8 +7,8 @@ import { expect, it } from "vitest";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi, type TestApi } from "../helpers/api.js";
 import { seedProviders, type Seeded } from "../helpers/seed-candidates.js";
-import { SCENARIOS } from "../../bench/candidates-scenarios.js";
-import { errorView, normalize, subst } from "../../bench/candidates-normalize.js";
+import { SCENARIOS } from "../fixtures/candidates/scenarios.js";
+import { errorView, normalize, subst } from "../fixtures/candidates/normalize.js";
 
 const expected: Record<string, unknown> = JSON.parse(readFileSync(new URL("./allocation-candidate.fixtures.json", import.meta.url), "utf8"));
 

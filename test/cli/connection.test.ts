@@ -100,13 +100,14 @@ describe("servers that do not answer", () => {
   it("names the endpoint and the cause: connection refused, timeout", async () => {
     const refused = await bare()("--os-endpoint", closedUrl, "--os-token", "admin", "trait", "list");
     expect(refused.code).toBe(1);
-    expect(refused.err).toBe(`berth: cannot reach the placement endpoint ${closedUrl}: connection refused (GET ${closedUrl}/)\n`);
+    // Never sent, so retried (the SDK's retries), then named.
+    expect(refused.err).toBe(`berth: cannot reach the placement endpoint ${closedUrl}: connection refused (GET ${closedUrl}/, after 3 attempts)\n`);
 
     const cwd = tmp();
     writeFileSync(join(cwd, "clouds.yaml"), `clouds:\n  slow:\n    api_timeout: 0.5\n    auth_type: admin_token\n    auth:\n      endpoint: ${silentUrl}\n      token: admin\n`);
     const timedOut = await bare({ cwd })("--os-cloud", "slow", "trait", "list");
     expect(timedOut.code).toBe(1);
-    expect(timedOut.err).toBe(`berth: cannot reach the placement endpoint ${silentUrl}: timed out after 0.5 s (GET ${silentUrl}/)\n`);
+    expect(timedOut.err).toBe(`berth: cannot reach the placement endpoint ${silentUrl}: timed out after 0.5 s (GET ${silentUrl}/, after 3 attempts)\n`);
 
     const keystone = await bare()("--os-auth-url", `${closedUrl}/v3`, "--os-username", "u", "--os-password", "p", "trait", "list");
     expect(keystone.code).toBe(1);
@@ -145,7 +146,7 @@ describe("TLS", () => {
     const berth = bare();
     const untrusted = await berth("--os-endpoint", url, "--os-token", "admin", "resource", "class", "show", "VCPU");
     expect(untrusted.code).toBe(1);
-    expect(untrusted.err).toMatch(new RegExp(`^berth: cannot reach the placement endpoint ${url}: TLS: .*self[- ]signed.* \\(DEPTH_ZERO_SELF_SIGNED_CERT\\) \\(GET ${url}/\\); give --os-cacert`));
+    expect(untrusted.err).toMatch(new RegExp(`^berth: cannot reach the placement endpoint ${url}: TLS: .*self[- ]signed.* \\(DEPTH_ZERO_SELF_SIGNED_CERT\\) \\(GET ${url}/, after 3 attempts\\); give --os-cacert`));
     const trusted = await berth("--os-endpoint", url, "--os-token", "admin", "--os-cacert", join(dir, "cert.pem"), "resource", "class", "show", "VCPU", "-f", "value");
     expect(trusted).toMatchObject({ code: 0, out: "VCPU\n" });
     const insecure = await berth("--insecure", "--os-endpoint", url, "--os-token", "admin", "resource", "class", "show", "VCPU", "-f", "value");

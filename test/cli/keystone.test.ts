@@ -69,7 +69,7 @@ describe.skipIf(!ks)("the CLI with Keystone", () => {
     // The public endpoint of RegionOne does not answer; the message names it.
     const pub = await berth("--os-interface", "public", "resource", "class", "list");
     expect(pub.code).toBe(1);
-    expect(pub.err).toBe(`berth: cannot reach the placement endpoint ${DEAD}: connection refused (GET ${DEAD}/)\n`);
+    expect(pub.err).toBe(`berth: cannot reach the placement endpoint ${DEAD}: connection refused (GET ${DEAD}/, after 3 attempts)\n`);
     const two = await berth("--os-interface", "public", "--os-region-name", "RegionTwo", "resource", "class", "show", "VCPU", "-f", "value");
     expect(two).toMatchObject({ code: 0, out: "VCPU\n" });
     const nowhere = await berth("--os-region-name", "RegionThree", "resource", "class", "list");

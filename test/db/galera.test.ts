@@ -10,6 +10,8 @@ import { sql } from "kysely";
 import { callWithDeadline, oneVcpu, spawnBerth, waitUp } from "../helpers/serve.js";
 import { privateGalera, privateServersAvailable, type PrivateServer } from "../helpers/private-db.js";
 import { openStore } from "../../src/db/open.js";
+import { Snapshots } from "../../src/objects/candidates/snapshot.js";
+import { copyReader } from "../../src/objects/candidates/snapshot-read.js";
 
 const ci = process.env.CI === "true";
 const available = privateServersAvailable().galera;
@@ -99,6 +101,32 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
       const r = await call(base, "GET", "/allocation_candidates?resources=VCPU:1");
       expect(r.status).toBe(200);
       expect(Object.keys(JSON.parse(r.text).provider_summaries)).not.toContain(rp);
+    }
+  });
+
+  it("candidate snapshots on a node are checked by digest (no change token): another node's write is in the next answer once applied", async () => {
+    const store = openStore(nodes[1]!.url);
+    try {
+      let builds = 0;
+      const snapshots = new Snapshots(copyReader(store)!, "always", () => builds++);
+      // The first request learns that a Galera node gives no token; the next builds.
+      expect(await snapshots.get()).toBeUndefined();
+      const first = await snapshots.get();
+      expect(first).toBeDefined();
+      expect((await snapshots.get())?.providers).toBe(first!.providers);
+      expect(builds).toBe(1);
+      const rp = await provider(bases[0]!, 7);
+      // Applied on node 1 (a writeset reaches the other nodes a moment after its commit).
+      for (let i = 0; i < 100; i++) {
+        const r = await call(bases[1]!, "GET", `/resource_providers/${rp}/inventories`);
+        if (r.status === 200 && JSON.parse(r.text).inventories.VCPU) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const after = await snapshots.get();
+      expect(after?.byUuid.get(rp)?.inv.get("VCPU")?.total).toBe(7);
+      expect(builds).toBe(2);
+    } finally {
+      await store.close();
     }
   });
 

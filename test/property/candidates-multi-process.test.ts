@@ -142,7 +142,9 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
         | { kind: "aggregates"; rp: number; aggs: number[] }
         | { kind: "claim"; consumer: number; rp: number; vcpu: number }
         | { kind: "unclaim"; consumer: number }
-        | { kind: "delete"; rp: number };
+        | { kind: "delete"; rp: number }
+        | { kind: "rename"; rp: number }
+        | { kind: "unrelated" };
       const write: fc.Arbitrary<Write> = fc.oneof(
         { weight: 2, arbitrary: fc.record({ kind: fc.constant("provider" as const), parent: fc.option(fc.nat(), { freq: 3 }) }) },
         { weight: 3, arbitrary: fc.record({ kind: fc.constant("inventory" as const), rp: fc.nat(), vcpu: fc.integer({ min: 0, max: 4 }), mem: fc.integer({ min: 0, max: 2 }) }) },
@@ -151,6 +153,9 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
         { weight: 4, arbitrary: fc.record({ kind: fc.constant("claim" as const), consumer: fc.nat({ max: 5 }), rp: fc.nat(), vcpu: fc.integer({ min: 1, max: 3 }) }) },
         { weight: 2, arbitrary: fc.record({ kind: fc.constant("unclaim" as const), consumer: fc.nat({ max: 5 }) }) },
         { weight: 1, arbitrary: fc.record({ kind: fc.constant("delete" as const), rp: fc.nat() }) },
+        // Commits that move the change token but not what a snapshot copies (its digest is unchanged).
+        { weight: 1, arbitrary: fc.record({ kind: fc.constant("rename" as const), rp: fc.nat() }) },
+        { weight: 1, arbitrary: fc.constant({ kind: "unrelated" as const }) },
       );
       const step = fc.record({ write, through: fc.nat({ max: 2 }), readThrough: fc.nat({ max: 2 }), query: fc.nat() });
       // Traits are created once, through either process.
@@ -182,6 +187,8 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
               const parent = w.parent !== null && providers.length ? providers[w.parent % providers.length] : undefined;
               must(await call(base, "POST", "/resource_providers", { name: `${tag}-${made++}`, uuid, ...(parent ? { parent_provider_uuid: parent } : {}) }), [200]);
               providers.push(uuid);
+            } else if (w.kind === "unrelated") {
+              await store.db.insertInto("projects").values({ external_id: `${tag}-${crypto.randomUUID()}` }).execute();
             } else if (rp === undefined) {
               continue;
             } else if (w.kind === "inventory") {
@@ -207,6 +214,8 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
                 }),
                 [204, 400, 409],
               );
+            } else if (w.kind === "rename") {
+              must(await call(base, "PUT", `/resource_providers/${rp}`, { name: `${tag}-renamed-${made++}` }), [200]);
             } else if (w.kind === "delete") {
               // NOTE: a provider with children or allocations is refused (409).
               const r = await call(base, "DELETE", `/resource_providers/${rp}`);

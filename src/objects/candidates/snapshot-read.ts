@@ -14,10 +14,33 @@ import { statement, type Row } from "./rows.js";
  */
 export interface CopyReader {
   token(): Promise<string>;
-  copy(statements: readonly string[]): Promise<{ token: string; rows: Row[][] }>;
+  /**
+   * The statements' rows, read in one consistent read, and the token they are exact at; with
+   * `withToken` false (a database whose token() throws NoToken) no token is read ("").
+   */
+  copy(statements: readonly string[], withToken?: boolean): Promise<{ token: string; rows: Row[][] }>;
+  /**
+   * One statement whose single row and column is a digest of `tables` (the given columns of every
+   * row, as a multiset), computed in the database: equal digests mean equal rows, up to the chance
+   * of a 64-bit coincidence; undefined where the database has no cheap row hash.
+   * NOTE: for tokens that move without a change to the placement tables (PostgreSQL's and
+   * MariaDB's are server-wide: any commit to any database moves them), a moved token is first
+   * checked against the digest (milliseconds of the database's time, none of the event loop)
+   * before a copy is rebuilt. SQLite's token moves only with its own file: no digest.
+   */
+  digest?(tables: readonly DigestTable[]): Promise<string | undefined>;
 }
 
-/** The database cannot give a change token: its requests read the database. */
+/** A table a digest covers, and which of its columns. */
+export interface DigestTable {
+  readonly table: string;
+  readonly cols: readonly string[];
+}
+
+/**
+ * The database cannot give a change token: its snapshots are checked by digest alone (when the
+ * reader gives one), else its requests read the database.
+ */
 export class NoToken extends Error {}
 
 /** The reader for a store, or undefined where snapshots cannot be exact (none so far). */
@@ -72,15 +95,18 @@ function sqliteReader(db: Kysely<DB>, sqlite: NonNullable<Store["sqlite"]>): Cop
  * missed write. The statement's snapshot is taken when it starts, after the request began.
  */
 function postgresReader(onConnection: NonNullable<Store["onArrayConnection"]>): CopyReader {
-  let fn: string | undefined;
-  const tokenSql = async (read: (s: string) => Promise<unknown[][]>) => {
-    if (fn === undefined) {
+  let version: number | undefined;
+  const versionOf = async (read: (s: string) => Promise<unknown[][]>) => {
+    if (version === undefined) {
       const [[v]] = (await read("SELECT current_setting('server_version_num')::int")) as [[number]];
-      fn = v >= 130000 ? "pg_current_snapshot()" : "txid_current_snapshot()";
+      version = v;
     }
-    return `SELECT ${fn}::text`;
+    return version;
   };
+  const tokenSql = async (read: (s: string) => Promise<unknown[][]>) =>
+    `SELECT ${(await versionOf(read)) >= 130000 ? "pg_current_snapshot()" : "txid_current_snapshot()"}::text`;
   return {
+    digest: (tables) => onConnection(async (read) => postgresDigest(tables, await versionOf(read))),
     token: () =>
       onConnection(async (read) => {
         const [[t]] = (await read(await tokenSql(read))) as [[string]];
@@ -142,7 +168,10 @@ const LOCK_WAIT_S = 0;
  * differs from the copy's token by the time the commit returns). Writes to other tables or
  * databases move the LSN too (rebuilds only). Needs the LOCK TABLES privilege on the database (the
  * reference's `GRANT ALL ON placement.*` has it); writers that start meanwhile wait one round trip.
- * Not for Galera: its nodes do not honour LOCK TABLES for writesets applied from other nodes.
+ * Not for Galera: its nodes do not honour LOCK TABLES for writesets applied from other nodes. A
+ * Galera node gives no token (NoToken); its snapshots are checked by digest alone, read in a
+ * consistent snapshot of the node (what the node has applied, as any read of it; with
+ * wsrep_sync_wait set, what the cluster had committed when the read began).
  */
 function mysqlReader(db: Kysely<DB>): CopyReader {
   // NOTE: MariaDB reports Innodb_lsn_current; MySQL 8.0.30 and later Innodb_redo_log_current_lsn
@@ -161,20 +190,26 @@ function mysqlReader(db: Kysely<DB>): CopyReader {
     return String(rows[0]!.Value);
   };
   return {
+    digest: async (tables) => {
+      const { rows } = await sql<{ v: string }>`SELECT VERSION() AS v`.execute(db);
+      return mysqlDigest(tables, String(rows[0]?.v ?? ""));
+    },
     token: () => lsn(db),
-    copy: (statements) =>
+    copy: (statements, withToken = true) =>
       db.connection().execute(async (conn) => {
-        let token: string;
-        await sql`SET SESSION lock_wait_timeout = ${sql.lit(LOCK_WAIT_S)}`.execute(conn);
-        try {
-          await sql.raw(`LOCK TABLES ${COPY_TABLES.map((t) => `${t} READ`).join(", ")}`).execute(conn);
+        let token = "";
+        if (withToken) {
+          await sql`SET SESSION lock_wait_timeout = ${sql.lit(LOCK_WAIT_S)}`.execute(conn);
           try {
-            token = await lsn(conn);
+            await sql.raw(`LOCK TABLES ${COPY_TABLES.map((t) => `${t} READ`).join(", ")}`).execute(conn);
+            try {
+              token = await lsn(conn);
+            } finally {
+              await sql`UNLOCK TABLES`.execute(conn);
+            }
           } finally {
-            await sql`UNLOCK TABLES`.execute(conn);
+            await sql`SET SESSION lock_wait_timeout = DEFAULT`.execute(conn);
           }
-        } finally {
-          await sql`SET SESSION lock_wait_timeout = DEFAULT`.execute(conn);
         }
         await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`.execute(conn);
         await sql`START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`.execute(conn);
@@ -189,4 +224,36 @@ function mysqlReader(db: Kysely<DB>): CopyReader {
         }
       }),
   };
+}
+
+/**
+ * Per table `count:sum of 64-bit row hashes` (a multiset hash: the rows' order does not matter, and
+ * numeric sums do not wrap), the tables' parts joined with "/".
+ * NOTE: PostgreSQL 14 and later hash each row's columns with their types' own hash functions
+ * (hash_record_extended, a quarter of the cost of hashing the row's text); 11 to 13 hash the text.
+ */
+function postgresDigest(tables: readonly DigestTable[], version: number): string | undefined {
+  if (version < 110000) return undefined;
+  const hash = (t: DigestTable) =>
+    version >= 140000 ? `hash_record_extended(row(${t.cols.join(", ")}), 0)` : `hashtextextended(row(${t.cols.join(", ")})::text, 0)`;
+  const part = (t: DigestTable) => `(SELECT count(*)::text || ':' || coalesce(sum(${hash(t)}), 0)::text FROM ${t.table})`;
+  return `SELECT ${tables.map(part).join(" || '/' || ")}`;
+}
+
+/**
+ * MariaDB/MySQL: each row's columns joined with "," (NULL as "~", which no column here holds: ids,
+ * uuids, names and numbers), hashed with CRC32 and CRC32C (two different polynomials, 64 bits in
+ * all; MariaDB 10.8 and later), else with MD5's first 64 bits (four times the cost).
+ */
+function mysqlDigest(tables: readonly DigestTable[], version: string): string {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  const crc32c = /mariadb/i.test(version) && m !== null && Number(m[1]) * 100 + Number(m[2]) >= 1008;
+  const part = (t: DigestTable) => {
+    const row = `CONCAT_WS(',', ${t.cols.map((c) => `COALESCE(${c}, '~')`).join(", ")})`;
+    const sums = crc32c
+      ? `COALESCE(SUM(CRC32(${row})), 0), ':', COALESCE(SUM(CRC32C(${row})), 0)`
+      : `COALESCE(SUM(CAST(CONV(LEFT(MD5(${row}), 16), 16, 10) AS DECIMAL(20))), 0)`;
+    return `(SELECT CONCAT(COUNT(*), ':', ${sums}) FROM ${t.table})`;
+  };
+  return `SELECT CONCAT_WS('/', ${tables.map(part).join(", ")})`;
 }

@@ -1,13 +1,16 @@
 // An in-memory copy of everything the candidate search reads: every provider with its inventories,
 // usage, traits and aggregates, read in one consistent read and used for as long as the database
 // is unchanged, on every dialect. Whether it is unchanged is one cheap statement per request (the
-// dialect's change token, snapshot-read.ts). The search over a snapshot gives the answers the
-// database reads give, byte for byte (test/api/allocation-candidate-snapshot.test.ts).
+// dialect's change token, snapshot-read.ts); where that token moves without a change to the
+// placement tables (PostgreSQL and MariaDB: any commit on the server), or a database gives none (a
+// Galera node), a digest of the tables computed in the database says so, one check shared by the
+// requests waiting for it. The search over a snapshot gives the answers the database reads give,
+// byte for byte (test/api/allocation-candidate-snapshot.test.ts).
 import type { CandidateRequest } from "./request.js";
 import { requestNames, sortByTraitId, type Names } from "./load.js";
 import { rootChecks, rootOk } from "./prefilter.js";
 import type { Row } from "./rows.js";
-import { NoToken, type CopyReader } from "./snapshot-read.js";
+import { NoToken, type CopyReader, type DigestTable } from "./snapshot-read.js";
 import { emptyWorld, fits, SHARES_TRAIT, treeShape, type Inv, type Provider, type World } from "./world.js";
 
 /**
@@ -21,8 +24,10 @@ export type SnapshotMode = "auto" | "always" | "never";
 export const SNAPSHOT_MODES: readonly SnapshotMode[] = ["auto", "always", "never"];
 
 export interface Snapshot {
-  /** The change token the copy was read at. */
+  /** The change token the copy was read at (or, since, found unchanged at: see Snapshots.check). */
   readonly token: string;
+  /** The digest of the copy (CopyReader.digest), where the reader gives one. */
+  readonly digest?: string;
   readonly providers: Map<number, Provider>;
   /** Root id -> every provider of the tree, in id order. */
   readonly byRoot: Map<number, Provider[]>;
@@ -51,8 +56,10 @@ export class Snapshots {
   private lastBuildMs = 0;
   /** The build in flight, if any (concurrent requests share it when its token is theirs). */
   private building?: Promise<Snapshot>;
-  /** The database gives no change token (NoToken): every request reads it. */
+  /** The database gives no change token (NoToken) nor a digest: every request reads it. */
   private unsupported = false;
+  /** The database gives no change token but a digest: every request checks the digest. */
+  private tokenless = false;
 
   constructor(
     private readonly reader: CopyReader,
@@ -77,40 +84,74 @@ export class Snapshots {
    * twice what the better of always-read and always-rebuild would have.
    */
   private worthBuilding(): boolean {
+    if (this.tokenless && this.lastBuildMs === 0) return true;
     return this.quiet >= quietNeeded(this.lastBuildMs) || (this.lastBuildMs > 0 && this.staleCostMs >= this.lastBuildMs);
   }
 
   /** The token of the request that began the build in flight. */
   private buildingFor?: string;
 
+  /** The digest statement (undefined: the reader's token is exact, or the database has no row hash). */
+  private digestSql?: string;
+  /** Whether digestSql was asked of the reader yet. */
+  private digestAsked = false;
+  /** Token reads begun so far: a request may use a snapshot whose token was read after it began. */
+  private reads = 0;
+  /** The value of `reads` when the current snapshot's token was read. */
+  private currentReadAt = 0;
+  /** The digest check in flight, if any. */
+  private checking?: Promise<unknown>;
+
   /** The snapshot to answer from now, or undefined: read the database. */
   async get(): Promise<Snapshot | undefined> {
     if (this.mode === "never" || this.unsupported) return undefined;
     // NOTE: the token is read after the request began; a snapshot whose token equals it holds every
-    // commit made before (the reader's contract), and no other snapshot is ever returned.
-    let token: string;
-    try {
-      token = await this.reader.token();
-    } catch (e) {
-      if (!(e instanceof NoToken)) throw e;
-      this.unsupported = true;
-      return undefined;
+    // commit made before (the reader's contract), and so does one whose token was read later; no
+    // other snapshot is ever returned.
+    const began = ++this.reads;
+    let token: string | undefined;
+    if (!this.tokenless) {
+      try {
+        token = await this.reader.token();
+      } catch (e) {
+        if (!(e instanceof NoToken)) throw e;
+        // NOTE: the digest alone then says whether a snapshot is current: each request waits for a
+        // check begun after it began (concurrent requests share one).
+        await this.askDigest();
+        if (this.digestSql !== undefined) this.tokenless = true;
+        else if (this.digestAsked || !this.reader.digest) this.unsupported = true;
+        return undefined;
+      }
     }
-    if (this.current?.token === token) return this.current;
-    this.quiet = token === this.lastToken ? this.quiet + 1 : 0;
+    if (this.current && (this.current.token === token || this.currentReadAt > began)) return this.current;
+    if (this.current?.digest !== undefined) {
+      const same = await this.unchanged(began, token);
+      if (same) return same;
+    }
+    // NOTE: without a token nothing tells a quiet database: only the first build and the ski-rental
+    // rule apply.
+    this.quiet = token !== undefined && token === this.lastToken ? this.quiet + 1 : 0;
     this.lastToken = token;
-    if (this.current && this.current.token !== token) this.current = undefined;
+    // NOTE: a snapshot with a digest is dropped by its check when the digest differs; one whose check
+    // could not be read (or that is still being checked for a later request) is kept for later ones.
+    if (this.current?.digest === undefined) this.current = undefined;
     if (this.mode !== "always" && !this.worthBuilding()) return undefined;
     if (this.building) {
       // NOTE: in auto, a build begun for another token is not waited for (it may take seconds at
       // 100,000 providers, and its copy may not be this request's): read the database now.
       if (this.mode !== "always" && this.buildingFor !== token) return undefined;
       const other = await this.building.catch(() => undefined);
-      if (other?.token === token) return other;
+      if (other && (other.token === token || (this.current === other && this.currentReadAt > began))) return other;
       if (this.mode !== "always") return undefined;
     }
+    await this.askDigest();
     const started = performance.now();
-    const pending = this.reader.copy(COPY_STATEMENTS).then((c) => build(c.token, c.rows));
+    const readAt = ++this.reads;
+    const statements = [...COPY_STATEMENTS, ...(this.digestSql ? [this.digestSql] : [])];
+    const pending = this.reader.copy(statements, !this.tokenless).then((c) => {
+      const digest = this.digestSql ? String(c.rows[COPY_STATEMENTS.length]![0]![0]) : undefined;
+      return build(c.token || `digest ${digest}`, c.rows, digest);
+    });
     this.building = pending;
     this.buildingFor = token;
     try {
@@ -120,6 +161,7 @@ export class Snapshots {
       this.onBuild?.(this.lastBuildMs / 1000);
       // NOTE: the copy's own token is read after this request's, so the copy is at least as new.
       this.current = snap;
+      this.currentReadAt = readAt;
       return snap;
     } catch {
       // NOTE: a copy that could not be read (MariaDB: a writer was in flight on its tables) leaves
@@ -128,6 +170,56 @@ export class Snapshots {
     } finally {
       if (this.building === pending) this.building = undefined;
     }
+  }
+
+  /** Asks the reader for its digest statement once (again after a failure: the database may have been down). */
+  private async askDigest(): Promise<void> {
+    if (!this.digestAsked && this.reader.digest) {
+      await this.reader.digest(DIGESTED).then(
+        (d) => {
+          this.digestSql = d;
+          this.digestAsked = true;
+        },
+        () => {},
+      );
+    }
+  }
+
+  /**
+   * The current snapshot, if the database still holds what it copied although the token moved:
+   * a new token and the digest are read in one consistent read, and an equal digest makes the
+   * snapshot exact at the new token. Concurrent requests share one check; a request uses a check
+   * begun after it began (or one that found its own token).
+   * NOTE: a digest that differs drops the snapshot, so while the placement tables are being written
+   * to at most one check per build is wasted; the rebuild then follows the auto rule.
+   */
+  private async unchanged(began: number, token: string | undefined): Promise<Snapshot | undefined> {
+    for (let round = 0; round < 3; round++) {
+      const snap = this.current;
+      if (snap?.digest === undefined) return undefined;
+      if (snap.token === token || this.currentReadAt > began) return snap;
+      if (this.checking) {
+        await this.checking;
+        continue;
+      }
+      const readAt = ++this.reads;
+      const check = this.reader.copy([this.digestSql!], !this.tokenless).then(
+        (c) => {
+          if (this.current !== snap) return;
+          if (String(c.rows[0]![0]![0]) === snap.digest) {
+            this.current = { ...snap, token: c.token || snap.token };
+            this.currentReadAt = readAt;
+          } else this.current = undefined;
+        },
+        // NOTE: a check that could not be read (MariaDB: a writer in flight) changes nothing.
+        () => {},
+      );
+      this.checking = check;
+      await check;
+      if (this.checking === check) this.checking = undefined;
+      if (this.current === snap) return undefined;
+    }
+    return undefined;
   }
 }
 
@@ -142,7 +234,7 @@ export function quietNeeded(lastBuildMs: number): number {
 }
 
 /** What a copy reads, in the order build() takes the results. Plain SQL every dialect runs. */
-const COPY_STATEMENTS = [
+export const COPY_STATEMENTS = [
   "SELECT id, uuid, parent_provider_id, root_provider_id FROM resource_providers ORDER BY id",
   "SELECT id, name FROM resource_classes",
   "SELECT id, name FROM traits",
@@ -153,12 +245,28 @@ const COPY_STATEMENTS = [
   "SELECT resource_provider_id, aggregate_id FROM resource_provider_aggregates",
 ];
 
+/**
+ * What a copy's digest covers: every table and column COPY_STATEMENTS read, row by row (allocations
+ * ungrouped: cheaper for the database, and equal rows give equal sums).
+ * NOTE: a test checks that every column a copy statement reads is here.
+ */
+export const DIGESTED: readonly DigestTable[] = [
+  { table: "resource_providers", cols: ["id", "uuid", "parent_provider_id", "root_provider_id"] },
+  { table: "resource_classes", cols: ["id", "name"] },
+  { table: "traits", cols: ["id", "name"] },
+  { table: "placement_aggregates", cols: ["id", "uuid"] },
+  { table: "inventories", cols: ["resource_provider_id", "resource_class_id", "total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio"] },
+  { table: "allocations", cols: ["resource_provider_id", "resource_class_id", "used"] },
+  { table: "resource_provider_traits", cols: ["resource_provider_id", "trait_id"] },
+  { table: "resource_provider_aggregates", cols: ["resource_provider_id", "aggregate_id"] },
+];
+
 const NO_AGGREGATES: Set<string> = new Set();
 /** The worlds' sharing set when nothing shares (never written to). */
 const NO_SHARING: Set<number> = new Set();
 
 /** The snapshot from a copy's rows (COPY_STATEMENTS' results, in order). */
-function build(token: string, copy: Row[][]): Snapshot {
+function build(token: string, copy: Row[][], digest: string | undefined): Snapshot {
   const [providerRows, classes, traits, aggregates, inventories, usageRows, providerTraits, providerAggregates] = copy as [Row[], Row[], Row[], Row[], Row[], Row[], Row[], Row[]];
   const rows = { providers: providerRows, classes, traits, aggregates, inventories, usage: usageRows, providerTraits, providerAggregates };
   const classNames = new Map(rows.classes.map((r) => [r[0] as number, r[1] as string]));
@@ -227,6 +335,7 @@ function build(token: string, copy: Row[][]): Snapshot {
   }
   return {
     token,
+    digest,
     providers,
     byRoot,
     roots,

@@ -1,8 +1,8 @@
 // The response body: allocation requests (list form before 1.12, dict form after, mappings from
 // 1.34) and provider summaries (traits from 1.17, every class from 1.27, tree uuids from 1.29).
-import { Chosen, rootsOf, type Candidate } from "./engine.js";
-import type { SearchResult } from "./search.js";
-import { capacityOf, type Provider } from "./world.js";
+import { Chosen, rootsOf, type Candidate } from "../objects/candidates/engine.js";
+import type { SearchResult } from "../objects/candidates/search.js";
+import { capacityOf, type Provider } from "../objects/candidates/world.js";
 
 export interface BodyOptions {
   dictForm: boolean;
