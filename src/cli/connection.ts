@@ -68,9 +68,6 @@ export function addGlobalOptions(program: Command): Command {
   return program;
 }
 
-/** The flags and variables of the global options: for completion and the docs' test. */
-export const GLOBAL_FLAGS: readonly string[] = [...SPECS.map((s) => s.flag.split(" ")[0]!), "--insecure", "--verify"];
-
 /** Where one setting comes from: flag, then variable, then clouds.yaml. */
 function settings(o: GlobalOptions, env: NodeJS.ProcessEnv, cloud: Cloud) {
   const auth = (cloud.auth ?? {}) as Record<string, unknown>;

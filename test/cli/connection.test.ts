@@ -161,5 +161,32 @@ describe("TLS", () => {
     expect((await bare({ cwd })("--os-cloud", "noverify", "resource", "class", "show", "VCPU", "-f", "value")).out).toBe("VCPU\n");
     // --verify overrides verify: false.
     expect((await bare({ cwd })("--os-cloud", "noverify", "--verify", "resource", "class", "show", "VCPU")).code).toBe(1);
+    expect((await berth("--insecure", "--verify", "--os-endpoint", url, "--os-token", "admin", "trait", "list")).code).toBe(2);
+  });
+
+  it("presents a client certificate with --os-cert and --os-key", async () => {
+    const { readFileSync } = await import("node:fs");
+    const cert = readFileSync(join(dir, "cert.pem"));
+    // This front only talks to clients whose certificate its CA (the same self-signed one) signed.
+    const strict = createHttpsServer({ key: readFileSync(join(dir, "key.pem")), cert, ca: cert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      const back = request(`${target().url}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 500, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(back);
+    });
+    await new Promise<void>((r) => strict.listen(0, "127.0.0.1", r));
+    const strictUrl = `https://127.0.0.1:${(strict.address() as AddressInfo).port}`;
+    try {
+      const base = ["--os-endpoint", strictUrl, "--os-token", "admin", "--os-cacert", join(dir, "cert.pem")];
+      const without = await bare()(...base, "resource", "class", "show", "VCPU");
+      expect(without.code).toBe(1);
+      expect(without.err).toContain(`berth: cannot reach the placement endpoint ${strictUrl}: `);
+      const withCert = await bare()(...base, "--os-cert", join(dir, "cert.pem"), "--os-key", join(dir, "key.pem"), "resource", "class", "show", "VCPU", "-f", "value");
+      expect(withCert).toMatchObject({ code: 0, out: "VCPU\n" });
+    } finally {
+      strict.closeAllConnections();
+      await new Promise((r) => strict.close(r));
+    }
   });
 });
