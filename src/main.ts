@@ -304,9 +304,11 @@ status
   );
 
 // NOTE: the client commands (and the SDK behind them) load only when asked for, to keep `serve` quick.
+// They answer with the openstack CLI's exit codes (usage errors 2, failures 1), help included.
 if (!["serve", "db", "status"].includes(process.argv[2] ?? "")) {
-  const { registerCli } = await import("./cli/index.js");
-  registerCli(program, { env: process.env, stdout: process.stdout, stderr: process.stderr });
+  const { runCli } = await import("./cli/index.js");
+  const code = await runCli(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr }, program);
+  process.exit(code);
+} else {
+  program.parseAsync(process.argv).catch((e: Error) => fail(e.message));
 }
-
-program.parseAsync(process.argv).catch((e: Error) => fail(e.message));

@@ -7,12 +7,13 @@ import { printList } from "./output.js";
 export function register(rp: Command, io: CliIo): void {
   const agg = rp.command("aggregate").description("aggregates of a resource provider");
 
-  leaf(agg, "list <uuid>", "list a provider's aggregates", io, async ({ client, out }, [uuid]) => {
+  leaf("list", agg, "list <uuid>", "list a provider's aggregates", io, async ({ client, out }, [uuid]) => {
     const r = await client.aggregates.get(uuid!);
     printList(out, ["uuid"], r.aggregates.map((uuid) => ({ uuid })));
   });
 
   leaf<{ aggregate?: string[]; generation?: string; amend?: boolean }>(
+    "list",
     agg,
     "set <uuid>",
     "replace (or with --amend, add to) a provider's aggregates",

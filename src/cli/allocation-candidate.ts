@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { CandidateRequest, GroupSpec } from "../client/index.js";
 import { int, keyInt, leaf, type CliIo } from "./command.js";
-import { UsageError } from "./connection.js";
+import { UsageError } from "./errors.js";
 import { printList } from "./output.js";
 
 /** Collects group options in argv order (commander calls option parsers in that order). */
@@ -53,6 +53,7 @@ export function register(program: Command, io: CliIo): void {
   const candidate = program.command("allocation").description("allocations").command("candidate").description("allocation candidates");
   const groups = new GroupCollector();
   leaf<{ limit?: string; groupPolicy?: string; rootRequired?: string[]; sameSubtree?: string[] }>(
+    "list",
     candidate,
     "list",
     "list allocation candidates",

@@ -2,10 +2,12 @@
 import type { Command } from "commander";
 import { retryOnConflict, type ConsumerAllocations } from "../client/index.js";
 import { collect, leaf, type CliIo } from "./command.js";
-import { UsageError } from "./connection.js";
-import { printList } from "./output.js";
+import { UsageError } from "./errors.js";
+import { printList, type Out } from "./output.js";
 
-const COLUMNS = ["resource_provider", "generation", "resources", "project_id", "user_id"];
+// osc-placement's columns; consumer_type when the reply has it (1.38).
+const BASE = ["resource_provider", "generation", "resources", "project_id", "user_id"];
+const columns = (a: ConsumerAllocations) => [...BASE, ...(a.consumer_type !== undefined ? ["consumer_type"] : [])];
 
 const rows = (a: ConsumerAllocations) =>
   Object.entries(a.allocations).map(([rp, v]) => ({
@@ -14,7 +16,11 @@ const rows = (a: ConsumerAllocations) =>
     resources: v.resources,
     project_id: a.project_id,
     user_id: a.user_id,
+    consumer_type: a.consumer_type,
   }));
+
+/** Prints a consumer's allocations. */
+const print = (out: Out, a: ConsumerAllocations) => printList(out, columns(a), rows(a));
 
 /** --allocation rp=<uuid>,VCPU=2,MEMORY_MB=512 (repeat) -> allocations by provider. */
 export function parseAllocations(specs: readonly string[]): Record<string, { resources: Record<string, number> }> {
@@ -38,11 +44,12 @@ export function parseAllocations(specs: readonly string[]): Record<string, { res
 export function register(rp: Command, io: CliIo): void {
   const alloc = rp.command("allocation").description("allocations of a consumer");
 
-  leaf(alloc, "show <consumer>", "show a consumer's allocations", io, async ({ client, out }, [consumer]) => {
-    printList(out, COLUMNS, rows(await client.allocations.get(consumer!)));
+  leaf("list", alloc, "show <consumer>", "show a consumer's allocations", io, async ({ client, out }, [consumer]) => {
+    print(out, await client.allocations.get(consumer!));
   });
 
   leaf<{ allocation?: string[]; projectId: string; userId: string; consumerType?: string }>(
+    "list",
     alloc,
     "set <consumer>",
     "replace a consumer's allocations",
@@ -59,7 +66,7 @@ export function register(rp: Command, io: CliIo): void {
           ...(o.consumerType ? { consumer_type: o.consumerType } : {}),
         });
       });
-      printList(out, COLUMNS, rows(await client.allocations.get(consumer!)));
+      print(out, await client.allocations.get(consumer!));
     },
     (c) =>
       c
@@ -70,6 +77,7 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf<{ provider?: string[]; resourceClass?: string[] }>(
+    "list",
     alloc,
     "unset <consumer>",
     "remove a consumer's allocations against providers (or only some classes)",
@@ -96,7 +104,7 @@ export function register(rp: Command, io: CliIo): void {
           ...(cur.consumer_type && /^[A-Z0-9_]+$/.test(cur.consumer_type) ? { consumer_type: cur.consumer_type } : {}),
         });
       });
-      printList(out, COLUMNS, rows(await client.allocations.get(consumer!)));
+      print(out, await client.allocations.get(consumer!));
     },
     (c) =>
       c
@@ -104,7 +112,7 @@ export function register(rp: Command, io: CliIo): void {
         .option("--resource-class <class>", "only these classes (repeat)", collect),
   );
 
-  leaf(alloc, "delete <consumer>", "delete all of a consumer's allocations", io, async ({ client }, [consumer]) => {
+  leaf("none", alloc, "delete <consumer>", "delete all of a consumer's allocations", io, async ({ client }, [consumer]) => {
     await client.allocations.delete(consumer!);
   });
 }

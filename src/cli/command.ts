@@ -1,13 +1,21 @@
-// Shared plumbing of the client commands: option parsing helpers and the action wrapper.
+// Shared plumbing of the client commands: the leaf command wrapper and option parsing helpers.
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import type { Command } from "commander";
-import { ConnectionError, MicroversionError, PlacementError, type PlacementClient } from "../client/index.js";
-import { clientFrom, formatOf, UsageError, withCommon, type CommonOptions } from "./connection.js";
-import type { Out } from "./output.js";
+import type { PlacementClient } from "../client/index.js";
+import type { Files } from "./clouds.js";
+import { clientFor, resolveConnection, type GlobalOptions } from "./connection.js";
+import { describeError, UsageError } from "./errors.js";
+import { addListOptions, addOneOptions, addRawOptions, type Out, type OutputOptions } from "./output.js";
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream;
+  /** Where ./clouds.yaml is looked for (default: the process's directory). */
+  cwd?: string;
+  /** Whose ~/.config/openstack is read (default: $HOME, else the user's home). */
+  home?: string;
 }
 
 export interface Ctx {
@@ -16,28 +24,25 @@ export interface Ctx {
   io: CliIo;
 }
 
-/** A failed command: the message to print and the exit code. main.ts prints it as "berth: <message>". */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
+/** What a command prints, which decides its output options: cliff's Lister, ShowOne, a drawing, or nothing. */
+export type Kind = "list" | "one" | "raw" | "none";
+
+type Handler<O> = (ctx: Ctx, args: string[], opts: O & OutputOptions) => Promise<void>;
+
+/** The disk and directories clouds.yaml is found with. */
+export function filesOf(io: CliIo): Files {
+  return {
+    env: io.env,
+    home: io.home ?? (io.env.HOME || homedir()),
+    cwd: io.cwd ?? process.cwd(),
+    exists: existsSync,
+    read: (p) => readFileSync(p, "utf8"),
+  };
 }
 
-export function describeError(e: unknown): CliError {
-  if (e instanceof CliError) return e;
-  if (e instanceof PlacementError) return new CliError(e.describe());
-  if (e instanceof UsageError) return new CliError(e.message, 2);
-  if (e instanceof MicroversionError || e instanceof ConnectionError) return new CliError(e.message);
-  return new CliError((e as Error)?.message ?? String(e));
-}
-
-type Handler<O> = (ctx: Ctx, args: string[], opts: O & CommonOptions) => Promise<void>;
-
-/** Adds a leaf command with the common options; `configure` adds its own. */
+/** Adds a leaf command with the output options of its kind; `configure` adds its own. */
 export function leaf<O = Record<string, unknown>>(
+  kind: Kind,
   parent: Command,
   spec: string,
   description: string,
@@ -47,13 +52,22 @@ export function leaf<O = Record<string, unknown>>(
 ): Command {
   const cmd = parent.command(spec).description(description);
   configure(cmd);
-  withCommon(cmd);
+  if (kind === "list") addListOptions(cmd);
+  else if (kind === "one") addOneOptions(cmd);
+  else if (kind === "raw") addRawOptions(cmd);
   cmd.action(async (...a: unknown[]) => {
     const self = a[a.length - 1] as Command;
-    const opts = self.opts<O & CommonOptions>();
+    const opts = self.optsWithGlobals<O & OutputOptions & GlobalOptions>();
     try {
-      const out: Out = { write: (s) => void io.stdout.write(s), format: formatOf(opts, Boolean(io.stdout.isTTY)) };
-      await handler({ client: clientFrom(opts, io.env), out, io }, self.args, opts);
+      const out: Out = {
+        write: (s) => void io.stdout.write(s),
+        warn: (s) => void io.stderr.write(`berth: ${s}\n`),
+        opts,
+        env: io.env,
+        columns: io.stdout.isTTY ? (io.stdout.columns ?? 80) : undefined,
+      };
+      const client = clientFor(resolveConnection(opts, filesOf(io)));
+      await handler({ client, out, io }, self.args, opts);
     } catch (e) {
       throw describeError(e);
     }

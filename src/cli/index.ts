@@ -1,7 +1,10 @@
-// Registers the client subcommands (resource provider ..., trait ..., ...) on the berth program,
-// and runs them in process for tests.
-import { Command, CommanderError } from "commander";
-import { describeError, type CliIo } from "./command.js";
+// Registers the client subcommands (resource provider ..., trait ..., ...) and the openstack CLI's
+// global options on the berth program, and runs them (in process for tests, from main.ts for real).
+import { Argument, Command, CommanderError } from "commander";
+import { type CliIo } from "./command.js";
+import { describeError } from "./errors.js";
+import { completionScript } from "./completion.js";
+import { addGlobalOptions } from "./connection.js";
 import * as provider from "./provider.js";
 import * as inventory from "./inventory.js";
 import * as aggregate from "./aggregate.js";
@@ -15,6 +18,9 @@ import * as allocationCandidate from "./allocation-candidate.js";
 export type { CliIo } from "./command.js";
 
 export function registerCli(program: Command, io: CliIo): void {
+  addGlobalOptions(program);
+  program.configureHelp({ showGlobalOptions: true });
+  const before = new Set(program.commands.map((c) => c.name()));
   const resource = program.command("resource").description("resource providers, classes and usages (Placement API client)");
   const rp = resource.command("provider").description("resource providers");
   provider.register(rp, io);
@@ -27,14 +33,29 @@ export function registerCli(program: Command, io: CliIo): void {
   usage.registerTotals(resource, io);
   trait.register(program, io);
   allocationCandidate.register(program, io);
+  program
+    .command("completion")
+    .description("print a shell completion script: source <(berth completion bash)")
+    .addArgument(new Argument("<shell>", "bash or zsh").choices(["bash", "zsh"]))
+    .action((shell: "bash" | "zsh") => {
+      const clientRoots = program.commands.map((c) => c.name()).filter((n) => !before.has(n) && n !== "completion");
+      io.stdout.write(completionScript(program, shell, clientRoots));
+    });
+}
+
+/** Commander's own refusals: help and --version succeed, everything else is a usage error (2). */
+function exitCodeOf(e: CommanderError): number {
+  return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : 2;
 }
 
 /**
- * Runs `berth <argv>` client commands in process: output goes to io's streams; resolves to the
- * exit code (0 on success) instead of exiting.
+ * Runs `berth <argv>` client commands: output goes to io's streams; resolves to the exit code, as
+ * the openstack CLI's: 0 success, 1 a failed command, 2 a usage error. `program` is main.ts's,
+ * with the server commands on it; tests get a program of their own.
  */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = new Command("berth")
+export async function runCli(argv: readonly string[], io: CliIo, program: Command = new Command("berth")): Promise<number> {
+  // NOTE: set before the commands are added: subcommands copy these settings when created.
+  program
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
   registerCli(program, io);
@@ -42,7 +63,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     await program.parseAsync([...argv], { from: "user" });
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof CommanderError) return exitCodeOf(e);
     const err = describeError(e);
     io.stderr.write(`berth: ${err.message}\n`);
     return err.exitCode;

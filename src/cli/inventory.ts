@@ -2,11 +2,14 @@
 import type { Command } from "commander";
 import type { Inventory } from "../client/index.js";
 import { collect, leaf, type CliIo } from "./command.js";
-import { UsageError } from "./connection.js";
-import { printList, printOne } from "./output.js";
+import { UsageError } from "./errors.js";
+import { printList, printOne, PyFloat } from "./output.js";
 
 const FIELDS = ["total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio"] as const;
-const COLUMNS = ["resource_class", "allocation_ratio", "min_unit", "max_unit", "reserved", "step_size", "total"];
+// osc-placement's fields and order; `used` (the provider's usage of the class) on list and show.
+const FIELDS_SHOWN = ["allocation_ratio", "min_unit", "max_unit", "reserved", "step_size", "total"] as const;
+const COLUMNS = ["resource_class", ...FIELDS_SHOWN, "used"];
+const SET_COLUMNS = ["resource_class", ...FIELDS_SHOWN];
 
 /**
  * --resource CLASS=TOTAL or CLASS:FIELD=VALUE (repeat), as osc-placement: the parsed fields by class.
@@ -38,21 +41,30 @@ export function merge(current: Record<string, Inventory>, given: Record<string, 
   return result;
 }
 
-const rows = (invs: Record<string, Inventory>) => Object.entries(invs).map(([rc, inv]) => ({ resource_class: rc, ...inv }));
+/** One class's inventory as osc-placement prints it: its fields in order (allocation_ratio a float), and `used` when known. */
+const one = (inv: Partial<Inventory>, used?: number) => ({
+  ...Object.fromEntries(FIELDS_SHOWN.map((f) => [f, f === "allocation_ratio" && inv[f] !== undefined ? new PyFloat(inv[f]) : inv[f]])),
+  ...(used !== undefined ? { used } : {}),
+});
+
+const rows = (invs: Record<string, Inventory>, usages?: Record<string, number>) =>
+  Object.entries(invs).map(([rc, inv]) => ({ resource_class: rc, ...one(inv, usages ? (usages[rc] ?? 0) : undefined) }));
 
 export function register(rp: Command, io: CliIo): void {
   const inv = rp.command("inventory").description("inventories of a resource provider");
 
-  leaf(inv, "list <uuid>", "list a provider's inventories", io, async ({ client, out }, [uuid]) => {
-    printList(out, COLUMNS, rows((await client.inventories.list(uuid!)).inventories));
+  leaf("list", inv, "list <uuid>", "list a provider's inventories", io, async ({ client, out }, [uuid]) => {
+    const [invs, usages] = await Promise.all([client.inventories.list(uuid!), client.usages.forProvider(uuid!)]);
+    printList(out, COLUMNS, rows(invs.inventories, usages.usages));
   });
 
-  leaf(inv, "show <uuid> <resource_class>", "show one inventory", io, async ({ client, out }, [uuid, rc]) => {
-    const { resource_provider_generation: _g, ...i } = await client.inventories.get(uuid!, rc!);
-    printOne(out, { resource_class: rc, ...i });
+  leaf("one", inv, "show <uuid> <resource_class>", "show one inventory", io, async ({ client, out }, [uuid, rc]) => {
+    const [inv, usages] = await Promise.all([client.inventories.get(uuid!, rc!), client.usages.forProvider(uuid!)]);
+    printOne(out, one(inv, usages.usages[rc!] ?? 0));
   });
 
   leaf<{ resource?: string[]; amend?: boolean; dryRun?: boolean }>(
+    "list",
     inv,
     "set <uuid>",
     "replace a provider's inventories (or, with --amend, change only the given ones)",
@@ -61,11 +73,11 @@ export function register(rp: Command, io: CliIo): void {
       const given = parseResources(o.resource ?? []);
       if (o.dryRun) {
         const cur = await client.inventories.list(uuid!);
-        printList(out, COLUMNS, rows(merge(cur.inventories, given, Boolean(o.amend))));
+        printList(out, SET_COLUMNS, rows(merge(cur.inventories, given, Boolean(o.amend))));
         return;
       }
       const res = await client.inventories.amend(uuid!, (cur) => merge(cur, given, Boolean(o.amend)));
-      printList(out, COLUMNS, rows(res.inventories));
+      printList(out, SET_COLUMNS, rows(res.inventories));
     },
     (c) =>
       c
@@ -74,7 +86,27 @@ export function register(rp: Command, io: CliIo): void {
         .option("--dry-run", "print the resulting inventories without setting them"),
   );
 
+  const cls = inv.command("class").description("one class of a provider's inventory");
+  leaf<Partial<Record<(typeof FIELDS)[number], string>>>(
+    "one",
+    cls,
+    "set <uuid> <resource_class>",
+    "set one class's inventory, keeping the others (fields not given take their defaults)",
+    io,
+    async ({ client, out }, [uuid, rc], o) => {
+      const given = parseResources(FIELDS.flatMap((f) => (o[f] === undefined ? [] : [`${rc}:${f}=${o[f]}`])));
+      const res = await client.inventories.amend(uuid!, (cur) => ({ ...cur, ...merge({}, given, false) }));
+      printOne(out, one(res.inventories[rc!]!));
+    },
+    (c) => {
+      // NOTE: osc-placement's spelling, with underscores.
+      c.requiredOption("--total <total>", "total of the class");
+      for (const f of FIELDS.slice(1)) c.option(`--${f} <${f}>`, f === "allocation_ratio" ? "a number" : "an integer");
+    },
+  );
+
   leaf<{ resourceClass?: string[] }>(
+    "none",
     inv,
     "delete <uuid>",
     "delete one class's inventory (--resource-class), or all of them (1.5)",

@@ -7,11 +7,12 @@ import { printList } from "./output.js";
 export function register(rp: Command, io: CliIo): void {
   const tr = rp.command("trait").description("traits of a resource provider");
 
-  leaf(tr, "list <uuid>", "list a provider's traits", io, async ({ client, out }, [uuid]) => {
-    printList(out, ["name"], (await client.providerTraits.get(uuid!)).traits.sort().map((name) => ({ name })));
+  leaf("list", tr, "list <uuid>", "list a provider's traits", io, async ({ client, out }, [uuid]) => {
+    printList(out, ["name"], (await client.providerTraits.get(uuid!)).traits.map((name) => ({ name })));
   });
 
   leaf<{ trait?: string[] }>(
+    "list",
     tr,
     "set <uuid>",
     "replace a provider's traits",
@@ -21,12 +22,12 @@ export function register(rp: Command, io: CliIo): void {
         const cur = await client.providerTraits.get(uuid!);
         return client.providerTraits.set(uuid!, cur.resource_provider_generation, o.trait ?? []);
       });
-      printList(out, ["name"], r.traits.sort().map((name) => ({ name })));
+      printList(out, ["name"], r.traits.map((name) => ({ name })));
     },
     (c) => c.option("--trait <name>", "trait (repeat); none clears them", collect),
   );
 
-  leaf(tr, "delete <uuid>", "remove all of a provider's traits", io, async ({ client }, [uuid]) => {
+  leaf("none", tr, "delete <uuid>", "remove all of a provider's traits", io, async ({ client }, [uuid]) => {
     await client.providerTraits.clear(uuid!);
   });
 }

@@ -1,20 +1,28 @@
 // berth resource provider list|show|create|set|delete|tree
 import type { Command } from "commander";
-import type { ResourceProvider } from "../client/index.js";
+import { has, type PlacementClient, type ResourceProvider } from "../client/index.js";
 import { collect, keyInt, leaf, type CliIo } from "./command.js";
 import { printList, printOne, printRaw } from "./output.js";
 import { drawTree, treeData } from "./tree.js";
 
-const columns = (ps: ResourceProvider[]) =>
-  ["uuid", "name", "generation", ...(ps.some((p) => "root_provider_uuid" in p) ? ["root_provider_uuid", "parent_provider_uuid"] : [])];
+const TREE = ["root_provider_uuid", "parent_provider_uuid"];
 
+/** osc-placement's columns: the tree's from 1.14, which an empty list can only tell from the version. */
+async function columns(client: PlacementClient, ps: ResourceProvider[]): Promise<string[]> {
+  const tree = ps.length ? ps.some((p) => "root_provider_uuid" in p) : has(await client.versionFor({ prefer: ["providerTree"] }), "providerTree");
+  return ["uuid", "name", "generation", ...(tree ? TREE : [])];
+}
+
+/** A provider's fields in osc-placement's order, then any others (but its links). */
 const view = (p: ResourceProvider) => {
-  const { links: _links, ...rest } = p;
-  return rest;
+  const { links: _links, ...rest } = p as ResourceProvider & Record<string, unknown>;
+  const first = ["uuid", "name", "generation", ...TREE].filter((k) => k in rest);
+  return { ...Object.fromEntries(first.map((k) => [k, rest[k]])), ...rest };
 };
 
 export function register(rp: Command, io: CliIo): void {
   leaf<{ uuid?: string; name?: string; resource?: string[]; inTree?: string; required?: string[]; forbidden?: string[]; memberOf?: string[]; aggregateUuid?: string[] }>(
+    "list",
     rp,
     "list",
     "list resource providers",
@@ -28,7 +36,7 @@ export function register(rp: Command, io: CliIo): void {
         required: [...(o.required ?? []), ...(o.forbidden ?? []).map((t) => `!${t}`)],
         memberOf: [...(o.memberOf ?? []), ...(o.aggregateUuid ?? [])].map((m) => m.split(",")),
       });
-      printList(out, columns(ps), ps);
+      printList(out, await columns(client, ps), ps);
     },
     (c) =>
       c
@@ -43,6 +51,7 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf<{ allocations?: boolean }>(
+    "one",
     rp,
     "show <uuid>",
     "show a resource provider",
@@ -57,6 +66,7 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf<{ uuid?: string; parentProvider?: string }>(
+    "one",
     rp,
     "create <name>",
     "create a resource provider",
@@ -68,6 +78,7 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf<{ name: string; parentProvider?: string }>(
+    "one",
     rp,
     "set <uuid>",
     "update a resource provider's name and parent",
@@ -82,11 +93,11 @@ export function register(rp: Command, io: CliIo): void {
         .option("--parent-provider <uuid>", "new parent (1.14; changing it needs 1.37; \"\" un-parents)"),
   );
 
-  leaf(rp, "delete <uuid>", "delete a resource provider", io, async ({ client }, [uuid]) => {
+  leaf("none", rp, "delete <uuid>", "delete a resource provider", io, async ({ client }, [uuid]) => {
     await client.providers.delete(uuid!);
   });
 
-  leaf(rp, "tree <uuid>", "draw the provider tree containing a provider, with capacity and usage", io, async ({ client, out }, [uuid]) => {
+  leaf("raw", rp, "tree <uuid>", "draw the provider tree containing a provider, with capacity and usage", io, async ({ client, out }, [uuid]) => {
     const root = await client.providers.tree(uuid!);
     printRaw(out, treeData(root), drawTree(root));
   });

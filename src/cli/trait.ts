@@ -1,12 +1,13 @@
 // berth trait list|show|create|delete
 import type { Command } from "commander";
 import { leaf, type CliIo } from "./command.js";
-import { UsageError } from "./connection.js";
+import { UsageError } from "./errors.js";
 import { printList, printOne } from "./output.js";
 
 export function register(program: Command, io: CliIo): void {
   const trait = program.command("trait").description("traits");
   leaf<{ name?: string; associated?: boolean; notAssociated?: boolean }>(
+    "list",
     trait,
     "list",
     "list traits",
@@ -22,14 +23,14 @@ export function register(program: Command, io: CliIo): void {
         .option("--associated", "only traits some provider has")
         .option("--not-associated", "only traits no provider has"),
   );
-  leaf(trait, "show <name>", "show a trait", io, async ({ client, out }, [name]) => {
+  leaf("one", trait, "show <name>", "show a trait", io, async ({ client, out }, [name]) => {
     await client.traits.get(name!);
     printOne(out, { name });
   });
-  leaf(trait, "create <name>", "create a custom trait (CUSTOM_...)", io, async ({ client }, [name]) => {
+  leaf("none", trait, "create <name>", "create a custom trait (CUSTOM_...)", io, async ({ client }, [name]) => {
     await client.traits.create(name!);
   });
-  leaf(trait, "delete <name>", "delete a custom trait", io, async ({ client }, [name]) => {
+  leaf("none", trait, "delete <name>", "delete a custom trait", io, async ({ client }, [name]) => {
     await client.traits.delete(name!);
   });
 }

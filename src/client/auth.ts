@@ -1,5 +1,6 @@
-// Authentication: a static token, or Keystone v3 password auth with a cached, renewed token.
-import { ConnectionError, errorFromReply } from "./errors.js";
+// Authentication: a static token, or Keystone v3 auth (password, application credential, token)
+// with a cached, renewed token.
+import { ConnectionError, describeNetworkError, errorFromReply } from "./errors.js";
 
 /** What the transport needs from an authenticator. */
 export interface Auth {
@@ -16,17 +17,10 @@ export function staticToken(token: string): Auth {
   return { headers: async () => ({ "x-auth-token": token }) };
 }
 
-export interface KeystonePasswordOptions {
+/** What every Keystone v3 auth takes: where Keystone is, and which catalog endpoint to pick. */
+export interface KeystoneCommonOptions {
   /** The identity endpoint, with or without /v3 (OS_AUTH_URL). */
   authUrl: string;
-  username: string;
-  password: string;
-  userDomainName?: string;
-  userDomainId?: string;
-  projectName?: string;
-  projectId?: string;
-  projectDomainName?: string;
-  projectDomainId?: string;
   /** Catalog interface to pick: public (default), internal or admin. */
   interface?: "public" | "internal" | "admin";
   regionName?: string;
@@ -36,6 +30,39 @@ export interface KeystonePasswordOptions {
   renewBeforeMs?: number;
   fetch?: typeof fetch;
   now?: () => number;
+}
+
+/** The project a token is scoped to (by id, or by name in a domain, "Default" unless given). */
+export interface KeystoneScopeOptions {
+  projectName?: string;
+  projectId?: string;
+  projectDomainName?: string;
+  projectDomainId?: string;
+}
+
+export interface KeystonePasswordOptions extends KeystoneCommonOptions, KeystoneScopeOptions {
+  username?: string;
+  /** The user's id, instead of username + domain. */
+  userId?: string;
+  password: string;
+  userDomainName?: string;
+  userDomainId?: string;
+}
+
+export interface KeystoneApplicationCredentialOptions extends KeystoneCommonOptions {
+  /** The credential's id; or its name with the owner (username + domain, or userId). */
+  applicationCredentialId?: string;
+  applicationCredentialName?: string;
+  applicationCredentialSecret: string;
+  username?: string;
+  userId?: string;
+  userDomainName?: string;
+  userDomainId?: string;
+}
+
+export interface KeystoneTokenOptions extends KeystoneCommonOptions, KeystoneScopeOptions {
+  /** An existing token, exchanged for one scoped as asked (with a catalog). */
+  token: string;
 }
 
 interface CatalogEntry {
@@ -49,15 +76,33 @@ interface Token {
   catalog: CatalogEntry[];
 }
 
-/** Keystone v3 password authentication: POST /v3/auth/tokens, cached until shortly before it expires. */
-export class KeystonePasswordAuth implements Auth {
-  private readonly opts: KeystonePasswordOptions;
+const domain = (name?: string, id?: string) => (id ? { id } : { name: name ?? "Default" });
+
+function projectScope(o: KeystoneScopeOptions): object | undefined {
+  if (o.projectId) return { project: { id: o.projectId } };
+  if (o.projectName) return { project: { name: o.projectName, domain: domain(o.projectDomainName, o.projectDomainId) } };
+  return undefined;
+}
+
+function user(o: { username?: string; userId?: string; userDomainName?: string; userDomainId?: string }): object {
+  return o.userId ? { id: o.userId } : { name: o.username, domain: domain(o.userDomainName, o.userDomainId) };
+}
+
+/**
+ * Keystone v3 authentication: POST /v3/auth/tokens, cached until shortly before it expires; the
+ * placement endpoint comes from the token's catalog. Subclasses say which identity method to use.
+ */
+abstract class KeystoneAuth implements Auth {
+  protected readonly opts: KeystoneCommonOptions;
   private token: Token | undefined;
   private pending: Promise<Token> | undefined;
 
-  constructor(opts: KeystonePasswordOptions) {
+  constructor(opts: KeystoneCommonOptions) {
     this.opts = { ...opts };
   }
+
+  /** The `identity` and optional `scope` of the token request. */
+  protected abstract request(): { identity: object; scope?: object };
 
   async headers(): Promise<Record<string, string>> {
     return { "x-auth-token": (await this.current()).value };
@@ -97,20 +142,8 @@ export class KeystonePasswordAuth implements Auth {
     const o = this.opts;
     const base = o.authUrl.replace(/\/+$/, "");
     const url = `${/\/v3$/.test(base) ? base : `${base}/v3`}/auth/tokens`;
-    const domain = (name?: string, id?: string) => (id ? { id } : { name: name ?? "Default" });
-    const scope =
-      o.projectId || o.projectName
-        ? { project: o.projectId ? { id: o.projectId } : { name: o.projectName, domain: domain(o.projectDomainName, o.projectDomainId) } }
-        : undefined;
-    const body = {
-      auth: {
-        identity: {
-          methods: ["password"],
-          password: { user: { name: o.username, password: o.password, domain: domain(o.userDomainName, o.userDomainId) } },
-        },
-        ...(scope ? { scope } : {}),
-      },
-    };
+    const { identity, scope } = this.request();
+    const body = { auth: { identity, ...(scope ? { scope } : {}) } };
     let res: Response;
     try {
       res = await (o.fetch ?? fetch)(url, {
@@ -119,7 +152,8 @@ export class KeystonePasswordAuth implements Auth {
         body: JSON.stringify(body),
       });
     } catch (e) {
-      throw new ConnectionError(`cannot reach Keystone at ${url}: ${(e as Error).message}`, { cause: e });
+      const why = describeNetworkError(e);
+      throw new ConnectionError(`cannot reach Keystone at ${url}: ${why.text}`, { cause: e, reason: why.reason });
     }
     const text = await res.text();
     if (!res.ok) throw keystoneError(res, text, url);
@@ -128,6 +162,48 @@ export class KeystonePasswordAuth implements Auth {
     const parsed = JSON.parse(text) as { token?: { expires_at?: string; catalog?: CatalogEntry[] } };
     const expiresAt = parsed.token?.expires_at ? Date.parse(parsed.token.expires_at) : Number.POSITIVE_INFINITY;
     return { value, expiresAt, catalog: parsed.token?.catalog ?? [] };
+  }
+}
+
+/** Keystone v3 password authentication (auth_type password). */
+export class KeystonePasswordAuth extends KeystoneAuth {
+  private readonly password: KeystonePasswordOptions;
+  constructor(opts: KeystonePasswordOptions) {
+    super(opts);
+    this.password = { ...opts };
+  }
+  protected request() {
+    const o = this.password;
+    return { identity: { methods: ["password"], password: { user: { ...user(o), password: o.password } } }, scope: projectScope(o) };
+  }
+}
+
+/** Keystone v3 application credential authentication (auth_type v3applicationcredential); the
+ * credential carries its own project, so there is no scope to give. */
+export class KeystoneApplicationCredentialAuth extends KeystoneAuth {
+  private readonly credential: KeystoneApplicationCredentialOptions;
+  constructor(opts: KeystoneApplicationCredentialOptions) {
+    super(opts);
+    this.credential = { ...opts };
+  }
+  protected request() {
+    const o = this.credential;
+    const ac = o.applicationCredentialId
+      ? { id: o.applicationCredentialId, secret: o.applicationCredentialSecret }
+      : { name: o.applicationCredentialName, secret: o.applicationCredentialSecret, user: user(o) };
+    return { identity: { methods: ["application_credential"], application_credential: ac } };
+  }
+}
+
+/** Keystone v3 token authentication (auth_type token): an existing token exchanged for a scoped one. */
+export class KeystoneTokenAuth extends KeystoneAuth {
+  private readonly given: KeystoneTokenOptions;
+  constructor(opts: KeystoneTokenOptions) {
+    super(opts);
+    this.given = { ...opts };
+  }
+  protected request() {
+    return { identity: { methods: ["token"], token: { id: this.given.token } }, scope: projectScope(this.given) };
   }
 }
 

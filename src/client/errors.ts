@@ -131,10 +131,47 @@ export function shortDetail(detail: string): string {
   return (i >= 0 ? detail.slice(i + 2) : detail).trim();
 }
 
+/** Why a request got no answer: what ConnectionError.reason says. */
+export type NetworkFailure = "refused" | "timeout" | "tls" | "dns" | "reset" | "other";
+
 /** Thrown when the transport cannot reach the server or the reply is not what the API promises. */
 export class ConnectionError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** Why there was no answer, when the server could not be reached; undefined for a bad reply. */
+  readonly reason: NetworkFailure | undefined;
+  constructor(message: string, options?: { cause?: unknown; reason?: NetworkFailure }) {
     super(message, options);
     this.name = "ConnectionError";
+    this.reason = options?.reason;
   }
+}
+
+const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|EPROTO|HOSTNAME|ALTNAME/;
+
+/** The system error code under a fetch failure (undici wraps it as the cause, sometimes twice). */
+export function networkErrorCode(e: unknown): string {
+  for (let c: unknown = e, i = 0; c && i < 4; c = (c as { cause?: unknown }).cause, i++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+  }
+  return "";
+}
+
+/**
+ * What a failed fetch means for people: "connection refused", "timed out after 30 s",
+ * "TLS: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)". Works for the errors of Node's fetch
+ * (the cause carries the code) and of node:http (the error does).
+ */
+export function describeNetworkError(e: unknown, timeoutMs?: number): { reason: NetworkFailure; text: string } {
+  const err = e as { name?: string; message?: string; cause?: { message?: string; name?: string } };
+  const inner = err?.cause && typeof err.cause === "object" ? err.cause : undefined;
+  const code = networkErrorCode(e) || undefined;
+  const message = (inner?.message && err?.message === "fetch failed" ? inner.message : err?.message) ?? String(e);
+  const name = err?.name === "TimeoutError" || inner?.name === "TimeoutError" ? "TimeoutError" : err?.name;
+  if (name === "TimeoutError" || code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT")
+    return { reason: "timeout", text: `timed out${timeoutMs !== undefined ? ` after ${timeoutMs / 1000} s` : ""}` };
+  if (code === "ECONNREFUSED") return { reason: "refused", text: "connection refused" };
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return { reason: "dns", text: `host not found (${code})` };
+  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET" || code === "EPIPE") return { reason: "reset", text: `connection closed by the server (${code})` };
+  if (code && TLS_CODE.test(code)) return { reason: "tls", text: `TLS: ${message} (${code})` };
+  return { reason: "other", text: code ? `${message} (${code})` : message };
 }

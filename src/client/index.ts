@@ -1,7 +1,18 @@
 // The Berth SDK for the Placement API: import from here. It depends on nothing but global fetch.
 export { PlacementClient } from "./client.js";
 export type { ClientOptions, CallOptions, Reply } from "./transport.js";
-export { staticToken, KeystonePasswordAuth, type Auth, type KeystonePasswordOptions } from "./auth.js";
+export {
+  staticToken,
+  KeystonePasswordAuth,
+  KeystoneApplicationCredentialAuth,
+  KeystoneTokenAuth,
+  type Auth,
+  type KeystoneCommonOptions,
+  type KeystoneScopeOptions,
+  type KeystonePasswordOptions,
+  type KeystoneApplicationCredentialOptions,
+  type KeystoneTokenOptions,
+} from "./auth.js";
 export * from "./errors.js";
 export { FEATURES, chooseVersion, compareVersions, has, MicroversionError, type Feature, type ServerRange, type VersionNeeds } from "./versions.js";
 export { retryOnConflict, isGenerationConflict, type RetryOptions } from "./retry.js";

@@ -1,6 +1,6 @@
 // The one place requests are sent: endpoint, auth, microversion negotiation, error mapping.
 import { staticToken, type Auth } from "./auth.js";
-import { ConnectionError, errorFromReply, UnauthorizedError } from "./errors.js";
+import { ConnectionError, describeNetworkError, errorFromReply, networkErrorCode, UnauthorizedError } from "./errors.js";
 import { chooseVersion, parseVersion, type ServerRange, type VersionNeeds } from "./versions.js";
 
 export interface ClientOptions {
@@ -141,7 +141,8 @@ export class Transport {
     o: { query?: Query; body?: unknown; version?: string; signal?: AbortSignal; globalRequestId?: string },
     renewed = false,
   ): Promise<Reply<T>> {
-    const url = (await this.endpoint()) + path + queryString(o.query);
+    const base = await this.endpoint();
+    const url = base + path + queryString(o.query);
     const headers: Record<string, string> = {
       accept: "application/json",
       "user-agent": `${this.opts.userAgent ? `${this.opts.userAgent} ` : ""}berth-sdk/${SDK_VERSION}`,
@@ -160,7 +161,8 @@ export class Transport {
         const ms = after ?? (retry.delayMs ?? defaultRetryDelay)(attempt);
         if (ms > 0) await new Promise((r) => setTimeout(r, ms));
       };
-      const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 30_000);
+      const timeoutMs = this.opts.timeoutMs ?? 30_000;
+      const timeout = AbortSignal.timeout(timeoutMs);
       let res: Response;
       try {
         res = await (this.opts.fetch ?? fetch)(url, {
@@ -172,11 +174,15 @@ export class Transport {
         });
       } catch (e) {
         // NOTE: a call the caller aborted is never retried.
-        if (!last && !o.signal?.aborted && (IDEMPOTENT.has(method) || NOT_SENT.has(causeCode(e)))) {
+        if (!last && !o.signal?.aborted && (IDEMPOTENT.has(method) || NOT_SENT.has(networkErrorCode(e)))) {
           await wait();
           continue;
         }
-        throw new ConnectionError(`${method} ${url} failed: ${describeFailure(e)}${attempt > 1 ? ` (after ${attempt} attempts)` : ""}`, { cause: e });
+        const why = describeNetworkError(e, timeoutMs);
+        throw new ConnectionError(
+          `cannot reach the placement endpoint ${base}: ${why.text} (${method} ${url}${attempt > 1 ? `, after ${attempt} attempts` : ""})`,
+          { cause: e, reason: why.reason },
+        );
       }
       const text = await res.text();
       if (!res.ok) {
@@ -209,23 +215,6 @@ export class Transport {
       };
     }
   }
-}
-
-/** The system error code under a fetch failure (undici wraps it as the cause, sometimes twice). */
-function causeCode(e: unknown): string {
-  for (let c: unknown = e, i = 0; c && i < 4; c = (c as { cause?: unknown }).cause, i++) {
-    const code = (c as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-  }
-  return "";
-}
-
-/** A fetch failure in words: the cause's message and code where fetch gives only "fetch failed". */
-function describeFailure(e: unknown): string {
-  const err = e as Error & { cause?: Error & { code?: string } };
-  if ((err as { name?: string }).name === "TimeoutError") return "no answer before the timeout";
-  const cause = err.cause;
-  return cause?.message ? `${err.message}: ${cause.message}` : err.message;
 }
 
 /** Placement reads repeated keys (member_of, required) as separate parameters, in order. */
