@@ -14,6 +14,7 @@ import * as allocation from "./allocation.js";
 import * as resourceClass from "./resource-class.js";
 import * as trait from "./trait.js";
 import * as allocationCandidate from "./allocation-candidate.js";
+import * as capabilities from "./capabilities.js";
 
 export type { CliIo } from "./command.js";
 
@@ -33,6 +34,7 @@ export function registerCli(program: Command, io: CliIo): void {
   usage.registerTotals(resource, io);
   trait.register(program, io);
   allocationCandidate.register(program, io);
+  capabilities.register(program, io);
   program
     .command("completion")
     .description("print a shell completion script: source <(berth completion bash)")
