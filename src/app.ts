@@ -83,6 +83,9 @@ export function createApp(opts: AppOptions): Hono {
     const seen: Seen = {};
     const res = await handle(deps, req, requestId, afterSentOf(c.env), seen);
     res.headers.set(REQUEST_ID_HEADER, requestId);
+    // NOTE: an answer without a body says so with Content-Length: 0, as the reference's WSGI server
+    // does (Node would otherwise send a 201 chunked, with an empty last chunk).
+    if (res.body === null && res.status !== 304 && !res.headers.has("content-length")) res.headers.set("content-length", "0");
     if (config.cors.allowedOrigin.length) corsHeaders(config, req, res.headers);
     const globalId = globalRequestId(req.headers.get(REQUEST_ID_HEADER));
     const seconds = (performance.now() - started) / 1000;

@@ -7,6 +7,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { Logger } from "pino";
 import { errorBody, HttpError, REASONS } from "./http/errors.js";
 import { newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
+import { replay, rewrittenHead } from "./listener-relay.js";
 
 export interface Limits {
   /** The request line and headers together, in bytes (Node's maxHeaderSize); 414 or 431 beyond. */
@@ -50,7 +51,7 @@ export function createListener(app: { fetch: Fetch }, limits: Limits, logger?: L
     server.emit("request", req, res);
   });
   const answered = new WeakSet<Duplex>();
-  server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: Buffer; reason?: string }, socket: Duplex) => {
+  server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: Buffer; reason?: string; bytesParsed?: number }, socket: Duplex) => {
     // NOTE: the parser stays failed and reports again for each later packet: answer once, read the
     // rest (so the peer gets the answer, not a reset) and close shortly.
     if (answered.has(socket)) return;
@@ -59,6 +60,16 @@ export function createListener(app: { fetch: Fetch }, limits: Limits, logger?: L
     if (err.code === "ECONNRESET" || err.code === "EPIPE" || !socket.writable || inFlight?.headersSent) {
       socket.destroy();
       return;
+    }
+    // NOTE: a Content-Length Python's int() reads ("+3", "1_0") reaches the reference's Placement
+    // through gunicorn: the request is parsed again with plain digits and answered as such (not while
+    // an earlier request's answer on the connection is still to be written: the two would interleave).
+    if (err.code === "HPE_INVALID_CONTENT_LENGTH" && err.rawPacket && !inFlight) {
+      const head = rewrittenHead(err.rawPacket, err.bytesParsed ?? 0);
+      if (head && replay(server, socket, head)) {
+        logger?.debug({ reason: err.code }, "Content-Length read as Python reads it; request parsed again");
+        return;
+      }
     }
     const [status, detail] = refusal(err);
     const requestId = newRequestId();
@@ -75,9 +86,9 @@ export function createListener(app: { fetch: Fetch }, limits: Limits, logger?: L
   return server;
 }
 
-// NOTE: the reference's WSGI server (gunicorn) refuses a Content-Length that is not a non-negative
-// integer, or comes twice, or comes with chunked transfer coding, before Placement sees the request,
-// with this page of its own (whatever the Accept); Node's parser refuses the same requests.
+// NOTE: the reference's WSGI server (gunicorn) refuses a Content-Length that Python's int() does not
+// read or that is negative, or comes twice, or comes with chunked transfer coding, before Placement
+// sees the request, with this page of its own (whatever the Accept); Node's parser refuses those too.
 const CONTENT_LENGTH_PAGE =
   "<html>\n  <head>\n    <title>Bad Request</title>\n  </head>\n  <body>\n    <h1><p>Bad Request</p></h1>\n" +
   "    Invalid HTTP Header: &#x27;CONTENT-LENGTH&#x27;\n  </body>\n</html>\n";
