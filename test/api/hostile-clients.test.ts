@@ -3,11 +3,12 @@
 // body. Each gets a status and the API's error body, and the server goes on answering others.
 import { connect } from "node:net";
 import type { Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { testConfig } from "../../src/config.js";
 import { prepare } from "../../src/server.js";
 import { createListener, DEFAULT_LIMITS } from "../../src/listener.js";
 import type { Store } from "../../src/db/open.js";
+import { createDatabase, describeEachDb } from "../helpers/databases.js";
 
 const LIMIT = 4096;
 
@@ -40,13 +41,18 @@ function expectErrorBody(a: { status: number; head: string; body: any }, status:
   expect(a.body).toEqual({ errors: [{ status, title, detail: expect.any(String), request_id: requestId }] });
 }
 
-describe("hostile clients on the listener", () => {
+describeEachDb("hostile clients on the listener", (dialect) => {
   let server: Server;
   let store: Store;
   let port: number;
+  let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const prepared = await prepare(testConfig({ api: { max_request_body_size: String(LIMIT) } }));
+    const db = await createDatabase(dialect);
+    drop = db.drop;
+    const prepared = await prepare(
+      testConfig({ api: { max_request_body_size: String(LIMIT) }, placement_database: { connection: db.url, sync_on_startup: "true" } }),
+    );
     store = prepared.store;
     server = createListener(prepared.app, { ...DEFAULT_LIMITS, maxBodyBytes: LIMIT, headersTimeoutMs: 300, requestTimeoutMs: 600, timeoutCheckMs: 100 });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -57,6 +63,7 @@ describe("hostile clients on the listener", () => {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
     await store.close();
+    await drop();
   });
 
   const stillServing = async () => expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
@@ -98,6 +105,19 @@ describe("hostile clients on the listener", () => {
       true,
     );
     expectErrorBody(answer(raw), 408, "Request Timeout");
+    await stillServing();
+  });
+
+  // docs/compatibility.md: the reference answers this 500, "The client disconnected while sending
+  // the body (7 more bytes were expected)".
+  it("answers 400 with the error body to a client that ends its side before the body it declared", async () => {
+    const raw = await exchange(port, [
+      "POST /resource_providers HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\ncontent-type: application/json\r\ncontent-length: 10\r\n\r\nabc",
+    ]);
+    expectErrorBody(answer(raw), 400, "Bad Request");
+    expect(answer(raw).body.errors[0].detail).toBe(
+      "The server could not comply with the request since it is either malformed or otherwise incorrect.\n\n The request could not be parsed as HTTP.  ",
+    );
     await stillServing();
   });
 
