@@ -61,6 +61,15 @@ export function createListener(app: { fetch: Fetch }, limits: Limits, logger?: L
       socket.destroy();
       return;
     }
+    // NOTE: what follows a whole request still being answered is not HTTP: that answer goes out and
+    // the connection closes, as with the reference's gunicorn (its sync worker reads one request per
+    // connection and never looks at the bytes after it).
+    if (inFlight?.req?.complete) {
+      inFlight.shouldKeepAlive = false;
+      inFlight.once("finish", () => socket.end());
+      inFlight.once("close", () => setTimeout(() => socket.destroy(), 1000).unref());
+      return;
+    }
     // NOTE: a Content-Length Python's int() reads ("+3", "1_0") reaches the reference's Placement
     // through gunicorn: the request is parsed again with plain digits and answered as such (not while
     // an earlier request's answer on the connection is still to be written: the two would interleave).

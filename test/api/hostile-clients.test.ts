@@ -92,6 +92,14 @@ describeEachDb("hostile clients on the listener", (dialect) => {
     expectErrorBody(answer(raw), 400, "Bad Request");
   });
 
+  it("answers a whole request, then closes, when what follows it is not HTTP (as the reference's gunicorn)", async () => {
+    const raw = await exchange(port, ["GET / HTTP/1.1\r\nHost: x\r\n\r\nnot http at all\r\n\r\n"]);
+    expect(raw).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(raw.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(JSON.parse(raw.slice(raw.indexOf("\r\n\r\n") + 4)).versions[0].max_version).toBe("1.39");
+    await stillServing();
+  });
+
   it("answers 408 with the error body to a client that never finishes its headers", async () => {
     const raw = await exchange(port, ["GET /resource_providers HTTP/1.1\r\nHost: x\r\n"], true);
     expectErrorBody(answer(raw), 408, "Request Timeout");
