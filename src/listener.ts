@@ -7,6 +7,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { Logger } from "pino";
 import { errorBody, HttpError, REASONS } from "./http/errors.js";
 import { newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
+import { dumps } from "./http/python-json.js";
 import { replay, rewrittenHead } from "./listener-relay.js";
 
 export interface Limits {
@@ -85,7 +86,7 @@ export function createListener(app: { fetch: Fetch }, limits: Limits, logger?: L
     logger?.info({ requestId, status, reason: err.code }, `refused before the app: ${status} (${err.code})`);
     const [type, body] = badContentLength(err)
       ? ["text/html", CONTENT_LENGTH_PAGE]
-      : ["application/json", JSON.stringify(errorBody(new HttpError(status, detail), requestId, false))];
+      : ["application/json", dumps(errorBody(new HttpError(status, detail), requestId, false))];
     socket.end(
       `HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
         `${REQUEST_ID_HEADER}: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
