@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { errorBody, HttpError, REASONS } from "./http/errors.js";
 import { newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
 import { dumps } from "./http/python-json.js";
+import { keepRawPath } from "./http/raw-path.js";
 import { replay, rewrittenHead } from "./listener-relay.js";
 
 export interface Limits {
@@ -37,13 +38,22 @@ type Fetch = (request: Request, env: { incoming: IncomingMessage; outgoing: Serv
 export function createListener(app: { fetch: Fetch }, limits: Limits, logger?: Logger): Server {
   const server = createAdaptorServer({
     fetch: app.fetch as never,
+    // NOTE: the host of a request without Host (HTTP/1.0, or a bare client), which gunicorn serves.
+    hostname: "localhost",
     serverOptions: {
       maxHeaderSize: limits.maxHeaderBytes,
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: limits.timeoutCheckMs,
+      // NOTE: an HTTP/1.1 request without Host is answered (gunicorn serves it; Node would say 400).
+      requireHostHeader: false,
     },
   }) as Server;
+  // NOTE: a client that ends its side after sending a request (shutdown(SHUT_WR), `nc -q`) still gets
+  // the answer, as from the reference's gunicorn; Node would otherwise drop an answer not yet written.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  // NOTE: before Hono's listener, which would resolve the path's dot segments (see raw-path.ts).
+  server.prependListener("request", keepRawPath);
   // NOTE: a client that asks before sending a body (Expect: 100-continue, as curl does above 1 MiB)
   // hears 413 instead of "go on" when the body it declares is too large; the app answers that.
   server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {

@@ -190,6 +190,8 @@ export function plainText(e: HttpError, req: RequestFacts): string {
 export function errorResponse(e: HttpError, req: RequestFacts, json: () => unknown): Response {
   const format = errorFormat(req.accept);
   const headers = { ...e.headers };
+  // NOTE: webob answers an error to HEAD (no route has it) with its empty HTML page, whatever the Accept.
+  if (req.method === "HEAD") return new Response(null, { status: e.status, headers: { ...headers, "content-type": "text/html; charset=UTF-8" } });
   if (format === "json") return new Response(dumps(json()), { status: e.status, headers: { ...headers, "content-type": "application/json" } });
   const body = format === "html" ? htmlPage(e, req) : plainText(e, req);
   return new Response(body, { status: e.status, headers: { ...headers, "content-type": `text/${format}; charset=UTF-8` } });

@@ -100,6 +100,37 @@ describeEachDb("hostile clients on the listener", (dialect) => {
     await stillServing();
   });
 
+  // The reference's answers under gunicorn, checked by hand with the same requests.
+  it("routes a path with dot segments or a backslash as sent, as the reference does", async () => {
+    const get = async (path: string) =>
+      answer(await exchange(port, [`GET ${path} HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\nopenstack-api-version: placement 1.39\r\n\r\n`]));
+    const NOT_FOUND = "The resource could not be found.\n\n ";
+    for (const path of ["/./resource_providers", "/resource_providers\\x", "/a/.."]) {
+      const a = await get(path);
+      expect([path, a.status, a.body.errors[0].detail]).toEqual([path, 404, `${NOT_FOUND}  `]);
+    }
+    for (const path of ["/resource_providers/../traits", "/resource_providers/%2e%2E/traits"]) {
+      const a = await get(path);
+      expect([path, a.status, a.body.errors[0].detail]).toEqual([path, 404, `${NOT_FOUND}No resource provider with uuid .. found: No resource provider with uuid .. found  `]);
+    }
+  });
+
+  it("answers a client that ends its side right after its request", async () => {
+    // The answer needs the database (a provider looked up), so it is written after the client's FIN.
+    const raw = await exchange(port, [`GET /resource_providers/${crypto.randomUUID()} HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\n\r\n`]);
+    expect(answer(raw).status).toBe(404);
+  });
+
+  it("answers HEAD (no route has it) with an empty HTML 405, and a request without Host", async () => {
+    const head = await exchange(port, ["HEAD /resource_providers HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\naccept: application/json\r\n\r\n"]);
+    expect(head).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(head).toMatch(/\r\ncontent-type: text\/html; charset=UTF-8\r\n/i);
+    expect(head).toMatch(/\r\ncontent-length: 0\r\n/i);
+    expect(head).toMatch(/\r\nallow: GET, POST\r\n/i);
+    const bare = await exchange(port, ["GET / HTTP/1.1\r\nConnection: close\r\n\r\n"]);
+    expect(bare).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  });
+
   it("answers 408 with the error body to a client that never finishes its headers", async () => {
     const raw = await exchange(port, ["GET /resource_providers HTTP/1.1\r\nHost: x\r\n"], true);
     expectErrorBody(answer(raw), 408, "Request Timeout");
