@@ -121,6 +121,16 @@ describeEachDb("hostile clients on the listener", (dialect) => {
     expect(answer(raw).status).toBe(404);
   });
 
+  // docs/compatibility.md: the reference's gunicorn (sync worker) closes every connection after one
+  // answer and answers HTTP/1.0 in HTTP/1.0.
+  it("keeps a connection open for the next request, and answers HTTP/1.0 in HTTP/1.1", async () => {
+    const two = await exchange(port, ["GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"]);
+    expect(two.match(/HTTP\/1\.1 200 OK\r\n/g)).toHaveLength(2);
+    expect(two).toMatch(/\r\nConnection: keep-alive\r\n/i);
+    const old = await exchange(port, ["GET / HTTP/1.0\r\nHost: x\r\n\r\n"]);
+    expect(old).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  });
+
   it("answers HEAD (no route has it) with an empty HTML 405, and a request without Host", async () => {
     const head = await exchange(port, ["HEAD /resource_providers HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\naccept: application/json\r\n\r\n"]);
     expect(head).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
