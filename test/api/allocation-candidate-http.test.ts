@@ -92,7 +92,10 @@ describeEachDb("candidate bodies over HTTP, from kept buffers", (dialect) => {
       want.set(q, `${r.status} ${await r.text()}`);
     }
     expect(new Set(want.values()).size).toBe(queries.length);
-    for (let round = 0; round < 3; round++) {
+    // NOTE: the buffers are the HTTP layer's and the same on every database: three rounds on SQLite,
+    // one elsewhere (seeding and the snapshot read cost more there; CI time).
+    const rounds = dialect === "sqlite" ? 3 : 1;
+    for (let round = 0; round < rounds; round++) {
       const sent = queries.flatMap((q, i) => [q, queries[(i + round + 1) % queries.length]!, q]);
       const slow = queries.map((q) => get(port, q, 300));
       const got = await Promise.all([...slow, ...sent.map((q) => get(port, q))]);
@@ -102,7 +105,7 @@ describeEachDb("candidate bodies over HTTP, from kept buffers", (dialect) => {
         expect({ label, same: got[i] === want.get(asked[i]!) }).toEqual({ label, same: true });
       }
     }
-  });
+  }, 180_000);
 });
 
 describe("BodyBuffers", () => {
