@@ -7,6 +7,7 @@ import type { Config } from "./config.js";
 import type { Store } from "./db/open.js";
 import { createEnforcer, type Enforcer, type Credentials } from "./policy/index.js";
 import type { Ctx, Deps } from "./http/context.js";
+import { rawPathOf } from "./http/raw-path.js";
 import { badRequest, conflict, errorBody, errorResponse, ErrorCodes, HttpError, methodNotAllowed, notAcceptable, payloadTooLarge, serviceUnavailable } from "./http/errors.js";
 import { acceptsJson, effectiveAccept } from "./http/accept.js";
 import { isBusy, isUnavailable, RetriesExhausted } from "./db/tx.js";
@@ -83,15 +84,19 @@ export function createApp(opts: AppOptions): Hono {
     const requestId = newRequestId();
     const started = performance.now();
     const seen: Seen = {};
-    const res = await handle(deps, req, requestId, afterSentOf(c.env), seen);
+    const path = rawPathOf(c.env) ?? new URL(req.url).pathname;
+    const res = await handle(deps, req, path, requestId, afterSentOf(c.env), seen);
     res.headers.set(REQUEST_ID_HEADER, requestId);
+    // NOTE: an answer without a body says so with Content-Length: 0, as the reference's WSGI server
+    // does (Node would otherwise send a 201 chunked, with an empty last chunk).
+    if (res.body === null && res.status !== 304 && !res.headers.has("content-length")) res.headers.set("content-length", "0");
     if (config.cors.allowedOrigin.length) corsHeaders(config, req, res.headers);
     const globalId = globalRequestId(req.headers.get(REQUEST_ID_HEADER));
     const seconds = (performance.now() - started) / 1000;
     metrics.observeRequest({ route: seen.route ?? NO_ROUTE, method: req.method, status: res.status, seconds, errorCode: seen.errorCode });
     deps.logger.info(
       { requestId, globalRequestId: globalId, method: req.method, url: req.url, status: res.status, ms: Math.round(seconds * 1000) },
-      `${req.method} ${new URL(req.url).pathname} ${res.status}`,
+      `${req.method} ${path} ${res.status}`,
     );
     return res;
   });
@@ -110,9 +115,8 @@ function afterSentOf(env: unknown): Ctx["afterSent"] {
   return (fn) => void outgoing.once("finish", fn);
 }
 
-async function handle(deps: Deps, req: Request, requestId: string, afterSent: Ctx["afterSent"], seen: Seen): Promise<Response> {
+async function handle(deps: Deps, req: Request, path: string, requestId: string, afterSent: Ctx["afterSent"], seen: Seen): Promise<Response> {
   const url = new URL(req.url);
-  const path = url.pathname;
   // Matched first so that the metrics name the route of any answer (a 401 too); a miss is a 404 in dispatch.
   const hit = matchRoute(routingPath(path));
   seen.route = hit?.route.path;

@@ -7,6 +7,9 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { Logger } from "pino";
 import { errorBody, HttpError, REASONS } from "./http/errors.js";
 import { newRequestId, REQUEST_ID_HEADER } from "./http/request-id.js";
+import { dumps } from "./python/json.js";
+import { keepRawPath } from "./http/raw-path.js";
+import { replay, rewrittenHead } from "./listener-relay.js";
 
 export interface Limits {
   /** The request line and headers together, in bytes (Node's maxHeaderSize); 414 or 431 beyond. */
@@ -35,13 +38,22 @@ type Fetch = (request: Request, env: { incoming: IncomingMessage; outgoing: Serv
 export function createListener(app: { fetch: Fetch }, limits: Limits, logger?: Logger): Server {
   const server = createAdaptorServer({
     fetch: app.fetch as never,
+    // NOTE: the host of a request without Host (HTTP/1.0, or a bare client), which gunicorn serves.
+    hostname: "localhost",
     serverOptions: {
       maxHeaderSize: limits.maxHeaderBytes,
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: limits.timeoutCheckMs,
+      // NOTE: an HTTP/1.1 request without Host is answered (gunicorn serves it; Node would say 400).
+      requireHostHeader: false,
     },
   }) as Server;
+  // NOTE: a client that ends its side after sending a request (shutdown(SHUT_WR), `nc -q`) still gets
+  // the answer, as from the reference's gunicorn; Node would otherwise drop an answer not yet written.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  // NOTE: before Hono's listener, which would resolve the path's dot segments (see raw-path.ts).
+  server.prependListener("request", keepRawPath);
   // NOTE: a client that asks before sending a body (Expect: 100-continue, as curl does above 1 MiB)
   // hears 413 instead of "go on" when the body it declares is too large; the app answers that.
   server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
@@ -50,7 +62,7 @@ export function createListener(app: { fetch: Fetch }, limits: Limits, logger?: L
     server.emit("request", req, res);
   });
   const answered = new WeakSet<Duplex>();
-  server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: Buffer; reason?: string }, socket: Duplex) => {
+  server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: Buffer; reason?: string; bytesParsed?: number }, socket: Duplex) => {
     // NOTE: the parser stays failed and reports again for each later packet: answer once, read the
     // rest (so the peer gets the answer, not a reset) and close shortly.
     if (answered.has(socket)) return;
@@ -60,12 +72,31 @@ export function createListener(app: { fetch: Fetch }, limits: Limits, logger?: L
       socket.destroy();
       return;
     }
+    // NOTE: what follows a whole request still being answered is not HTTP: that answer goes out and
+    // the connection closes, as with the reference's gunicorn (its sync worker reads one request per
+    // connection and never looks at the bytes after it).
+    if (inFlight?.req?.complete) {
+      inFlight.shouldKeepAlive = false;
+      inFlight.once("finish", () => socket.end());
+      inFlight.once("close", () => setTimeout(() => socket.destroy(), 1000).unref());
+      return;
+    }
+    // NOTE: a Content-Length Python's int() reads ("+3", "1_0") reaches the reference's Placement
+    // through gunicorn: the request is parsed again with plain digits and answered as such (not while
+    // an earlier request's answer on the connection is still to be written: the two would interleave).
+    if (err.code === "HPE_INVALID_CONTENT_LENGTH" && err.rawPacket && !inFlight) {
+      const head = rewrittenHead(err.rawPacket, err.bytesParsed ?? 0);
+      if (head && replay(server, socket, head)) {
+        logger?.debug({ reason: err.code }, "Content-Length read as Python reads it; request parsed again");
+        return;
+      }
+    }
     const [status, detail] = refusal(err);
     const requestId = newRequestId();
     logger?.info({ requestId, status, reason: err.code }, `refused before the app: ${status} (${err.code})`);
     const [type, body] = badContentLength(err)
       ? ["text/html", CONTENT_LENGTH_PAGE]
-      : ["application/json", JSON.stringify(errorBody(new HttpError(status, detail), requestId, false))];
+      : ["application/json", dumps(errorBody(new HttpError(status, detail), requestId, false))];
     socket.end(
       `HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
         `${REQUEST_ID_HEADER}: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
@@ -75,9 +106,9 @@ export function createListener(app: { fetch: Fetch }, limits: Limits, logger?: L
   return server;
 }
 
-// NOTE: the reference's WSGI server (gunicorn) refuses a Content-Length that is not a non-negative
-// integer, or comes twice, or comes with chunked transfer coding, before Placement sees the request,
-// with this page of its own (whatever the Accept); Node's parser refuses the same requests.
+// NOTE: the reference's WSGI server (gunicorn) refuses a Content-Length that Python's int() does not
+// read or that is negative, or comes twice, or comes with chunked transfer coding, before Placement
+// sees the request, with this page of its own (whatever the Accept); Node's parser refuses those too.
 const CONTENT_LENGTH_PAGE =
   "<html>\n  <head>\n    <title>Bad Request</title>\n  </head>\n  <body>\n    <h1><p>Bad Request</p></h1>\n" +
   "    Invalid HTTP Header: &#x27;CONTENT-LENGTH&#x27;\n  </body>\n</html>\n";

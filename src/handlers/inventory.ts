@@ -1,7 +1,7 @@
 // Inventories of a provider: /resource_providers/{uuid}/inventories[/{resource_class}].
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
-import { readJson, requireJsonContent } from "../http/body.js";
+import { readJson, requireJsonContent, sentNumber } from "../http/body.js";
 import { badRequest, conflict, ErrorCodes, HttpError, notFound } from "../http/errors.js";
 import { httpDate } from "../http/respond.js";
 import { policies } from "../policies/index.js";
@@ -56,7 +56,7 @@ export async function create(ctx: Ctx): Promise<Response> {
     throw e;
   }
   const location = new URL(`/resource_providers/${rp.uuid}/inventories/${inv.resourceClass}`, ctx.url).toString();
-  return send(ctx, renderOne(inv, generation, intRatio(body)), 201, ctx.deps.clock(), { location });
+  return send(ctx, renderOne(inv, generation, body), 201, ctx.deps.clock(), { location });
 }
 
 export async function replaceAll(ctx: Ctx): Promise<Response> {
@@ -85,7 +85,7 @@ export async function replaceAll(ctx: Ctx): Promise<Response> {
     if (e instanceof InventoryInUse) throw conflict(`update conflict: ${e.message}`, ErrorCodes.INVENTORY_INUSE);
     throw e;
   }
-  const rendered = records.map(([rc, f], i) => [rc, renderFields(invs[i]!, intRatio(f))] as const);
+  const rendered = records.map(([rc, f], i) => [rc, renderFields(invs[i]!, f)] as const);
   const text = `{"resource_provider_generation": ${generation}, "inventories": {${rendered.map(([rc, t]) => `${JSON.stringify(rc)}: ${t}`).join(", ")}}}`;
   return send(ctx, text, 200, invs.length ? ctx.deps.clock() : null);
 }
@@ -128,7 +128,7 @@ export async function update(ctx: Ctx): Promise<Response> {
     if (e instanceof ConcurrentUpdate) throw conflict(`update conflict: ${CONCURRENT}`, ErrorCodes.CONCURRENT_UPDATE);
     throw e;
   }
-  return send(ctx, renderOne(inv, generation, intRatio(body)), 200, ctx.deps.clock());
+  return send(ctx, renderOne(inv, generation, body), 200, ctx.deps.clock());
 }
 
 export async function remove(ctx: Ctx): Promise<Response> {
@@ -194,9 +194,6 @@ export function fromFields(resourceClass: string, f: schema.InventoryFields): In
   };
 }
 
-/** A ratio the request gave as a whole number is echoed as one; stored ratios are floats. */
-const intRatio = (f: schema.InventoryFields) => typeof f.allocation_ratio === "number" && Number.isInteger(f.allocation_ratio);
-
 /** The 500 the reference gives when (total - reserved) is not arithmetic on numbers. */
 function checkArithmetic(f: Record<string, unknown>): void {
   const total = f.total;
@@ -217,14 +214,20 @@ function pyType(v: unknown): string {
 }
 
 // Bodies are written by hand so that ratios print as Python floats (1.0) and the separators match.
-function renderFields(inv: Inventory, intRatio = false, generation?: number): string {
-  const ratio = intRatio ? String(inv.allocationRatio) : pyFloat(inv.allocationRatio);
+// NOTE: a write echoes each field as the request sent it, as the reference does: `"total": 8.0`
+// comes back 8.0 (stored as 8), a ratio sent as 2 comes back 2; fields not sent get the defaults.
+function renderFields(inv: Inventory, sent?: schema.InventoryFields, generation?: number): string {
+  const echo = (key: keyof schema.InventoryFields, value: number, plain: (n: number) => string = String) =>
+    sent && typeof sent[key] === "number" ? sentNumber(sent, key, value) : plain(value);
   const gen = generation ? `, "resource_provider_generation": ${generation}` : "";
-  return `{"total": ${inv.total}, "reserved": ${inv.reserved}, "min_unit": ${inv.minUnit}, "max_unit": ${inv.maxUnit}, "step_size": ${inv.stepSize}, "allocation_ratio": ${ratio}${gen}}`;
+  return (
+    `{"total": ${echo("total", inv.total)}, "reserved": ${echo("reserved", inv.reserved)}, "min_unit": ${echo("min_unit", inv.minUnit)}, ` +
+    `"max_unit": ${echo("max_unit", inv.maxUnit)}, "step_size": ${echo("step_size", inv.stepSize)}, "allocation_ratio": ${echo("allocation_ratio", inv.allocationRatio, pyFloat)}${gen}}`
+  );
 }
 
 // NOTE: the reference leaves the generation out of a single inventory when it is 0.
-const renderOne = (inv: Inventory, generation: number, intRatio = false) => renderFields(inv, intRatio, generation);
+const renderOne = (inv: Inventory, generation: number, sent?: schema.InventoryFields) => renderFields(inv, sent, generation);
 
 function renderAll(invs: readonly Inventory[], generation: number): string {
   const body = invs.map((i) => `${JSON.stringify(i.resourceClass)}: ${renderFields(i)}`).join(", ");

@@ -1,6 +1,7 @@
 // The error body and the error-code catalog: `{"errors": [{status, title, detail, code, request_id}]}`
 // rendered the way the reference's webob exceptions render.
 import { errorFormat } from "./accept.js";
+import { dumps } from "../python/json.js";
 
 /** Every error code the API returns (from 1.23); a test keeps this list and docs/errors.md in step. */
 export const ErrorCodes = Object.freeze({
@@ -189,7 +190,9 @@ export function plainText(e: HttpError, req: RequestFacts): string {
 export function errorResponse(e: HttpError, req: RequestFacts, json: () => unknown): Response {
   const format = errorFormat(req.accept);
   const headers = { ...e.headers };
-  if (format === "json") return new Response(JSON.stringify(json()), { status: e.status, headers: { ...headers, "content-type": "application/json" } });
+  // NOTE: webob answers an error to HEAD (no route has it) with its empty HTML page, whatever the Accept.
+  if (req.method === "HEAD") return new Response(null, { status: e.status, headers: { ...headers, "content-type": "text/html; charset=UTF-8" } });
+  if (format === "json") return new Response(dumps(json()), { status: e.status, headers: { ...headers, "content-type": "application/json" } });
   const body = format === "html" ? htmlPage(e, req) : plainText(e, req);
   return new Response(body, { status: e.status, headers: { ...headers, "content-type": `text/${format}; charset=UTF-8` } });
 }

@@ -1,5 +1,6 @@
 // Building responses: JSON bodies, 204s, and the caching headers the reference sends from 1.15.
 import type { Ctx } from "./context.js";
+import { dumps } from "../python/json.js";
 
 export interface RespondOptions {
   status?: number;
@@ -22,7 +23,7 @@ function cacheHeaders(ctx: Ctx, opts: RespondOptions, h: Headers): void {
 export function json(ctx: Ctx, body: unknown, opts: RespondOptions = {}): Response {
   const h = new Headers({ "content-type": "application/json", ...opts.headers });
   cacheHeaders(ctx, opts, h);
-  return new Response(JSON.stringify(body), { status: opts.status ?? 200, headers: h });
+  return new Response(dumps(body), { status: opts.status ?? 200, headers: h });
 }
 
 export function noContent(ctx: Ctx, opts: RespondOptions = {}): Response {

@@ -1,8 +1,9 @@
 // The reference's answers (Placement 8.0.0 under gunicorn), pinned verbatim, for Accept and the
 // media type of errors: runs everywhere (test/api/accept.test.ts compares the whole matrix where the
 // reference is installed). The token is admin unless x-auth-token says otherwise; none for the 401.
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { useApi } from "../helpers/api.js";
+import { describeEachDb } from "../helpers/databases.js";
 import { normalize } from "../diff/harness.js";
 
 interface Pinned {
@@ -29,8 +30,8 @@ const PINNED: Pinned[] = [
   {"method":"POST","path":"/resource_classes","headers":{"accept":"text/html","openstack-api-version":"placement latest","content-type":"application/json"},"body":"{\"name\": \"CUSTOM_<b>&X\"}","answer":{"status":400,"type":"text/html; charset=UTF-8","vary":"openstack-api-version","text":"<html>\n <head>\n  <title>400 Bad Request</title>\n </head>\n <body>\n  <h1>400 Bad Request</h1>\n  The server could not comply with the request since it is either malformed or otherwise incorrect.<br /><br />\nJSON does not validate: &#x27;CUSTOM_&lt;b&gt;&amp;X&#x27; does not match &#x27;^CUSTOM_[A-Z0-9_]+$&#x27;\n\nFailed validating &#x27;pattern&#x27; in schema[&#x27;properties&#x27;][&#x27;name&#x27;]:\n    {&#x27;maxLength&#x27;: 255, &#x27;pattern&#x27;: &#x27;^CUSTOM_[A-Z0-9_]+$&#x27;, &#x27;type&#x27;: &#x27;string&#x27;}\n\nOn instance[&#x27;name&#x27;]:\n    &#x27;CUSTOM_&lt;b&gt;&amp;X&#x27;\n\n\n </body>\n</html>"}},
 ];
 
-describe("Accept and error media types: the reference's answers, pinned", () => {
-  const api = useApi("sqlite");
+describeEachDb("Accept and error media types: the reference's answers, pinned", (dialect) => {
+  const api = useApi(dialect);
   it.each(PINNED.map((p) => [`${p.method} ${p.path} (${JSON.stringify(p.headers)})`, p] as const))("%s", async (_name, p) => {
     const headers = { ...(p.noToken ? {} : { "x-auth-token": "admin" }), ...p.headers };
     const r = await api().app.request(p.path, { method: p.method, headers, body: p.body });

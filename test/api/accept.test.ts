@@ -1,16 +1,18 @@
 // Accept, differentially: the reference (Placement 8.0.0 under gunicorn, which passes headers as
-// sent) and `berth serve`, each on a fresh SQLite database with the same fixtures, get the same raw
+// sent) and `berth serve`, each on a fresh database of the same kind (every kind) with the same
+// fixtures, get the same raw
 // requests: every route and method, under Accept values webob tells apart. Which handlers answer
 // 406, in which order against the microversion, policy, body validation and lookups, and the media
 // type and body of every error. Skipped with a note where the reference is not installed (required
 // under CI=true); test/api/accept-pinned.test.ts pins a sample of the reference's answers.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { request } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { referenceAvailable, startBerth, startReference, type Served } from "../helpers/reference.js";
 import { normalize } from "../diff/harness.js";
+import { createDatabase, describeEachDb } from "../helpers/databases.js";
 
 const run = referenceAvailable("the Accept differential test (test/api/accept.test.ts)", true);
 
@@ -184,33 +186,49 @@ async function fixtures(base: string): Promise<void> {
   }
 }
 
-describe.runIf(run)("Accept and error media types, against the reference", () => {
+(run ? describeEachDb : () => undefined)("Accept and error media types, against the reference", (dialect) => {
   let dir = "";
   let ref: Served | undefined;
   let berth: Served | undefined;
+  const drops: (() => Promise<void>)[] = [];
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "berth-accept-"));
+    const url = async (file: string) => {
+      if (dialect === "sqlite") return `sqlite:///${join(dir, file)}`;
+      const db = await createDatabase(dialect);
+      drops.push(db.drop);
+      return db.url;
+    };
     [ref, berth] = await Promise.all([
-      startReference(`sqlite:///${join(dir, "ref.sqlite")}`, dir, 1),
-      startBerth(`sqlite:///${join(dir, "berth.sqlite")}`, dir, {}, true),
+      url("ref.sqlite").then((u) => startReference(u, dir, 1)),
+      url("berth.sqlite").then((u) => startBerth(u, dir, {}, true)),
     ]);
     await fixtures(ref.base);
     await fixtures(berth.base);
   }, 120_000);
   afterAll(async () => {
     await Promise.all([ref?.stop(), berth?.stop()]);
+    for (const drop of drops) await drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("every route and method, under every Accept, answers as the reference", async () => {
     const differences: unknown[] = [];
     const seen = new Set<string>();
+    let fixedByBerth = 0;
     for (const accept of ACCEPTS) {
       for (const p of PROBES) {
         const theirs = comparable(await send(ref!.base, p, accept));
         const t = theirs as { status: number; type: string | null };
         seen.add(`${t.status} ${t.type}`);
         const ours = comparable(await send(berth!.base, p, accept));
+        // NOTE: docs/compatibility.md: on PostgreSQL the reference answers usages grouped by consumer
+        // type (1.38 on) with 500; Berth answers them.
+        const o = ours as { status: number };
+        if (dialect === "postgres" && p.path.startsWith("/usages?") && t.status === 500 && o.status === 200) {
+          fixedByBerth++;
+          continue;
+        }
         try {
           expect(ours).toEqual(theirs);
         } catch {
@@ -219,6 +237,7 @@ describe.runIf(run)("Accept and error media types, against the reference", () =>
       }
     }
     expect(differences).toEqual([]);
+    expect(fixedByBerth > 0).toBe(dialect === "postgres");
     // Not vacuous: the reference gave each status in each format the matrix is there to compare.
     for (const status of [400, 401, 403, 404, 405, 406, 409, 415]) {
       for (const type of ["application/json", "text/html; charset=UTF-8", "text/plain; charset=UTF-8"]) {

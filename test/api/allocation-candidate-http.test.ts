@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatabase, describeEachDb } from "../helpers/databases.js";
 import type { Hono } from "hono";
 import { testConfig } from "../../src/config.js";
 import type { Store } from "../../src/db/open.js";
@@ -36,18 +37,20 @@ function get(port: number, path: string, pauseMs = 0): Promise<string> {
   });
 }
 
-describe("candidate bodies over HTTP, from kept buffers [sqlite]", () => {
+describeEachDb("candidate bodies over HTTP, from kept buffers", (dialect) => {
   let dir: string;
   let store: Store;
   let app: Hono;
   let child: ChildProcess;
   let port: number;
   let queries: string[];
+  let drop = async () => {};
 
   beforeAll(async () => {
     // NOTE: berth serve runs the compiled server; build it the one sanctioned way.
     dir = mkdtempSync(join(tmpdir(), "berth-cand-http-"));
-    const connection = `sqlite:///${join(dir, "db.sqlite")}`;
+    let connection = `sqlite:///${join(dir, "db.sqlite")}`;
+    if (dialect !== "sqlite") ({ url: connection, drop } = await createDatabase(dialect));
     ({ app, store } = await prepare(testConfig({ placement_database: { connection, sync_on_startup: "true" } })));
     const seeded = await seedProviders(store.db, flat(20_000));
     // Bodies from 1 KB to 10 MB: several sizes, so buffers are grown, kept and handed out again.
@@ -72,8 +75,13 @@ describe("candidate bodies over HTTP, from kept buffers [sqlite]", () => {
   }, 120_000);
 
   afterAll(async () => {
-    child?.kill();
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill();
+      await exited;
+    }
     await store?.close();
+    await drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -84,7 +92,10 @@ describe("candidate bodies over HTTP, from kept buffers [sqlite]", () => {
       want.set(q, `${r.status} ${await r.text()}`);
     }
     expect(new Set(want.values()).size).toBe(queries.length);
-    for (let round = 0; round < 3; round++) {
+    // NOTE: the buffers are the HTTP layer's and the same on every database: three rounds on SQLite,
+    // one elsewhere (seeding and the snapshot read cost more there; CI time).
+    const rounds = dialect === "sqlite" ? 3 : 1;
+    for (let round = 0; round < rounds; round++) {
       const sent = queries.flatMap((q, i) => [q, queries[(i + round + 1) % queries.length]!, q]);
       const slow = queries.map((q) => get(port, q, 300));
       const got = await Promise.all([...slow, ...sent.map((q) => get(port, q))]);
@@ -94,7 +105,7 @@ describe("candidate bodies over HTTP, from kept buffers [sqlite]", () => {
         expect({ label, same: got[i] === want.get(asked[i]!) }).toEqual({ label, same: true });
       }
     }
-  });
+  }, 180_000);
 });
 
 describe("BodyBuffers", () => {

@@ -1,13 +1,14 @@
 // CORS, only when [cors] allowed_origin is set; answers as the reference's oslo.middleware does.
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { useApi } from "../helpers/api.js";
+import { describeEachDb } from "../helpers/databases.js";
 
 const cors = {
   cors: { allowed_origin: "https://a.example", allow_headers: "X-Auth-Token,OpenStack-API-Version", expose_headers: "x-openstack-request-id", max_age: "60" },
 };
 
-describe("CORS enabled", () => {
-  const api = useApi("sqlite", cors);
+describeEachDb("CORS enabled", (dialect) => {
+  const api = useApi(dialect, cors);
 
   it("answers an allowed preflight", async () => {
     const r = await api().request("OPTIONS", "/resource_providers", {
@@ -43,8 +44,8 @@ describe("CORS enabled", () => {
   });
 });
 
-describe("CORS disabled", () => {
-  const api = useApi("sqlite");
+describeEachDb("CORS disabled", (dialect) => {
+  const api = useApi(dialect);
   it("adds nothing and treats OPTIONS as any other method", async () => {
     const r = await api().request("OPTIONS", "/resource_providers", {
       headers: { origin: "https://a.example", "access-control-request-method": "GET" },

@@ -1,6 +1,6 @@
 // Bodies a broken or hostile client sends: too large (413, refused before it is all read), nested too
 // deep (400 Malformed JSON), and huge but well-formed ones whose 400 explains a bounded part of them.
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi, uuid } from "../helpers/api.js";
 import { MAX_PFORMAT } from "../../src/python/pformat.js";
@@ -81,8 +81,8 @@ describeEachDb("hostile bodies", (dialect) => {
   });
 });
 
-describe("hostile bodies under the default limit", () => {
-  const api = useApi("sqlite");
+describeEachDb("hostile bodies under the default limit", (dialect) => {
+  const api = useApi(dialect);
 
   it("explains a huge invalid instance in bounded text", async () => {
     const junk = Array.from({ length: 200_000 }, (_, i) => i);

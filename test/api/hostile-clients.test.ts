@@ -3,11 +3,12 @@
 // body. Each gets a status and the API's error body, and the server goes on answering others.
 import { connect } from "node:net";
 import type { Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { testConfig } from "../../src/config.js";
 import { prepare } from "../../src/server.js";
 import { createListener, DEFAULT_LIMITS } from "../../src/listener.js";
 import type { Store } from "../../src/db/open.js";
+import { createDatabase, describeEachDb } from "../helpers/databases.js";
 
 const LIMIT = 4096;
 
@@ -40,13 +41,18 @@ function expectErrorBody(a: { status: number; head: string; body: any }, status:
   expect(a.body).toEqual({ errors: [{ status, title, detail: expect.any(String), request_id: requestId }] });
 }
 
-describe("hostile clients on the listener", () => {
+describeEachDb("hostile clients on the listener", (dialect) => {
   let server: Server;
   let store: Store;
   let port: number;
+  let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const prepared = await prepare(testConfig({ api: { max_request_body_size: String(LIMIT) } }));
+    const db = await createDatabase(dialect);
+    drop = db.drop;
+    const prepared = await prepare(
+      testConfig({ api: { max_request_body_size: String(LIMIT) }, placement_database: { connection: db.url, sync_on_startup: "true" } }),
+    );
     store = prepared.store;
     server = createListener(prepared.app, { ...DEFAULT_LIMITS, maxBodyBytes: LIMIT, headersTimeoutMs: 300, requestTimeoutMs: 600, timeoutCheckMs: 100 });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -57,6 +63,7 @@ describe("hostile clients on the listener", () => {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
     await store.close();
+    await drop();
   });
 
   const stillServing = async () => expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
@@ -85,6 +92,55 @@ describe("hostile clients on the listener", () => {
     expectErrorBody(answer(raw), 400, "Bad Request");
   });
 
+  it("answers a whole request, then closes, when what follows it is not HTTP (as the reference's gunicorn)", async () => {
+    const raw = await exchange(port, ["GET / HTTP/1.1\r\nHost: x\r\n\r\nnot http at all\r\n\r\n"]);
+    expect(raw).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(raw.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(JSON.parse(raw.slice(raw.indexOf("\r\n\r\n") + 4)).versions[0].max_version).toBe("1.39");
+    await stillServing();
+  });
+
+  // The reference's answers under gunicorn, checked by hand with the same requests.
+  it("routes a path with dot segments or a backslash as sent, as the reference does", async () => {
+    const get = async (path: string) =>
+      answer(await exchange(port, [`GET ${path} HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\nopenstack-api-version: placement 1.39\r\n\r\n`]));
+    const NOT_FOUND = "The resource could not be found.\n\n ";
+    for (const path of ["/./resource_providers", "/resource_providers\\x", "/a/.."]) {
+      const a = await get(path);
+      expect([path, a.status, a.body.errors[0].detail]).toEqual([path, 404, `${NOT_FOUND}  `]);
+    }
+    for (const path of ["/resource_providers/../traits", "/resource_providers/%2e%2E/traits"]) {
+      const a = await get(path);
+      expect([path, a.status, a.body.errors[0].detail]).toEqual([path, 404, `${NOT_FOUND}No resource provider with uuid .. found: No resource provider with uuid .. found  `]);
+    }
+  });
+
+  it("answers a client that ends its side right after its request", async () => {
+    // The answer needs the database (a provider looked up), so it is written after the client's FIN.
+    const raw = await exchange(port, [`GET /resource_providers/${crypto.randomUUID()} HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\n\r\n`]);
+    expect(answer(raw).status).toBe(404);
+  });
+
+  // docs/compatibility.md: the reference's gunicorn (sync worker) closes every connection after one
+  // answer and answers HTTP/1.0 in HTTP/1.0.
+  it("keeps a connection open for the next request, and answers HTTP/1.0 in HTTP/1.1", async () => {
+    const two = await exchange(port, ["GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"]);
+    expect(two.match(/HTTP\/1\.1 200 OK\r\n/g)).toHaveLength(2);
+    expect(two).toMatch(/\r\nConnection: keep-alive\r\n/i);
+    const old = await exchange(port, ["GET / HTTP/1.0\r\nHost: x\r\n\r\n"]);
+    expect(old).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  });
+
+  it("answers HEAD (no route has it) with an empty HTML 405, and a request without Host", async () => {
+    const head = await exchange(port, ["HEAD /resource_providers HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\naccept: application/json\r\n\r\n"]);
+    expect(head).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(head).toMatch(/\r\ncontent-type: text\/html; charset=UTF-8\r\n/i);
+    expect(head).toMatch(/\r\ncontent-length: 0\r\n/i);
+    expect(head).toMatch(/\r\nallow: GET, POST\r\n/i);
+    const bare = await exchange(port, ["GET / HTTP/1.1\r\nConnection: close\r\n\r\n"]);
+    expect(bare).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  });
+
   it("answers 408 with the error body to a client that never finishes its headers", async () => {
     const raw = await exchange(port, ["GET /resource_providers HTTP/1.1\r\nHost: x\r\n"], true);
     expectErrorBody(answer(raw), 408, "Request Timeout");
@@ -98,6 +154,19 @@ describe("hostile clients on the listener", () => {
       true,
     );
     expectErrorBody(answer(raw), 408, "Request Timeout");
+    await stillServing();
+  });
+
+  // docs/compatibility.md: the reference answers this 500, "The client disconnected while sending
+  // the body (7 more bytes were expected)".
+  it("answers 400 with the error body to a client that ends its side before the body it declared", async () => {
+    const raw = await exchange(port, [
+      "POST /resource_providers HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\ncontent-type: application/json\r\ncontent-length: 10\r\n\r\nabc",
+    ]);
+    expectErrorBody(answer(raw), 400, "Bad Request");
+    expect(answer(raw).body.errors[0].detail).toBe(
+      "The server could not comply with the request since it is either malformed or otherwise incorrect.\n\n The request could not be parsed as HTTP.  ",
+    );
     await stillServing();
   });
 

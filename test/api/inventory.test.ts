@@ -327,6 +327,30 @@ describeEachDb("inventories", (dialect) => {
     expect((await api().del(`${path}/VCPU`, { token: "bob" })).status).toBe(403);
   });
 
+  it("echoes each field of a write as the client sent it (8.0 stays 8.0), as the reference does", async () => {
+    // Answers of the reference (Placement 8.0.0) to the same requests, checked by hand.
+    const rp = await makeProvider(api());
+    const path = `/resource_providers/${rp.uuid}/inventories`;
+    const json = { "content-type": "application/json" };
+    const all = await api().request("PUT", path, {
+      version: "1.39",
+      headers: json,
+      raw: '{"resource_provider_generation": 0, "inventories": {"VCPU": {"total": 8.0, "reserved": 1.0, "min_unit": 1.0, "max_unit": 8.0, "step_size": 1.0, "allocation_ratio": 2}}}',
+    });
+    expect(all.text).toBe(
+      '{"resource_provider_generation": 1, "inventories": {"VCPU": {"total": 8.0, "reserved": 1.0, "min_unit": 1.0, "max_unit": 8.0, "step_size": 1.0, "allocation_ratio": 2}}}',
+    );
+    const one = await api().request("PUT", `${path}/VCPU`, { version: "1.39", headers: json, raw: '{"resource_provider_generation": 1.0, "total": 4.0, "allocation_ratio": 1}' });
+    expect(one.text).toBe('{"total": 4.0, "reserved": 0, "min_unit": 1, "max_unit": 2147483647, "step_size": 1, "allocation_ratio": 1, "resource_provider_generation": 2}');
+    const created = await api().request("POST", path, { version: "1.39", headers: json, raw: '{"resource_provider_generation": 2, "resource_class": "DISK_GB", "total": 1e1, "reserved": 0.0}' });
+    expect(created.status).toBe(201);
+    expect(created.text).toBe('{"total": 10.0, "reserved": 0.0, "min_unit": 1, "max_unit": 2147483647, "step_size": 1, "allocation_ratio": 1.0, "resource_provider_generation": 3}');
+    // What is stored is the integer: reads show it as one.
+    expect((await api().get(`${path}/VCPU`, { version: "1.39" })).text).toBe(
+      '{"total": 4, "reserved": 0, "min_unit": 1, "max_unit": 2147483647, "step_size": 1, "allocation_ratio": 1.0, "resource_provider_generation": 3}',
+    );
+  });
+
   it("omits the generation from one inventory while it is 0, as the reference does", async () => {
     const rp = await makeProvider(api());
     await api()

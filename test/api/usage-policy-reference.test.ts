@@ -1,15 +1,16 @@
 // GET /usages?project_id=... for project-scoped callers without admin or service: Berth next to the
-// reference (8.0.0, enforce_new_defaults and enforce_scope on) on one SQLite database, noauth2.
+// reference (8.0.0, enforce_new_defaults and enforce_scope on) on one database of each kind, noauth2.
 // The rule names project_id from the target (the queried project); a reader of that project gets
 // 200, anyone else 403. noauth2 takes X-Roles as given (no implied roles: a bare `member` is no
 // reader there; Keystone's tokens carry the implied reader, see keystone.test.ts). Admin and
 // service differ on purpose (the reference's 8.0.0 defaults want a system-scoped admin) and are
 // left out.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { referenceAvailable, startBerth, startReference, type Served } from "../helpers/reference.js";
+import { createDatabase, describeEachDb } from "../helpers/databases.js";
 
 const run = referenceAvailable("the usages policy test (test/api/usage-policy-reference.test.ts)");
 
@@ -23,18 +24,21 @@ async function status(base: string, token: string, roles: string | null, query: 
   return (await fetch(`${base}/usages?${query}`, { headers })).status;
 }
 
-describe.runIf(run)("GET /usages: a project's own readers, as the reference answers", () => {
+(run ? describeEachDb : () => undefined)("GET /usages: a project's own readers, as the reference answers", (dialect) => {
   let dir = "";
   let ref: Served;
   let berth: Served;
+  let drop = async () => {};
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "berth-usage-policy-"));
-    const url = `sqlite:///${join(dir, "db.sqlite")}`;
+    let url = `sqlite:///${join(dir, "db.sqlite")}`;
+    if (dialect !== "sqlite") ({ url, drop } = await createDatabase(dialect));
     ref = await startReference(url, dir, 0, "[oslo_policy]\nenforce_new_defaults = True\nenforce_scope = True\n");
     berth = await startBerth(url, dir);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([ref?.stop(), berth?.stop()]);
+    await drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -49,7 +53,11 @@ describe.runIf(run)("GET /usages: a project's own readers, as the reference answ
             want.push(`${what}: ${await status(ref.base, token, roles, query, version)}`);
             got.push(`${what}: ${await status(berth.base, token, roles, query, version)}`);
           }
-    expect(got).toEqual(want);
+    // NOTE: docs/compatibility.md: on PostgreSQL the reference answers 500 where usages are grouped
+    // by consumer type (1.38) and the caller may read them; Berth answers them (200).
+    const fixed = want.map((w) => (dialect === "postgres" ? w.replace(/( 1\.38): 500$/, "$1: 200") : w));
+    if (dialect === "postgres") expect(fixed).not.toEqual(want);
+    expect(got).toEqual(fixed);
     // The cases of the issue, spelled out.
     expect(want).toContain("alice:p1 [reader] ?project_id=p1 1.9: 200");
     expect(want).toContain("alice:p1 [member,reader] ?project_id=p1 1.9: 200");

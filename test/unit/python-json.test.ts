@@ -2,7 +2,8 @@
 // json.loads and UTF-8 decoder say (the property test in test/property/validate-vs-jsonschema.test.ts
 // compares at random against them).
 import { describe, expect, it } from "vitest";
-import { loadsExact, MAX_DEPTH, parseBody, PyNumber } from "../../src/python/json.js";
+import fc from "fast-check";
+import { dumps, loadsExact, MAX_DEPTH, parseBody, PyNumber } from "../../src/python/json.js";
 import { pyRepr } from "../../src/python/repr.js";
 
 const text = (s: string) => parseBody(new TextEncoder().encode(s));
@@ -84,5 +85,34 @@ describe("loadsExact", () => {
 
   it("is undefined for a text that is not JSON", () => {
     expect(loadsExact("[1,")).toBeUndefined();
+  });
+});
+
+describe("dumps", () => {
+  it("writes what Python's json.dumps writes (the strings checked with python3 -c 'import json; print(json.dumps(...))')", () => {
+    expect(dumps({ a: [1, 2.5, null, true], b: {}, c: [] })).toBe('{"a": [1, 2.5, null, true], "b": {}, "c": []}');
+    expect(dumps("\u00e9\u007f\u0001\n\"\\/\ud83d\ude00")).toBe('"\\u00e9\\u007f\\u0001\\n\\"\\\\/\\ud83d\\ude00"');
+    expect(dumps({ "\u00e9": "x" })).toBe('{"\\u00e9": "x"}');
+  });
+
+  it("leaves out what JSON.stringify leaves out", () => {
+    expect(dumps({ a: undefined, b: 1 })).toBe('{"b": 1}');
+    expect(dumps([undefined])).toBe("[null]");
+    expect(dumps({ d: new Date(0) })).toBe('{"d": "1970-01-01T00:00:00.000Z"}');
+    const values = [{ x: [1, { y: "z" }] }, "a,b:c", [], 0, -1.5];
+    for (const v of values) expect(JSON.parse(dumps(v))).toEqual(v);
+  });
+
+  it("keeps every value, in printable ASCII, with a space after each separator outside strings", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const text = dumps(v);
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(v)));
+        expect(/[^\x20-\x7e]/.test(text)).toBe(false);
+        // Outside strings, no separator is followed by anything but a space.
+        expect(/[,:](?! )/.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'))).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

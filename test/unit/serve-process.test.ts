@@ -125,7 +125,7 @@ describe("berth serve and a 50 MB body", () => {
     expect(answeredMeanwhile).toEqual([200, 200, 200, 200, 200]);
     expect(raw).toMatch(/^HTTP\/1\.1 413 /);
     expect(raw).toMatch(/\r\nconnection: close\r\n/i);
-    expect(raw).toMatch(/\r\n\r\n\{"errors":\[\{"status":413,"title":"Request Entity Too Large",[^]*\}\]\}$/);
+    expect(raw).toMatch(/\r\n\r\n\{"errors": \[\{"status": 413, "title": "Request Entity Too Large", [^]*\}\]\}$/);
     expect(await getOnce(served.port, "/")).toBe(200);
   });
 
@@ -141,7 +141,7 @@ describe("berth serve and a 50 MB body", () => {
     );
     expect(answeredMeanwhile).toEqual([200, 200, 200]);
     expect(raw).toMatch(/^HTTP\/1\.1 413 /);
-    expect(raw).toMatch(/\r\n\r\n\{"errors":\[\{"status":413,"title":"Request Entity Too Large",[^]*\}\]\}$/);
+    expect(raw).toMatch(/\r\n\r\n\{"errors": \[\{"status": 413, "title": "Request Entity Too Large", [^]*\}\]\}$/);
     expect(await getOnce(served.port, "/")).toBe(200);
   });
 });
