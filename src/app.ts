@@ -22,6 +22,7 @@ import { Snapshots, type SnapshotMode } from "./objects/candidates/snapshot.js";
 import { databaseProbe } from "./objects/health.js";
 import { createMetrics, NO_ROUTE, type Metrics } from "./http/metrics.js";
 import { copyReader } from "./objects/candidates/snapshot-read.js";
+import { ClaimQueue } from "./objects/claim-queue.js";
 
 export interface AppOptions {
   store: Store;
@@ -72,6 +73,13 @@ export function createApp(opts: AppOptions): Hono {
     candidateSnapshots: snapshotsFor(opts.store, opts.candidateSnapshot, metrics.onSnapshotBuild),
     metrics,
     checkDatabase: databaseProbe(opts.store, opts.healthTimeoutMs),
+    claims: new ClaimQueue(opts.store, {
+      retries: config.placement.allocationConflictRetryCount,
+      onFallback: (claims, err, expected) =>
+        expected
+          ? logger.debug({ claims, err }, "shared claim transaction lost a race; claims run one by one")
+          : logger.warn({ claims, err }, "shared claim transaction failed; claims run one by one"),
+    }),
   };
   // NOTE: the database layer reports its in-request retries (src/db/tx.ts) through the store.
   opts.store.onRetry ??= metrics.onRetry;

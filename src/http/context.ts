@@ -8,6 +8,7 @@ import type { Authenticator } from "./auth.js";
 import type { Snapshots } from "../objects/candidates/snapshot.js";
 import type { Health } from "../objects/health.js";
 import type { Metrics } from "./metrics.js";
+import type { ClaimQueue } from "../objects/claim-queue.js";
 
 export interface Deps {
   readonly store: Store;
@@ -21,6 +22,8 @@ export interface Deps {
   readonly candidateSnapshots?: Snapshots;
   /** This app's Prometheus metrics (served by metrics-listener.ts, never on the API port). */
   readonly metrics: Metrics;
+  /** This app's group commit for claims (objects/claim-queue.ts): never shared between apps. */
+  readonly claims: ClaimQueue;
   /** SELECT 1 within a short timeout (GET /healthcheck). */
   readonly checkDatabase: () => Promise<Health>;
 }

@@ -22,30 +22,22 @@
 // own, with the usual retries.
 import type { Store } from "../db/open.js";
 import { isRetryable, type Tx } from "../db/tx.js";
+import { ConsumerConcurrentUpdate, ProviderConcurrentUpdate, type ConsumerWrite } from "./allocation.js";
+import { claimItems, firstPlanError, planClaim, unknownClass } from "./claim-plan.js";
+import { bumpsPerClaim, judgeInOrder, type CapacityRow, type Live } from "./claim-judge.js";
 import {
   applyClaim,
-  bumpsPerClaim,
-  claimItems,
   claimTransaction,
-  firstPlanError,
   inClaimTransaction,
-  ConsumerConcurrentUpdate,
-  judgeInOrder,
   lockProviders,
   optimisticWrites,
-  ProviderConcurrentUpdate,
-  planClaim,
   readCapacity,
   replaceConsumers,
   settleOptimistic,
-  unknownClass,
   writeAllocations,
   writeAndReadCapacity,
-  type CapacityRow,
   type ClaimOptions,
-  type ConsumerWrite,
-  type Live,
-} from "./allocation.js";
+} from "./claim-write.js";
 import { claimInOneStatement } from "./claim-statement.js";
 import { DomainError } from "./errors.js";
 
@@ -173,13 +165,8 @@ export class ClaimQueue {
     // claimTogether too (four round trips instead of five).
     if (batch.length > 1 || this.store.caps.supportsDataModifyingCte) {
       let outcomes: (DomainError | undefined)[] | undefined;
-      const attempt = (optimistic: boolean) => claimTransaction(this.store).execute((trx) => claimTogether(this.store, trx, claims, { optimistic }));
       try {
-        outcomes = await attempt(true).catch((e) => {
-          if (!(e instanceof RolledBack)) throw e;
-          // Rolled back with exact answers, or to be judged again without optimism.
-          return e.results ?? attempt(false);
-        });
+        outcomes = await claimInSharedTransaction(this.store, claims);
       } catch (e) {
         this.opts.onFallback?.(batch.length, e, e instanceof DomainError || isRetryable(e));
       }
@@ -200,6 +187,20 @@ class RolledBack extends Error {
   constructor(readonly results?: (DomainError | undefined)[]) {
     super("claim transaction rolled back");
   }
+}
+
+/**
+ * Claims (on distinct consumers) in one transaction, optimistically first where the database can
+ * write and read capacity in one statement (PostgreSQL): each one's error, or undefined for those
+ * written. Throws when the transaction as a whole failed (nothing written); not retried here.
+ */
+export function claimInSharedTransaction(store: Store, claims: ConsumerWrite[][]): Promise<(DomainError | undefined)[]> {
+  const attempt = (optimistic: boolean) => claimTransaction(store).execute((trx) => claimTogether(store, trx, claims, { optimistic }));
+  return attempt(true).catch((e) => {
+    if (!(e instanceof RolledBack)) throw e;
+    // Rolled back with exact answers, or to be judged again without optimism.
+    return e.results ?? attempt(false);
+  });
 }
 
 /** One claim in its own transaction, retried on lost races and deadlocks. */
@@ -289,14 +290,5 @@ export async function claimTogether(
 /** PostgreSQL's unique_violation (a consumer inserted by another writer first). */
 function uniqueViolation(e: unknown): boolean {
   return (e as { code?: unknown })?.code === "23505";
-}
-
-const queues = new WeakMap<Store, ClaimQueue>();
-
-/** The store's claim queue (one per store, so one per process and database). */
-export function claimQueue(store: Store, opts: ClaimQueueOptions): ClaimQueue {
-  let q = queues.get(store);
-  if (!q) queues.set(store, (q = new ClaimQueue(store, opts)));
-  return q;
 }
 

@@ -29,19 +29,11 @@
 import { sql } from "kysely";
 import type { Store } from "../db/open.js";
 import { nowUtc } from "../db/time.js";
+import { invFromRow } from "./capacity.js";
 import type { DomainError } from "./errors.js";
-import {
-  bumpsPerClaim,
-  claimItems,
-  firstPlanError,
-  identitiesOf,
-  judgeInOrder,
-  unknownClass,
-  type CapacityRow,
-  type ClaimPlan,
-  type ConsumerWrite,
-  type Live,
-} from "./allocation.js";
+import type { ConsumerWrite } from "./allocation.js";
+import { claimItems, firstPlanError, identitiesOf, unknownClass, type ClaimPlan } from "./claim-plan.js";
+import { bumpsPerClaim, judgeInOrder, type CapacityRow, type Live } from "./claim-judge.js";
 import { addLookupRow, emptyLookup, pick, type Lookup, type LookupRow } from "./consumer.js";
 
 type Outcomes = (DomainError | undefined)[];
@@ -127,15 +119,7 @@ async function read(store: Store, writes: readonly ConsumerWrite[]): Promise<{ p
   for (const r of rows) {
     if (r.kind !== "i") addLookupRow(lookup, r);
     else
-      inv.set(`${Number(r.id)}:${Number(r.a)}`, {
-        total: Number(r.b),
-        reserved: Number(r.c),
-        minUnit: Number(r.d),
-        maxUnit: Number(r.e),
-        stepSize: Number(r.f),
-        ratio: Number(r.g),
-        used: Number(r.h ?? 0),
-      });
+      inv.set(`${Number(r.id)}:${Number(r.a)}`, invFromRow({ total: r.b, reserved: r.c, min_unit: r.d, max_unit: r.e, step_size: r.f, allocation_ratio: r.g, used: r.h }));
   }
   const plan: ClaimPlan = { writes: [...writes], lookup, providers: new Map(lookup.providers), removed: [], locked: new Set() };
   return { plan, inv };
