@@ -13,15 +13,15 @@
 // instead of paying both per claim. Durability is unchanged: no claim is answered before the commit
 // that holds it.
 //
-// On PostgreSQL, claims that give consumers allocations skip the transaction: one read and one
-// checked write statement for the whole batch (claim-statement.ts); the transaction below is their
-// fallback.
+// On PostgreSQL and MySQL, claims that give consumers allocations skip the transaction: one read
+// and one checked write for the whole batch (claim-statement.ts: a statement on PostgreSQL, a
+// multi-statement script on MySQL, each in one round trip); the transaction below is their fallback.
 //
 // If the shared transaction fails in any way (a lost race with another process, a deadlock, a
 // provider deleted meanwhile), it is rolled back and every claim of the batch runs again on its
 // own, with the usual retries.
 import type { Store } from "../db/open.js";
-import { isRetryable, type Tx } from "../db/tx.js";
+import { isDuplicateKey, isRetryable, type Tx } from "../db/tx.js";
 import { ConsumerConcurrentUpdate, ProviderConcurrentUpdate, type ConsumerWrite } from "./allocation.js";
 import { claimItems, firstPlanError, planClaim, unknownClass } from "./claim-plan.js";
 import { bumpsPerClaim, judgeInOrder, type CapacityRow, type Live } from "./claim-judge.js";
@@ -38,7 +38,7 @@ import {
   writeAndReadCapacity,
   type ClaimOptions,
 } from "./claim-write.js";
-import { claimInOneStatement } from "./claim-statement.js";
+import { checkedWrites, claimWithCheckedWrite } from "./claim-statement.js";
 import { DomainError } from "./errors.js";
 
 /** Most claims one transaction takes: bounds statement sizes and the wait of a batch's last claim. */
@@ -147,14 +147,14 @@ export class ClaimQueue {
 
   async #run(batch: Pending[]): Promise<void> {
     const claims = batch.map((p) => p.writes);
-    if (this.store.caps.supportsDataModifyingCte) {
-      // PostgreSQL: a read and a checked write, no transaction (claim-statement.ts).
+    if (checkedWrites(this.store)) {
+      // PostgreSQL, MySQL: a read and a checked write, no transaction between (claim-statement.ts).
       let outcomes: (DomainError | undefined)[] | undefined;
       try {
-        outcomes = await claimInOneStatement(this.store, claims, Math.max(1, this.opts.retries));
+        outcomes = await claimWithCheckedWrite(this.store, claims, Math.max(1, this.opts.retries));
       } catch (e) {
         // A consumer created meanwhile by another writer, or the database: the transaction below decides.
-        this.opts.onFallback?.(batch.length, e, isRetryable(e) || uniqueViolation(e));
+        this.opts.onFallback?.(batch.length, e, isRetryable(e) || isDuplicateKey(e));
       }
       if (outcomes) {
         batch.forEach((p, i) => (outcomes[i] === undefined ? p.resolve() : p.reject(outcomes[i])));
@@ -287,8 +287,4 @@ export async function claimTogether(
   return results;
 }
 
-/** PostgreSQL's unique_violation (a consumer inserted by another writer first). */
-function uniqueViolation(e: unknown): boolean {
-  return (e as { code?: unknown })?.code === "23505";
-}
 

@@ -10,7 +10,7 @@ import type { Store } from "../../src/db/open.js";
 import type { ConsumerWrite } from "../../src/objects/allocation.js";
 import { emptyLookup, ensureIdentities } from "../../src/objects/consumer.js";
 import { claimAlone, claimInSharedTransaction, claimTogether, ClaimQueue } from "../../src/objects/claim-queue.js";
-import { claimInOneStatement } from "../../src/objects/claim-statement.js";
+import { claimWithCheckedWrite } from "../../src/objects/claim-statement.js";
 import { claimTransaction } from "../../src/objects/claim-write.js";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi } from "../helpers/api.js";
@@ -55,10 +55,10 @@ const PATHS: WritePath[] = [
     run: (store, claims) => claimInSharedTransaction(store, claims),
   },
   {
-    name: "read, judge, one checked write (claim-statement.ts)",
-    on: ["postgres"],
+    name: "read, judge, one checked write (claim-statement.ts: PostgreSQL a statement, MySQL a script)",
+    on: ["postgres", "mysql"],
     removals: false,
-    run: (store, claims) => claimInOneStatement(store, claims, OPTS.retries),
+    run: (store, claims) => claimWithCheckedWrite(store, claims, OPTS.retries),
   },
   {
     name: "the claim queue, all claims at once",

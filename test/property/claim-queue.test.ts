@@ -14,7 +14,7 @@ import type { Store } from "../../src/db/open.js";
 import type { Tx } from "../../src/db/tx.js";
 import { claimTransaction } from "../../src/objects/claim-write.js";
 import { claimAlone, claimTogether, ClaimQueue } from "../../src/objects/claim-queue.js";
-import { claimInOneStatement } from "../../src/objects/claim-statement.js";
+import { claimWithCheckedWrite } from "../../src/objects/claim-statement.js";
 
 const CLASSES = ["VCPU", "MEMORY_MB"];
 
@@ -194,7 +194,7 @@ describeEachDb("a claim that loses a consumer race", (dialect) => {
     await blocker.commit();
     const [ox, oy] = await settled;
     // The two claims went together and the batch lost (PostgreSQL: the checked write's insert;
-    // MySQL: the shared transaction's); alone, the claim sees the consumer and its generation.
+    // MySQL: the checked write script's); alone, the claim sees the consumer and its generation.
     expect(w.outcome(ox)).toMatch(/^ConsumerGenerationConflict: consumer generation conflict - expected 0 but got None/);
     expect(fallbacks).toEqual([true]);
     expect(w.outcome(oy)).toBe("ok");
@@ -211,19 +211,24 @@ async function worldWithOneClaim(store: Store, total: number, consumer: string):
   return w;
 }
 
-/** Until a statement on this PostgreSQL database waits for a lock (2 s at most). */
+/** Until a statement on this database waits for a row lock (2 s at most). */
 async function untilWaitingForLock(store: Store): Promise<void> {
+  const waiting =
+    store.caps.dialect === "postgres"
+      ? sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`
+      : sql<{ n: number }>`select count(*) as n from information_schema.innodb_trx t join information_schema.processlist p on p.id = t.trx_mysql_thread_id
+          where t.trx_state = 'LOCK WAIT' and p.db = database()`;
   for (let i = 0; i < 100; i++) {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`.execute(store.db);
-    if (rows[0]!.n > 0) return;
+    const { rows } = await waiting.execute(store.db);
+    if (Number(rows[0]!.n) > 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
-describeEachDb("a claim in one statement whose provider moves between its read and its write", (dialect) => {
+describeEachDb("a claim with a checked write whose provider moves between its read and its write", (dialect) => {
   const api = useApi(dialect);
 
-  it.runIf(dialect === "postgres").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then judges afresh", async (attempts) => {
+  it.runIf(dialect !== "sqlite").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then judges afresh", async (attempts) => {
     const store = api().store;
     const w = await worldWithOneClaim(store, 2, "C9");
     const ids = await store.db.selectFrom("consumers").select(["project_id", "user_id"]).where("uuid", "=", w.uuids.get("C9")!).executeTakeFirstOrThrow();
@@ -238,7 +243,7 @@ describeEachDb("a claim in one statement whose provider moves between its read a
       await trx.insertInto("allocations").values({ resource_provider_id: p0.id, consumer_id: w.uuids.get("C8")!, resource_class_id: vcpu.id, used: 1, created_at: null }).execute();
     });
     // The claim reads one VCPU free (the other writer has not committed), then its write waits for the row.
-    const settled = claimInOneStatement(store, [claim], attempts);
+    const settled = claimWithCheckedWrite(store, [claim], attempts);
     await untilWaitingForLock(store);
     await blocker.commit();
     const outcomes = await settled;
@@ -249,10 +254,10 @@ describeEachDb("a claim in one statement whose provider moves between its read a
   });
 });
 
-describeEachDb("a claim in one statement whose consumer moves between its read and its write", (dialect) => {
+describeEachDb("a claim with a checked write whose consumer moves between its read and its write", (dialect) => {
   const api = useApi(dialect);
 
-  it.runIf(dialect === "postgres").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then replaces afresh", async (attempts) => {
+  it.runIf(dialect !== "sqlite").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then replaces afresh", async (attempts) => {
     const store = api().store;
     const w = await worldWithOneClaim(store, 4, "C0");
     const claim = await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 2]]]], generation: "unchecked" }]);
@@ -261,7 +266,7 @@ describeEachDb("a claim in one statement whose consumer moves between its read a
     const blocker = await holding(store, async (trx) => {
       await trx.updateTable("consumers").set((eb) => ({ generation: eb("generation", "+", 1) })).where("uuid", "=", w.uuids.get("C0")!).execute();
     });
-    const settled = claimInOneStatement(store, [claim], attempts);
+    const settled = claimWithCheckedWrite(store, [claim], attempts);
     await untilWaitingForLock(store);
     await blocker.commit();
     const outcomes = await settled;
