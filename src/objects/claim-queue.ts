@@ -39,6 +39,7 @@ import {
   type ClaimOptions,
 } from "./claim-write.js";
 import { checkedWrites, claimWithCheckedWrite } from "./claim-statement.js";
+import { ClaimMemo } from "./claim-memo.js";
 import { DomainError } from "./errors.js";
 
 /** Most claims one transaction takes: bounds statement sizes and the wait of a batch's last claim. */
@@ -78,12 +79,15 @@ export class ClaimQueue {
   /** Keys (see Pending) of the claims in running transactions. */
   #held = new Set<string>();
   readonly #concurrency: number;
+  /** MySQL: what this queue's checked writes left on their providers (claim-memo.ts). */
+  readonly #memo: ClaimMemo | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly opts: ClaimQueueOptions,
   ) {
     this.#concurrency = Math.max(1, opts.concurrency ?? CONCURRENCY);
+    this.#memo = store.caps.supportsMultiStatementQueries ? new ClaimMemo() : undefined;
   }
 
   /** Writes the consumers' allocations; settles once they are committed (or refused). */
@@ -151,7 +155,7 @@ export class ClaimQueue {
       // PostgreSQL, MySQL: a read and a checked write, no transaction between (claim-statement.ts).
       let outcomes: (DomainError | undefined)[] | undefined;
       try {
-        outcomes = await claimWithCheckedWrite(this.store, claims, Math.max(1, this.opts.retries));
+        outcomes = await claimWithCheckedWrite(this.store, claims, Math.max(1, this.opts.retries), this.#memo);
       } catch (e) {
         // A consumer created meanwhile by another writer, or the database: the transaction below decides.
         this.opts.onFallback?.(batch.length, e, isRetryable(e) || isDuplicateKey(e));

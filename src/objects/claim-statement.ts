@@ -38,6 +38,7 @@ import type { ConsumerWrite } from "./allocation.js";
 import { claimItems, firstPlanError, identitiesOf, unknownClass, type ClaimPlan } from "./claim-plan.js";
 import { bumpsPerClaim, judgeInOrder, type CapacityRow, type Live } from "./claim-judge.js";
 import { addLookupRow, emptyLookup, pick, type Lookup, type LookupRow } from "./consumer.js";
+import type { ClaimMemo } from "./claim-memo.js";
 
 type Outcomes = (DomainError | undefined)[];
 
@@ -50,11 +51,17 @@ export function checkedWrites(store: Store): boolean {
  * The claims' outcomes (an error, or undefined for written), or undefined when they are not for
  * this path (a removal, allocation rows without a consumer row, a project, user or type not yet
  * created) or the providers or consumers kept changing for `attempts` reads: the caller then runs
- * them in a transaction.
+ * them in a transaction. `memo` (MySQL): what this process last wrote, to judge on instead of the
+ * read where it covers the claims (claim-memo.ts).
  */
-export async function claimWithCheckedWrite(store: Store, claims: readonly ConsumerWrite[][], attempts: number): Promise<Outcomes | undefined> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const { plan, inv } = await read(store, claims.flat());
+export async function claimWithCheckedWrite(store: Store, claims: readonly ConsumerWrite[][], attempts: number, memo?: ClaimMemo): Promise<Outcomes | undefined> {
+  const all = claims.flat();
+  let known = memo?.plan(all);
+  for (let attempt = 0; attempt < attempts; ) {
+    const remembered = known !== undefined;
+    const { plan, inv } = known ?? (await read(store, all));
+    known = undefined;
+    if (!remembered) memo?.learn(plan.lookup, inv);
     const results: Outcomes = claims.map(() => undefined);
     const live: Live[] = [];
     let eligible = true;
@@ -71,8 +78,34 @@ export async function claimWithCheckedWrite(store: Store, claims: readonly Consu
     });
     if (!eligible) return undefined;
     const accepted = judgeInOrder(live, inv, plan.lookup.allocations, results);
+    // NOTE: remembered usage may be higher than the real one (see claim-memo.ts): a refusal is only
+    // given on a read. Not an attempt: nothing was written.
+    if (remembered && results.some((r) => r !== undefined)) continue;
     if (!accepted.length) return results;
-    if (await (store.caps.supportsDataModifyingCte ? writeStatement : writeScript)(store, plan.lookup, accepted)) return results;
+    attempt++;
+    if (store.caps.supportsDataModifyingCte) {
+      if (await writeStatement(store, plan.lookup, accepted)) return results;
+      continue;
+    }
+    const touched = accepted.flatMap((l) => l.items.map((it) => it.provider));
+    let got: Awaited<ReturnType<typeof writeScript>>;
+    try {
+      got = await writeScript(store, plan.lookup, accepted);
+    } catch (e) {
+      memo?.forget(touched.map((p) => p.uuid));
+      throw e;
+    }
+    if (got.written) {
+      memo?.wrote(plan, accepted);
+      return results;
+    }
+    // The script read the providers afresh under its locks: judge on that next when it shows
+    // what failed (a generation moved), else read everything again.
+    memo?.forget(touched.map((p) => p.uuid));
+    if (memo && got.state) {
+      memo.learn(got.state.lookup, got.state.inv);
+      if (touched.some((p) => pick(got.state!.lookup.providers, p.uuid)?.generation !== p.generation)) known = memo.plan(all);
+    }
   }
   return undefined;
 }
@@ -100,7 +133,7 @@ interface ReadRow extends LookupRow {
 }
 
 /** Everything the claims need, in one statement: the lookup, and capacity keyed `${providerId}:${classId}`. */
-async function read(store: Store, writes: readonly ConsumerWrite[]): Promise<{ plan: ClaimPlan; inv: Map<string, CapacityRow> }> {
+export async function read(store: Store, writes: readonly ConsumerWrite[]): Promise<{ plan: ClaimPlan; inv: Map<string, CapacityRow> }> {
   const uniq = (a: Iterable<string>) => [...new Set(a)];
   const providers = uniq(writes.flatMap((w) => [...w.allocations.keys()]));
   const classes = uniq(writes.flatMap((w) => [...w.allocations.values()].flatMap((r) => [...r.keys()])));
@@ -127,16 +160,22 @@ async function read(store: Store, writes: readonly ConsumerWrite[]): Promise<{ p
            (SELECT sum(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)
       FROM inventories i JOIN resource_providers rp ON rp.id = i.resource_provider_id JOIN resource_classes rc ON rc.id = i.resource_class_id
       WHERE ${anyOf("rp.uuid", providers)} AND ${anyOf("rc.name", classes)}`.execute(store.claimDb ?? store.db);
-  const lookup = emptyLookup();
+  const { lookup, inv } = parseRows(rows);
   lookup.allocationsRead = new Set(consumers.map((c) => c.toLowerCase()));
+  const plan: ClaimPlan = { writes: [...writes], lookup, providers: new Map(lookup.providers), removed: [], locked: new Set() };
+  return { plan, inv };
+}
+
+/** The read's rows: the lookup, and capacity keyed `${providerId}:${classId}`. */
+function parseRows(rows: readonly ReadRow[]): { lookup: Lookup; inv: Map<string, CapacityRow> } {
+  const lookup = emptyLookup();
   const inv = new Map<string, CapacityRow>();
   for (const r of rows) {
     if (r.kind !== "i") addLookupRow(lookup, r);
     else
       inv.set(`${Number(r.id)}:${Number(r.a)}`, invFromRow({ total: r.b, reserved: r.c, min_unit: r.d, max_unit: r.e, step_size: r.f, allocation_ratio: r.g, used: r.h }));
   }
-  const plan: ClaimPlan = { writes: [...writes], lookup, providers: new Map(lookup.providers), removed: [], locked: new Set() };
-  return { plan, inv };
+  return { lookup, inv };
 }
 
 /**
@@ -208,13 +247,15 @@ async function writeStatement(store: Store, lookup: Lookup, accepted: readonly L
 /**
  * The same write, MySQL: one script in one round trip, its own transaction. The existing consumers
  * and then the providers are locked (FOR UPDATE, in uuid order: the order the transactional path
- * takes them on MySQL, consumers first), their generations compared with the ones read into a
- * session variable, every write below guarded by it (none changes a row when a generation moved),
- * and the variable read back before the COMMIT. A failing statement (a consumer inserted meanwhile,
- * a deadlock, Galera's certification at COMMIT) stops the script; runScript rolls it back and the
- * error goes to the caller.
+ * takes them on MySQL, consumers first), their generations compared with the ones judged on into a
+ * session variable (with the new consumers' lack of allocation rows and their identities' rows,
+ * which a remembered plan did not read), every write below guarded by it (none changes a row when
+ * a check failed), and the variable read back before the COMMIT; when it failed, so do the
+ * providers and inventories as they are under the locks. A failing statement (a consumer inserted
+ * meanwhile, a deadlock, Galera's certification at COMMIT) stops the script; runScript rolls it
+ * back and the error goes to the caller.
  */
-async function writeScript(store: Store, lookup: Lookup, accepted: readonly Live[]): Promise<boolean> {
+async function writeScript(store: Store, lookup: Lookup, accepted: readonly Live[]): Promise<{ written: boolean; state?: { lookup: Lookup; inv: Map<string, CapacityRow> } }> {
   const { items, by, providers, existing, fresh, now } = whatToWrite(lookup, accepted);
   const ok = sql.raw("@berth_claim_ok");
   const list = (values: readonly (number | string)[]) => sql.join(values);
@@ -227,8 +268,18 @@ async function writeScript(store: Store, lookup: Lookup, accepted: readonly Live
   const script: RawBuilder<unknown>[] = [sql`START TRANSACTION`];
   if (existing.length) script.push(sql`SELECT id FROM consumers WHERE id IN (${list(consumerIds)}) ORDER BY uuid FOR UPDATE`);
   script.push(sql`SELECT id FROM resource_providers WHERE id IN (${list(providers.map((p) => p.id))}) ORDER BY uuid FOR UPDATE`);
+  const exist = (table: "projects" | "users" | "consumer_types", ids: readonly (number | null)[]) => {
+    const distinct = [...new Set(ids.filter((id): id is number => id !== null))];
+    return distinct.length ? sql` AND (SELECT count(*) FROM ${sql.table(table)} WHERE id IN (${list(distinct)})) = ${distinct.length}` : sql``;
+  };
+  const writes = [...existing.map(({ w }) => w), ...fresh];
   script.push(
-    sql`SET ${ok} = ${unchanged("resource_providers", providers)}${existing.length ? sql` AND ${unchanged("consumers", existing.map(({ c }) => c))}` : sql``}`,
+    sql`SET ${ok} = ${unchanged("resource_providers", providers)}${existing.length ? sql` AND ${unchanged("consumers", existing.map(({ c }) => c))}` : sql``}${
+      fresh.length ? sql` AND NOT EXISTS (SELECT 1 FROM allocations WHERE consumer_id IN (${list(fresh.map((w) => w.uuid))}))` : sql``
+    }${exist("projects", writes.map((w) => pick(lookup.projects, w.project)!))}${exist("users", writes.map((w) => pick(lookup.users, w.user)!))}${exist(
+      "consumer_types",
+      writes.map((w) => (w.consumerType === undefined ? null : pick(lookup.types, w.consumerType)!)),
+    )}`,
   );
   if (existing.length) {
     script.push(sql`DELETE FROM allocations WHERE ${ok} AND consumer_id IN (${list(existing.map(({ w }) => w.uuid))})`);
@@ -252,13 +303,21 @@ async function writeScript(store: Store, lookup: Lookup, accepted: readonly Live
   script.push(sql`UPDATE resource_providers SET generation = generation + ${byId(providers.map((p) => [p.id, by.get(p.id) ?? 1]))}, updated_at = ${now}
     WHERE ${ok} AND id IN (${list(providers.map((p) => p.id))})`);
   script.push(sql`SELECT ${ok} AS ok`);
+  // NOTE: the same columns as the read's (ReadRow), for its parser.
+  const pids = list(providers.map((p) => p.id));
+  script.push(sql`SELECT 'g' AS kind, id, uuid AS k, generation AS a, NULL AS b, NULL AS c, NULL AS d, NULL AS e, NULL AS f, NULL AS g, NULL AS h
+      FROM resource_providers WHERE NOT ${ok} AND id IN (${pids})
+    UNION ALL SELECT 'i', i.resource_provider_id, rp.uuid, i.resource_class_id, i.total, i.reserved, i.min_unit, i.max_unit, i.step_size, i.allocation_ratio,
+           (SELECT sum(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)
+      FROM inventories i JOIN resource_providers rp ON rp.id = i.resource_provider_id
+     WHERE NOT ${ok} AND i.resource_provider_id IN (${pids}) AND i.resource_class_id IN (${list([...new Set(items.map((i) => i.rcId))])})`);
   script.push(sql`COMMIT`);
   const q = sql.join(script, sql`;\n`).compile(store.claimDb ?? store.db);
   const results = await store.runScript!(q.sql, q.parameters);
-  const answer = results[script.length - 2] as { ok: unknown }[] | undefined;
-  if (Number(answer?.[0]?.ok) !== 1) return false;
+  const answer = results[script.length - 3] as { ok: unknown }[] | undefined;
+  if (Number(answer?.[0]?.ok) !== 1) return { written: false, state: parseRows(results[script.length - 2] as ReadRow[]) };
   for (const p of providers) p.generation += by.get(p.id) ?? 1;
-  return true;
+  return { written: true };
 }
 
 /** What the accepted claims write: items, bumps, providers, existing and new consumers (in uuid order). */

@@ -10,7 +10,8 @@ import type { Store } from "../../src/db/open.js";
 import type { ConsumerWrite } from "../../src/objects/allocation.js";
 import { emptyLookup, ensureIdentities } from "../../src/objects/consumer.js";
 import { claimAlone, claimInSharedTransaction, claimTogether, ClaimQueue } from "../../src/objects/claim-queue.js";
-import { claimWithCheckedWrite } from "../../src/objects/claim-statement.js";
+import { claimWithCheckedWrite, read } from "../../src/objects/claim-statement.js";
+import { ClaimMemo } from "../../src/objects/claim-memo.js";
 import { claimTransaction } from "../../src/objects/claim-write.js";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi } from "../helpers/api.js";
@@ -59,6 +60,18 @@ const PATHS: WritePath[] = [
     on: ["postgres", "mysql"],
     removals: false,
     run: (store, claims) => claimWithCheckedWrite(store, claims, OPTS.retries),
+  },
+  {
+    // NOTE: the memo is primed with a read of the claims' providers, as a write before would leave it.
+    name: "read, judge, one checked write, judged on what this process wrote before (MySQL, claim-memo.ts)",
+    on: ["mysql"],
+    removals: false,
+    run: async (store, claims) => {
+      const memo = new ClaimMemo();
+      const { plan, inv } = await read(store, claims.flat());
+      memo.learn(plan.lookup, inv);
+      return claimWithCheckedWrite(store, claims, OPTS.retries, memo);
+    },
   },
   {
     name: "the claim queue, all claims at once",

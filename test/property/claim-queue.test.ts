@@ -11,8 +11,10 @@ import { useApi } from "../helpers/api.js";
 import type { SeedInventory } from "../helpers/seed.js";
 import { CONSUMERS, PROVIDERS, World, type WriteSpec } from "../helpers/claims.js";
 import type { Store } from "../../src/db/open.js";
-import type { Tx } from "../../src/db/tx.js";
 import { claimTransaction } from "../../src/objects/claim-write.js";
+import { deleteAllocationsOfConsumer } from "../../src/objects/allocation.js";
+import { emptyLookup, ensureIdentities } from "../../src/objects/consumer.js";
+import { inTransaction, type Tx } from "../../src/db/tx.js";
 import { claimAlone, claimTogether, ClaimQueue } from "../../src/objects/claim-queue.js";
 import { claimWithCheckedWrite } from "../../src/objects/claim-statement.js";
 
@@ -277,5 +279,43 @@ describeEachDb("a claim with a checked write whose consumer moves between its re
       expect(outcomes?.map((o) => w.outcome(o))).toEqual(["ok"]);
       expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 2"], consumers: ["C0@3"], providers: ["P0@2"] });
     }
+  });
+});
+
+// MySQL: the queue judges new consumers' claims on what its last checked write left on their
+// providers (claim-memo.ts), without reading; the script's generation check decides whether that
+// still holds, and a refusal is only ever given on a read.
+describeEachDb("claims judged on what the queue last wrote", (dialect) => {
+  const api = useApi(dialect);
+  const claim = async (q: ClaimQueue, w: World, consumer: string, vcpu: number) =>
+    w.outcome(await q.claim(await w.writes([{ consumer, allocations: [["P0", [["VCPU", vcpu]]]], generation: "null" }])).then(() => undefined, (e) => e));
+
+  it.runIf(dialect === "mysql")("are judged again on the provider as it is when another writer moved it since", async () => {
+    const store = api().store;
+    const w = new World(store);
+    await w.seed([{ VCPU: { total: 4 }, MEMORY_MB: null }]);
+    const queue = new ClaimQueue(store, { retries: 3 });
+    await ensureIdentities(store, store.db, { projects: ["proj"], users: ["user"], types: [] }, emptyLookup());
+    expect(await claim(queue, w, "C0", 1)).toBe("ok");
+    // Another writer (the transactional path, as another process or the reference would) takes two.
+    const other = await w.writes([{ consumer: "C1", allocations: [["P0", [["VCPU", 2]]]], generation: "null" }]);
+    expect(w.outcome(await claimAlone(store, { retries: 3 }, other).then(() => undefined, (e) => e))).toBe("ok");
+    // Remembered: 1 used of 4, so 2 more would fit; really 3 are used.
+    expect(await claim(queue, w, "C2", 2)).toMatch(/^CapacityExceeded: .*'VCPU' on resource provider 'P0'/);
+    expect(await claim(queue, w, "C3", 1)).toBe("ok");
+    expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 1", "C1 P0 VCPU 2", "C3 P0 VCPU 1"], consumers: ["C0@1", "C1@1", "C3@1"], providers: ["P0@3"] });
+  });
+
+  it.runIf(dialect === "mysql")("are refused only on a read: usage lowered without a generation bump is seen", async () => {
+    const store = api().store;
+    const w = new World(store);
+    await w.seed([{ VCPU: { total: 2 }, MEMORY_MB: null }]);
+    const queue = new ClaimQueue(store, { retries: 3 });
+    await ensureIdentities(store, store.db, { projects: ["proj"], users: ["user"], types: [] }, emptyLookup());
+    expect(await claim(queue, w, "C0", 2)).toBe("ok");
+    // NOTE: as in the reference, DELETE /allocations/{consumer} bumps no generation.
+    await inTransaction(store, (trx) => deleteAllocationsOfConsumer(trx, w.uuids.get("C0")!));
+    expect(await claim(queue, w, "C1", 2)).toBe("ok");
+    expect(await w.state()).toEqual({ allocations: ["C1 P0 VCPU 2"], consumers: ["C1@1"], providers: ["P0@2"] });
   });
 });
