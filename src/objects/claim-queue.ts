@@ -16,6 +16,8 @@
 // On PostgreSQL and MySQL, claims that give consumers allocations skip the transaction: one read
 // and one checked write for the whole batch (claim-statement.ts: a statement on PostgreSQL, a
 // multi-statement script on MySQL, each in one round trip); the transaction below is their fallback.
+// On MySQL the queue also remembers what its checked writes left on their providers, so a batch of
+// new consumers on them is judged without the read: one round trip (claim-memo.ts).
 //
 // If the shared transaction fails in any way (a lost race with another process, a deadlock, a
 // provider deleted meanwhile), it is rolled back and every claim of the batch runs again on its
