@@ -24,6 +24,7 @@ import { databaseProbe } from "./objects/health.js";
 import { createMetrics, NO_ROUTE, type Metrics } from "./http/metrics.js";
 import { copyReader } from "./objects/candidates/snapshot-read.js";
 import { BodyBuffers } from "./http/candidate-body.js";
+import { ClaimQueue } from "./objects/claim-queue.js";
 
 export interface AppOptions {
   store: Store;
@@ -75,6 +76,13 @@ export function createApp(opts: AppOptions): Hono {
     metrics,
     checkDatabase: databaseProbe(opts.store, opts.healthTimeoutMs),
     bodyBuffers: new BodyBuffers(),
+    claims: new ClaimQueue(opts.store, {
+      retries: config.placement.allocationConflictRetryCount,
+      onFallback: (claims, err, expected) =>
+        expected
+          ? logger.debug({ claims, err }, "shared claim transaction lost a race; claims run one by one")
+          : logger.warn({ claims, err }, "shared claim transaction failed; claims run one by one"),
+    }),
   };
   // NOTE: the database layer reports its in-request retries (src/db/tx.ts) through the store.
   opts.store.onRetry ??= metrics.onRetry;

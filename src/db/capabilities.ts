@@ -13,6 +13,11 @@ export interface Capabilities {
   readonly supportsDataModifyingCte: boolean;
   /** SELECT ... FOR UPDATE inside WITH, read by the statement that follows (PostgreSQL only). */
   readonly supportsLockingCte: boolean;
+  /**
+   * Several statements with parameters in one round trip (MySQL's multi-statement queries,
+   * Store.runScript); PostgreSQL takes several only without parameters, SQLite's driver not at all.
+   */
+  readonly supportsMultiStatementQueries: boolean;
 }
 
 export function capabilitiesFor(dialect: Dialect): Capabilities {
@@ -23,5 +28,6 @@ export function capabilitiesFor(dialect: Dialect): Capabilities {
     multiWriter: dialect !== "sqlite",
     supportsDataModifyingCte: dialect === "postgres",
     supportsLockingCte: dialect === "postgres",
+    supportsMultiStatementQueries: dialect === "mysql",
   });
 }

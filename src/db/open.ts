@@ -27,6 +27,13 @@ export interface Store {
    * (columns in select order), for the candidate search's bulk reads. Outside any transaction.
    */
   readonly readArrays?: (sql: string, parameters: readonly unknown[]) => Promise<unknown[][]>;
+  /**
+   * MySQL only (caps.supportsMultiStatementQueries): sends several statements, `;`-separated, with
+   * their parameters, in one round trip on a claim connection (its session at READ COMMITTED) and
+   * returns each statement's result in order. When one fails the server runs none after it; any
+   * transaction the script left open is rolled back before the connection goes back to the pool.
+   */
+  readonly runScript?: (sql: string, parameters: readonly unknown[]) => Promise<unknown[]>;
   /** Told when a transaction is run again (src/db/tx.ts inTransaction), with the reason. */
   onRetry?: (reason: string) => void;
   /** PostgreSQL and MySQL: how busy each connection pool is now (for metrics). SQLite has no pool. */
@@ -134,6 +141,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   let readArrays: Store["readArrays"];
   let poolStats: Store["poolStats"];
   let onArrayConnection: Store["onArrayConnection"];
+  let runScript: Store["runScript"];
   if (p.dialect === "sqlite") {
     sqlite = cachingPrepare(new SqliteDatabase(p.file!));
     sqlite.pragma("busy_timeout = 10000");
@@ -215,7 +223,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   } else {
     const charset = (p.params.charset ?? "utf8mb4").toUpperCase();
     const { createPool } = require("mysql2") as typeof Mysql2Module;
-    const newPool = (connectionLimit: number) =>
+    const newPool = (connectionLimit: number, multipleStatements = false) =>
       withAcquireTimeout(opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, createPool({
         host: p.host,
         port: p.port,
@@ -232,6 +240,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         ...(opts.recycleSeconds ? { maxIdle: connectionLimit, idleTimeout: opts.recycleSeconds * 1000 } : {}),
         enableKeepAlive: true,
         supportBigNumbers: true,
+        multipleStatements,
       }));
     const main = newPool(poolSize);
     // NOTE: as oslo.db, every session runs in [placement_database] mysql_sql_mode (TRADITIONAL:
@@ -246,13 +255,32 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     // NOTE: claims run at READ COMMITTED (see claimTransaction); connections of their own that are
     // set so once save a SET TRANSACTION round trip per claim. The SET is queued on a new
     // connection before the pool hands it out.
-    const claims = newPool(CLAIM_CONNECTIONS);
+    // NOTE: several statements per query on these connections only (runScript). Every statement
+    // Berth sends binds its values as parameters (mysql2 escapes them), so none can add a statement.
+    const claims = newPool(CLAIM_CONNECTIONS, true);
     // A connection whose SET failed must not run claims at another level: it is closed.
     claims.on("connection", (c) => {
       setMode(c);
       c.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", (err) => err && c.destroy());
     });
     claimDb = new Kysely<DB>({ dialect: new MysqlDialect({ pool: claims }) });
+    const promised = claims.promise();
+    runScript = async (text, parameters) => {
+      const c = await promised.getConnection();
+      try {
+        const [results] = await c.query(text, [...parameters]);
+        c.release();
+        return results as unknown as unknown[];
+      } catch (e) {
+        // NOTE: the statements after a failed one never ran, but those before did, inside the
+        // script's transaction: roll it back, or drop the connection if even that fails.
+        await c.query("ROLLBACK").then(
+          () => c.release(),
+          () => c.destroy(),
+        );
+        throw e;
+      }
+    };
     poolStats = () => [mysqlStats("main", main), mysqlStats("claims", claims)];
     // NOTE: mysql2's array rows measured no faster than its objects here: the generic reader stays.
   }
@@ -266,6 +294,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     onRetry: opts.onRetry,
     poolStats,
     onArrayConnection,
+    runScript,
     close: async () => {
       await Promise.all([db.destroy(), claimDb?.destroy()]);
     },

@@ -20,7 +20,6 @@ import {
   InvalidInventory,
   type ConsumerWrite,
 } from "../objects/allocation.js";
-import { claimQueue } from "../objects/claim-queue.js";
 
 const p = policies.allocation;
 
@@ -120,14 +119,7 @@ export function claimError(e: unknown): unknown {
 }
 
 function claim(ctx: Ctx, writes: ConsumerWrite[]): Promise<void> {
-  const { store, config, logger } = ctx.deps;
-  return claimQueue(store, {
-    retries: config.placement.allocationConflictRetryCount,
-    onFallback: (claims, err, expected) =>
-      expected
-        ? logger.debug({ claims, err }, "shared claim transaction lost a race; claims run one by one")
-        : logger.warn({ claims, err }, "shared claim transaction failed; claims run one by one"),
-  }).claim(writes);
+  return ctx.deps.claims.claim(writes);
 }
 
 function consumerWrite(ctx: Ctx, uuid: string, c: schema.ConsumerAllocationsBody): ConsumerWrite {

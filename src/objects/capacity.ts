@@ -19,8 +19,35 @@ export interface Inv {
  */
 export const INVENTORY_COLUMNS = ["i.total", "i.reserved", "i.min_unit", "i.max_unit", "i.step_size", "i.allocation_ratio"] as const;
 
+/** What capacity is computed from (an inventory, with or without its usage). */
+export type Limits = Pick<Inv, "total" | "reserved" | "ratio">;
+
+/**
+ * An inventory read from SQL (the INVENTORY_COLUMNS, drivers' numbers or strings) with the usage
+ * against it (NULL for none).
+ */
+export function invFromRow(r: {
+  total: unknown;
+  reserved: unknown;
+  min_unit: unknown;
+  max_unit: unknown;
+  step_size: unknown;
+  allocation_ratio: unknown;
+  used?: unknown;
+}): Inv {
+  return {
+    total: Number(r.total),
+    reserved: Number(r.reserved),
+    minUnit: Number(r.min_unit),
+    maxUnit: Number(r.max_unit),
+    stepSize: Number(r.step_size),
+    ratio: Number(r.allocation_ratio),
+    used: Number(r.used ?? 0),
+  };
+}
+
 /** (total - reserved) * allocation_ratio, unrounded: the limit usage may reach. */
-export function allocatable(inv: Inv): number {
+export function allocatable(inv: Limits): number {
   return (inv.total - inv.reserved) * inv.ratio;
 }
 
@@ -34,8 +61,8 @@ export function fits(inv: Inv | undefined, amount: number): boolean {
   return inv !== undefined && inv.used + amount <= allocatable(inv) && unitsFit(inv, amount);
 }
 
-/** Capacity as provider summaries show it (Python's int() truncates). */
-export function capacityOf(inv: Inv): number {
+/** Capacity as provider summaries show it and inventory writes check it (Python's int() truncates). */
+export function capacityOf(inv: Limits): number {
   return Math.trunc(allocatable(inv));
 }
 

@@ -13,40 +13,35 @@
 // instead of paying both per claim. Durability is unchanged: no claim is answered before the commit
 // that holds it.
 //
-// On PostgreSQL, claims that give consumers allocations skip the transaction: one read and one
-// checked write statement for the whole batch (claim-statement.ts); the transaction below is their
-// fallback.
+// On PostgreSQL and MySQL, claims that give consumers allocations skip the transaction: one read
+// and one checked write for the whole batch (claim-statement.ts: a statement on PostgreSQL, a
+// multi-statement script on MySQL, each in one round trip); the transaction below is their fallback.
+// On MySQL the queue also remembers what its checked writes left on their providers, so a batch of
+// new consumers on them is judged without the read: one round trip (claim-memo.ts).
 //
 // If the shared transaction fails in any way (a lost race with another process, a deadlock, a
 // provider deleted meanwhile), it is rolled back and every claim of the batch runs again on its
 // own, with the usual retries.
 import type { Store } from "../db/open.js";
-import { isRetryable, type Tx } from "../db/tx.js";
+import { isDuplicateKey, isRetryable, type Tx } from "../db/tx.js";
+import { ConsumerConcurrentUpdate, ProviderConcurrentUpdate, type ConsumerWrite } from "./allocation.js";
+import { claimItems, firstPlanError, planClaim, unknownClass } from "./claim-plan.js";
+import { bumpsPerClaim, judgeInOrder, type CapacityRow, type Live } from "./claim-judge.js";
 import {
   applyClaim,
-  bumpsPerClaim,
-  claimItems,
   claimTransaction,
-  firstPlanError,
   inClaimTransaction,
-  ConsumerConcurrentUpdate,
-  judgeInOrder,
   lockProviders,
   optimisticWrites,
-  ProviderConcurrentUpdate,
-  planClaim,
   readCapacity,
   replaceConsumers,
   settleOptimistic,
-  unknownClass,
   writeAllocations,
   writeAndReadCapacity,
-  type CapacityRow,
   type ClaimOptions,
-  type ConsumerWrite,
-  type Live,
-} from "./allocation.js";
-import { claimInOneStatement } from "./claim-statement.js";
+} from "./claim-write.js";
+import { checkedWrites, claimWithCheckedWrite } from "./claim-statement.js";
+import { ClaimMemo } from "./claim-memo.js";
 import { DomainError } from "./errors.js";
 
 /** Most claims one transaction takes: bounds statement sizes and the wait of a batch's last claim. */
@@ -86,12 +81,15 @@ export class ClaimQueue {
   /** Keys (see Pending) of the claims in running transactions. */
   #held = new Set<string>();
   readonly #concurrency: number;
+  /** MySQL: what this queue's checked writes left on their providers (claim-memo.ts). */
+  readonly #memo: ClaimMemo | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly opts: ClaimQueueOptions,
   ) {
     this.#concurrency = Math.max(1, opts.concurrency ?? CONCURRENCY);
+    this.#memo = store.caps.supportsMultiStatementQueries ? new ClaimMemo() : undefined;
   }
 
   /** Writes the consumers' allocations; settles once they are committed (or refused). */
@@ -155,14 +153,14 @@ export class ClaimQueue {
 
   async #run(batch: Pending[]): Promise<void> {
     const claims = batch.map((p) => p.writes);
-    if (this.store.caps.supportsDataModifyingCte) {
-      // PostgreSQL: a read and a checked write, no transaction (claim-statement.ts).
+    if (checkedWrites(this.store)) {
+      // PostgreSQL, MySQL: a read and a checked write, no transaction between (claim-statement.ts).
       let outcomes: (DomainError | undefined)[] | undefined;
       try {
-        outcomes = await claimInOneStatement(this.store, claims, Math.max(1, this.opts.retries));
+        outcomes = await claimWithCheckedWrite(this.store, claims, Math.max(1, this.opts.retries), this.#memo);
       } catch (e) {
         // A consumer created meanwhile by another writer, or the database: the transaction below decides.
-        this.opts.onFallback?.(batch.length, e, isRetryable(e) || uniqueViolation(e));
+        this.opts.onFallback?.(batch.length, e, isRetryable(e) || isDuplicateKey(e));
       }
       if (outcomes) {
         batch.forEach((p, i) => (outcomes[i] === undefined ? p.resolve() : p.reject(outcomes[i])));
@@ -173,13 +171,8 @@ export class ClaimQueue {
     // claimTogether too (four round trips instead of five).
     if (batch.length > 1 || this.store.caps.supportsDataModifyingCte) {
       let outcomes: (DomainError | undefined)[] | undefined;
-      const attempt = (optimistic: boolean) => claimTransaction(this.store).execute((trx) => claimTogether(this.store, trx, claims, { optimistic }));
       try {
-        outcomes = await attempt(true).catch((e) => {
-          if (!(e instanceof RolledBack)) throw e;
-          // Rolled back with exact answers, or to be judged again without optimism.
-          return e.results ?? attempt(false);
-        });
+        outcomes = await claimInSharedTransaction(this.store, claims);
       } catch (e) {
         this.opts.onFallback?.(batch.length, e, e instanceof DomainError || isRetryable(e));
       }
@@ -200,6 +193,20 @@ class RolledBack extends Error {
   constructor(readonly results?: (DomainError | undefined)[]) {
     super("claim transaction rolled back");
   }
+}
+
+/**
+ * Claims (on distinct consumers) in one transaction, optimistically first where the database can
+ * write and read capacity in one statement (PostgreSQL): each one's error, or undefined for those
+ * written. Throws when the transaction as a whole failed (nothing written); not retried here.
+ */
+export function claimInSharedTransaction(store: Store, claims: ConsumerWrite[][]): Promise<(DomainError | undefined)[]> {
+  const attempt = (optimistic: boolean) => claimTransaction(store).execute((trx) => claimTogether(store, trx, claims, { optimistic }));
+  return attempt(true).catch((e) => {
+    if (!(e instanceof RolledBack)) throw e;
+    // Rolled back with exact answers, or to be judged again without optimism.
+    return e.results ?? attempt(false);
+  });
 }
 
 /** One claim in its own transaction, retried on lost races and deadlocks. */
@@ -286,17 +293,4 @@ export async function claimTogether(
   return results;
 }
 
-/** PostgreSQL's unique_violation (a consumer inserted by another writer first). */
-function uniqueViolation(e: unknown): boolean {
-  return (e as { code?: unknown })?.code === "23505";
-}
-
-const queues = new WeakMap<Store, ClaimQueue>();
-
-/** The store's claim queue (one per store, so one per process and database). */
-export function claimQueue(store: Store, opts: ClaimQueueOptions): ClaimQueue {
-  let q = queues.get(store);
-  if (!q) queues.set(store, (q = new ClaimQueue(store, opts)));
-  return q;
-}
 

@@ -1,60 +1,67 @@
-// Claims that give consumers allocations, in two statements and no transaction (PostgreSQL): one
-// read, one write that checks the read is still current.
+// Claims that give consumers allocations in two round trips and no open transaction between them:
+// one read, then one write that checks the read is still current. PostgreSQL writes with one
+// statement (a data-modifying WITH); MySQL/MariaDB, which has none, with one script of statements
+// sent in one round trip (a multi-statement query) that is its own transaction, COMMIT included.
 //
 // The read fetches in one statement (one snapshot) everything the claims need: consumers and their
 // current allocations, classes, projects, users, consumer types, the providers with their
 // generations, and their inventories with the usage against them. The claims are judged on it in
-// memory, in arrival order (a consumer's current allocations given back first). The write is one
-// statement that locks the accepted claims' providers and then their existing consumers (FOR
-// UPDATE, in uuid order), compares their generations with the ones read, and only when every one
-// is unchanged deletes the existing consumers' allocations, updates those consumers (generation
-// bumped), inserts the new consumers and the allocations and bumps the providers' generations; it
-// commits on its own. Removals, and consumers that have allocation rows but no consumer row, go
-// the transactional way.
+// memory, in arrival order (a consumer's current allocations given back first). The write locks the
+// accepted claims' providers and their existing consumers (FOR UPDATE, in uuid order), compares
+// their generations with the ones read, and only when every one is unchanged deletes the existing
+// consumers' allocations, updates those consumers (generation bumped), inserts the new consumers
+// and the allocations and bumps the providers' generations; it commits on its own. Removals, and
+// consumers that have allocation rows but no consumer row, go the transactional way.
 //
 // Why this is exact: every write that adds to a provider's usage or changes its inventories bumps
 // its generation (Berth's and the reference's), so a generation unchanged under the lock means the
-// usage is at most the usage read, and the lock holds it there until the statement commits.
+// usage is at most the usage read, and the lock holds it there until the write commits.
 // (DELETE /allocations/{consumer} lowers usage without a bump: a claim judged on the read stays
 // within capacity, and one refused was refused as of the read.) Likewise every write to a
 // consumer's allocations bumps its generation or deletes its row. When a generation moved, the
-// statement writes nothing and the claims are read and judged again; after the configured number
+// write changes nothing and the claims are read and judged again; after the configured number
 // of attempts they go the transactional way (lock first, then read). A claim refused on the read
-// is refused as of that read, as the reference refuses on what its transaction read.
+// is refused as of that read, as the reference refuses on what its transaction read. On Galera the
+// locks are the node's own: two nodes' writes of the same provider both bump its row, so
+// certification refuses one at COMMIT (error 1213) and its claims go the transactional way, retried.
 //
-// NOTE: the row locks are held for the write statement alone (no round trips inside a
-// transaction), and the statements keep their text whatever the batch size (arrays, not lists; the
-// write has one text with existing consumers and one without), so PostgreSQL parses and plans each
-// once per connection.
-import { sql } from "kysely";
+// NOTE: the row locks are held for the write alone (no round trips inside a transaction). On
+// PostgreSQL the statements keep their text whatever the batch size (arrays, not lists; the write
+// has one text with existing consumers and one without), so PostgreSQL parses and plans each once
+// per connection; MySQL plans every statement anyway, so lists are fine there.
+import { sql, type RawBuilder } from "kysely";
 import type { Store } from "../db/open.js";
 import { nowUtc } from "../db/time.js";
+import { invFromRow } from "./capacity.js";
 import type { DomainError } from "./errors.js";
-import {
-  bumpsPerClaim,
-  claimItems,
-  firstPlanError,
-  identitiesOf,
-  judgeInOrder,
-  unknownClass,
-  type CapacityRow,
-  type ClaimPlan,
-  type ConsumerWrite,
-  type Live,
-} from "./allocation.js";
+import type { ConsumerWrite } from "./allocation.js";
+import { claimItems, firstPlanError, identitiesOf, unknownClass, type ClaimPlan } from "./claim-plan.js";
+import { bumpsPerClaim, judgeInOrder, type CapacityRow, type Live } from "./claim-judge.js";
 import { addLookupRow, emptyLookup, pick, type Lookup, type LookupRow } from "./consumer.js";
+import type { ClaimMemo } from "./claim-memo.js";
 
 type Outcomes = (DomainError | undefined)[];
+
+/** Where this path exists: the database can write and check in one round trip. */
+export function checkedWrites(store: Store): boolean {
+  return store.caps.supportsDataModifyingCte || (store.caps.supportsMultiStatementQueries && store.runScript !== undefined);
+}
 
 /**
  * The claims' outcomes (an error, or undefined for written), or undefined when they are not for
  * this path (a removal, allocation rows without a consumer row, a project, user or type not yet
  * created) or the providers or consumers kept changing for `attempts` reads: the caller then runs
- * them in a transaction.
+ * them in a transaction. `memo` (MySQL): what this process last wrote, to judge on instead of the
+ * read where it covers the claims (claim-memo.ts).
  */
-export async function claimInOneStatement(store: Store, claims: readonly ConsumerWrite[][], attempts: number): Promise<Outcomes | undefined> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const { plan, inv } = await read(store, claims.flat());
+export async function claimWithCheckedWrite(store: Store, claims: readonly ConsumerWrite[][], attempts: number, memo?: ClaimMemo): Promise<Outcomes | undefined> {
+  const all = claims.flat();
+  let known = memo?.plan(all);
+  for (let attempt = 0; attempt < attempts; ) {
+    const remembered = known !== undefined;
+    const { plan, inv } = known ?? (await read(store, all));
+    known = undefined;
+    if (!remembered) memo?.learn(plan.lookup, inv);
     const results: Outcomes = claims.map(() => undefined);
     const live: Live[] = [];
     let eligible = true;
@@ -71,7 +78,34 @@ export async function claimInOneStatement(store: Store, claims: readonly Consume
     });
     if (!eligible) return undefined;
     const accepted = judgeInOrder(live, inv, plan.lookup.allocations, results);
-    if (!accepted.length || (await write(store, plan.lookup, accepted))) return results;
+    // NOTE: remembered usage may be higher than the real one (see claim-memo.ts): a refusal is only
+    // given on a read. Not an attempt: nothing was written.
+    if (remembered && results.some((r) => r !== undefined)) continue;
+    if (!accepted.length) return results;
+    attempt++;
+    if (store.caps.supportsDataModifyingCte) {
+      if (await writeStatement(store, plan.lookup, accepted)) return results;
+      continue;
+    }
+    const touched = accepted.flatMap((l) => l.items.map((it) => it.provider));
+    let got: Awaited<ReturnType<typeof writeScript>>;
+    try {
+      got = await writeScript(store, plan.lookup, accepted);
+    } catch (e) {
+      memo?.forget(touched.map((p) => p.uuid));
+      throw e;
+    }
+    if (got.written) {
+      memo?.wrote(plan, accepted);
+      return results;
+    }
+    // The script read the providers afresh under its locks: judge on that next when it shows
+    // what failed (a generation moved), else read everything again.
+    memo?.forget(touched.map((p) => p.uuid));
+    if (memo && got.state) {
+      memo.learn(got.state.lookup, got.state.inv);
+      if (touched.some((p) => pick(got.state!.lookup.providers, p.uuid)?.generation !== p.generation)) known = memo.plan(all);
+    }
   }
   return undefined;
 }
@@ -99,64 +133,58 @@ interface ReadRow extends LookupRow {
 }
 
 /** Everything the claims need, in one statement: the lookup, and capacity keyed `${providerId}:${classId}`. */
-async function read(store: Store, writes: readonly ConsumerWrite[]): Promise<{ plan: ClaimPlan; inv: Map<string, CapacityRow> }> {
+export async function read(store: Store, writes: readonly ConsumerWrite[]): Promise<{ plan: ClaimPlan; inv: Map<string, CapacityRow> }> {
   const uniq = (a: Iterable<string>) => [...new Set(a)];
   const providers = uniq(writes.flatMap((w) => [...w.allocations.keys()]));
   const classes = uniq(writes.flatMap((w) => [...w.allocations.values()].flatMap((r) => [...r.keys()])));
   const consumers = uniq(writes.map((w) => w.uuid));
   const ids = identitiesOf(writes);
+  // NOTE: PostgreSQL takes arrays (one statement text whatever the counts); MySQL lists, and a
+  // list that would be empty matches nothing.
+  const pg = store.caps.dialect === "postgres";
+  const anyOf = (column: string, values: readonly string[]): RawBuilder<unknown> =>
+    pg ? sql`${sql.ref(column)} = ANY(${values}::varchar[])` : values.length ? sql`${sql.ref(column)} IN (${sql.join(values)})` : sql`FALSE`;
+  const pad = (type: string) => sql.raw(pg ? `NULL::${type}` : "NULL");
   const { rows } = await sql<ReadRow>`
     SELECT 'c' AS kind, id, uuid AS k, project_id AS a, user_id AS b, generation AS c, consumer_type_id AS d,
-           NULL::int AS e, NULL::int AS f, NULL::float8 AS g, NULL::bigint AS h
-      FROM consumers WHERE uuid = ANY(${consumers}::varchar[])
-    UNION ALL SELECT 'r', id, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM resource_classes WHERE name = ANY(${classes}::varchar[])
-    UNION ALL SELECT 'p', id, external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM projects WHERE external_id = ANY(${uniq(ids.projects)}::varchar[])
-    UNION ALL SELECT 'u', id, external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM users WHERE external_id = ANY(${uniq(ids.users)}::varchar[])
-    UNION ALL SELECT 't', id, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM consumer_types
-      WHERE name = ANY(${uniq(ids.types)}::varchar[])
-    UNION ALL SELECT 'g', id, uuid, generation, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM resource_providers WHERE uuid = ANY(${providers}::varchar[])
+           ${pad("int")} AS e, ${pad("int")} AS f, ${pad("float8")} AS g, ${pad("bigint")} AS h
+      FROM consumers WHERE ${anyOf("uuid", consumers)}
+    UNION ALL SELECT 'r', id, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM resource_classes WHERE ${anyOf("name", classes)}
+    UNION ALL SELECT 'p', id, external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM projects WHERE ${anyOf("external_id", uniq(ids.projects))}
+    UNION ALL SELECT 'u', id, external_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM users WHERE ${anyOf("external_id", uniq(ids.users))}
+    UNION ALL SELECT 't', id, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM consumer_types WHERE ${anyOf("name", uniq(ids.types))}
+    UNION ALL SELECT 'g', id, uuid, generation, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM resource_providers WHERE ${anyOf("uuid", providers)}
     UNION ALL SELECT 'a', resource_provider_id, consumer_id, resource_class_id, used, NULL, NULL, NULL, NULL, NULL, NULL FROM allocations
-      WHERE consumer_id = ANY(${consumers}::varchar[])
+      WHERE ${anyOf("consumer_id", consumers)}
     UNION ALL SELECT 'i', i.resource_provider_id, rp.uuid, i.resource_class_id, i.total, i.reserved, i.min_unit, i.max_unit, i.step_size, i.allocation_ratio,
            (SELECT sum(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)
       FROM inventories i JOIN resource_providers rp ON rp.id = i.resource_provider_id JOIN resource_classes rc ON rc.id = i.resource_class_id
-      WHERE rp.uuid = ANY(${providers}::varchar[]) AND rc.name = ANY(${classes}::varchar[])`.execute(store.claimDb ?? store.db);
-  const lookup = emptyLookup();
+      WHERE ${anyOf("rp.uuid", providers)} AND ${anyOf("rc.name", classes)}`.execute(store.claimDb ?? store.db);
+  const { lookup, inv } = parseRows(rows);
   lookup.allocationsRead = new Set(consumers.map((c) => c.toLowerCase()));
-  const inv = new Map<string, CapacityRow>();
-  for (const r of rows) {
-    if (r.kind !== "i") addLookupRow(lookup, r);
-    else
-      inv.set(`${Number(r.id)}:${Number(r.a)}`, {
-        total: Number(r.b),
-        reserved: Number(r.c),
-        minUnit: Number(r.d),
-        maxUnit: Number(r.e),
-        stepSize: Number(r.f),
-        ratio: Number(r.g),
-        used: Number(r.h ?? 0),
-      });
-  }
   const plan: ClaimPlan = { writes: [...writes], lookup, providers: new Map(lookup.providers), removed: [], locked: new Set() };
   return { plan, inv };
 }
 
+/** The read's rows: the lookup, and capacity keyed `${providerId}:${classId}`. */
+function parseRows(rows: readonly ReadRow[]): { lookup: Lookup; inv: Map<string, CapacityRow> } {
+  const lookup = emptyLookup();
+  const inv = new Map<string, CapacityRow>();
+  for (const r of rows) {
+    if (r.kind !== "i") addLookupRow(lookup, r);
+    else
+      inv.set(`${Number(r.id)}:${Number(r.a)}`, invFromRow({ total: r.b, reserved: r.c, min_unit: r.d, max_unit: r.e, step_size: r.f, allocation_ratio: r.g, used: r.h }));
+  }
+  return { lookup, inv };
+}
+
 /**
  * The accepted claims' consumers, allocations and bumps, written only if every provider they touch
- * and every consumer that exists still has the generation read; true when written.
+ * and every consumer that exists still has the generation read; true when written. PostgreSQL: one
+ * statement.
  */
-async function write(store: Store, lookup: Lookup, accepted: readonly Live[]): Promise<boolean> {
-  const items = accepted.flatMap((l) => l.items);
-  const by = bumpsPerClaim(accepted);
-  const providers = [...new Map(items.map((i) => [i.provider.id, i.provider])).values()];
-  // Consumers in uuid order (the order their unique index is written in, as elsewhere).
-  const writes = accepted.flatMap((l) => l.writes).sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
-  const existing = writes.flatMap((w) => {
-    const c = pick(lookup.consumers, w.uuid);
-    return c ? [{ w, c }] : [];
-  });
-  const consumers = writes.filter((w) => !pick(lookup.consumers, w.uuid));
-  const now = nowUtc();
+async function writeStatement(store: Store, lookup: Lookup, accepted: readonly Live[]): Promise<boolean> {
+  const { items, by, providers, existing, fresh: consumers, now } = whatToWrite(lookup, accepted);
   // NOTE: the providers are locked before the consumers, in the order the transactional path takes
   // them on PostgreSQL (its lookup locks the providers; the consumer update comes after). Without
   // existing consumers the consumer parts are left out (a second statement text, planned apart).
@@ -214,4 +242,95 @@ async function write(store: Store, lookup: Lookup, accepted: readonly Live[]): P
   if (!rows[0]?.ok) return false;
   for (const p of providers) p.generation += by.get(p.id) ?? 1;
   return true;
+}
+
+/**
+ * The same write, MySQL: one script in one round trip, its own transaction. The existing consumers
+ * and then the providers are locked (FOR UPDATE, in uuid order: the order the transactional path
+ * takes them on MySQL, consumers first), their generations compared with the ones judged on into a
+ * session variable (with the new consumers' lack of allocation rows and their identities' rows,
+ * which a remembered plan did not read), every write below guarded by it (none changes a row when
+ * a check failed), and the variable read back before the COMMIT; when it failed, so do the
+ * providers and inventories as they are under the locks. A failing statement (a consumer inserted
+ * meanwhile, a deadlock, Galera's certification at COMMIT) stops the script; runScript rolls it
+ * back and the error goes to the caller.
+ */
+async function writeScript(store: Store, lookup: Lookup, accepted: readonly Live[]): Promise<{ written: boolean; state?: { lookup: Lookup; inv: Map<string, CapacityRow> } }> {
+  const { items, by, providers, existing, fresh, now } = whatToWrite(lookup, accepted);
+  const ok = sql.raw("@berth_claim_ok");
+  const list = (values: readonly (number | string)[]) => sql.join(values);
+  const byId = (pairs: readonly (readonly [number, unknown])[]) => sql`CASE id ${sql.join(pairs.map(([id, v]) => sql`WHEN ${id} THEN ${v}`), sql` `)} END`;
+  const unchanged = (table: "resource_providers" | "consumers", rows: readonly { id: number; generation: number }[]) =>
+    sql`(SELECT count(*) FROM ${sql.table(table)} WHERE ${sql.join(rows.map((r) => sql`(id = ${r.id} AND generation = ${r.generation})`), sql` OR `)}) = ${rows.length}`;
+  /** Rows as a derived table (the first row names the columns), kept only when the checks passed. */
+  const rowsIf = (rows: readonly RawBuilder<unknown>[]) => sql`SELECT * FROM (${sql.join(rows, sql` UNION ALL `)}) AS v WHERE ${ok}`;
+  const consumerIds = existing.map(({ c }) => c.id);
+  const script: RawBuilder<unknown>[] = [sql`START TRANSACTION`];
+  if (existing.length) script.push(sql`SELECT id FROM consumers WHERE id IN (${list(consumerIds)}) ORDER BY uuid FOR UPDATE`);
+  script.push(sql`SELECT id FROM resource_providers WHERE id IN (${list(providers.map((p) => p.id))}) ORDER BY uuid FOR UPDATE`);
+  const exist = (table: "projects" | "users" | "consumer_types", ids: readonly (number | null)[]) => {
+    const distinct = [...new Set(ids.filter((id): id is number => id !== null))];
+    return distinct.length ? sql` AND (SELECT count(*) FROM ${sql.table(table)} WHERE id IN (${list(distinct)})) = ${distinct.length}` : sql``;
+  };
+  const writes = [...existing.map(({ w }) => w), ...fresh];
+  script.push(
+    sql`SET ${ok} = ${unchanged("resource_providers", providers)}${existing.length ? sql` AND ${unchanged("consumers", existing.map(({ c }) => c))}` : sql``}${
+      fresh.length ? sql` AND NOT EXISTS (SELECT 1 FROM allocations WHERE consumer_id IN (${list(fresh.map((w) => w.uuid))}))` : sql``
+    }${exist("projects", writes.map((w) => pick(lookup.projects, w.project)!))}${exist("users", writes.map((w) => pick(lookup.users, w.user)!))}${exist(
+      "consumer_types",
+      writes.map((w) => (w.consumerType === undefined ? null : pick(lookup.types, w.consumerType)!)),
+    )}`,
+  );
+  if (existing.length) {
+    script.push(sql`DELETE FROM allocations WHERE ${ok} AND consumer_id IN (${list(existing.map(({ w }) => w.uuid))})`);
+    script.push(sql`UPDATE consumers SET project_id = ${byId(existing.map(({ w, c }) => [c.id, pick(lookup.projects, w.project)!]))},
+      user_id = ${byId(existing.map(({ w, c }) => [c.id, pick(lookup.users, w.user)!]))},
+      consumer_type_id = ${byId(existing.map(({ w, c }) => [c.id, w.consumerType === undefined ? c.consumerTypeId : pick(lookup.types, w.consumerType)!]))},
+      generation = generation + 1, updated_at = ${now}
+      WHERE ${ok} AND id IN (${list(consumerIds)})`);
+  }
+  if (fresh.length)
+    script.push(sql`INSERT INTO consumers (uuid, project_id, user_id, generation, consumer_type_id, created_at) ${rowsIf(
+      fresh.map(
+        (w) =>
+          sql`SELECT ${w.uuid} AS uuid, ${pick(lookup.projects, w.project)!} AS project_id, ${pick(lookup.users, w.user)!} AS user_id, 1 AS generation,
+                     ${w.consumerType === undefined ? null : pick(lookup.types, w.consumerType)!} AS consumer_type_id, ${now} AS created_at`,
+      ),
+    )}`);
+  script.push(sql`INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used, created_at) ${rowsIf(
+    items.map((i) => sql`SELECT ${i.provider.id} AS resource_provider_id, ${i.consumer} AS consumer_id, ${i.rcId} AS resource_class_id, ${i.used} AS used, ${now} AS created_at`),
+  )}`);
+  script.push(sql`UPDATE resource_providers SET generation = generation + ${byId(providers.map((p) => [p.id, by.get(p.id) ?? 1]))}, updated_at = ${now}
+    WHERE ${ok} AND id IN (${list(providers.map((p) => p.id))})`);
+  script.push(sql`SELECT ${ok} AS ok`);
+  // NOTE: the same columns as the read's (ReadRow), for its parser.
+  const pids = list(providers.map((p) => p.id));
+  script.push(sql`SELECT 'g' AS kind, id, uuid AS k, generation AS a, NULL AS b, NULL AS c, NULL AS d, NULL AS e, NULL AS f, NULL AS g, NULL AS h
+      FROM resource_providers WHERE NOT ${ok} AND id IN (${pids})
+    UNION ALL SELECT 'i', i.resource_provider_id, rp.uuid, i.resource_class_id, i.total, i.reserved, i.min_unit, i.max_unit, i.step_size, i.allocation_ratio,
+           (SELECT sum(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)
+      FROM inventories i JOIN resource_providers rp ON rp.id = i.resource_provider_id
+     WHERE NOT ${ok} AND i.resource_provider_id IN (${pids}) AND i.resource_class_id IN (${list([...new Set(items.map((i) => i.rcId))])})`);
+  script.push(sql`COMMIT`);
+  const q = sql.join(script, sql`;\n`).compile(store.claimDb ?? store.db);
+  const results = await store.runScript!(q.sql, q.parameters);
+  const answer = results[script.length - 3] as { ok: unknown }[] | undefined;
+  if (Number(answer?.[0]?.ok) !== 1) return { written: false, state: parseRows(results[script.length - 2] as ReadRow[]) };
+  for (const p of providers) p.generation += by.get(p.id) ?? 1;
+  return { written: true };
+}
+
+/** What the accepted claims write: items, bumps, providers, existing and new consumers (in uuid order). */
+function whatToWrite(lookup: Lookup, accepted: readonly Live[]) {
+  const items = accepted.flatMap((l) => l.items);
+  const by = bumpsPerClaim(accepted);
+  const providers = [...new Map(items.map((i) => [i.provider.id, i.provider])).values()];
+  // Consumers in uuid order (the order their unique index is written in, as elsewhere).
+  const writes = accepted.flatMap((l) => l.writes).sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+  const existing = writes.flatMap((w) => {
+    const c = pick(lookup.consumers, w.uuid);
+    return c ? [{ w, c }] : [];
+  });
+  const fresh = writes.filter((w) => !pick(lookup.consumers, w.uuid));
+  return { items, by, providers, existing, fresh, now: nowUtc() };
 }

@@ -5,7 +5,7 @@ import { fromDb, nowUtc } from "../db/time.js";
 import { DomainError, Duplicate, NotFound } from "./errors.js";
 import { bumpGeneration, type ProviderRow } from "./resource-provider.js";
 import { ResourceClassNotFound } from "./resource-class.js";
-import { INVENTORY_COLUMNS } from "./capacity.js";
+import { capacityOf, INVENTORY_COLUMNS } from "./capacity.js";
 
 export interface Inventory {
   resourceClass: string;
@@ -29,9 +29,9 @@ export class InventoryExists extends Duplicate {}
 /** Allocations exist against inventory that would be removed. */
 export class InventoryInUse extends DomainError {}
 
-/** What can be allocated: (total - reserved) * allocation_ratio, truncated as the reference does. */
+/** What can be allocated (capacity.ts: the one rule), truncated as the reference does. */
 export function capacity(inv: Inventory): number {
-  return Math.trunc((inv.total - inv.reserved) * inv.allocationRatio);
+  return capacityOf({ total: inv.total, reserved: inv.reserved, ratio: inv.allocationRatio });
 }
 
 /**

@@ -3,7 +3,9 @@
 import type { Store } from "../db/open.js";
 import type { Tx } from "../db/tx.js";
 import { ConcurrentUpdate, NotFound } from "./errors.js";
-import { applyClaim, lockProviders, planClaim, type ConsumerWrite } from "./allocation.js";
+import type { ConsumerWrite } from "./allocation.js";
+import { planClaim } from "./claim-plan.js";
+import { applyClaim, lockProviders } from "./claim-write.js";
 import { pick } from "./consumer.js";
 import { listInventories, setInventories, type Inventory } from "./inventory.js";
 import type { ProviderRow } from "./resource-provider.js";

@@ -6,7 +6,7 @@ import { expect, it } from "vitest";
 import { sql } from "kysely";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi } from "../helpers/api.js";
-import { claimTransaction } from "../../src/objects/allocation.js";
+import { claimTransaction } from "../../src/objects/claim-write.js";
 
 describeEachDb("claim connections", (dialect) => {
   const api = useApi(dialect);

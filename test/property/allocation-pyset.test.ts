@@ -4,7 +4,7 @@ import { expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import fc from "fast-check";
-import { pythonSetOrder } from "../../src/objects/allocation.js";
+import { pythonSetOrder } from "../../src/python/set-order.js";
 
 it("orders small sets as CPython does", () => {
   expect(pythonSetOrder([9, 3])).toEqual([9, 3]);

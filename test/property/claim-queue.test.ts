@@ -7,16 +7,17 @@ import { expect, it } from "vitest";
 import fc from "fast-check";
 import { sql } from "kysely";
 import { describeEachDb } from "../helpers/databases.js";
-import { useApi, uuid } from "../helpers/api.js";
-import { seedProvider, type SeedInventory } from "../helpers/seed.js";
+import { useApi } from "../helpers/api.js";
+import type { SeedInventory } from "../helpers/seed.js";
+import { CONSUMERS, PROVIDERS, World, type WriteSpec } from "../helpers/claims.js";
 import type { Store } from "../../src/db/open.js";
-import type { Tx } from "../../src/db/tx.js";
-import { claimTransaction, type ConsumerWrite } from "../../src/objects/allocation.js";
+import { claimTransaction } from "../../src/objects/claim-write.js";
+import { deleteAllocationsOfConsumer } from "../../src/objects/allocation.js";
+import { emptyLookup, ensureIdentities } from "../../src/objects/consumer.js";
+import { inTransaction, type Tx } from "../../src/db/tx.js";
 import { claimAlone, claimTogether, ClaimQueue } from "../../src/objects/claim-queue.js";
-import { claimInOneStatement } from "../../src/objects/claim-statement.js";
+import { claimWithCheckedWrite } from "../../src/objects/claim-statement.js";
 
-const PROVIDERS = ["P0", "P1", "P2"];
-const CONSUMERS = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];
 const CLASSES = ["VCPU", "MEMORY_MB"];
 
 const inventoryArb: fc.Arbitrary<SeedInventory> = fc.record({
@@ -29,13 +30,6 @@ const inventoryArb: fc.Arbitrary<SeedInventory> = fc.record({
 });
 // Each provider has VCPU and, usually, MEMORY_MB.
 const providerArb = fc.record({ VCPU: inventoryArb, MEMORY_MB: fc.option(inventoryArb, { freq: 4 }) });
-
-interface WriteSpec {
-  consumer: string;
-  /** provider name (or "PX", unknown) -> class (or CUSTOM_NOPE, unknown) -> amount; empty removes. */
-  allocations: [string, [string, number][]][];
-  generation: "unchecked" | "null" | "actual" | "wrong";
-}
 
 /** Mostly `usual`, sometimes one of `odd` (the values that make a claim fail early). */
 const rare = <T>(usual: fc.Arbitrary<T>, ...odd: T[]): fc.Arbitrary<T> =>
@@ -79,70 +73,6 @@ const claimsArb = (min: number, max: number, fresh = false): fc.Arbitrary<WriteS
         return out;
       }),
     );
-
-/** One copy of the world: its own provider and consumer uuids. */
-class World {
-  readonly names = new Map<string, string>();
-  readonly uuids = new Map<string, string>();
-  constructor(readonly store: Store) {
-    for (const n of [...PROVIDERS, "PX", ...CONSUMERS]) {
-      const u = uuid();
-      this.names.set(u, n);
-      this.uuids.set(n, u);
-    }
-  }
-  async seed(providers: { VCPU: SeedInventory; MEMORY_MB: SeedInventory | null }[]) {
-    for (const [i, p] of providers.entries()) await seedProvider(this.store, this.uuids.get(PROVIDERS[i]!)!, p.MEMORY_MB ? { VCPU: p.VCPU, MEMORY_MB: p.MEMORY_MB } : { VCPU: p.VCPU });
-  }
-  async writes(specs: WriteSpec[]): Promise<ConsumerWrite[]> {
-    const out: ConsumerWrite[] = [];
-    for (const s of specs) {
-      const u = this.uuids.get(s.consumer)!;
-      const row = await this.store.db.selectFrom("consumers").select("generation").where("uuid", "=", u).executeTakeFirst();
-      const actual = row ? Number(row.generation) : null;
-      out.push({
-        uuid: u,
-        project: "proj",
-        user: "user",
-        checkGeneration: s.generation !== "unchecked",
-        generation: s.generation === "null" ? null : s.generation === "actual" ? actual : (actual ?? 0) + 1,
-        allocations: new Map(s.allocations.map(([p, res]) => [this.uuids.get(p)!, new Map(res)])),
-      });
-    }
-    return out;
-  }
-  outcome(e: unknown): string {
-    if (e === undefined) return "ok";
-    let msg = `${(e as Error).constructor.name}: ${(e as Error).message}`;
-    for (const [u, n] of this.names) msg = msg.split(u).join(n);
-    return msg;
-  }
-  /** Allocations, consumers and provider generations, by name. */
-  async state() {
-    const db = this.store.db;
-    const mine = (u: string) => this.names.get(u.toLowerCase());
-    const allocations = (
-      await db
-        .selectFrom("allocations as a")
-        .innerJoin("resource_providers as rp", "rp.id", "a.resource_provider_id")
-        .innerJoin("resource_classes as rc", "rc.id", "a.resource_class_id")
-        .select(["a.consumer_id", "rp.uuid", "rc.name", "a.used"])
-        .execute()
-    )
-      .filter((r) => mine(r.consumer_id))
-      .map((r) => `${mine(r.consumer_id)} ${mine(r.uuid)} ${r.name} ${Number(r.used)}`)
-      .sort();
-    const consumers = (await db.selectFrom("consumers").select(["uuid", "generation"]).execute())
-      .filter((r) => mine(r.uuid))
-      .map((r) => `${mine(r.uuid)}@${Number(r.generation)}`)
-      .sort();
-    const providers = (await db.selectFrom("resource_providers").select(["uuid", "generation"]).execute())
-      .filter((r) => mine(r.uuid))
-      .map((r) => `${mine(r.uuid)}@${Number(r.generation)}`)
-      .sort();
-    return { allocations, consumers, providers };
-  }
-}
 
 describeEachDb("claims sharing a transaction", (dialect) => {
   const api = useApi(dialect);
@@ -282,7 +212,7 @@ describeEachDb("a claim that loses a consumer race", (dialect) => {
     await blocker.commit();
     const [ox, oy] = await settled;
     // The two claims went together and the batch lost (PostgreSQL: the checked write's insert;
-    // MySQL: the shared transaction's); alone, the claim sees the consumer and its generation.
+    // MySQL: the checked write script's); alone, the claim sees the consumer and its generation.
     expect(w.outcome(ox)).toMatch(/^ConsumerGenerationConflict: consumer generation conflict - expected 0 but got None/);
     expect(fallbacks).toEqual([true]);
     expect(w.outcome(oy)).toBe("ok");
@@ -300,23 +230,28 @@ async function worldWithOneClaim(store: Store, total: number, consumer: string):
 }
 
 /**
- * Until a statement on this PostgreSQL database waits for a lock (10 s at most). Fails otherwise:
- * the claim would not have read before the other writer committed, and the test would check an
- * ordinary claim, not a stale read.
+ * Until a statement on this database waits for a row lock (10 s at most). Fails otherwise: the claim
+ * would not have read before the other writer committed, and the test would check an ordinary
+ * claim, not a stale read.
  */
 async function untilWaitingForLock(store: Store): Promise<void> {
+  const waiting =
+    store.caps.dialect === "postgres"
+      ? sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`
+      : sql<{ n: number }>`select count(*) as n from information_schema.innodb_trx t join information_schema.processlist p on p.id = t.trx_mysql_thread_id
+          where t.trx_state = 'LOCK WAIT' and p.db = database()`;
   for (let i = 0; i < 500; i++) {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`.execute(store.db);
-    if (rows[0]!.n > 0) return;
+    const { rows } = await waiting.execute(store.db);
+    if (Number(rows[0]!.n) > 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error("no statement waits for a lock: the claim never met the other writer's row lock");
 }
 
-describeEachDb("a claim in one statement whose provider moves between its read and its write", (dialect) => {
+describeEachDb("a claim with a checked write whose provider moves between its read and its write", (dialect) => {
   const api = useApi(dialect);
 
-  it.runIf(dialect === "postgres").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then judges afresh", async (attempts) => {
+  it.runIf(dialect !== "sqlite").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then judges afresh", async (attempts) => {
     const store = api().store;
     const w = await worldWithOneClaim(store, 2, "C9");
     const ids = await store.db.selectFrom("consumers").select(["project_id", "user_id"]).where("uuid", "=", w.uuids.get("C9")!).executeTakeFirstOrThrow();
@@ -331,7 +266,7 @@ describeEachDb("a claim in one statement whose provider moves between its read a
       await trx.insertInto("allocations").values({ resource_provider_id: p0.id, consumer_id: w.uuids.get("C8")!, resource_class_id: vcpu.id, used: 1, created_at: null }).execute();
     });
     // The claim reads one VCPU free (the other writer has not committed), then its write waits for the row.
-    const settled = claimInOneStatement(store, [claim], attempts);
+    const settled = claimWithCheckedWrite(store, [claim], attempts);
     await untilWaitingForLock(store);
     await blocker.commit();
     const outcomes = await settled;
@@ -342,10 +277,10 @@ describeEachDb("a claim in one statement whose provider moves between its read a
   });
 });
 
-describeEachDb("a claim in one statement whose consumer moves between its read and its write", (dialect) => {
+describeEachDb("a claim with a checked write whose consumer moves between its read and its write", (dialect) => {
   const api = useApi(dialect);
 
-  it.runIf(dialect === "postgres").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then replaces afresh", async (attempts) => {
+  it.runIf(dialect !== "sqlite").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then replaces afresh", async (attempts) => {
     const store = api().store;
     const w = await worldWithOneClaim(store, 4, "C0");
     const claim = await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 2]]]], generation: "unchecked" }]);
@@ -354,7 +289,7 @@ describeEachDb("a claim in one statement whose consumer moves between its read a
     const blocker = await holding(store, async (trx) => {
       await trx.updateTable("consumers").set((eb) => ({ generation: eb("generation", "+", 1) })).where("uuid", "=", w.uuids.get("C0")!).execute();
     });
-    const settled = claimInOneStatement(store, [claim], attempts);
+    const settled = claimWithCheckedWrite(store, [claim], attempts);
     await untilWaitingForLock(store);
     await blocker.commit();
     const outcomes = await settled;
@@ -365,5 +300,43 @@ describeEachDb("a claim in one statement whose consumer moves between its read a
       expect(outcomes?.map((o) => w.outcome(o))).toEqual(["ok"]);
       expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 2"], consumers: ["C0@3"], providers: ["P0@2"] });
     }
+  });
+});
+
+// MySQL: the queue judges new consumers' claims on what its last checked write left on their
+// providers (claim-memo.ts), without reading; the script's generation check decides whether that
+// still holds, and a refusal is only ever given on a read.
+describeEachDb("claims judged on what the queue last wrote", (dialect) => {
+  const api = useApi(dialect);
+  const claim = async (q: ClaimQueue, w: World, consumer: string, vcpu: number) =>
+    w.outcome(await q.claim(await w.writes([{ consumer, allocations: [["P0", [["VCPU", vcpu]]]], generation: "null" }])).then(() => undefined, (e) => e));
+
+  it.runIf(dialect === "mysql")("are judged again on the provider as it is when another writer moved it since", async () => {
+    const store = api().store;
+    const w = new World(store);
+    await w.seed([{ VCPU: { total: 4 }, MEMORY_MB: null }]);
+    const queue = new ClaimQueue(store, { retries: 3 });
+    await ensureIdentities(store, store.db, { projects: ["proj"], users: ["user"], types: [] }, emptyLookup());
+    expect(await claim(queue, w, "C0", 1)).toBe("ok");
+    // Another writer (the transactional path, as another process or the reference would) takes two.
+    const other = await w.writes([{ consumer: "C1", allocations: [["P0", [["VCPU", 2]]]], generation: "null" }]);
+    expect(w.outcome(await claimAlone(store, { retries: 3 }, other).then(() => undefined, (e) => e))).toBe("ok");
+    // Remembered: 1 used of 4, so 2 more would fit; really 3 are used.
+    expect(await claim(queue, w, "C2", 2)).toMatch(/^CapacityExceeded: .*'VCPU' on resource provider 'P0'/);
+    expect(await claim(queue, w, "C3", 1)).toBe("ok");
+    expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 1", "C1 P0 VCPU 2", "C3 P0 VCPU 1"], consumers: ["C0@1", "C1@1", "C3@1"], providers: ["P0@3"] });
+  });
+
+  it.runIf(dialect === "mysql")("are refused only on a read: usage lowered without a generation bump is seen", async () => {
+    const store = api().store;
+    const w = new World(store);
+    await w.seed([{ VCPU: { total: 2 }, MEMORY_MB: null }]);
+    const queue = new ClaimQueue(store, { retries: 3 });
+    await ensureIdentities(store, store.db, { projects: ["proj"], users: ["user"], types: [] }, emptyLookup());
+    expect(await claim(queue, w, "C0", 2)).toBe("ok");
+    // NOTE: as in the reference, DELETE /allocations/{consumer} bumps no generation.
+    await inTransaction(store, (trx) => deleteAllocationsOfConsumer(trx, w.uuids.get("C0")!));
+    expect(await claim(queue, w, "C1", 2)).toBe("ok");
+    expect(await w.state()).toEqual({ allocations: ["C1 P0 VCPU 2"], consumers: ["C1@1"], providers: ["P0@2"] });
   });
 });
