@@ -54,6 +54,13 @@ export function createListener(app: { fetch: Fetch }, limits: Limits, logger?: L
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   // NOTE: before Hono's listener, which would resolve the path's dot segments (see raw-path.ts).
   server.prependListener("request", keepRawPath);
+  // NOTE: a Host the URL parser refuses (a port above 65535, spaces) would make the adapter answer an
+  // empty 400; gunicorn passes it on and the reference answers the request. Nothing here reads the
+  // host (links and Location are paths), so such a request is served as if it had none.
+  server.prependListener("request", (req: IncomingMessage) => {
+    const host = req.headers.host;
+    if (host !== undefined && !URL.canParse(`http://${host}/`)) req.headers.host = "localhost";
+  });
   // NOTE: a client that asks before sending a body (Expect: 100-continue, as curl does above 1 MiB)
   // hears 413 instead of "go on" when the body it declares is too large; the app answers that.
   server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
