@@ -230,9 +230,11 @@ async function worldWithOneClaim(store: Store, total: number, consumer: string):
 }
 
 /**
- * Until a statement on this database waits for a row lock (10 s at most). Fails otherwise: the claim
+ * Until a statement on this database waits for a row lock (60 s at most). Fails otherwise: the claim
  * would not have read before the other writer committed, and the test would check an ordinary
  * claim, not a stale read.
+ * NOTE: generous, because with the whole suite running (20,000 providers being seeded into another
+ * MariaDB database meanwhile) the claim's read took more than 10 s to reach the row lock.
  */
 async function untilWaitingForLock(store: Store): Promise<void> {
   const waiting =
@@ -240,7 +242,7 @@ async function untilWaitingForLock(store: Store): Promise<void> {
       ? sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`
       : sql<{ n: number }>`select count(*) as n from information_schema.innodb_trx t join information_schema.processlist p on p.id = t.trx_mysql_thread_id
           where t.trx_state = 'LOCK WAIT' and p.db = database()`;
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 3000; i++) {
     const { rows } = await waiting.execute(store.db);
     if (Number(rows[0]!.n) > 0) return;
     await new Promise((r) => setTimeout(r, 20));
@@ -267,14 +269,19 @@ describeEachDb("a claim with a checked write whose provider moves between its re
     });
     // The claim reads one VCPU free (the other writer has not committed), then its write waits for the row.
     const settled = claimWithCheckedWrite(store, [claim], attempts);
-    await untilWaitingForLock(store);
+    // NOTE: should the claim never wait, the blocker still ends, so no later test waits on its locks.
+    await untilWaitingForLock(store).catch(async (e) => {
+      await blocker.commit();
+      await settled.catch(() => undefined);
+      throw e;
+    });
     await blocker.commit();
     const outcomes = await settled;
     if (attempts === 1) expect(outcomes).toBeUndefined();
     else expect(outcomes?.map((o) => w.outcome(o))).toEqual([expect.stringMatching(/^CapacityExceeded: .*'VCPU' on resource provider 'P0'/)]);
     // Nothing of the claim was written; the other writer's bump is the only one.
     expect(await w.state()).toEqual({ allocations: ["C8 P0 VCPU 1", "C9 P0 VCPU 1"], consumers: ["C8@1", "C9@1"], providers: ["P0@2"] });
-  });
+  }, 150_000);
 });
 
 describeEachDb("a claim with a checked write whose consumer moves between its read and its write", (dialect) => {
@@ -290,7 +297,12 @@ describeEachDb("a claim with a checked write whose consumer moves between its re
       await trx.updateTable("consumers").set((eb) => ({ generation: eb("generation", "+", 1) })).where("uuid", "=", w.uuids.get("C0")!).execute();
     });
     const settled = claimWithCheckedWrite(store, [claim], attempts);
-    await untilWaitingForLock(store);
+    // NOTE: should the claim never wait, the blocker still ends, so no later test waits on its locks.
+    await untilWaitingForLock(store).catch(async (e) => {
+      await blocker.commit();
+      await settled.catch(() => undefined);
+      throw e;
+    });
     await blocker.commit();
     const outcomes = await settled;
     if (attempts === 1) {
@@ -300,7 +312,7 @@ describeEachDb("a claim with a checked write whose consumer moves between its re
       expect(outcomes?.map((o) => w.outcome(o))).toEqual(["ok"]);
       expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 2"], consumers: ["C0@3"], providers: ["P0@2"] });
     }
-  });
+  }, 150_000);
 });
 
 // MySQL: the queue judges new consumers' claims on what its last checked write left on their
