@@ -14,6 +14,12 @@ import { findProvider } from "../objects/resource-provider.js";
 import { allocationsOfConsumer } from "../objects/allocation.js";
 import { providerState } from "../objects/capabilities.js";
 
+/** The types with instance documents, and the template of their links. */
+const INSTANCE_LINKS: Partial<Record<CapabilityType, string>> = {
+  resource_providers: "/capabilities/resource_providers/{uuid}",
+  allocations: "/capabilities/allocations/{consumer_uuid}",
+};
+
 const SCOPES = new Map(ALL_DEFAULTS.map((r) => [r.name, r.scopeTypes]));
 
 interface Refusal {
@@ -125,7 +131,7 @@ export function forType(ctx: Ctx): Response {
       operations: OPERATIONS.filter((op) => op.type === type).map((op) => judge(ctx, op)),
       query_parameters: QUERY[type] ?? [],
       fields: FIELDS[type],
-      instances: type === "resource_providers" || type === "allocations" ? `/capabilities/${type}/{${type === "allocations" ? "consumer_uuid" : "uuid"}}` : null,
+      instances: INSTANCE_LINKS[type] ?? null,
     },
     60,
   );

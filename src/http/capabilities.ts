@@ -74,7 +74,7 @@ export const OPERATIONS: readonly OperationInfo[] = Object.freeze(
   ALL_DEFAULTS.flatMap((rule) =>
     rule.operations.map((o) =>
       Object.freeze({
-        id: `${rule.name.replace(/^placement:/, "")}${rule.operations.length > 1 ? `:${o.path.endsWith("}") && o.path.includes("{resource_class}") ? "one" : "all"}` : ""}`,
+        id: `${rule.name.replace(/^placement:/, "")}${rule.operations.length > 1 ? (o.path.includes("{resource_class}") ? ":one" : ":all") : ""}`,
         method: o.method,
         path: o.path,
         type: typeOf(o.path),
