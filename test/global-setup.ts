@@ -17,6 +17,8 @@ function newest(dir: string, ext: string): number {
 
 export default function setup(): void {
   const built = existsSync("dist/main.js") ? statSync("dist/main.js").mtimeMs : 0;
-  if (newest("src", ".ts") <= built && statSync("tsconfig.json").mtimeMs <= built) return;
-  execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+  if (newest("src", ".ts") > built || statSync("tsconfig.json").mtimeMs > built) execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+  // The dashboard's bundle (dist/ui/, served by the app): rebuilt when a file of ui/ is newer.
+  const page = existsSync("dist/ui/index.html") ? statSync("dist/ui/index.html").mtimeMs : 0;
+  if (Math.max(newest("ui", ".ts"), newest("ui", ".css"), newest("ui", ".html")) > page) execFileSync("node", ["scripts/build-ui.mjs"], { stdio: "inherit" });
 }
