@@ -201,9 +201,12 @@ export async function filterChoices(db: Tx): Promise<{ aggregates: { uuid: strin
   };
 }
 
-/** A LIKE pattern that matches `text` anywhere, case-insensitively (with lower() on the column). */
+/**
+ * A LIKE pattern that matches `text` anywhere, case-insensitively (with lower() on the column).
+ * NOTE: escaped with `!`: a backslash means different things in MySQL's string literals and the others'.
+ */
 function containsPattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
 export interface TreeSummary {
@@ -219,7 +222,7 @@ export async function treesPage(db: Tx, search: string | undefined, offset: numb
   const match = search ? containsPattern(search) : undefined;
   const roots = () => {
     let q = db.selectFrom("resource_providers as rp").where("rp.parent_provider_id", "is", null);
-    if (match) q = q.where(sql<SqlBool>`(lower(rp.name) like ${match} escape '\\' or lower(rp.uuid) like ${match} escape '\\')`);
+    if (match) q = q.where(sql<SqlBool>`(lower(rp.name) like ${match} escape '!' or lower(rp.uuid) like ${match} escape '!')`);
     return q;
   };
   const count = await roots().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirst();

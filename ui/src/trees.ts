@@ -71,7 +71,7 @@ function TreeDetail(props: { uuid: string }) {
 
 function ProviderCard(props: { p: ProviderView; depth: number }) {
   const p = props.p;
-  return html`<div class="provider" data-provider=${p.uuid} style=${`margin-left:${props.depth * 24}px`}>
+  return html`<div class="provider" data-provider=${p.uuid} data-depth=${props.depth} style=${`margin-left:${props.depth * 24}px`}>
     <div class="provider-head"><strong>${providerLabel(p)}</strong> <span class="dim">${p.uuid} · generation ${p.generation}</span></div>
     ${Object.entries(p.inventories).map(
       ([rc, inv]) => html`<${UsageBar} label=${rc} used=${inv.used} capacity=${inv.capacity} />

@@ -156,7 +156,7 @@ export function ClassChart(props: { classes: { name: string; capacity: number; u
     const opts: uPlot.Options = {
       width: Math.max(320, el.current.clientWidth || 600),
       height: 220,
-      legend: { show: true },
+      legend: { show: false },
       cursor: { show: false },
       scales: { x: { time: false, range: [-0.5, Math.max(0.5, names.length - 0.5)] }, y: { range: [0, 100] } },
       axes: [
@@ -178,7 +178,8 @@ export function ClassChart(props: { classes: { name: string; capacity: number; u
     };
   }, [names.join(",")]);
   useEffect(() => plot.current?.setData(data, false), [JSON.stringify(data)]);
-  return html`<div class="chart" ref=${el} aria-label="usage per resource class"></div>`;
+  return html`<div class="chart" ref=${el} aria-label="usage per resource class"></div>
+    <p class="legend"><span class="key capacity"></span> capacity <span class="key used"></span> used <span class="key reserved"></span> reserved (share of total)</p>`;
 }
 
 /** Used share per class over the time this page has been open (one point per change seen). */
@@ -191,7 +192,7 @@ export function HistoryChart(props: { history: { t: number; shares: Record<strin
     const opts: uPlot.Options = {
       width: Math.max(320, el.current.clientWidth || 600),
       height: 180,
-      scales: { y: { range: [0, 100] } },
+      scales: { x: { range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max]) }, y: { range: [0, 100] } },
       axes: [{}, { values: (_u, splits) => splits.map((s) => `${s}%`), size: 50 }],
       series: [{}, ...props.classes.map((c, i) => ({ label: c, stroke: COLORS.line[i % COLORS.line.length], width: 2 }))],
     };
