@@ -19,12 +19,8 @@ export async function summary(ctx: Ctx): Promise<Response> {
   const limit = Math.min(Number(q.limit ?? 10), schema.MAX_RANKED);
   const db = ctx.deps.store.db;
   const counts = await fleet.fleetCounts(db, filter);
-  const classes = await fleet.classTotals(db, filter);
-  // NOTE: without a choice, the class most providers have is ranked (VCPU on a compute fleet).
-  const ranked = q.resource_class ?? [...classes].sort((a, b) => b.providers - a.providers)[0]?.name;
-  const fullest = ranked ? await fleet.rankedProviders(db, filter, ranked, "fullest", limit) : [];
-  const emptiest = ranked ? await fleet.rankedProviders(db, filter, ranked, "emptiest", limit) : [];
-  return revalidated(ctx, { filter, ...counts, classes, resource_class: ranked ?? null, fullest, emptiest });
+  const summary = await fleet.fleetSummary(db, filter, q.resource_class, limit);
+  return revalidated(ctx, { filter, ...counts, ...summary });
 }
 
 export async function filters(ctx: Ctx): Promise<Response> {

@@ -3,7 +3,7 @@
 // the fleet's size (never one per provider), the same on every database.
 import { sql, type Expression, type SqlBool } from "kysely";
 import type { Tx } from "../db/tx.js";
-import { capacityOf } from "./capacity.js";
+import { allocatable, capacityOf } from "./capacity.js";
 import { NULL_CONSUMER_TYPE_ALIAS } from "./consumer.js";
 import { SHARES_TRAIT } from "./candidates/world.js";
 
@@ -40,13 +40,11 @@ export interface RankedProvider {
 
 const num = (v: unknown) => Number(v ?? 0);
 
-/** Per provider and class, what is allocated against it. */
-function usageTable(db: Tx) {
-  return db
-    .selectFrom("allocations")
-    .select(["resource_provider_id as rp", "resource_class_id as rc", (eb) => eb.fn.sum<number>("used").as("used")])
-    .groupBy(["resource_provider_id", "resource_class_id"])
-    .as("u");
+/** Per provider and class (of one class, when given), what is allocated against it. */
+function usageTable(db: Tx, onlyClass?: string) {
+  let q = db.selectFrom("allocations").select(["resource_provider_id as rp", "resource_class_id as rc", (eb) => eb.fn.sum<number>("used").as("used")]);
+  if (onlyClass !== undefined) q = q.where("resource_class_id", "=", (eb) => eb.selectFrom("resource_classes").select("id").where("name", "=", onlyClass));
+  return q.groupBy(["resource_provider_id", "resource_class_id"]).as("u");
 }
 
 /** The roots of the providers a subquery selects (by id). */
@@ -97,86 +95,86 @@ export async function fleetCounts(db: Tx, f: FleetFilter): Promise<{ providers: 
   return { providers: num(r?.providers), trees: num(r?.trees) };
 }
 
-/** Capacity, reserved and used per resource class over the filter's trees (one statement). */
-export async function classTotals(db: Tx, f: FleetFilter): Promise<ClassTotals[]> {
-  const where = filterSql(db, f, "rp.root_provider_id");
-  let q = db
-    .selectFrom("inventories as i")
-    .innerJoin("resource_providers as rp", "rp.id", "i.resource_provider_id")
-    .innerJoin("resource_classes as rc", "rc.id", "i.resource_class_id")
-    .leftJoin(usageTable(db), (j) => j.onRef("u.rp", "=", "i.resource_provider_id").onRef("u.rc", "=", "i.resource_class_id"))
-    .select([
-      "rc.name",
-      (eb) => eb.fn.countAll<number>().as("providers"),
-      (eb) => eb.fn.sum<number>("i.total").as("total"),
-      (eb) => eb.fn.sum<number>("i.reserved").as("reserved"),
-      // NOTE: capacity is truncated per inventory in memory (capacityOf), not summed in SQL: the
-      // dialects round floats differently.
-      sql<number>`sum(coalesce(u.used, 0))`.as("used"),
-    ])
-    .groupBy(["rc.id", "rc.name"])
-    .orderBy("rc.id");
-  if (where) q = q.where(where);
-  const rows = await q.execute();
-  const caps = await capacityByClass(db, f);
-  return rows.map((r) => ({
-    name: r.name,
-    providers: num(r.providers),
-    total: num(r.total),
-    reserved: num(r.reserved),
-    capacity: caps.get(r.name) ?? 0,
-    used: num(r.used),
-  }));
+export interface FleetSummary {
+  classes: ClassTotals[];
+  /** The class providers are ranked by (the one asked, else the class most providers have). */
+  resource_class: string | null;
+  fullest: RankedProvider[];
+  emptiest: RankedProvider[];
 }
 
 /**
- * Capacity per class, truncated per inventory as Placement shows it: grouped by the distinct
- * (total, reserved, ratio) triples, which a fleet has few of.
+ * Capacity, reserved and used per resource class over the filter's trees, and the `limit` fullest
+ * and emptiest providers of one class by used / capacity (ties by id), in four statements: the
+ * inventory sums (grouped by class and limits, so that capacity is truncated per inventory as
+ * Placement shows it), the usage sums, the ranked class's inventories with usage, and the ranked
+ * providers' names.
+ * NOTE: measured at 10,000 providers on SQLite (bench/ui.ts): reading every inventory row into
+ * JavaScript costs more than the database's sums, and so does joining every inventory to its usage
+ * for the sums; one class's rows sorted here cost less than two sorted statements.
  */
-async function capacityByClass(db: Tx, f: FleetFilter): Promise<Map<string, number>> {
+export async function fleetSummary(db: Tx, f: FleetFilter, rankBy: string | undefined, limit: number): Promise<FleetSummary> {
   const where = filterSql(db, f, "rp.root_provider_id");
-  let q = db
-    .selectFrom("inventories as i")
-    .innerJoin("resource_providers as rp", "rp.id", "i.resource_provider_id")
-    .innerJoin("resource_classes as rc", "rc.id", "i.resource_class_id")
+  const inventories = () => {
+    const q = db
+      .selectFrom("inventories as i")
+      .innerJoin("resource_providers as rp", "rp.id", "i.resource_provider_id")
+      .innerJoin("resource_classes as rc", "rc.id", "i.resource_class_id");
+    return where ? q.where(where) : q;
+  };
+  const sums = await inventories()
     .select(["rc.name", "i.total", "i.reserved", "i.allocation_ratio", (eb) => eb.fn.countAll<number>().as("n")])
-    .groupBy(["rc.name", "i.total", "i.reserved", "i.allocation_ratio"]);
-  if (where) q = q.where(where);
-  const out = new Map<string, number>();
-  for (const r of await q.execute()) {
-    const cap = capacityOf({ total: num(r.total), reserved: num(r.reserved), ratio: num(r.allocation_ratio) }) * num(r.n);
-    out.set(r.name, (out.get(r.name) ?? 0) + cap);
+    .groupBy(["rc.id", "rc.name", "i.total", "i.reserved", "i.allocation_ratio"])
+    .orderBy("rc.id")
+    .execute();
+  // NOTE: usage against the filter's providers, summed apart from the inventories (no join needed).
+  let usedQ = db
+    .selectFrom("allocations as a")
+    .innerJoin("resource_providers as rp", "rp.id", "a.resource_provider_id")
+    .innerJoin("resource_classes as rc", "rc.id", "a.resource_class_id")
+    .select(["rc.name", (eb) => eb.fn.sum<number>("a.used").as("used")])
+    .groupBy(["rc.id", "rc.name"]);
+  if (where) usedQ = usedQ.where(where);
+  const usedOf = new Map((await usedQ.execute()).map((r) => [r.name, num(r.used)]));
+  const totals = new Map<string, ClassTotals>();
+  for (const r of sums) {
+    const n = num(r.n);
+    const limits = { total: num(r.total), reserved: num(r.reserved), ratio: num(r.allocation_ratio) };
+    let t = totals.get(r.name);
+    if (!t) totals.set(r.name, (t = { name: r.name, providers: 0, total: 0, reserved: 0, capacity: 0, used: 0 }));
+    t.providers += n;
+    t.total += limits.total * n;
+    t.reserved += limits.reserved * n;
+    t.capacity += capacityOf(limits) * n;
+    t.used = usedOf.get(r.name) ?? 0;
   }
-  return out;
-}
-
-/** The `limit` fullest (or emptiest) providers of one class by used / capacity, ties by id. */
-export async function rankedProviders(db: Tx, f: FleetFilter, resourceClass: string, order: "fullest" | "emptiest", limit: number): Promise<RankedProvider[]> {
-  const where = filterSql(db, f, "rp.root_provider_id");
-  const cap = sql`((i.total - i.reserved) * i.allocation_ratio)`;
-  const share = sql`(coalesce(u.used, 0) * 1.0 / ${cap})`;
-  let q = db
-    .selectFrom("inventories as i")
-    .innerJoin("resource_providers as rp", "rp.id", "i.resource_provider_id")
-    .innerJoin("resource_providers as root", "root.id", "rp.root_provider_id")
-    .innerJoin("resource_classes as rc", "rc.id", "i.resource_class_id")
-    .leftJoin(usageTable(db), (j) => j.onRef("u.rp", "=", "i.resource_provider_id").onRef("u.rc", "=", "i.resource_class_id"))
-    .select(["rp.uuid", "rp.name", "root.uuid as root_uuid", "root.name as root_name", "i.total", "i.reserved", "i.allocation_ratio", sql<number>`coalesce(u.used, 0)`.as("used")])
-    .where("rc.name", "=", resourceClass)
-    .where(sql<SqlBool>`${cap} > 0`)
-    .orderBy(sql`${share} ${sql.raw(order === "fullest" ? "desc" : "asc")}`)
-    .orderBy("rp.id")
-    .limit(limit);
-  if (where) q = q.where(where);
-  return (await q.execute()).map((r) => ({
-    uuid: r.uuid,
-    name: r.name,
-    root_uuid: r.root_uuid,
-    root_name: r.root_name,
-    resource_class: resourceClass,
-    capacity: capacityOf({ total: num(r.total), reserved: num(r.reserved), ratio: num(r.allocation_ratio) }),
-    used: num(r.used),
-  }));
+  const classes = [...totals.values()];
+  const ranked = rankBy ?? [...classes].sort((a, b) => b.providers - a.providers)[0]?.name;
+  if (!ranked) return { classes, resource_class: null, fullest: [], emptiest: [] };
+  const list: { id: number; share: number; capacity: number; used: number }[] = [];
+  for (const r of await inventories()
+    .leftJoin(usageTable(db, ranked), (j) => j.onRef("u.rp", "=", "i.resource_provider_id").onRef("u.rc", "=", "i.resource_class_id"))
+    .select(["i.resource_provider_id as id", "i.total", "i.reserved", "i.allocation_ratio", sql<number>`coalesce(u.used, 0)`.as("used")])
+    .where("rc.name", "=", ranked)
+    .execute()) {
+    const limits = { total: num(r.total), reserved: num(r.reserved), ratio: num(r.allocation_ratio) };
+    const used = num(r.used);
+    if (allocatable(limits) > 0) list.push({ id: num(r.id), share: used / allocatable(limits), capacity: capacityOf(limits), used });
+  }
+  const fullest = [...list].sort((a, b) => b.share - a.share || a.id - b.id).slice(0, limit);
+  const emptiest = list.sort((a, b) => a.share - b.share || a.id - b.id).slice(0, limit);
+  const ids = [...new Set([...fullest, ...emptiest].map((p) => p.id))];
+  const names = new Map<number, { uuid: string; name: string | null; root_uuid: string; root_name: string | null }>();
+  if (ids.length)
+    for (const r of await db
+      .selectFrom("resource_providers as rp")
+      .innerJoin("resource_providers as root", "root.id", "rp.root_provider_id")
+      .select(["rp.id", "rp.uuid", "rp.name", "root.uuid as root_uuid", "root.name as root_name"])
+      .where("rp.id", "in", ids)
+      .execute())
+      names.set(num(r.id), { uuid: r.uuid, name: r.name, root_uuid: r.root_uuid, root_name: r.root_name });
+  const view = (p: { id: number; capacity: number; used: number }): RankedProvider => ({ ...names.get(p.id)!, resource_class: ranked, capacity: p.capacity, used: p.used });
+  return { classes, resource_class: ranked, fullest: fullest.map(view), emptiest: emptiest.map(view) };
 }
 
 /** What the fleet filters can choose from: aggregates and traits with how many providers have each. */
