@@ -192,7 +192,8 @@ export function HistoryChart(props: { history: { t: number; shares: Record<strin
     const opts: uPlot.Options = {
       width: Math.max(320, el.current.clientWidth || 600),
       height: 180,
-      scales: { x: { range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max]) }, y: { range: [0, 100] } },
+      legend: { live: false },
+      scales: { y: { range: [0, 100] } },
       axes: [{}, { values: (_u, splits) => splits.map((s) => `${s}%`), size: 50 }],
       series: [{}, ...props.classes.map((c, i) => ({ label: c, stroke: COLORS.line[i % COLORS.line.length], width: 2 }))],
     };
@@ -203,7 +204,15 @@ export function HistoryChart(props: { history: { t: number; shares: Record<strin
       plot.current = null;
     };
   }, [props.classes.join(",")]);
-  useEffect(() => plot.current?.setData(data), [props.history.length]);
+  useEffect(() => {
+    const p = plot.current;
+    if (!p) return;
+    p.setData(data);
+    // NOTE: at least a minute shown: uPlot would spread one point over years.
+    const ts = data[0] as number[];
+    const last = ts[ts.length - 1];
+    if (last !== undefined && last - ts[0]! < 60) p.setScale("x", { min: last - 60, max: last + 1 });
+  }, [props.history.length]);
   return html`<div class="chart" ref=${el} aria-label="used share over time"></div>`;
 }
 
