@@ -127,9 +127,10 @@ describe.skipIf(!!missing)("dashboard in Chromium", () => {
       ]);
       await byProject.locator("button", { hasText: "proj-a" }).click();
       await expect.poll(() => page.locator(".consumer-list h3").last().textContent()).toBe("2 consumers");
-      expect(await page.locator(".group").nth(1).locator("tr").allTextContents()).toEqual([expect.stringMatching(/^alice2 consumers/)]);
+      // NOTE: the groups and the list are two reads: each is waited for.
+      await expect.poll(() => page.locator(".group").nth(1).locator("tr").allTextContents()).toEqual([expect.stringMatching(/^alice2 consumers/)]);
       const byType = page.locator(".group").nth(2);
-      expect((await byType.locator("tr").allTextContents()).map((t) => t.split("consumer")[0])).toEqual(["INSTANCE1 ", "MIGRATION1 "]);
+      await expect.poll(async () => (await byType.locator("tr").allTextContents()).map((t) => t.split("consumer")[0])).toEqual(["INSTANCE1 ", "MIGRATION1 "]);
       await page.click(`a[href="#/consumers/${fleet.consumers.migA}"]`);
       const detail = page.locator(`[data-ready=consumer][data-consumer="${fleet.consumers.migA}"]`);
       await detail.waitFor();
