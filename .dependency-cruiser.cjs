@@ -36,6 +36,13 @@ module.exports = {
       to: { path: top },
     },
     {
+      name: "conformance-on-top",
+      comment: "The conformance kit stands in front of the app: only main.ts starts it; nothing of the server or the SDK imports it.",
+      severity: "error",
+      from: { path: "^dist/", pathNot: "^dist/(main|conformance/.*)[.]js$" },
+      to: { path: "^dist/conformance/" },
+    },
+    {
       name: "handlers-not-from-below",
       severity: "error",
       from: { path: "^dist/(http|schemas|policies|policy|objects|db|python|ops)/" },
