@@ -350,7 +350,7 @@ conformanceOptions(
 // NOTE: the client commands (and the SDK behind them) load only when asked for, to keep `serve` quick.
 // They answer with the openstack CLI's exit codes (usage errors 2, failures 1), help included.
 if (!["serve", "db", "status", "conformance"].includes(process.argv[2] ?? "")) {
-  const { runCli } = await import("./cli/index.js");
+  const { runCli } = await import("@berth/cli");
   const code = await runCli(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr }, program);
   process.exit(code);
 } else {

@@ -1,7 +1,7 @@
 // The SDK's flows that the conformance tests run against the conformance server: what a
 // scheduler, an inventory agent and an operator script do with the SDK, its recommended way
 // (read-modify-write helpers that re-read on conflicts).
-import { candidateRequest, Scheduler, type PlacementClient } from "../../src/client/index.js";
+import { candidateRequest, Scheduler, type PlacementClient } from "@berth/client";
 import type { Report } from "../../src/conformance/report.js";
 
 const uuid = () => crypto.randomUUID();

@@ -1,7 +1,7 @@
 // Certifies Berth's SDK with the conformance kit: its flows against the known-good server with
 // faults on, and every rule must pass (docs/conformance.md).
 import { describe, expect, it } from "vitest";
-import { PlacementClient } from "../../src/client/index.js";
+import { PlacementClient } from "@berth/client";
 import { startConformance } from "../../src/conformance/serve.js";
 import { failures, fullFlow, oldCloudFlow, verdicts } from "./flows.js";
 

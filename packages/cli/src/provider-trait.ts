@@ -1,6 +1,6 @@
 // berth resource provider trait list|set|delete
 import type { Command } from "commander";
-import { retryOnConflict } from "../client/index.js";
+import { retryOnConflict } from "@berth/client";
 import { collect, leaf, type CliIo } from "./command.js";
 import { printList } from "./output.js";
 

@@ -1,6 +1,6 @@
 // berth resource provider inventory list|show|set|delete
 import type { Command } from "commander";
-import { retryOnConflict, type Inventory } from "../client/index.js";
+import { retryOnConflict, type Inventory } from "@berth/client";
 import { collect, leaf, type CliIo } from "./command.js";
 import { UsageError } from "./errors.js";
 import { printList, printOne, PyFloat } from "./output.js";

@@ -39,7 +39,7 @@ export interface TransportRetry {
   delayMs?: (retry: number) => number;
 }
 
-/** The SDK's version, sent in its User-Agent (test/client/transport.test.ts keeps it package.json's). */
+/** The SDK's version, sent in its User-Agent (test/client/transport-faults.test.ts keeps it packages/client/package.json's). */
 export const SDK_VERSION = "0.1.0";
 
 const GLOBAL_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
