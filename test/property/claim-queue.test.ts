@@ -17,6 +17,8 @@ import { emptyLookup, ensureIdentities } from "../../src/objects/consumer.js";
 import { inTransaction, type Tx } from "../../src/db/tx.js";
 import { claimAlone, claimTogether, ClaimQueue } from "../../src/objects/claim-queue.js";
 import { claimWithCheckedWrite } from "../../src/objects/claim-statement.js";
+import { ClaimMemo } from "../../src/objects/claim-memo.js";
+import { DEFAULTS, updateInventory } from "../../src/objects/inventory.js";
 
 const CLASSES = ["VCPU", "MEMORY_MB"];
 
@@ -332,8 +334,8 @@ describeEachDb("a claim with a checked write whose consumer moves between its re
 });
 
 // MySQL: the queue judges new consumers' claims on what its last checked write left on their
-// providers (claim-memo.ts), without reading; the script's generation check decides whether that
-// still holds, and a refusal is only ever given on a read.
+// providers (claim-memo.ts), without reading; the script's checks under the locks decide whether
+// that still holds, and a refusal is only ever given on a read.
 describeEachDb("claims judged on what the queue last wrote", (dialect) => {
   const api = useApi(dialect);
   const claim = async (q: ClaimQueue, w: World, consumer: string, vcpu: number) =>
@@ -366,5 +368,45 @@ describeEachDb("claims judged on what the queue last wrote", (dialect) => {
     await inTransaction(store, (trx) => deleteAllocationsOfConsumer(trx, w.uuids.get("C0")!));
     expect(await claim(queue, w, "C1", 2)).toBe("ok");
     expect(await w.state()).toEqual({ allocations: ["C1 P0 VCPU 2"], consumers: ["C1@1"], providers: ["P0@2"] });
+  });
+
+  // A new consumer's claim judged on memory, after another writer (the transactional path, as
+  // another process or the reference) moved the provider: written at the first attempt when the
+  // inventory is unchanged and there is still room; else nothing is written.
+  const judgedOnMemory = async (total: number, otherTakes: number, change?: (store: Store, w: World) => Promise<void>) => {
+    const store = api().store;
+    const w = new World(store);
+    await w.seed([{ VCPU: { total }, MEMORY_MB: null }]);
+    await ensureIdentities(store, store.db, { projects: ["proj"], users: ["user"], types: [] }, emptyLookup());
+    const memo = new ClaimMemo();
+    const mine = async (consumer: string) => [await w.writes([{ consumer, allocations: [["P0", [["VCPU", 1]]]], generation: "null" }])];
+    expect(await claimWithCheckedWrite(store, await mine("C0"), 1, memo)).toEqual([undefined]);
+    const other = await w.writes([{ consumer: "C1", allocations: [["P0", [["VCPU", otherTakes]]]], generation: "null" }]);
+    expect(w.outcome(await claimAlone(store, { retries: 3 }, other).then(() => undefined, (e) => e))).toBe("ok");
+    await change?.(store, w);
+    return { w, outcome: await claimWithCheckedWrite(store, await mine("C2"), 1, memo) };
+  };
+
+  it.runIf(dialect === "mysql")("are written at once when another writer moved the provider but left room", async () => {
+    const { w, outcome } = await judgedOnMemory(4, 2);
+    expect(outcome).toEqual([undefined]);
+    expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 1", "C1 P0 VCPU 2", "C2 P0 VCPU 1"], consumers: ["C0@1", "C1@1", "C2@1"], providers: ["P0@3"] });
+  });
+
+  it.runIf(dialect === "mysql")("write nothing when another writer left no room", async () => {
+    const { w, outcome } = await judgedOnMemory(3, 2);
+    expect(outcome).toBeUndefined();
+    expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 1", "C1 P0 VCPU 2"], consumers: ["C0@1", "C1@1"], providers: ["P0@2"] });
+  });
+
+  it.runIf(dialect === "mysql")("write nothing when the inventory changed, even with room left", async () => {
+    const { w, outcome } = await judgedOnMemory(4, 1, async (store, w) => {
+      await inTransaction(store, async (trx) => {
+        const p0 = await trx.selectFrom("resource_providers").selectAll().where("uuid", "=", w.uuids.get("P0")!).executeTakeFirstOrThrow();
+        await updateInventory(trx, { ...p0, generation: p0.generation ?? 0 }, { resourceClass: "VCPU", total: 5, ...DEFAULTS });
+      });
+    });
+    expect(outcome).toBeUndefined();
+    expect((await w.state()).allocations).toEqual(["C0 P0 VCPU 1", "C1 P0 VCPU 1"]);
   });
 });

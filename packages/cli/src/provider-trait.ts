@@ -1,6 +1,6 @@
 // berth resource provider trait list|set|delete
 import type { Command } from "commander";
-import { retryOnConflict } from "../client/index.js";
+import { retryOnConflict } from "@berth/client";
 import { collect, leaf, type CliIo } from "./command.js";
 import { printList } from "./output.js";
 
@@ -28,6 +28,7 @@ export function register(rp: Command, io: CliIo): void {
   );
 
   leaf("none", tr, "delete <uuid>", "remove all of a provider's traits", io, async ({ client }, [uuid]) => {
-    await client.providerTraits.clear(uuid!);
+    // NOTE: no generation to re-read: a conflict means another writer came first; clear again.
+    await retryOnConflict(() => client.providerTraits.clear(uuid!));
   });
 }

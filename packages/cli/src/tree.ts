@@ -1,5 +1,5 @@
 // Drawing a provider tree: one line per provider with used/capacity per class.
-import type { ProviderNode } from "../client/index.js";
+import type { ProviderNode } from "@berth/client";
 
 /** (total - reserved) * allocation_ratio, as placement counts capacity. */
 export const capacity = (i: { total: number; reserved: number; allocation_ratio: number }): number =>

@@ -1,6 +1,6 @@
 // The CLI's two ways to fail, with the openstack CLI's exit codes: a usage error (bad arguments or
 // options: 2) and a failed command (the server said no, no answer, a missing cloud: 1).
-import { ConnectionError, MicroversionError, PlacementError } from "../client/index.js";
+import { ConnectionError, MicroversionError, PlacementError } from "@berth/client";
 
 /** Bad arguments or options: exit 2, as argparse's usage errors in the openstack CLI. */
 export class UsageError extends Error {}

@@ -1,6 +1,6 @@
 // berth allocation candidate list, with granular groups: options after --group <suffix> belong to that group.
 import type { Command } from "commander";
-import type { CandidateRequest, GroupSpec } from "../client/index.js";
+import type { CandidateRequest, GroupSpec } from "@berth/client";
 import { int, keyInt, leaf, type CliIo } from "./command.js";
 import { UsageError } from "./errors.js";
 import { printList } from "./output.js";

@@ -1,6 +1,6 @@
 // berth resource provider allocation show|set|unset|delete (allocations of a consumer)
 import type { Command } from "commander";
-import { retryOnConflict, type ConsumerAllocations } from "../client/index.js";
+import { retryOnConflict, type ConsumerAllocations } from "@berth/client";
 import { collect, leaf, type CliIo } from "./command.js";
 import { UsageError } from "./errors.js";
 import { printList, type Out } from "./output.js";

@@ -1,6 +1,6 @@
 // berth resource provider list|show|create|set|delete|tree
 import type { Command } from "commander";
-import { has, type PlacementClient, type ResourceProvider } from "../client/index.js";
+import { has, type PlacementClient, type ResourceProvider } from "@berth/client";
 import { collect, keyInt, leaf, type CliIo } from "./command.js";
 import { printList, printOne, printRaw } from "./output.js";
 import { drawTree, treeData } from "./tree.js";

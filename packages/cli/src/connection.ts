@@ -10,7 +10,7 @@ import {
   staticToken,
   type Auth,
   type KeystoneCommonOptions,
-} from "../client/index.js";
+} from "@berth/client";
 import { loadCloud, type Cloud, type Files } from "./clouds.js";
 import { CliError } from "./errors.js";
 import { nodeFetch, type TlsOptions } from "./http.js";

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import type { Command } from "commander";
-import type { PlacementClient } from "../client/index.js";
+import type { PlacementClient } from "@berth/client";
 import type { Files } from "./clouds.js";
 import { clientFor, resolveConnection, type GlobalOptions } from "./connection.js";
 import { describeError, UsageError } from "./errors.js";

@@ -1,6 +1,6 @@
 // berth resource provider inventory list|show|set|delete
 import type { Command } from "commander";
-import type { Inventory } from "../client/index.js";
+import { retryOnConflict, type Inventory } from "@berth/client";
 import { collect, leaf, type CliIo } from "./command.js";
 import { UsageError } from "./errors.js";
 import { printList, printOne, PyFloat } from "./output.js";
@@ -113,8 +113,10 @@ export function register(rp: Command, io: CliIo): void {
     io,
     async ({ client }, [uuid], o) => {
       const classes = o.resourceClass ?? [];
-      if (!classes.length) await client.inventories.deleteAll(uuid!);
-      else if (classes.length === 1) await client.inventories.delete(uuid!, classes[0]!);
+      // NOTE: these deletes carry no generation, yet the provider's generation moves under them: a
+      // conflict means another writer came first, and the same delete is right again.
+      if (!classes.length) await retryOnConflict(() => client.inventories.deleteAll(uuid!));
+      else if (classes.length === 1) await retryOnConflict(() => client.inventories.delete(uuid!, classes[0]!));
       else await client.inventories.amend(uuid!, (cur) => Object.fromEntries(Object.entries(cur).filter(([rc]) => !classes.includes(rc))));
     },
     (c) => c.option("--resource-class <class>", "class to delete (repeat); all when omitted", collect),

@@ -1,7 +1,7 @@
 // berth capabilities [TYPE] | capabilities provider UUID | capabilities consumer UUID: what the
 // caller may do (Berth's /capabilities documents, docs/capabilities.md), one operation per row.
 import type { Command } from "commander";
-import type { CapabilityType, OperationCapability } from "../client/index.js";
+import type { CapabilityType, OperationCapability } from "@berth/client";
 import { leaf, type CliIo } from "./command.js";
 import { printList } from "./output.js";
 

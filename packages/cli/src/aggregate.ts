@@ -1,6 +1,6 @@
 // berth resource provider aggregate list|set
 import type { Command } from "commander";
-import { retryOnConflict } from "../client/index.js";
+import { retryOnConflict } from "@berth/client";
 import { collect, int, leaf, type CliIo } from "./command.js";
 import { printList } from "./output.js";
 

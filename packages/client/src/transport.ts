@@ -1,7 +1,7 @@
 // The one place requests are sent: endpoint, auth, microversion negotiation, error mapping.
 import { staticToken, type Auth } from "./auth.js";
-import { ConnectionError, describeNetworkError, errorFromReply, networkErrorCode, UnauthorizedError } from "./errors.js";
-import { chooseVersion, parseVersion, type ServerRange, type VersionNeeds } from "./versions.js";
+import { ConnectionError, describeNetworkError, errorFromReply, networkErrorCode, NotAcceptableError, UnauthorizedError } from "./errors.js";
+import { chooseVersion, compareVersions, parseVersion, type ServerRange, type VersionNeeds } from "./versions.js";
 
 export interface ClientOptions {
   /** The placement endpoint (e.g. http://placement:8778). Optional when the auth finds it in a catalog. */
@@ -39,7 +39,7 @@ export interface TransportRetry {
   delayMs?: (retry: number) => number;
 }
 
-/** The SDK's version, sent in its User-Agent (test/client/transport.test.ts keeps it package.json's). */
+/** The SDK's version, sent in its User-Agent (test/client/transport-faults.test.ts keeps it packages/client/package.json's). */
 export const SDK_VERSION = "0.1.0";
 
 const GLOBAL_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -113,7 +113,33 @@ export class Transport {
   async request<T>(spec: RequestSpec, call: CallOptions = {}): Promise<Reply<T>> {
     const version = await this.versionFor(spec, call);
     checkGlobalId(call.globalRequestId);
-    return this.send<T>(spec.method, spec.path, { query: spec.query, body: spec.body, version, signal: call.signal, globalRequestId: call.globalRequestId });
+    const send = (v: string) => this.send<T>(spec.method, spec.path, { query: spec.query, body: spec.body, version: v, signal: call.signal, globalRequestId: call.globalRequestId });
+    try {
+      return await send(version);
+    } catch (e) {
+      const lower = this.afterRefusal(e, spec, call, version);
+      if (lower === undefined) throw e;
+      return send(lower);
+    }
+  }
+
+  /**
+   * A 406 for the version means the server's maximum is lower than GET / said (a node of an older
+   * release behind the balancer, or a downgrade): send the call once more at the version it would
+   * get under the maximum the 406 gives, when that is lower and still enough for the call. The
+   * range read from GET / stays: the next node may be a newer one. A pinned version is the
+   * caller's to change: no retry.
+   */
+  private afterRefusal(e: unknown, spec: VersionNeeds, call: CallOptions, sent: string): string | undefined {
+    if (!(e instanceof NotAcceptableError) || call.version !== undefined || this.opts.version !== undefined) return undefined;
+    const { max_version: max, min_version: min } = e.extra;
+    if (typeof max !== "string" || !/^\d+\.\d+$/.test(max) || compareVersions(max, sent) >= 0) return undefined;
+    const range: ServerRange = { min: typeof min === "string" && /^\d+\.\d+$/.test(min) ? min : "1.0", max };
+    try {
+      return chooseVersion(spec, range);
+    } catch {
+      return undefined;
+    }
   }
 
   private async fetchRange(): Promise<ServerRange> {
