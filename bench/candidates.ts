@@ -221,8 +221,8 @@ async function timeBerthOverHttp(pid: number, path: string): Promise<{ ms: numbe
 const only = process.argv.slice(2);
 const rows: string[] = [];
 if (HTTP) {
-  console.error("BENCH_HTTP: building dist/ (npx tsc -p tsconfig.json) for berth serve");
-  const built = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+  console.error("BENCH_HTTP: building dist/ (npx tsc -b tsconfig.build.json) for berth serve");
+  const built = spawnSync("npx", ["tsc", "-b", "tsconfig.build.json"], { stdio: "inherit" });
   if (built.status !== 0) throw new Error("the build failed: fix the type errors above, then run again");
 }
 for (const w of WORKLOADS) {
