@@ -29,6 +29,9 @@ export type Constraint =
   | "group_policy"
   | "same_subtree";
 
+/** What a step is about (a Step without its counts). */
+type StepInfo = Omit<Step, "providers" | "trees" | "sharing_providers" | "undecided">;
+
 /** One constraint of a funnel, and what is left after it (and every one before it). */
 export interface Step {
   constraint: Constraint;
@@ -121,7 +124,7 @@ export interface ExplainOptions {
 
 /** A check of one provider for one group. */
 interface Check {
-  step: Step;
+  step: StepInfo;
   /** The slot it applies to (a class of the multi-provider group); undefined: every slot. */
   slot?: number;
   /** Judged on a tree's providers together (the multi-provider group's required traits). */
@@ -171,14 +174,14 @@ function checksOf(g: RequestGroup, multi: boolean, world: World): Check[] {
   const slot = (i: number) => (multi ? i : undefined);
   if (!multi && rcs.length === 0 && g.requiredTraits.length === 0 && g.memberOf.length === 0) {
     checks.push({
-      step: { constraint: "requests_nothing", trees: 0 },
+      step: { constraint: "requests_nothing" },
       ok: () => false,
       why: () => ({ constraint: "requests_nothing", detail: "the group asks for no resources, traits or aggregates: no provider matches it" }),
     });
   }
   rcs.forEach(([rc], i) =>
     checks.push({
-      step: { constraint: "resource_class", resource_class: rc, trees: 0 },
+      step: { constraint: "resource_class", resource_class: rc },
       slot: slot(i),
       ok: (p) => p.inv.has(rc),
       why: () => ({ constraint: "resource_class", resource_class: rc, detail: `no ${rc} inventory` }),
@@ -186,7 +189,7 @@ function checksOf(g: RequestGroup, multi: boolean, world: World): Check[] {
   );
   rcs.forEach(([rc, n], i) =>
     checks.push({
-      step: { constraint: "capacity", resource_class: rc, amount: n, trees: 0 },
+      step: { constraint: "capacity", resource_class: rc, amount: n },
       slot: slot(i),
       // NOTE: without the inventory this check does not apply (resource_class failed already).
       ok: (p) => {
@@ -198,7 +201,7 @@ function checksOf(g: RequestGroup, multi: boolean, world: World): Check[] {
   );
   rcs.forEach(([rc, n], i) =>
     checks.push({
-      step: { constraint: "units", resource_class: rc, amount: n, trees: 0 },
+      step: { constraint: "units", resource_class: rc, amount: n },
       slot: slot(i),
       ok: (p) => {
         const inv = p.inv.get(rc);
@@ -209,10 +212,10 @@ function checksOf(g: RequestGroup, multi: boolean, world: World): Check[] {
   );
   for (const anyOf of g.requiredTraits) {
     const detail = anyOf.length === 1 ? `lacks trait ${anyOf[0]}` : `has none of the traits ${list(anyOf)}`;
-    if (multi) checks.push({ step: { constraint: "required_traits", traits: anyOf, trees: 0 }, anyOf });
+    if (multi) checks.push({ step: { constraint: "required_traits", traits: anyOf }, anyOf });
     else
       checks.push({
-        step: { constraint: "required_traits", traits: anyOf, trees: 0 },
+        step: { constraint: "required_traits", traits: anyOf },
         ok: (p) => hasAny(anyOf, p.traits),
         why: () => ({ constraint: "required_traits", traits: anyOf, detail }),
       });
@@ -220,7 +223,7 @@ function checksOf(g: RequestGroup, multi: boolean, world: World): Check[] {
   if (g.forbiddenTraits.length) {
     const forbidden = g.forbiddenTraits;
     checks.push({
-      step: { constraint: "forbidden_traits", traits: forbidden, trees: 0 },
+      step: { constraint: "forbidden_traits", traits: forbidden },
       ok: (p) => !hasAny(forbidden, p.traits),
       why: (p) => {
         const has = forbidden.filter((t) => p.traits.has(t));
@@ -231,7 +234,7 @@ function checksOf(g: RequestGroup, multi: boolean, world: World): Check[] {
   for (const anyOf of g.memberOf) {
     const detail = anyOf.length === 1 ? `not in aggregate ${anyOf[0]}` : `in none of the aggregates ${list(anyOf)}`;
     checks.push({
-      step: { constraint: "member_of", aggregates: anyOf, trees: 0 },
+      step: { constraint: "member_of", aggregates: anyOf },
       ok: multi ? (p, root) => (!!root && hasEveryAnyOf(g.memberOf, root.aggs)) || hasAny(anyOf, p.aggs) : (p) => hasAny(anyOf, p.aggs),
       why: () => ({ constraint: "member_of", aggregates: anyOf, detail: multi ? `${detail} (nor is its root)` : detail }),
     });
@@ -239,7 +242,7 @@ function checksOf(g: RequestGroup, multi: boolean, world: World): Check[] {
   if (g.forbiddenAggs.length) {
     const bad = g.forbiddenAggs;
     checks.push({
-      step: { constraint: "forbidden_aggregates", aggregates: bad, trees: 0 },
+      step: { constraint: "forbidden_aggregates", aggregates: bad },
       ok: multi ? (p, root) => !hasAny(bad, p.aggs) && !(root && hasAny(bad, root.aggs)) : (p) => !hasAny(bad, p.aggs),
       why: (p, root) => {
         const own = bad.filter((a) => p.aggs.has(a));
@@ -255,7 +258,7 @@ function checksOf(g: RequestGroup, multi: boolean, world: World): Check[] {
     // NOTE: the reference ignores in_tree for a resourceless group, except that an unknown provider leaves it nothing.
     const limits = multi || g.resources.size > 0;
     checks.push({
-      step: { constraint: "in_tree", tree: uuid, trees: 0 },
+      step: { constraint: "in_tree", tree: uuid },
       ok: (p) => (t === undefined ? false : !limits || p.rootId === t),
       why: () => ({ constraint: "in_tree", tree: uuid, detail: t === undefined ? `no provider ${uuid} exists (in_tree)` : `not in the tree of ${uuid}` }),
     });
@@ -374,12 +377,9 @@ export function explain(world: World, req: CandidateRequest, opts: ExplainOption
     // Providers left after each step.
     const hist = new Int32Array(n + 1);
     for (let i = 0; i < providers.length; i++) hist[reach[i]!]!++;
-    const steps: Step[] = checks.map((c) => ({ ...c.step }));
+    const providersLeft: number[] = [];
     let left = providers.length;
-    for (let k = 0; k < n; k++) {
-      left -= hist[k]!;
-      if (!checks[k]!.anyOf) steps[k]!.providers = left;
-    }
+    for (let k = 0; k < n; k++) providersLeft.push((left -= hist[k]!));
     // Trees left after each step: every slot has a provider of the tree that far, and the tree-level
     // checks (required traits of the multi-provider group) hold for the providers that far.
     const treeReach = new Map<number, number>();
@@ -405,10 +405,11 @@ export function explain(world: World, req: CandidateRequest, opts: ExplainOption
       treeHist[r]!++;
     }
     let treesLeft = roots.length;
-    for (let k = 0; k < n; k++) {
-      treesLeft -= treeHist[k]!;
-      steps[k]!.trees = treesLeft;
-    }
+    const steps: Step[] = checks.map((c, k) => ({
+      ...c.step,
+      ...(c.anyOf ? {} : { providers: providersLeft[k]! }),
+      trees: (treesLeft -= treeHist[k]!),
+    }));
     const pass = new Set<number>();
     for (let i = 0; i < providers.length; i++) if (reach[i] === n) pass.add(providers[i]!.id);
     passing.set(g.suffix, pass);
@@ -650,8 +651,14 @@ export function render(e: Explanation, world: World, names: ReadonlyMap<number, 
   const who = (id: number) => names.get(id) ?? world.providers.get(id)?.uuid ?? String(id);
   const near = e.near_misses.map((m) => {
     const failed = m.failed.map((f) => {
-      const { detail, provider, ...rest } = f;
-      return { ...rest, ...(provider !== undefined ? { provider: named(provider) } : {}), message: `${who(provider ?? m.root)}: ${detail}` };
+      const { constraint, group, detail, provider, ...rest } = f;
+      return {
+        constraint,
+        ...(group !== undefined ? { group } : {}),
+        ...(provider !== undefined ? { provider: named(provider) } : {}),
+        ...rest,
+        message: `${who(provider ?? m.root)}: ${detail}`,
+      };
     });
     return { root: named(m.root), fails: m.fails, failed, message: failed.map((f) => f.message).join("; ") };
   });
