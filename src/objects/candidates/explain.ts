@@ -9,7 +9,7 @@
 import { allocatable, unitsFit, type Inv } from "../capacity.js";
 import { hasAny, hasEveryAnyOf, isMultiProvider, newSearchState, Searcher, type SearchState } from "./engine.js";
 import type { CandidateRequest, RequestGroup, RequestWide } from "./request.js";
-import type { Provider, World } from "./world.js";
+import { treeShape, type Provider, type World } from "./world.js";
 
 export type Constraint =
   | "requests_nothing"
@@ -320,10 +320,28 @@ interface GroupState {
  * candidates it returned). Pure: the caller resolves names and renders (render below).
  */
 export function explain(world: World, req: CandidateRequest, opts: ExplainOptions = {}): Explanation {
-  const providers = [...world.providers.values()];
+  const roots = [...world.byRoot.keys()].sort((a, b) => a - b);
+  // NOTE: providers tree by tree, so that a tree's are one range of the per-provider arrays.
+  const providers: Provider[] = [];
+  const start = new Map<number, number>();
+  for (const r of roots) {
+    start.set(r, providers.length);
+    for (const p of world.byRoot.get(r)!) providers.push(p);
+  }
   const index = new Map<number, number>();
   providers.forEach((p, i) => index.set(p.id, i));
-  const roots = [...world.byRoot.keys()].sort((a, b) => a - b);
+  // NOTE: trees of one shape pass and fail alike (the Searcher's own condition for sharing its
+  // walks: a snapshot's lists, no sharing providers, no in_tree): one is judged, the others copy it.
+  const repOf = new Map<number, number>();
+  if (world.stable && world.sharing.size === 0 && req.groups.every((g) => g.inTree === undefined)) {
+    const first = new Map<string, number>();
+    for (const r of roots) {
+      const key = treeShape(world.byRoot.get(r)!);
+      const rep = first.get(key);
+      if (rep === undefined) first.set(key, r);
+      else repOf.set(r, rep);
+    }
+  }
   const budget = { left: opts.budget ?? 2_000_000, perTree: opts.treeBudget ?? 200_000 };
   const allowed = (root: number) => !world.anchorRoots || world.anchorRoots.has(root);
   // Sharing provider -> anchor roots, and the reverse (as the Searcher builds it).
@@ -351,35 +369,6 @@ export function explain(world: World, req: CandidateRequest, opts: ExplainOption
     const shortfall = new Float64Array(providers.length * slots);
     // Per provider: the furthest step it reaches in any slot.
     const reach = new Int32Array(providers.length);
-    for (let i = 0; i < providers.length; i++) {
-      const p = providers[i]!;
-      const root = world.providers.get(p.rootId);
-      for (let k = 0; k < n; k++) {
-        const c = checks[k]!;
-        if (!c.ok || c.ok(p, root)) continue;
-        for (let s = 0; s < slots; s++) {
-          if (c.slot !== undefined && c.slot !== s) continue;
-          const at = i * slots + s;
-          if (firstFail[at] === n) firstFail[at] = k;
-          failCount[at]!++;
-          // NOTE: a missing class counts as wholly short: farther than any capacity shortfall.
-          if (c.step.constraint === "resource_class") shortfall[at]! += 1;
-          else if (c.step.constraint === "capacity") {
-            const inv = p.inv.get(c.step.resource_class!)!;
-            shortfall[at]! += (inv.used + c.step.amount! - allocatable(inv)) / c.step.amount!;
-          }
-        }
-      }
-      let r = 0;
-      for (let s = 0; s < slots; s++) r = Math.max(r, firstFail[i * slots + s]!);
-      reach[i] = r;
-    }
-    // Providers left after each step.
-    const hist = new Int32Array(n + 1);
-    for (let i = 0; i < providers.length; i++) hist[reach[i]!]!++;
-    const providersLeft: number[] = [];
-    let left = providers.length;
-    for (let k = 0; k < n; k++) providersLeft.push((left -= hist[k]!));
     // Trees left after each step: every slot has a provider of the tree that far, and the tree-level
     // checks (required traits of the multi-provider group) hold for the providers that far.
     const treeReach = new Map<number, number>();
@@ -387,23 +376,68 @@ export function explain(world: World, req: CandidateRequest, opts: ExplainOption
     const treeHist = new Int32Array(n + 1);
     for (const root of roots) {
       const tree = world.byRoot.get(root)!;
+      const s0 = start.get(root)!;
+      const rep = repOf.get(root);
       let r = n;
-      for (let s = 0; s < slots; s++) {
-        let best = 0;
-        for (const p of tree) best = Math.max(best, firstFail[index.get(p.id)! * slots + s]!);
-        r = Math.min(r, best);
-      }
-      for (let k = 0; k < r; k++) {
-        const anyOf = checks[k]!.anyOf;
-        if (!anyOf) continue;
-        if (!tree.some((p) => reach[index.get(p.id)!]! > k && hasAny(anyOf, p.traits))) {
-          r = k;
-          traitFail.set(root, k);
+      if (rep !== undefined) {
+        const r0 = start.get(rep)!;
+        firstFail.copyWithin(s0 * slots, r0 * slots, (r0 + tree.length) * slots);
+        failCount.copyWithin(s0 * slots, r0 * slots, (r0 + tree.length) * slots);
+        shortfall.copyWithin(s0 * slots, r0 * slots, (r0 + tree.length) * slots);
+        reach.copyWithin(s0, r0, r0 + tree.length);
+        r = treeReach.get(rep)!;
+        const tf = traitFail.get(rep);
+        if (tf !== undefined) traitFail.set(root, tf);
+      } else {
+        const rootP = world.providers.get(root);
+        for (let j = 0; j < tree.length; j++) {
+          const p = tree[j]!;
+          const i = s0 + j;
+          for (let k = 0; k < n; k++) {
+            const c = checks[k]!;
+            if (!c.ok || c.ok(p, rootP)) continue;
+            for (let s = 0; s < slots; s++) {
+              if (c.slot !== undefined && c.slot !== s) continue;
+              const at = i * slots + s;
+              if (firstFail[at] === n) firstFail[at] = k;
+              failCount[at]!++;
+              // NOTE: a missing class counts as wholly short: farther than any capacity shortfall.
+              if (c.step.constraint === "resource_class") shortfall[at]! += 1;
+              else if (c.step.constraint === "capacity") {
+                const inv = p.inv.get(c.step.resource_class!)!;
+                shortfall[at]! += (inv.used + c.step.amount! - allocatable(inv)) / c.step.amount!;
+              }
+            }
+          }
+          let best = 0;
+          for (let s = 0; s < slots; s++) best = Math.max(best, firstFail[i * slots + s]!);
+          reach[i] = best;
+        }
+        for (let s = 0; s < slots; s++) {
+          let best = 0;
+          for (let j = 0; j < tree.length; j++) best = Math.max(best, firstFail[(s0 + j) * slots + s]!);
+          r = Math.min(r, best);
+        }
+        for (let k = 0; k < r; k++) {
+          const anyOf = checks[k]!.anyOf;
+          if (!anyOf) continue;
+          let hit = false;
+          for (let j = 0; j < tree.length && !hit; j++) hit = reach[s0 + j]! > k && hasAny(anyOf, tree[j]!.traits);
+          if (!hit) {
+            r = k;
+            traitFail.set(root, k);
+          }
         }
       }
       treeReach.set(root, r);
       treeHist[r]!++;
     }
+    // Providers left after each step.
+    const hist = new Int32Array(n + 1);
+    for (let i = 0; i < providers.length; i++) hist[reach[i]!]!++;
+    const providersLeft: number[] = [];
+    let left = providers.length;
+    for (let k = 0; k < n; k++) providersLeft.push((left -= hist[k]!));
     let treesLeft = roots.length;
     const steps: Step[] = checks.map((c, k) => ({
       ...c.step,
@@ -542,8 +576,10 @@ function nearMisses(
     let pick: Provider | undefined;
     let fails = Infinity;
     let short = Infinity;
-    for (const p of tree) {
-      const at = index.get(p.id)! * st.slots + s;
+    const s0 = index.get(tree[0]!.id)!;
+    for (let j = 0; j < tree.length; j++) {
+      const p = tree[j]!;
+      const at = (s0 + j) * st.slots + s;
       const f = st.failCount[at]!;
       const sh = st.shortfall[at]!;
       if (f < fails || (f === fails && sh < short)) [pick, fails, short] = [p, f, sh];
@@ -684,7 +720,12 @@ export function summary(e: ReturnType<typeof render>, returned: number): string 
   for (const g of e.groups) {
     const last = g.steps[g.steps.length - 1];
     if (!last || last.trees > 0) continue;
-    const at = g.steps.find((s) => s.trees === 0)!;
+    // NOTE: the step after which no tree is left for good (sharing providers may bring trees back).
+    let kept = -1;
+    g.steps.forEach((s, k) => {
+      if (s.trees > 0) kept = k;
+    });
+    const at = g.steps[kept + 1]!;
     return `no candidates: group ${label(g.suffix)} fits no tree after ${describeStep(at)}${closest}`;
   }
   const at = e.together.find((s) => s.trees === 0);
@@ -711,6 +752,10 @@ function describeStep(s: Step): string {
     case "same_subtree":
     case "group_policy":
       return `${s.constraint} (${list((s.groups ?? []).map(label))})`;
+    case "group_alone":
+      return "combining its providers (the search finds no allocation request)";
+    case "sharing_providers":
+      return "sharing providers";
     default:
       return s.constraint;
   }
