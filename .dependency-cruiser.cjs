@@ -5,8 +5,11 @@
 //   - app.ts is where dependencies are built, snapshots of objects/ included (the composition root);
 //   - http/ writes candidate bodies from objects/ results (http/candidate-body.ts);
 //   - python/ (reproductions of Python's formatting) is a leaf anyone may use.
-// client/ (the SDK) imports nothing of the server; cli/ builds on the SDK.
-// NOTE: it checks the compiled dist/ (what `tsc -p tsconfig.json` makes of src/, paths alike):
+// The packages (README "Layout"): packages/client (the SDK) imports nothing of Berth and no npm
+// package; packages/cli -> client (and commander, yaml); packages/testing -> server, client; the
+// server (src/, compiled to dist/) never imports a package of packages/, except that main.ts, the
+// process's entry, runs the CLI's commands beside its own (serve, db, status).
+// NOTE: it checks the compiled dist/ and packages/*/dist (what `npm run build` makes, paths alike):
 // dependency-cruiser reads TypeScript only through TypeScript below 7, and this project uses 7.
 // Type-only imports vanish in the compiled code; they are allowed anywhere. That tests never import
 // bench/ is checked by test/unit/layers.test.ts.
@@ -14,26 +17,53 @@
 const top = "^dist/(main|app|routes|server|cluster|listener[^/]*|metrics-[^/]*)[.]js$";
 module.exports = {
   forbidden: [
-    { name: "no-circular", severity: "error", from: { path: "^dist/" }, to: { circular: true, dependencyTypesNot: ["type-only"] } },
+    { name: "no-circular", severity: "error", from: { path: "^(dist|packages/[a-z]+/dist)/" }, to: { circular: true, dependencyTypesNot: ["type-only"] } },
     {
       name: "client-stands-alone",
-      comment: "The SDK is published on its own: it imports nothing outside src/client.",
+      comment: "The SDK is published on its own with no dependencies: it imports nothing outside its package, not even node: modules (fetch only).",
       severity: "error",
-      from: { path: "^dist/client/" },
-      to: { path: "^dist/", pathNot: "^dist/client/" },
+      from: { path: "^packages/client/dist/" },
+      to: { pathNot: "^packages/client/dist/" },
     },
     {
       name: "cli-builds-on-the-sdk",
+      comment: "The CLI: the SDK, commander, yaml and node: modules; no server code, no database driver.",
       severity: "error",
-      from: { path: "^dist/cli/" },
-      to: { path: "^dist/", pathNot: "^dist/(cli|client)/" },
+      from: { path: "^packages/cli/dist/" },
+      to: { pathNot: "^(packages/(cli|client)/dist/|node_modules/(commander|yaml)/)", dependencyTypesNot: ["core"] },
+    },
+    {
+      name: "testing-is-server-and-client",
+      severity: "error",
+      from: { path: "^packages/testing/dist/" },
+      to: { pathNot: "^(packages/(testing|client)/dist/|dist/(server|config)[.]js$)", dependencyTypesNot: ["core"] },
+    },
+    {
+      name: "server-imports-no-package",
+      comment: "The server never imports the SDK, the CLI or the test server; only main.ts runs the CLI's commands.",
+      severity: "error",
+      from: { path: "^dist/", pathNot: "^dist/main[.]js$" },
+      to: { path: "^packages/" },
+    },
+    {
+      name: "main-runs-only-the-cli",
+      severity: "error",
+      from: { path: "^dist/main[.]js$" },
+      to: { path: "^packages/", pathNot: "^packages/cli/dist/index[.]js$" },
     },
     {
       name: "nothing-imports-the-top",
       comment: "Only main.ts and the top files themselves import the app, the routes, the server or the listeners.",
       severity: "error",
-      from: { path: "^dist/(handlers|http|schemas|policies|policy|objects|db|python|ops|client|cli)/" },
+      from: { path: "^dist/(handlers|http|schemas|policies|policy|objects|db|python|ops)/" },
       to: { path: top },
+    },
+    {
+      name: "conformance-on-top",
+      comment: "The conformance kit stands in front of the app: only main.ts starts it; nothing of the server or the SDK imports it.",
+      severity: "error",
+      from: { path: "^dist/", pathNot: "^dist/(main|conformance/.*)[.]js$" },
+      to: { path: "^dist/conformance/" },
     },
     {
       name: "handlers-not-from-below",
@@ -46,7 +76,7 @@ module.exports = {
       comment: "Domain logic and persistence: no HTTP, schemas or policies.",
       severity: "error",
       from: { path: "^dist/objects/" },
-      to: { path: "^dist/(http|schemas|policies|policy|handlers|ops|cli|client)/" },
+      to: { path: "^dist/(http|schemas|policies|policy|handlers|ops)/" },
     },
     {
       name: "db-is-the-bottom",
@@ -70,11 +100,14 @@ module.exports = {
       name: "policies-below-http",
       severity: "error",
       from: { path: "^dist/(policies|policy|schemas)/" },
-      to: { path: "^dist/(objects|db|ops|cli|client)/" },
+      to: { path: "^dist/(objects|db|ops)/" },
     },
   ],
   options: {
     doNotFollow: { path: "node_modules" },
     exclude: { path: "[.]d[.]js$|[.]map$" },
+    // NOTE: as Node resolves the packages at run time (their exports' "default", i.e. dist/), not as
+    // TypeScript does ("types") or the tests do ("@berth/source").
+    enhancedResolveOptions: { conditionNames: ["import", "node", "default"], exportsFields: ["exports"] },
   },
 };

@@ -26,12 +26,17 @@ export class Version {
 export const MIN = new Version(1, 0);
 export const MAX = new Version(1, MAX_MINOR);
 
-function notAcceptable(detail: string): HttpError {
-  return notAcceptableError(`Invalid microversion: ${detail}`, { max_version: MAX_VERSION, min_version: MIN_VERSION });
+function notAcceptable(detail: string, max: string = MAX_VERSION): HttpError {
+  return notAcceptableError(`Invalid microversion: ${detail}`, { max_version: max, min_version: MIN_VERSION });
+}
+
+/** The 406 for a version above the maximum, as a server whose maximum is `max` answers it (the conformance kit's lower maximum). */
+export function unacceptableVersion(value: string, max: string = MAX_VERSION): HttpError {
+  return notAcceptable(`Unacceptable version header: ${value}`, max);
 }
 
 /** The placement entry of an OpenStack-API-Version header (may list several services; the last wins). */
-function placementEntry(header: string | null): string | undefined {
+export function placementEntry(header: string | null): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(",").reverse()) {
     const m = /^(\S+)\s+(.+)$/s.exec(part.trim());
@@ -65,7 +70,7 @@ export function parseVersionHeader(header: string | null): Version {
   }
   if (nums.length < 2) throw invalid(value, "Version.__new__() missing 1 required positional argument: 'minor'");
   const v = new Version(nums[0]!, nums[1]!);
-  if (v.major !== 1 || v.minor < 0 || v.minor > MAX_MINOR) throw notAcceptable(`Unacceptable version header: ${value}`);
+  if (v.major !== 1 || v.minor < 0 || v.minor > MAX_MINOR) throw unacceptableVersion(value);
   return v;
 }
 

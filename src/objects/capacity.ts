@@ -61,6 +61,19 @@ export function fits(inv: Inv | undefined, amount: number): boolean {
   return inv !== undefined && inv.used + amount <= allocatable(inv) && unitsFit(inv, amount);
 }
 
+/**
+ * The most usage an inventory may hold for `added` more still to fit (negative: it cannot fit even
+ * on an empty inventory). An integer, so a database compares it with a sum of integers exactly.
+ */
+export function usageRoom(inv: Limits, added: number): number {
+  const limit = allocatable(inv);
+  let room = Math.floor(limit) - added;
+  // NOTE: the float arithmetic of `fits`, not its algebra: the result is checked in that form.
+  while (room + 1 + added <= limit) room++;
+  while (room + added > limit) room--;
+  return room;
+}
+
 /** Capacity as provider summaries show it and inventory writes check it (Python's int() truncates). */
 export function capacityOf(inv: Limits): number {
   return Math.trunc(allocatable(inv));

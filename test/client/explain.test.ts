@@ -1,7 +1,7 @@
 // allocationCandidates.explain(): Berth's explanation of a candidates request, typed, sent at the
 // version list() uses for the same request; a server without it (the reference) answers 404.
 import { describe, expect, it } from "vitest";
-import { candidateRequest, NotFoundError, type PlacementClient } from "../../src/client/index.js";
+import { candidateRequest, NotFoundError, type PlacementClient } from "@berth/client";
 import { externalTarget, useTarget } from "./target.js";
 
 const uuid = () => crypto.randomUUID();

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { candidateRequest, PlacementClient, type AllocationRequest, type ProviderSummary } from "../../src/client/index.js";
-import { startTestServer, type TestServer } from "../../src/client/testing.js";
-import { hostOf, NoValidHostError, packWeigher, rank, sameAllocations, Scheduler, spreadWeigher } from "../../src/client/scheduler.js";
+import { candidateRequest, PlacementClient, type AllocationRequest, type ProviderSummary } from "@berth/client";
+import { hostOf, NoValidHostError, packWeigher, rank, sameAllocations, Scheduler, spreadWeigher } from "../../packages/client/src/scheduler.js";
+import { startTestServer, type TestServer } from "@berth/testing";
 import { externalTarget, useTarget } from "./target.js";
 
 const uuid = () => crypto.randomUUID();

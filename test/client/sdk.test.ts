@@ -1,6 +1,6 @@
 // The SDK against a real server: the in-process Berth by default, or $BERTH_SDK_TARGET (the reference).
 import { describe, expect, it } from "vitest";
-import { ConflictError, NotFoundError, BadRequestError, candidateRequest } from "../../src/client/index.js";
+import { ConflictError, NotFoundError, BadRequestError, candidateRequest } from "@berth/client";
 import { useTarget } from "./target.js";
 
 const uuid = () => crypto.randomUUID();
