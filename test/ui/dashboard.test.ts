@@ -1,8 +1,12 @@
 // The dashboard as an operator uses it, in Debian's Chromium: fleet, a tree, a consumer and the
 // candidate explorer over a seeded fleet, on every database; live refresh after a write made
-// through the API; what the page asks the server for (no read per provider). The SQLite pass saves
-// the screenshots the README shows (docs/ui-*.png).
+// through the API; what the page asks the server for (no read per provider). The SQLite pass takes
+// the screenshots the README shows: into docs/ui-*.png with UI_SCREENSHOTS=1 (after a change to the
+// page), else into a temporary folder, so a test run leaves the checkout as it was.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { useApi } from "../helpers/api.js";
 import { describeEachDb } from "../helpers/databases.js";
@@ -10,6 +14,7 @@ import { chromiumMissing, launchChromium, serveApp } from "../helpers/browser.js
 import { seedFleet, type SeededFleet } from "../helpers/seed-fleet.js";
 
 const missing = chromiumMissing();
+const SHOTS = process.env.UI_SCREENSHOTS === "1" ? "docs" : mkdtempSync(join(tmpdir(), "berth-ui-shots-"));
 
 describe.skipIf(!!missing)("dashboard in Chromium", () => {
   let browser: Browser;
@@ -27,7 +32,7 @@ describe.skipIf(!!missing)("dashboard in Chromium", () => {
     let page: Page;
     const requests: string[] = [];
     const shot = async (name: string) => {
-      if (dialect === "sqlite") await page.screenshot({ path: `docs/ui-${name}.png`, fullPage: false });
+      if (dialect === "sqlite") await page.screenshot({ path: join(SHOTS, `ui-${name}.png`), fullPage: false });
     };
 
     beforeAll(async () => {
