@@ -145,7 +145,7 @@ describe.skipIf(!!missing)("dashboard in Chromium", () => {
       await shot("consumer");
     });
 
-    it("explores allocation candidates, and says so when nothing fits", async () => {
+    it("explores allocation candidates, and says why when nothing fits", async () => {
       await page.click("nav >> text=Candidates");
       await page.fill("textarea[name=resources0]", "VCPU:1,MEMORY_MB:1024");
       await page.fill("textarea[name=required0]", "HW_CPU_X86_AVX2");
@@ -160,6 +160,12 @@ describe.skipIf(!!missing)("dashboard in Chromium", () => {
       await page.click("button[name=search]");
       await expect.poll(() => page.locator(".no-candidates").count()).toBe(1);
       expect(await page.locator(".no-candidates").getAttribute("data-explain-query")).toBe("resources=VCPU%3A1000&required=HW_CPU_X86_AVX2&limit=20");
+      // Why: GET /allocation_candidates/explain's summary, each group's steps and the near misses.
+      await page.locator(".no-candidates[data-explained=yes]").waitFor();
+      expect(await page.locator(".no-candidates p").textContent()).toMatch(/^No candidates: group \(unsuffixed\) fits no tree .*capacity of VCPU \(asks 1000\)/);
+      expect(await page.locator(".no-candidates table.explain-steps tbody tr").allTextContents()).toContain("capacity (VCPU asks 1,000)00");
+      expect(await page.locator(".near-misses li").first().textContent()).toMatch(/VCPU asks 1000, free \d+ = \(16 - 0\) x 1\.0 - \d+ used/);
+      await shot("explain");
       // A request Placement refuses shows its error body's detail.
       await page.fill("textarea[name=resources0]", "VCPU:x");
       await page.click("button[name=search]");

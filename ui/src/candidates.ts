@@ -1,7 +1,7 @@
 // Candidate explorer: every GET /allocation_candidates parameter (1.39) as a form, the candidates
-// as a table. When nothing fits, NoCandidatesExplanation is where "why does nothing fit?" shows.
+// as a table. When nothing fits, NoCandidatesExplanation shows why (GET /allocation_candidates/explain).
 import { html } from "htm/preact";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { ApiError, query, read } from "./api";
 import type { Candidates } from "./types";
 import { ErrorNote, fmt, providerLabel } from "./widgets";
@@ -104,10 +104,60 @@ function Results(props: { r: { q: string; body?: Candidates; names: Record<strin
 }
 
 /**
- * HOOK: the explanation of an empty answer. When GET /allocation_candidates/explain lands (another
- * branch), this component asks it with the same `query` and shows why nothing fits; until then it
- * says only that nothing does.
+ * Why nothing fits: GET /allocation_candidates/explain with the same query (docs/explain.md), its
+ * summary, each group's constraints with the providers and trees left after each, and the near
+ * misses. A server that does not explain (a 403 for the caller, or the reference's 404) leaves the
+ * plain "no candidates".
  */
 export function NoCandidatesExplanation(props: { query: string }) {
-  return html`<div class="no-candidates" data-explain-query=${props.query}><p><strong>No candidates</strong>: no provider (or tree) fits this request.</p></div>`;
+  const [why, setWhy] = useState<Explanation | null | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    setWhy(undefined);
+    read<Explanation>(`../allocation_candidates/explain?${props.query}`).then(
+      (e) => live && setWhy(e),
+      () => live && setWhy(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [props.query]);
+  return html`<div class="no-candidates" data-explain-query=${props.query} data-explained=${why === undefined ? "pending" : why ? "yes" : "no"}>
+    <p><strong>No candidates</strong>: ${why ? why.summary.replace(/^no candidates: /, "") : "no provider (or tree) fits this request."}</p>
+    ${why
+      ? html`${why.groups.map(
+          (g) => html`<h4>Group ${g.suffix || "(unsuffixed)"}</h4>
+            <table class="explain-steps"><thead><tr><th>After</th><th>Providers</th><th>Trees</th></tr></thead><tbody>
+              ${g.steps.map((st) => html`<tr><td>${stepLabel(st)}</td><td>${fmt(st.providers ?? 0)}</td><td>${fmt(st.trees)}</td></tr>`)}
+            </tbody></table>`,
+        )}
+        ${why.together.length ? html`<h4>All groups together</h4><ul>${why.together.map((st) => html`<li>${stepLabel(st)}: ${fmt(st.trees)} trees</li>`)}</ul>` : null}
+        ${why.near_misses.length
+          ? html`<h4>Near misses</h4><ul class="near-misses">${why.near_misses.map((m) => html`<li><a href=${`#/trees/${m.root.uuid}`}>${providerLabel(m.root)}</a>: ${m.message}</li>`)}</ul>`
+          : null}`
+      : null}
+  </div>`;
+}
+
+/** One step of the explanation in words: the constraint and what it was about. */
+function stepLabel(st: ExplainStep): string {
+  const about = [st.resource_class, st.amount === undefined ? undefined : `asks ${fmt(st.amount)}`, st.groups?.join(", ")].filter(Boolean).join(" ");
+  return about ? `${st.constraint.replaceAll("_", " ")} (${about})` : st.constraint.replaceAll("_", " ");
+}
+
+interface ExplainStep {
+  constraint: string;
+  resource_class?: string;
+  amount?: number;
+  groups?: string[];
+  providers?: number;
+  trees: number;
+}
+
+/** The parts of GET /allocation_candidates/explain's document the page shows (docs/explain.schema.json). */
+interface Explanation {
+  summary: string;
+  groups: { suffix: string; steps: ExplainStep[] }[];
+  together: ExplainStep[];
+  near_misses: { root: { uuid: string; name: string | null }; message: string }[];
 }
