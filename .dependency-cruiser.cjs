@@ -4,7 +4,11 @@
 //   - handlers open transactions themselves (db/tx.ts: the unit of work is the request's);
 //   - app.ts is where dependencies are built, snapshots of objects/ included (the composition root);
 //   - http/ writes candidate bodies from objects/ results (http/candidate-body.ts);
-//   - python/ (reproductions of Python's formatting) is a leaf anyone may use.
+//   - python/ (reproductions of Python's formatting) is a leaf anyone may use;
+//   - client/common/ is the SDK's leaf of pure helpers both sides need (element access that throws
+//     an internal error, the capacity rule): it imports nothing, and the server may import it and
+//     nothing else of the SDK. It lives in the SDK because the SDK is published on its own with no
+//     dependency; the server depending on the SDK's leaf costs it nothing it does not have.
 // client/ (the SDK) imports nothing of the server; cli/ builds on the SDK.
 // NOTE: it checks the compiled dist/ (what `tsc -p tsconfig.json` makes of src/, paths alike):
 // dependency-cruiser reads TypeScript only through TypeScript below 7, and this project uses 7.
@@ -21,6 +25,20 @@ module.exports = {
       severity: "error",
       from: { path: "^dist/client/" },
       to: { path: "^dist/", pathNot: "^dist/client/" },
+    },
+    {
+      name: "common-is-a-leaf",
+      comment: "client/common imports nothing at all (both the SDK and the server use it).",
+      severity: "error",
+      from: { path: "^dist/client/common/" },
+      to: { path: "^dist/", pathNot: "^dist/client/common/" },
+    },
+    {
+      name: "server-uses-only-the-sdks-common-leaf",
+      comment: "The server does not import the SDK, apart from its leaf of pure helpers.",
+      severity: "error",
+      from: { path: "^dist/", pathNot: "^dist/(client|cli)/" },
+      to: { path: "^dist/client/", pathNot: "^dist/client/common/" },
     },
     {
       name: "cli-builds-on-the-sdk",
@@ -46,13 +64,13 @@ module.exports = {
       comment: "Domain logic and persistence: no HTTP, schemas or policies.",
       severity: "error",
       from: { path: "^dist/objects/" },
-      to: { path: "^dist/(http|schemas|policies|policy|handlers|ops|cli|client)/" },
+      to: { path: "^dist/(http|schemas|policies|policy|handlers|ops|cli|client)/", pathNot: "^dist/client/common/" },
     },
     {
       name: "db-is-the-bottom",
       severity: "error",
       from: { path: "^dist/db/" },
-      to: { path: "^dist/", pathNot: "^dist/(db|python)/|^dist/config[.]js$" },
+      to: { path: "^dist/", pathNot: "^dist/(db|python|client/common)/|^dist/config[.]js$" },
     },
     {
       name: "handlers-use-db-only-for-transactions",
@@ -64,13 +82,13 @@ module.exports = {
       name: "python-is-a-leaf",
       severity: "error",
       from: { path: "^dist/python/" },
-      to: { path: "^dist/", pathNot: "^dist/python/" },
+      to: { path: "^dist/", pathNot: "^dist/(python|client/common)/" },
     },
     {
       name: "policies-below-http",
       severity: "error",
       from: { path: "^dist/(policies|policy|schemas)/" },
-      to: { path: "^dist/(objects|db|ops|cli|client)/" },
+      to: { path: "^dist/(objects|db|ops|cli|client)/", pathNot: "^dist/client/common/" },
     },
   ],
   options: {

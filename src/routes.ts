@@ -14,6 +14,7 @@ import * as resourceClass from "./handlers/resource-class.js";
 import * as reshaper from "./handlers/reshaper.js";
 import * as healthcheck from "./handlers/healthcheck.js";
 import * as capabilities from "./handlers/capabilities.js";
+import { at } from "./client/common/at.js";
 
 export interface MethodEntry {
   handler: Handler;
@@ -109,7 +110,7 @@ export function matchRoute(path: string): { route: Route; params: Record<string,
     const hit = c.re.exec(path);
     if (!hit) continue;
     const params: Record<string, string> = {};
-    c.names.forEach((n, i) => (params[n] = safeDecode(hit[i + 1]!)));
+    c.names.forEach((n, i) => (params[n] = safeDecode(at(hit, i + 1))));
     return { route: c.route, params };
   }
   return undefined;

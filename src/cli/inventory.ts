@@ -4,6 +4,7 @@ import type { Inventory } from "../client/index.js";
 import { collect, leaf, type CliIo } from "./command.js";
 import { UsageError } from "./errors.js";
 import { printList, printOne, PyFloat } from "./output.js";
+import { entry, first } from "../client/common/at.js";
 
 const FIELDS = ["total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio"] as const;
 // osc-placement's fields and order; `used` (the provider's usage of the class) on list and show.
@@ -96,7 +97,7 @@ export function register(rp: Command, io: CliIo): void {
     async ({ client, out }, [uuid, rc], o) => {
       const given = parseResources(FIELDS.flatMap((f) => (o[f] === undefined ? [] : [`${rc}:${f}=${o[f]}`])));
       const res = await client.inventories.amend(uuid!, (cur) => ({ ...cur, ...merge({}, given, false) }));
-      printOne(out, one(res.inventories[rc!]!));
+      printOne(out, one(entry(res.inventories, rc!)));
     },
     (c) => {
       // NOTE: osc-placement's spelling, with underscores.
@@ -114,7 +115,7 @@ export function register(rp: Command, io: CliIo): void {
     async ({ client }, [uuid], o) => {
       const classes = o.resourceClass ?? [];
       if (!classes.length) await client.inventories.deleteAll(uuid!);
-      else if (classes.length === 1) await client.inventories.delete(uuid!, classes[0]!);
+      else if (classes.length === 1) await client.inventories.delete(uuid!, first(classes));
       else await client.inventories.amend(uuid!, (cur) => Object.fromEntries(Object.entries(cur).filter(([rc]) => !classes.includes(rc))));
     },
     (c) => c.option("--resource-class <class>", "class to delete (repeat); all when omitted", collect),

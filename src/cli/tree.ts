@@ -1,5 +1,6 @@
 // Drawing a provider tree: one line per provider with used/capacity per class.
 import type { ProviderNode } from "../client/index.js";
+import { entry } from "../client/common/at.js";
 
 /** (total - reserved) * allocation_ratio, as placement counts capacity. */
 export const capacity = (i: { total: number; reserved: number; allocation_ratio: number }): number =>
@@ -8,7 +9,7 @@ export const capacity = (i: { total: number; reserved: number; allocation_ratio:
 function resources(n: ProviderNode): string {
   return Object.keys(n.inventories)
     .sort()
-    .map((rc) => `${rc} ${n.usages[rc] ?? 0}/${capacity(n.inventories[rc]!)}`)
+    .map((rc) => `${rc} ${n.usages[rc] ?? 0}/${capacity(entry(n.inventories, rc))}`)
     .join(", ");
 }
 

@@ -2,6 +2,7 @@
 // NOTE: the server is loaded with computed specifiers so the SDK has no static dependency on it.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { entry } from "./common/at.js";
 
 export interface TestServer {
   /** The endpoint to give PlacementClient. */
@@ -84,7 +85,7 @@ async function bridge(app: { fetch(req: Request): Response | Promise<Response> }
     const reply = await app.fetch(new Request(`http://${req.headers.host ?? "localhost"}${req.url}`, { method: req.method, headers, body }));
     const out: Record<string, string | string[]> = {};
     reply.headers.forEach((v, k) => {
-      out[k] = k in out ? ([] as string[]).concat(out[k]!, v) : v;
+      out[k] = k in out ? ([] as string[]).concat(entry(out, k), v) : v;
     });
     res.writeHead(reply.status, out);
     res.end(Buffer.from(await reply.arrayBuffer()));

@@ -5,13 +5,15 @@ import { authorize } from "../http/auth.js";
 import { checkQuery } from "../http/body.js";
 import { badRequest, ErrorCodes } from "../http/errors.js";
 import { httpDate } from "../http/respond.js";
-import { isUuidLike, parseMemberOf, parseRequired, parseRequiredValue, parseResources, pyInt } from "../http/query.js";
+import { parseMemberOf, parseRequired, parseRequiredValue, parseResources, pyInt } from "../http/query.js";
 import { policies } from "../policies/index.js";
+import { isUuidLike } from "../python/uuid.js";
 import * as schema from "../schemas/allocation-candidate.js";
 import { UnknownResourceClass, UnknownTrait } from "../objects/provider-filter.js";
 import { checkGroups, CandidateQueryError, newGroup, type CandidateRequest, type GroupPolicy, type RequestGroup, type RequestWide } from "../objects/candidates/request.js";
 import { findCandidates, type SearchResult } from "../objects/candidates/search.js";
 import { responseBody, type BodyOptions } from "../http/candidate-body.js";
+import { first } from "../client/common/at.js";
 
 const CODES = {
   bad_value: ErrorCodes.QUERYPARAM_BAD_VALUE,
@@ -104,7 +106,7 @@ export function parseRequest(params: URLSearchParams, v: Version): CandidateRequ
 
 function parseWide(params: URLSearchParams): RequestWide {
   // NOTE: the schema checks the last value of a repeated key, the reference then uses the first.
-  const limit = params.has("limit") ? pyInt(params.getAll("limit")[0]!) : undefined;
+  const limit = params.has("limit") ? pyInt(first(params.getAll("limit"))) : undefined;
   const groupPolicy = (params.getAll("group_policy")[0] as GroupPolicy | undefined) || undefined;
   let rootRequired: string[] = [];
   let rootForbidden: string[] = [];
@@ -113,7 +115,7 @@ function parseWide(params: URLSearchParams): RequestWide {
     throw new CandidateQueryError("Query parameter 'root_required' may be specified only once.", "duplicate_key");
   }
   if (root.length) {
-    const r = parseRequiredValue(root[0]!, true, false);
+    const r = parseRequiredValue(first(root), true, false);
     rootRequired = [...new Set(r.required.flat())];
     rootForbidden = r.forbidden;
     const conflicts = rootForbidden.filter((t) => rootRequired.includes(t));

@@ -1,7 +1,7 @@
 // Inventories of a provider: /resource_providers/{uuid}/inventories[/{resource_class}].
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
-import { readJson, requireJsonContent, sentNumber } from "../http/body.js";
+import { readJson, requireJson, sentNumber } from "../http/body.js";
 import { badRequest, conflict, ErrorCodes, HttpError, notFound } from "../http/errors.js";
 import { httpDate } from "../http/respond.js";
 import { policies } from "../policies/index.js";
@@ -12,6 +12,7 @@ import * as inventories from "../objects/inventory.js";
 import { DEFAULTS, InventoryExists, InventoryInUse, InventoryNotFound, type Inventory } from "../objects/inventory.js";
 import { ResourceClassNotFound } from "../objects/resource-class.js";
 import { getProvider, type ProviderRow } from "../objects/resource-provider.js";
+import { at } from "../client/common/at.js";
 
 const p = policies.inventory;
 const CONCURRENT = "Another thread concurrently updated the resource provider data. Please retry your update";
@@ -39,7 +40,7 @@ export async function show(ctx: Ctx): Promise<Response> {
 }
 
 export async function create(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   authorize(ctx, p.CREATE);
   const rp = await provider(ctx);
   const body = await readJson<schema.PostInventoryBody>(ctx, schema.postInventory);
@@ -60,7 +61,7 @@ export async function create(ctx: Ctx): Promise<Response> {
 }
 
 export async function replaceAll(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   authorize(ctx, p.UPDATE);
   const rp = await provider(ctx);
   const body = await readJson<schema.PutInventoriesBody>(ctx, schema.putInventories);
@@ -85,7 +86,7 @@ export async function replaceAll(ctx: Ctx): Promise<Response> {
     if (e instanceof InventoryInUse) throw conflict(`update conflict: ${e.message}`, ErrorCodes.INVENTORY_INUSE);
     throw e;
   }
-  const rendered = records.map(([rc, f], i) => [rc, renderFields(invs[i]!, f)] as const);
+  const rendered = records.map(([rc, f], i) => [rc, renderFields(at(invs, i), f)] as const);
   const text = `{"resource_provider_generation": ${generation}, "inventories": {${rendered.map(([rc, t]) => `${JSON.stringify(rc)}: ${t}`).join(", ")}}}`;
   return send(ctx, text, 200, invs.length ? ctx.deps.clock() : null);
 }
@@ -108,7 +109,7 @@ export async function removeAll(ctx: Ctx): Promise<Response> {
 }
 
 export async function update(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   authorize(ctx, p.UPDATE);
   const rp = await provider(ctx);
   const rc = ctx.params.resource_class!;

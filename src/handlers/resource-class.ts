@@ -1,7 +1,7 @@
 // Resource classes: /resource_classes[/{name}] (from 1.2).
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
-import { readJson, requireJsonContent } from "../http/body.js";
+import { readJson, requireJson } from "../http/body.js";
 import { badRequest, conflict, notFound } from "../http/errors.js";
 import { json, latest } from "../http/respond.js";
 import { explain } from "../http/validate.js";
@@ -39,7 +39,7 @@ export async function show(ctx: Ctx): Promise<Response> {
 }
 
 export async function create(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   authorize(ctx, p.CREATE);
   const { name } = await readJson<schema.ResourceClassBody>(ctx, schema.resourceClassName);
   try {
@@ -59,7 +59,7 @@ export async function update(ctx: Ctx): Promise<Response> {
 }
 
 async function rename(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   const name = ctx.params.name!;
   authorize(ctx, p.UPDATE);
   const body = await readJson<schema.ResourceClassBody>(ctx, schema.resourceClassName);
@@ -147,13 +147,13 @@ function checkPathName(name: string): void {
 function pythonJsonError(text: string): string {
   const at = (pos: number, what: string) => `${what}: line 1 column ${pos + 1} (char ${pos})`;
   const ws = (i: number) => {
-    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
+    while (i < text.length && " \t\n\r".includes(text.charAt(i))) i++;
     return i;
   };
   // Scans the string whose opening quote is at `open`: the index after its closing quote, or an error.
   const scan = (open: number): number | string => {
     for (let i = open + 1; i < text.length; i++) {
-      const ch = text[i]!;
+      const ch = text.charAt(i);
       if (ch === '"') return i + 1;
       if (ch < " ") return at(i, "Invalid control character at");
       if (ch !== "\\") continue;

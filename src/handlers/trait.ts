@@ -1,7 +1,7 @@
 // Traits and the traits of a provider (1.6+).
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
-import { checkQuery, readJson, requireJsonContent } from "../http/body.js";
+import { checkQuery, readJson, requireJson } from "../http/body.js";
 import { badRequest, conflict, ErrorCodes, HttpError, notFound } from "../http/errors.js";
 import { json, noContent, type RespondOptions } from "../http/respond.js";
 import { inTransaction } from "../db/tx.js";
@@ -75,7 +75,7 @@ export async function forProvider(ctx: Ctx): Promise<Response> {
 }
 
 export async function replaceForProvider(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   authorize(ctx, policy.RP_TRAIT_UPDATE);
   const data = await readJson<schema.SetProviderTraits>(ctx, schema.setProviderTraits);
   const result = await inTransaction(ctx.deps.store, async (trx) => {

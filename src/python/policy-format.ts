@@ -4,6 +4,7 @@
 // here as under the reference (e.g. `is_admin:True`, or a null project_id
 // rendering as "None").
 import { pyRepr } from "./repr.js";
+import { at } from "../client/common/at.js";
 
 /** Python's str() for JSON-ish values. */
 export function pyStr(value: unknown): string {
@@ -85,7 +86,7 @@ function closingParen(s: string, open: number): number {
 export function pyLiteralAsStr(text: string): string | undefined {
   if (text === "True" || text === "False" || text === "None") return text;
   const quoted = /^(['"])(.*)\1$/s.exec(text);
-  if (quoted && !quoted[2]!.includes(quoted[1]!)) return quoted[2];
+  if (quoted && !at(quoted, 2).includes(at(quoted, 1))) return quoted[2];
   if (/^[-+]?[1-9]\d*$|^[-+]?0+$/.test(text)) return BigInt(text).toString();
   if (/^[-+]?(\d+\.\d*|\.\d+|\d+(?=e))(e[-+]?\d+)?$/i.test(text)) return pyNumber(Number(text), true);
   return undefined;

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { createDatabase, DIALECTS } from "../helpers/databases.js";
 import { referenceAvailable, startBerth, startReference, type Served } from "../helpers/reference.js";
 import { normalize } from "../diff/harness.js";
+import { entry } from "../../src/client/common/at.js";
 
 const run = referenceAvailable("the drop-in test (test/api/drop-in.test.ts)");
 
@@ -277,11 +278,11 @@ for (const dialect of DIALECTS) {
         return uuid;
       };
       const inventories = async (key: string, inv: Record<string, unknown>) =>
-        w("PUT", `/resource_providers/${ids[key]}/inventories`, "1.39", { resource_provider_generation: await generation(ref.base, ids[key]!), inventories: inv });
+        w("PUT", `/resource_providers/${ids[key]}/inventories`, "1.39", { resource_provider_generation: await generation(ref.base, entry(ids, key)), inventories: inv });
       const traits = async (key: string, t: string[]) =>
-        w("PUT", `/resource_providers/${ids[key]}/traits`, "1.39", { resource_provider_generation: await generation(ref.base, ids[key]!), traits: t });
+        w("PUT", `/resource_providers/${ids[key]}/traits`, "1.39", { resource_provider_generation: await generation(ref.base, entry(ids, key)), traits: t });
       const aggregates = async (key: string, a: string[]) =>
-        w("PUT", `/resource_providers/${ids[key]}/aggregates`, "1.19", { resource_provider_generation: await generation(ref.base, ids[key]!), aggregates: a });
+        w("PUT", `/resource_providers/${ids[key]}/aggregates`, "1.19", { resource_provider_generation: await generation(ref.base, entry(ids, key)), aggregates: a });
 
       for (const cn of ["cn1", "cn2"]) {
         await provider(cn);

@@ -79,6 +79,16 @@ describeEachDb("resource providers", (dialect) => {
       expect(r.body.uuid).toBe(id);
     });
 
+    it("stores a uuid given in braces or as a urn in canonical form, as the reference does", async () => {
+      for (const form of [(u: string) => `{${u.toUpperCase()}}`, (u: string) => `urn:uuid:${u}`]) {
+        const id = uuid();
+        const r = await api().post("/resource_providers", { name: `c-${id}`, uuid: form(id) }, { version: "1.20" });
+        expect(r.status).toBe(200);
+        expect(r.body.uuid).toBe(id);
+        expect((await api().get(`/resource_providers/${id}`)).status).toBe(200);
+      }
+    });
+
     it("refuses bodies the schema refuses", async () => {
       const r = await api().post("/resource_providers", { uuid: uuid() });
       expect(r.status).toBe(400);

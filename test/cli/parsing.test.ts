@@ -8,6 +8,7 @@ import { CliError, UsageError } from "../../src/cli/errors.js";
 import { merge, parseResources } from "../../src/cli/inventory.js";
 import { pyJson, PyFloat, pyRepr, pyStr, table, wrap } from "../../src/cli/output.js";
 import { KeystoneApplicationCredentialAuth, KeystonePasswordAuth, KeystoneTokenAuth } from "../../src/client/auth.js";
+import { entry } from "../../src/client/common/at.js";
 
 describe("inventory --resource", () => {
   it("reads CLASS=TOTAL and CLASS:FIELD=VALUE", () => {
@@ -70,7 +71,7 @@ function disk(files: Record<string, string>, env: Record<string, string> = {}): 
     exists: (p) => p in files,
     read: (p) => {
       if (!(p in files)) throw new Error(`ENOENT: ${p}`);
-      return files[p]!;
+      return entry(files, p);
     },
   };
 }

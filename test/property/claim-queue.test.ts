@@ -17,6 +17,7 @@ import { emptyLookup, ensureIdentities } from "../../src/objects/consumer.js";
 import { inTransaction, type Tx } from "../../src/db/tx.js";
 import { claimAlone, claimTogether, ClaimQueue } from "../../src/objects/claim-queue.js";
 import { claimWithCheckedWrite } from "../../src/objects/claim-statement.js";
+import { at, first } from "../../src/client/common/at.js";
 
 const CLASSES = ["VCPU", "MEMORY_MB"];
 
@@ -67,8 +68,8 @@ const claimsArb = (min: number, max: number, fresh = false): fc.Arbitrary<WriteS
       fc.array(fc.integer({ min: 1, max: 2 }), { minLength: writes.length, maxLength: writes.length }).map((sizes) => {
         const out: WriteSpec[][] = [];
         for (let i = 0, k = 0; i < writes.length && out.length < max; k++) {
-          out.push(writes.slice(i, i + sizes[k]!));
-          i += sizes[k]!;
+          out.push(writes.slice(i, i + at(sizes, k)));
+          i += at(sizes, k);
         }
         return out;
       }),
@@ -92,7 +93,7 @@ describeEachDb("claims sharing a transaction", (dialect) => {
     expect([...kinds].filter((k) => k !== "ok").length, [...kinds].join(", ")).toBeGreaterThanOrEqual(2);
     kinds.clear();
   }
-  const note = (outcomes: string[]) => outcomes.forEach((o) => kinds.add(o.split(":")[0]!));
+  const note = (outcomes: string[]) => outcomes.forEach((o) => kinds.add(first(o.split(":"))));
 
   async function setup(providers: { VCPU: SeedInventory; MEMORY_MB: SeedInventory | null }[], before: WriteSpec[][]) {
     const a = new World(api().store);
@@ -244,7 +245,7 @@ async function untilWaitingForLock(store: Store): Promise<void> {
           where t.trx_state = 'LOCK WAIT' and p.db = database()`;
   for (let i = 0; i < 3000; i++) {
     const { rows } = await waiting.execute(store.db);
-    if (Number(rows[0]!.n) > 0) return;
+    if (Number(first(rows).n) > 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error("no statement waits for a lock: the claim never met the other writer's row lock");
