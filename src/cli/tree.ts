@@ -1,10 +1,11 @@
 // Drawing a provider tree: one line per provider with used/capacity per class.
 import type { ProviderNode } from "../client/index.js";
 import { entry } from "../client/common/at.js";
+import { capacityOf } from "../client/common/capacity.js";
 
-/** (total - reserved) * allocation_ratio, as placement counts capacity. */
+/** What an inventory can hold, by the server's rule (client/common/capacity.ts). */
 export const capacity = (i: { total: number; reserved: number; allocation_ratio: number }): number =>
-  Math.floor((i.total - i.reserved) * i.allocation_ratio);
+  capacityOf({ total: i.total, reserved: i.reserved, ratio: i.allocation_ratio });
 
 function resources(n: ProviderNode): string {
   return Object.keys(n.inventories)
