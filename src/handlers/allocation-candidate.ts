@@ -4,7 +4,7 @@ import type { Version } from "../http/microversion.js";
 import { authorize } from "../http/auth.js";
 import { checkQuery } from "../http/body.js";
 import { badRequest, ErrorCodes } from "../http/errors.js";
-import { httpDate } from "../http/respond.js";
+import { cacheHeaders } from "../http/respond.js";
 import { parseMemberOf, parseRequired, parseRequiredValue, parseResources, pyInt } from "../http/query.js";
 import { policies } from "../policies/index.js";
 import { isUuidLike } from "../python/uuid.js";
@@ -43,9 +43,7 @@ export async function list(ctx: Ctx): Promise<Response> {
     const buffers = ctx.deps.bodyBuffers;
     const body = responseBody(found, bodyOptions(v, req, found), sent ? buffers : undefined);
     if (sent) sent(() => buffers.give(body));
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (v.atLeast(1, 15)) Object.assign(headers, { "cache-control": "no-cache", "last-modified": httpDate(ctx.deps.clock()) });
-    headers["content-length"] = String(body.length);
+    const headers = { "content-type": "application/json", ...cacheHeaders(ctx, ctx.deps.clock()), "content-length": String(body.length) };
     return new Response(body, { status: 200, headers });
   } catch (e) {
     if (e instanceof CandidateQueryError) throw badRequest(e.message, e.code && CODES[e.code]);

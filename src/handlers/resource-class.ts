@@ -2,7 +2,7 @@
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
 import { readJson, requireJson } from "../http/body.js";
-import { badRequest, conflict, notFound } from "../http/errors.js";
+import { badRequest, conflict, escapedNotFound } from "../http/errors.js";
 import { json, latest } from "../http/respond.js";
 import { explain } from "../http/validate.js";
 import { policies } from "../policies/index.js";
@@ -103,9 +103,7 @@ export async function remove(ctx: Ctx): Promise<Response> {
     if (e instanceof ResourceClassInUse) throw conflict(`Error in delete resource class: ${e.message}`);
     if (e instanceof ResourceClassNotFound) {
       // Deleted by someone else since it was read: the reference's bare not-found.
-      const err = notFound("Resource could not be found.");
-      err.returned = false;
-      throw err;
+      throw escapedNotFound("Resource could not be found.");
     }
     throw e;
   }
@@ -118,9 +116,7 @@ async function get(ctx: Ctx, name: string): Promise<ResourceClass> {
     return await classes.getResourceClass(ctx.deps.store.db, name);
   } catch (e) {
     if (e instanceof ResourceClassNotFound) {
-      const err = notFound(e.message);
-      err.returned = false;
-      throw err;
+      throw escapedNotFound(e.message);
     }
     throw e;
   }

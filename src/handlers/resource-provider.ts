@@ -2,7 +2,7 @@
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
 import { checkQuery, readJson, requireJson } from "../http/body.js";
-import { badRequest, conflict, ErrorCodes, HttpError, notFound } from "../http/errors.js";
+import { badRequest, conflict, ErrorCodes, escapedNotFound, HttpError, notFound } from "../http/errors.js";
 import { json, latest, noContent } from "../http/respond.js";
 import { parseMemberOf, parseRequired, parseResources } from "../http/query.js";
 import { policies } from "../policies/index.js";
@@ -27,9 +27,7 @@ const policy = policies.resourceProvider;
 
 /** The reference's 404 for a provider lookup that escapes its handler (so without vary). */
 export function providerNotFound(uuid: string): HttpError {
-  const e = new HttpError(404, `No resource provider with uuid ${uuid} found`);
-  e.returned = false;
-  return e;
+  return escapedNotFound(`No resource provider with uuid ${uuid} found`);
 }
 
 /** The provider with the path's uuid, or that 404. */
@@ -162,9 +160,7 @@ export async function update(ctx: Ctx): Promise<Response> {
     throw e;
   }
   // NOTE: the reference sends the updated_at it read before the write, and none when it was unset.
-  const res = json(ctx, serialize(ctx, p), { lastModified: current.updatedAt });
-  if (ctx.version.atLeast(1, 15)) res.headers.set("cache-control", "no-cache");
-  return res;
+  return json(ctx, serialize(ctx, p), { lastModified: current.updatedAt ?? null });
 }
 
 export async function remove(ctx: Ctx): Promise<Response> {
