@@ -2,7 +2,7 @@
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
 import { checkQuery, readJson, requireJson } from "../http/body.js";
-import { badRequest, conflict, ErrorCodes, escapedNotFound, HttpError, notFound } from "../http/errors.js";
+import { badRequest, conflict, ErrorCodes, escapedNotFound, type HttpError, notFound } from "../http/errors.js";
 import { json, latest, noContent } from "../http/respond.js";
 import { parseMemberOf, parseRequired, parseResources } from "../http/query.js";
 import { policies } from "../policies/index.js";

@@ -2,8 +2,8 @@
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
 import { checkQuery, readJson, requireJson } from "../http/body.js";
-import { badRequest, conflict, ErrorCodes, escapedNotFound, HttpError, notFound } from "../http/errors.js";
-import { json, noContent, type RespondOptions } from "../http/respond.js";
+import { badRequest, conflict, ErrorCodes, escapedNotFound, type HttpError, notFound } from "../http/errors.js";
+import { json, noContent } from "../http/respond.js";
 import { inTransaction } from "../db/tx.js";
 import { policies } from "../policies/index.js";
 import * as schema from "../schemas/trait.js";

@@ -355,7 +355,7 @@ function compare(a: Key, b: Key): number {
 export function bestMatch(errors: SchemaError[]): SchemaError | undefined {
   let best = errors[0];
   for (const e of errors.slice(1)) if (compare(relevance(e), relevance(best!)) > 0) best = e;
-  while (best && best.context.length) {
+  while (best?.context.length) {
     // The two least relevant (the deepest), first ones first among equals; a tie keeps the parent.
     const ranked = best.context.map((e, i) => ({ e, i, k: relevance(e) })).sort((a, b) => compare(a.k, b.k) || a.i - b.i);
     if (ranked.length > 1 && compare(first(ranked).k, at(ranked, 1).k) === 0) return best;

@@ -23,13 +23,13 @@ function pyNumber(n: number, isFloat: boolean): string {
 const MISSING = Symbol("missing");
 
 function lookup(target: Record<string, unknown>, key: string): unknown {
-  if (Object.prototype.hasOwnProperty.call(target, key)) return target[key];
+  if (Object.hasOwn(target, key)) return target[key];
   // Python only does flat key lookup; we also walk dotted paths so handlers may
   // pass nested targets for `%(a.b)s`. A flat key of that exact name wins.
   let cur: unknown = target;
   for (const part of key.split(".")) {
     if (cur === null || typeof cur !== "object" || Array.isArray(cur)) return MISSING;
-    if (!Object.prototype.hasOwnProperty.call(cur, part)) return MISSING;
+    if (!Object.hasOwn(cur, part)) return MISSING;
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur;

@@ -93,7 +93,7 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
       const seeded = await seedProviders(store.db, sc.providers);
       for (const [version, raw] of sc.queries) {
         const v = parseVersionHeader(`placement ${version}`);
-        let req;
+        let req: ReturnType<typeof parseRequest>;
         try {
           req = parseRequest(new URLSearchParams(subst(raw, seeded)), v);
         } catch {

@@ -13,7 +13,7 @@ import { DEFAULT_CEILING } from "../../src/objects/candidates/search.js";
 import { at } from "../../src/client/common/at.js";
 
 /** The (file, test name) pairs docs/compatibility.md names: lines `- Pinned by: \`file\` "name"[, "name"]...`. */
-export function pinnedTests(doc: string): { file: string; name: string }[] {
+function pinnedTests(doc: string): { file: string; name: string }[] {
   const out: { file: string; name: string }[] = [];
   for (const line of doc.split("\n")) {
     const m = /^\s*- Pinned by: (.*)$/.exec(line);

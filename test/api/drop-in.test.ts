@@ -155,7 +155,7 @@ for (const dialect of DIALECTS) {
     /** The GETs both must answer the same: [path, microversion]. */
     const gets = (): [string, string][] => {
       const out: [string, string][] = [];
-      const { cn1, cn2, cn3, cn1n0, cn1n0pf, cn2n0, ss } = ids as Record<string, string>;
+      const { cn1, cn2, cn1n0, cn1n0pf } = ids as Record<string, string>;
       for (const v of ["1.0", "1.14", "1.39"]) out.push(["/resource_providers", v]);
       out.push(
         [`/resource_providers?name=cn1`, "1.39"],

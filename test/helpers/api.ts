@@ -54,7 +54,7 @@ export async function startApi(dialect: Dialect, overrides: LoadOptions["overrid
     }
     const res = await app.request(path, { method, headers, body });
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {

@@ -11,7 +11,7 @@ import { requestNames, sortByTraitId, type Names } from "./load.js";
 import { rootChecks, rootOk } from "./prefilter.js";
 import type { Row } from "./rows.js";
 import { NoToken, type CopyReader, type DigestTable } from "./snapshot-read.js";
-import { emptyWorld, fits, SHARES_TRAIT, treeShape, type Inv, type Provider, type World } from "./world.js";
+import { emptyWorld, SHARES_TRAIT, treeShape, type Inv, type Provider, type World } from "./world.js";
 import { at, first } from "../../client/common/at.js";
 
 /**
