@@ -4,13 +4,16 @@
 //   - handlers open transactions themselves (db/tx.ts: the unit of work is the request's);
 //   - app.ts is where dependencies are built, snapshots of objects/ included (the composition root);
 //   - http/ writes candidate bodies from objects/ results (http/candidate-body.ts);
-//   - python/ (reproductions of Python's formatting) is a leaf anyone may use;
-//   - client/common/ is the SDK's leaf of pure helpers both sides need (element access that throws
-//     an internal error, the capacity rule): it imports nothing, and the server may import it and
-//     nothing else of the SDK. It lives in the SDK because the SDK is published on its own with no
-//     dependency; the server depending on the SDK's leaf costs it nothing it does not have.
-// client/ (the SDK) imports nothing of the server; cli/ builds on the SDK.
-// NOTE: it checks the compiled dist/ (what `tsc -p tsconfig.json` makes of src/, paths alike):
+//   - python/ (reproductions of Python's formatting) is a leaf anyone may use.
+// The packages (README "Layout"): packages/client (the SDK) imports nothing of Berth and no npm
+// package; packages/cli -> client (and commander, yaml); packages/testing -> server, client; the
+// server (src/, compiled to dist/) never imports a package of packages/, except that main.ts, the
+// process's entry, runs the CLI's commands beside its own (serve, db, status), and that anything
+// may import the SDK's leaf of pure helpers, `@berth/client/common` (element access that throws an
+// internal error, the capacity rule), which imports nothing at all. It lives in the SDK because
+// the SDK is published on its own with no dependency: a module both sides share can live nowhere
+// else without the SDK depending on it.
+// NOTE: it checks the compiled dist/ and packages/*/dist (what `npm run build` makes, paths alike):
 // dependency-cruiser reads TypeScript only through TypeScript below 7, and this project uses 7.
 // Type-only imports vanish in the compiled code; they are allowed anywhere. That tests never import
 // bench/ is checked by test/unit/layers.test.ts.
@@ -18,40 +21,60 @@
 const top = "^dist/(main|app|routes|server|cluster|listener[^/]*|metrics-[^/]*)[.]js$";
 module.exports = {
   forbidden: [
-    { name: "no-circular", severity: "error", from: { path: "^dist/" }, to: { circular: true, dependencyTypesNot: ["type-only"] } },
+    { name: "no-circular", severity: "error", from: { path: "^(dist|packages/[a-z]+/dist)/" }, to: { circular: true, dependencyTypesNot: ["type-only"] } },
     {
       name: "client-stands-alone",
-      comment: "The SDK is published on its own: it imports nothing outside src/client.",
+      comment: "The SDK is published on its own with no dependencies: it imports nothing outside its package, not even node: modules (fetch only).",
       severity: "error",
-      from: { path: "^dist/client/" },
-      to: { path: "^dist/", pathNot: "^dist/client/" },
+      from: { path: "^packages/client/dist/" },
+      to: { pathNot: "^packages/client/dist/" },
     },
     {
       name: "common-is-a-leaf",
-      comment: "client/common imports nothing at all (both the SDK and the server use it).",
+      comment: "@berth/client/common imports nothing at all: the SDK, the CLI and the server all use it.",
       severity: "error",
-      from: { path: "^dist/client/common/" },
-      to: { path: "^dist/", pathNot: "^dist/client/common/" },
-    },
-    {
-      name: "server-uses-only-the-sdks-common-leaf",
-      comment: "The server does not import the SDK, apart from its leaf of pure helpers.",
-      severity: "error",
-      from: { path: "^dist/", pathNot: "^dist/(client|cli)/" },
-      to: { path: "^dist/client/", pathNot: "^dist/client/common/" },
+      from: { path: "^packages/client/dist/common/" },
+      to: { pathNot: "^packages/client/dist/common/" },
     },
     {
       name: "cli-builds-on-the-sdk",
+      comment: "The CLI: the SDK, commander, yaml and node: modules; no server code, no database driver.",
       severity: "error",
-      from: { path: "^dist/cli/" },
-      to: { path: "^dist/", pathNot: "^dist/(cli|client)/" },
+      from: { path: "^packages/cli/dist/" },
+      to: { pathNot: "^(packages/(cli|client)/dist/|node_modules/(commander|yaml)/)", dependencyTypesNot: ["core"] },
+    },
+    {
+      name: "testing-is-server-and-client",
+      severity: "error",
+      from: { path: "^packages/testing/dist/" },
+      to: { pathNot: "^(packages/(testing|client)/dist/|dist/(server|config)[.]js$)", dependencyTypesNot: ["core"] },
+    },
+    {
+      name: "server-imports-no-package",
+      comment: "The server never imports the SDK (but its import-free leaf, @berth/client/common), the CLI or the test server; only main.ts runs the CLI's commands.",
+      severity: "error",
+      from: { path: "^dist/", pathNot: "^dist/main[.]js$" },
+      to: { path: "^packages/", pathNot: "^packages/client/dist/common/" },
+    },
+    {
+      name: "main-runs-only-the-cli",
+      severity: "error",
+      from: { path: "^dist/main[.]js$" },
+      to: { path: "^packages/", pathNot: "^packages/cli/dist/index[.]js$" },
     },
     {
       name: "nothing-imports-the-top",
       comment: "Only main.ts and the top files themselves import the app, the routes, the server or the listeners.",
       severity: "error",
-      from: { path: "^dist/(handlers|http|schemas|policies|policy|objects|db|python|ops|client|cli)/" },
+      from: { path: "^dist/(handlers|http|schemas|policies|policy|objects|db|python|ops)/" },
       to: { path: top },
+    },
+    {
+      name: "conformance-on-top",
+      comment: "The conformance kit stands in front of the app: only main.ts starts it; nothing of the server or the SDK imports it.",
+      severity: "error",
+      from: { path: "^dist/", pathNot: "^dist/(main|conformance/.*)[.]js$" },
+      to: { path: "^dist/conformance/" },
     },
     {
       name: "handlers-not-from-below",
@@ -64,13 +87,13 @@ module.exports = {
       comment: "Domain logic and persistence: no HTTP, schemas or policies.",
       severity: "error",
       from: { path: "^dist/objects/" },
-      to: { path: "^dist/(http|schemas|policies|policy|handlers|ops|cli|client)/", pathNot: "^dist/client/common/" },
+      to: { path: "^dist/(http|schemas|policies|policy|handlers|ops)/" },
     },
     {
       name: "db-is-the-bottom",
       severity: "error",
       from: { path: "^dist/db/" },
-      to: { path: "^dist/", pathNot: "^dist/(db|python|client/common)/|^dist/config[.]js$" },
+      to: { path: "^dist/", pathNot: "^dist/(db|python)/|^dist/config[.]js$" },
     },
     {
       name: "handlers-use-db-only-for-transactions",
@@ -82,17 +105,20 @@ module.exports = {
       name: "python-is-a-leaf",
       severity: "error",
       from: { path: "^dist/python/" },
-      to: { path: "^dist/", pathNot: "^dist/(python|client/common)/" },
+      to: { path: "^dist/", pathNot: "^dist/python/" },
     },
     {
       name: "policies-below-http",
       severity: "error",
       from: { path: "^dist/(policies|policy|schemas)/" },
-      to: { path: "^dist/(objects|db|ops|cli|client)/", pathNot: "^dist/client/common/" },
+      to: { path: "^dist/(objects|db|ops)/" },
     },
   ],
   options: {
     doNotFollow: { path: "node_modules" },
     exclude: { path: "[.]d[.]js$|[.]map$" },
+    // NOTE: as Node resolves the packages at run time (their exports' "default", i.e. dist/), not as
+    // TypeScript does ("types") or the tests do ("@berth/source").
+    enhancedResolveOptions: { conditionNames: ["import", "node", "default"], exportsFields: ["exports"] },
   },
 };

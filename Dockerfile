@@ -10,9 +10,12 @@ FROM node:20-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY package.json package-lock.json tsconfig.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.base.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
+# NOTE: the workspaces (the CLI and the SDK behind `berth`'s client commands; @berth/testing is
+# built here but not needed at run time).
+COPY packages ./packages
 RUN npm ci && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -25,6 +28,8 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/bin ./bin
+# node_modules/@berth/cli and @berth/client are links into packages/.
+COPY --from=build /src/packages ./packages
 USER placement
 EXPOSE 8000
 # NOTE: exec form, so SIGTERM from `docker stop` reaches berth, which finishes the requests in flight.

@@ -11,7 +11,7 @@ import { prepare } from "../src/server.js";
 import { seedProviders } from "../test/helpers/seed-candidates.js";
 import { eightOneUnitGroups, flat, nested, wide } from "../test/fixtures/candidates/seed.js";
 import { analyze, serverDatabase } from "./databases.js";
-import { at } from "../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const DIR = process.env.BENCH_DIR ?? "/tmp/berth-cand-profile";
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);

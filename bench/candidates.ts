@@ -4,50 +4,88 @@
 // BENCH_DIR for the data files, BENCH_REF_PORT for the private reference's port; BENCH_DB=mysql or
 // postgres seeds a fresh database on the local MariaDB or PostgreSQL server instead of a SQLite
 // file, and both read that; BENCH_HTTP=1 times Berth as a `berth serve` child process over HTTP,
-// exactly as the reference is timed, instead of in process; BENCH_BERTH_PORT is its port)
+// exactly as the reference is timed, instead of in process; BENCH_BERTH_PORT is its port;
+// BENCH_JSON=file appends the chart series' points for bench/charts.ts)
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import http from "node:http";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { testConfig } from "../src/config.js";
 import { prepare } from "../src/server.js";
 import { seedProviders, type ProviderSpec } from "../test/helpers/seed-candidates.js";
 import { eightOneUnitGroups, flat, nested, wide } from "../test/fixtures/candidates/seed.js";
 import { analyze, serverDatabase } from "./databases.js";
-import { at } from "../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 interface Workload {
   name: string;
   providers: () => ProviderSpec[];
-  queries: { label: string; query: (agg: (l: string) => string) => string; refRuns?: number; refTimeoutMs?: number }[];
+  queries: {
+    label: string;
+    query: (agg: (l: string) => string) => string;
+    refRuns?: number;
+    refTimeoutMs?: number;
+    /** The chart line this query is a point of, and its x (providers). */
+    series?: string;
+    scale?: number;
+  }[];
 }
 
 const FLAT_Q = (agg: (l: string) => string) => `resources=VCPU:1,DISK_GB:10,MEMORY_MB:256&member_of=${agg("agg0")}&required=HW_CPU_X86_AVX2`;
+const LIMITED = () => "resources=VCPU:1,DISK_GB:10,MEMORY_MB:256&limit=1000";
+const NESTED_Q = () => "resources=DISK_GB:10&resources_C=VCPU:2,MEMORY_MB:512&resources_N=SRIOV_NET_VF:1&required_N=CUSTOM_PHYSNET_A&same_subtree=_C,_N&group_policy=isolate";
+// NOTE: `series` names a line of the charts (bench/charts.ts) across scales; `providers` its x.
+const SERIES = { limited: "flat, limit=1000", perfload: "flat, perfload gate query", nested: "nested trees, granular + same_subtree" } as const;
 const WORKLOADS: Workload[] = [
   { name: "flat", providers: () => flat(1010), queries: [{ label: "flat 1,010", query: FLAT_Q, refRuns: 7 }] },
   {
     name: "nested",
     providers: () => nested(1000),
-    queries: [
-      {
-        label: "nested 1,000 trees (granular + same_subtree)",
-        query: () => "resources=DISK_GB:10&resources_C=VCPU:2,MEMORY_MB:512&resources_N=SRIOV_NET_VF:1&required_N=CUSTOM_PHYSNET_A&same_subtree=_C,_N&group_policy=isolate",
-        refRuns: 3,
-      },
-    ],
+    queries: [{ label: "nested 1,000 trees (granular + same_subtree)", query: NESTED_Q, refRuns: 3 }],
   },
   {
     name: "flat10k",
     providers: () => flat(10_000, 2),
     queries: [
-      { label: "10,000 flat, limit=1000", query: () => "resources=VCPU:1,DISK_GB:10,MEMORY_MB:256&limit=1000", refRuns: 3 },
-      { label: "10,000 flat, flat query", query: FLAT_Q, refRuns: 3 },
+      { label: "10,000 flat, limit=1000", query: LIMITED, refRuns: 3, series: SERIES.limited, scale: 10_000 },
+      { label: "10,000 flat, flat query", query: FLAT_Q, refRuns: 3, series: SERIES.perfload, scale: 10_000 },
     ],
   },
   {
     name: "flat100k",
     providers: () => flat(100_000, 3),
-    queries: [{ label: "100,000 flat, limit=1000", query: () => "resources=VCPU:1,DISK_GB:10,MEMORY_MB:256&limit=1000", refRuns: 1, refTimeoutMs: 180_000 }],
+    queries: [
+      { label: "100,000 flat, limit=1000", query: LIMITED, refRuns: 1, refTimeoutMs: 180_000, series: SERIES.limited, scale: 100_000 },
+      { label: "100,000 flat, flat query", query: FLAT_Q, refRuns: 1, refTimeoutMs: 180_000, series: SERIES.perfload, scale: 100_000 },
+    ],
   },
+  // The scale series for the charts: the same queries at 1k, 10k and 100k providers (flat10k and
+  // flat100k above are its larger flat points).
+  {
+    name: "flat1k",
+    providers: () => flat(1000, 4),
+    queries: [
+      { label: "1,000 flat, limit=1000", query: LIMITED, refRuns: 5, series: SERIES.limited, scale: 1000 },
+      { label: "1,000 flat, flat query", query: FLAT_Q, refRuns: 5, series: SERIES.perfload, scale: 1000 },
+    ],
+  },
+  // NOTE: a nested tree is 7 providers (a compute node, two NUMA nodes, four devices).
+  ...([1000, 10_000, 100_000] as const).map((providers) => {
+    const trees = Math.round(providers / 7);
+    return {
+      name: `nested${providers / 1000}k`,
+      providers: () => nested(trees),
+      queries: [
+        {
+          label: `nested ${trees.toLocaleString("en")} trees (${(trees * 7).toLocaleString("en")} providers)`,
+          query: NESTED_Q,
+          refRuns: providers > 10_000 ? 1 : 3,
+          refTimeoutMs: 180_000,
+          series: SERIES.nested,
+          scale: providers,
+        },
+      ],
+    };
+  }),
   ...[8, 21].map((n) => ({
     name: `wide${n}`,
     providers: () => wide(n),
@@ -78,6 +116,8 @@ const ownCpuMs = () => {
 const p50 = (xs: number[]) => at([...xs].sort((a, b) => a - b), Math.floor((xs.length - 1) / 2));
 
 const BENCH_DB = process.env.BENCH_DB ?? "sqlite";
+/** BENCH_JSON: a file to which each timed query of a chart series is appended as one JSON line. */
+const JSON_OUT = process.env.BENCH_JSON;
 
 /** A fresh database for a workload (left in place afterwards): Berth's connection URL and the reference's. */
 async function freshDatabase(workload: string): Promise<{ berth: string; ref: string }> {
@@ -182,8 +222,8 @@ async function timeBerthOverHttp(pid: number, path: string): Promise<{ ms: numbe
 const only = process.argv.slice(2);
 const rows: string[] = [];
 if (HTTP) {
-  console.error("BENCH_HTTP: building dist/ (npx tsc -p tsconfig.json) for berth serve");
-  const built = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+  console.error("BENCH_HTTP: building dist/ (npx tsc -b tsconfig.build.json) for berth serve");
+  const built = spawnSync("npx", ["tsc", "-b", "tsconfig.build.json"], { stdio: "inherit" });
   if (built.status !== 0) throw new Error("the build failed: fix the type errors above, then run again");
 }
 for (const w of WORKLOADS) {
@@ -239,6 +279,24 @@ for (const w of WORKLOADS) {
       const row = `| ${q.label} | ${p50(ours).toFixed(1)} ms | ${refText} | ${speedup} | ${p50(oursCpu).toFixed(1)} ms | ${cpuText} | ${cpuSpeedup} | ${count} | ${theirs.count ?? "-"} |`;
       rows.push(row);
       console.error(row);
+      if (JSON_OUT && q.series)
+        appendFileSync(
+          JSON_OUT,
+          `${JSON.stringify({
+            at: new Date().toISOString(),
+            database: BENCH_DB,
+            berth: HTTP ? "berth serve over HTTP" : "in process",
+            series: q.series,
+            providers: q.scale,
+            label: q.label,
+            berthMs: p50(ours),
+            berthCpuMs: p50(oursCpu),
+            referenceMs: ref ? (theirs.ms ?? null) : undefined,
+            referenceTimeoutMs: ref && theirs.ms === undefined ? (q.refTimeoutMs ?? 120_000) : undefined,
+            berthCandidates: count,
+            referenceCandidates: theirs.count,
+          })}\n`,
+        );
     }
   } finally {
     ref?.kill();

@@ -10,7 +10,7 @@ import pg from "pg";
 import mysql from "mysql2/promise";
 import { prepare } from "../src/server.js";
 import { testConfig } from "../src/config.js";
-import { at } from "../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const DB = process.env.BENCH_DB ?? "postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);

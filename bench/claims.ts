@@ -2,7 +2,7 @@
 // and 64 concurrent clients, against `berth serve` on SQLite, PostgreSQL and MariaDB, and the
 // reference on the same database kinds; after every level the providers' usage is checked against
 // their capacity and against the number of claims answered 204 (no over-allocation, no lost claim).
-// Run: `npx vite-node bench/claims.ts` (builds dist/ first with `npx tsc -p tsconfig.json`).
+// Run: `npx vite-node bench/claims.ts` (builds dist/ first with `npx tsc -b tsconfig.build.json`).
 // Env: BENCH_SECONDS (per level, default 5), BENCH_LEVELS (concurrency levels, default 1,16,64),
 // BENCH_PROVIDERS (providers claims rotate over, default 1), BENCH_CAPACITY (VCPU of each provider,
 // default 100,000,000; small values make the claims run out: refusals are then expected, and the
@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dropServerDatabase, randomName } from "./databases.js";
 import { buildDist, closedLoop, errorText, request, startBerth, startReference, type Server } from "./servers.js";
-import { at } from "../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PROVIDERS = Number(process.env.BENCH_PROVIDERS ?? 1);

@@ -8,7 +8,7 @@ import { syncSchema, syncStandardNames } from "../src/db/sync.js";
 import { createApp } from "../src/app.js";
 import { KeystoneAuth } from "../src/http/keystone.js";
 import { startKeystone } from "../test/helpers/keystone.js";
-import { at } from "../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const started = await startKeystone();

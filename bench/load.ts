@@ -10,7 +10,7 @@
 // BENCH_WORKERS (Berth's --workers values, default 1), BENCH_NO_REF=1, BENCH_NODE_ARGS.
 import { dropServerDatabase, randomName, serverDatabase } from "./databases.js";
 import { buildDist, pct, request, startBerth, startReference, type Server } from "./servers.js";
-import { at } from "../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const DBS = (process.env.BENCH_DBS ?? "postgres,mysql").split(",");
 const PROVIDERS = Number(process.env.BENCH_PROVIDERS ?? 1000);

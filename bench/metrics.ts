@@ -3,7 +3,7 @@
 // Run: `npx vite-node bench/metrics.ts`. Env: BENCH_N (observations, default 1,000,000).
 import { createMetrics } from "../src/http/metrics.js";
 import { ROUTES } from "../src/routes.js";
-import { at } from "../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const N = Number(process.env.BENCH_N ?? 1_000_000);
 const metrics = createMetrics({ processMetrics: true });

@@ -7,7 +7,7 @@ import http from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { at } from "../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 export interface Server {
   name: string;
@@ -140,7 +140,7 @@ export async function startReference(connection: string, workers = 2): Promise<S
 /** Builds dist/ for `berth serve` unless BENCH_NO_BUILD is set. */
 export function buildDist(): void {
   if (process.env.BENCH_NO_BUILD) return;
-  const built = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+  const built = spawnSync("npx", ["tsc", "-b", "tsconfig.build.json"], { stdio: "inherit" });
   if (built.status !== 0) throw new Error("the build failed: fix the type errors above, then run again");
 }
 

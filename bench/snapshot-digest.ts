@@ -11,7 +11,7 @@ import { copyReader } from "../src/objects/candidates/snapshot-read.js";
 import { seedProviders } from "../test/helpers/seed-candidates.js";
 import { flat } from "../test/fixtures/candidates/seed.js";
 import { analyze, dropServerDatabase, randomName, serverDatabase, sideWriter } from "./databases.js";
-import { at } from "../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const DBS = (process.env.BENCH_DBS ?? "postgres,mysql").split(",");
 const SIZES = (process.env.BENCH_SIZES ?? "1010,10000").split(",").map(Number);

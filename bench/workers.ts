@@ -1,14 +1,14 @@
 // `berth serve --workers N` on reads: GET /allocation_candidates over HTTP against one SQLite file
 // (WAL) holding BENCH_PROVIDERS providers, for each N in BENCH_WORKERS, with BENCH_CLIENTS concurrent
 // keep-alive clients for BENCH_SECONDS. Claims with workers: `BENCH_WORKERS=2 npx vite-node bench/claims.ts`.
-// Run: `npx vite-node bench/workers.ts` (builds dist/ first with `npx tsc -p tsconfig.json`).
+// Run: `npx vite-node bench/workers.ts` (builds dist/ first with `npx tsc -b tsconfig.build.json`).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { at } from "../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const WORKERS = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
@@ -16,7 +16,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PROVIDERS = Number(process.env.BENCH_PROVIDERS ?? 500);
 const PATH = "/allocation_candidates?resources=VCPU:1,MEMORY_MB:512&limit=100";
 
-execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "ignore" });
+execFileSync("npx", ["tsc", "-b", "tsconfig.build.json"], { stdio: "ignore" });
 const dir = mkdtempSync(join(tmpdir(), "berth-bench-workers-"));
 const conf = join(dir, "placement.conf");
 writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = sqlite:///${join(dir, "p.sqlite")}\nsync_on_startup = True\n`);

@@ -135,7 +135,8 @@ async function handle(deps: Deps, req: Request, path: string, requestId: string,
       if (pre) return pre;
     }
     let creds: Credentials = { userId: null, projectId: null, roles: [] };
-    if (!AUTH_BYPASS.has(path)) {
+    // NOTE: the route's flag is read from the decoded path that routing matched, never the raw one.
+    if (!AUTH_BYPASS.has(path) && !hit?.route.public) {
       const who = await deps.authenticate(req);
       if (who instanceof Response) return who;
       creds = who;

@@ -1,7 +1,7 @@
 // placement.conf (oslo.config INI) + command-line overrides -> one frozen, typed Config.
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { at, entry } from "./client/common/at.js";
+import { at, entry } from "@berth/client/common";
 
 export type AuthStrategy = "keystone" | "noauth2";
 export type GenerationStrategy = "depth-first" | "breadth-first";

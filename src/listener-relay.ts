@@ -5,7 +5,7 @@
 // those itself, e.g. 400 "content-type header required when content-length > 0").
 import { Duplex } from "node:stream";
 import type { Socket } from "node:net";
-import { at as element } from "./client/common/at.js";
+import { at as element } from "@berth/client/common";
 
 // NOTE: what gunicorn 20.1 passes on, found by sending it values one by one: surrounding spaces, tabs,
 // \v, \f, \x85 and \xa0 (not \x1c-\x1f), one sign, ASCII digits with single underscores between them;

@@ -3,7 +3,7 @@
 import { isAbsolute, join } from "node:path";
 import pino, { type DestinationStream, type Logger } from "pino";
 import { ConfigError, type Config } from "./config.js";
-import { first } from "./client/common/at.js";
+import { first } from "@berth/client/common";
 
 export interface Logging {
   readonly logger: Logger;

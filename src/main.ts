@@ -303,10 +303,54 @@ status
     }),
   );
 
+const conformance = program
+  .command("conformance")
+  .description("a known-good server that records a client, injects faults and judges the client by rules (docs/conformance.md)");
+const conformanceOptions = (c: Command) =>
+  c
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0: any free port)", "8000")
+    .option("--faults <spec>", "faults to inject, e.g. conflict/3,unavailable-first-get,drop/11,old-node@1.20/4,seed=7")
+    .option("--max-version <1.N>", "the highest microversion to announce and accept (default 1.39)")
+    .option("--report <file>", "write the report as JSON to this file and its summary beside it (.md)");
+type ConformanceFlags = { host: string; port: string; faults?: string; maxVersion?: string; report?: string };
+const conformanceAction = async (opts: ConformanceFlags, command?: string[]) => {
+  const { conformanceCommand } = await import("./conformance/command.js");
+  const { FaultSpecError } = await import("./conformance/faults.js");
+  const { ConformanceOptionError } = await import("./conformance/serve.js");
+  try {
+    const code = await conformanceCommand({
+      host: opts.host,
+      port: portOption(opts.port, "--port"),
+      faults: opts.faults,
+      maxVersion: opts.maxVersion,
+      report: opts.report,
+      command,
+      env: process.env,
+      out: (s) => void process.stdout.write(s),
+      note: (s) => void process.stderr.write(`berth: ${s}\n`),
+    });
+    process.exit(code);
+  } catch (e) {
+    if (e instanceof FaultSpecError || e instanceof ConformanceOptionError) fail(e.message);
+    if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") fail(`${opts.host}:${opts.port} is in use: choose another port with --port (0: any free port)`);
+    throw e;
+  }
+};
+conformanceOptions(conformance.command("serve").description("serve until SIGINT or SIGTERM, then print (and with --report write) the report")).action(
+  (opts: ConformanceFlags) => conformanceAction(opts),
+);
+conformanceOptions(
+  conformance
+    .command("run")
+    .description("run a client's command against the server (OS_ENDPOINT, BERTH_CONFORMANCE_URL set), then report; exit 1 when a rule fails")
+    .argument("<command...>", "the client's command, after --"),
+).action((command: string[], opts: ConformanceFlags) => conformanceAction(opts, command));
+
 // NOTE: the client commands (and the SDK behind them) load only when asked for, to keep `serve` quick.
 // They answer with the openstack CLI's exit codes (usage errors 2, failures 1), help included.
-if (!["serve", "db", "status"].includes(process.argv[2] ?? "")) {
-  const { runCli } = await import("./cli/index.js");
+if (!["serve", "db", "status", "conformance"].includes(process.argv[2] ?? "")) {
+  const { runCli } = await import("@berth/cli");
   const code = await runCli(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr }, program);
   process.exit(code);
 } else {

@@ -14,7 +14,9 @@ import * as resourceClass from "./handlers/resource-class.js";
 import * as reshaper from "./handlers/reshaper.js";
 import * as healthcheck from "./handlers/healthcheck.js";
 import * as capabilities from "./handlers/capabilities.js";
-import { at } from "./client/common/at.js";
+import * as ui from "./handlers/ui.js";
+import * as fleet from "./handlers/fleet.js";
+import { at } from "@berth/client/common";
 
 export interface MethodEntry {
   handler: Handler;
@@ -28,6 +30,8 @@ export interface Route {
   /** Below this version the whole path answers 404. */
   since?: Version;
   methods: Partial<Record<string, MethodEntry>>;
+  /** Served without a token (the dashboard's page and bundles, which hold no data). */
+  public?: boolean;
 }
 
 const v = (minor: number) => new Version(1, minor);
@@ -87,6 +91,17 @@ export const ROUTES: readonly Route[] = [
   { path: "/capabilities", methods: { GET: m(capabilities.service) } },
   { path: "/capabilities/{type}", methods: { GET: m(capabilities.forType) } },
   { path: "/capabilities/{type}/{id}", methods: { GET: m(capabilities.forInstance) } },
+  // Berth's own: the dashboard (docs/dashboard.md). Its page needs no token; its reads do.
+  { path: "/ui", public: true, methods: { GET: m(ui.redirect) } },
+  { path: "/ui/", public: true, methods: { GET: m(ui.page) } },
+  { path: "/ui/config.json", public: true, methods: { GET: m(ui.config) } },
+  { path: "/ui/{file}", public: true, methods: { GET: m(ui.asset) } },
+  { path: "/ui/api/fleet", methods: { GET: json(fleet.summary) } },
+  { path: "/ui/api/filters", methods: { GET: json(fleet.filters) } },
+  { path: "/ui/api/trees", methods: { GET: json(fleet.trees) } },
+  { path: "/ui/api/trees/{uuid}", methods: { GET: json(fleet.tree) } },
+  { path: "/ui/api/consumers", methods: { GET: json(fleet.consumers) } },
+  { path: "/ui/api/names", methods: { GET: json(fleet.names) } },
 ];
 
 interface Compiled {

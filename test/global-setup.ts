@@ -1,6 +1,8 @@
 // Once per test run, before any test file: tests that run `berth serve` start the compiled
-// bin/berth.js (dist/), so dist/ is rebuilt here when any source file is newer than it. Building in
-// the test files themselves raced: one file's build rewrote dist/ while another file's server loaded it.
+// bin/berth.js (dist/, and packages/*/dist/ through the workspace links), so every package is
+// brought up to date here (`tsc -b` rebuilds only what changed; a no-op takes about half a second).
+// Building in the test files themselves raced: one file's build rewrote dist/ while another file's
+// server loaded it. Tests themselves import the packages' sources (vitest.config.ts).
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -16,7 +18,8 @@ function newest(dir: string, ext: string): number {
 }
 
 export default function setup(): void {
-  const built = existsSync("dist/main.js") ? statSync("dist/main.js").mtimeMs : 0;
-  if (newest("src", ".ts") <= built && statSync("tsconfig.json").mtimeMs <= built) return;
-  execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+  execFileSync("npx", ["tsc", "-b", "tsconfig.build.json"], { stdio: "inherit" });
+  // The dashboard's bundle (dist/ui/, served by the app): rebuilt when a file of ui/ is newer.
+  const page = existsSync("dist/ui/index.html") ? statSync("dist/ui/index.html").mtimeMs : 0;
+  if (Math.max(newest("ui", ".ts"), newest("ui", ".css"), newest("ui", ".html")) > page) execFileSync("node", ["scripts/build-ui.mjs"], { stdio: "inherit" });
 }

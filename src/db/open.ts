@@ -6,7 +6,7 @@ import type PgModule from "pg";
 import type * as Mysql2Module from "mysql2";
 import { capabilitiesFor, type Capabilities, type Dialect } from "./capabilities.js";
 import type { DB } from "./schema.js";
-import { at } from "../client/common/at.js";
+import { at } from "@berth/client/common";
 
 export interface Store {
   readonly db: Kysely<DB>;

@@ -13,7 +13,7 @@ import { UnknownResourceClass, UnknownTrait } from "../objects/provider-filter.j
 import { checkGroups, CandidateQueryError, newGroup, type CandidateRequest, type GroupPolicy, type RequestGroup, type RequestWide } from "../objects/candidates/request.js";
 import { findCandidates, type SearchResult } from "../objects/candidates/search.js";
 import { responseBody, type BodyOptions } from "../http/candidate-body.js";
-import { first } from "../client/common/at.js";
+import { first } from "@berth/client/common";
 
 const CODES = {
   bad_value: ErrorCodes.QUERYPARAM_BAD_VALUE,

@@ -12,7 +12,7 @@ import * as inventories from "../objects/inventory.js";
 import { DEFAULTS, InventoryExists, InventoryInUse, InventoryNotFound, type Inventory } from "../objects/inventory.js";
 import { ResourceClassNotFound } from "../objects/resource-class.js";
 import { getProvider, type ProviderRow } from "../objects/resource-provider.js";
-import { at } from "../client/common/at.js";
+import { at } from "@berth/client/common";
 
 const p = policies.inventory;
 const CONCURRENT = "Another thread concurrently updated the resource provider data. Please retry your update";

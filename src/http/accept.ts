@@ -1,6 +1,6 @@
 // The Accept header as the reference reads it (webob's RFC 7231 rules): which media types a
 // client takes, for the few handlers that check it and for the format of every error body.
-import { at } from "../client/common/at.js";
+import { at } from "@berth/client/common";
 
 const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
 const QUOTED = '"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t \\x21-\\x7e\\x80-\\xff])*"';

@@ -6,7 +6,7 @@ import type { Ctx } from "./context.js";
 import { explain } from "./validate.js";
 import { decodeUtf8, loadsExact, parseBody, PyNumber } from "../python/json.js";
 import { pyRepr } from "../python/repr.js";
-import { first } from "../client/common/at.js";
+import { first } from "@berth/client/common";
 
 /**
  * The 415 for a body that is not JSON. The reference checks this before the policy, so handlers

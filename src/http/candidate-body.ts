@@ -3,7 +3,7 @@
 import { Chosen, rootsOf, type Candidate } from "../objects/candidates/engine.js";
 import type { SearchResult } from "../objects/candidates/search.js";
 import { capacityOf, type Provider } from "../objects/candidates/world.js";
-import { at, first } from "../client/common/at.js";
+import { at, first } from "@berth/client/common";
 
 export interface BodyOptions {
   dictForm: boolean;

@@ -2,7 +2,7 @@
 // comparisons handlers branch on (`v.atLeast(1, 15)`).
 import { HttpError, notAcceptable as notAcceptableError } from "./errors.js";
 import { pyRepr } from "../python/repr.js";
-import { at, first } from "../client/common/at.js";
+import { at, first } from "@berth/client/common";
 
 export const MIN_VERSION = "1.0";
 export const MAX_VERSION = "1.39";
@@ -27,12 +27,17 @@ export class Version {
 export const MIN = new Version(1, 0);
 export const MAX = new Version(1, MAX_MINOR);
 
-function notAcceptable(detail: string): HttpError {
-  return notAcceptableError(`Invalid microversion: ${detail}`, { max_version: MAX_VERSION, min_version: MIN_VERSION });
+function notAcceptable(detail: string, max: string = MAX_VERSION): HttpError {
+  return notAcceptableError(`Invalid microversion: ${detail}`, { max_version: max, min_version: MIN_VERSION });
+}
+
+/** The 406 for a version above the maximum, as a server whose maximum is `max` answers it (the conformance kit's lower maximum). */
+export function unacceptableVersion(value: string, max: string = MAX_VERSION): HttpError {
+  return notAcceptable(`Unacceptable version header: ${value}`, max);
 }
 
 /** The placement entry of an OpenStack-API-Version header (may list several services; the last wins). */
-function placementEntry(header: string | null): string | undefined {
+export function placementEntry(header: string | null): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(",").reverse()) {
     const m = /^(\S+)\s+(.+)$/s.exec(part.trim());
@@ -66,7 +71,7 @@ export function parseVersionHeader(header: string | null): Version {
   }
   if (nums.length < 2) throw invalid(value, "Version.__new__() missing 1 required positional argument: 'minor'");
   const v = new Version(first(nums), at(nums, 1));
-  if (v.major !== 1 || v.minor < 0 || v.minor > MAX_MINOR) throw notAcceptable(`Unacceptable version header: ${value}`);
+  if (v.major !== 1 || v.minor < 0 || v.minor > MAX_MINOR) throw unacceptableVersion(value);
   return v;
 }
 

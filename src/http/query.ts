@@ -3,7 +3,7 @@
 // that raise the reference's 400s. The values arrive already split per repeated key.
 import { badRequest } from "./errors.js";
 import type { Version } from "./microversion.js";
-import { at } from "../client/common/at.js";
+import { at } from "@berth/client/common";
 import { isUuidLike } from "../python/uuid.js";
 
 export interface MemberOf {

@@ -10,7 +10,7 @@ import type { Tx } from "../db/tx.js";
 import { fromDb } from "../db/time.js";
 import { ConcurrentUpdate, DomainError, NotFound } from "./errors.js";
 import { deleteConsumersWithoutAllocations } from "./consumer.js";
-import { first } from "../client/common/at.js";
+import { first } from "@berth/client/common";
 
 /** A provider generation changed under the claim on every attempt. */
 export class ProviderConcurrentUpdate extends ConcurrentUpdate {

@@ -2,7 +2,7 @@
 // itself is client/common/capacity.ts, shared with the SDK's users), in SQL for the provider and
 // candidate prefilters.
 import { sql, type Expression, type RawBuilder, type SqlBool } from "kysely";
-import { allocatable, capacityOf, type Limits } from "../client/common/capacity.js";
+import { allocatable, capacityOf, type Limits } from "@berth/client/common";
 
 export { allocatable, capacityOf, type Limits };
 
@@ -55,6 +55,19 @@ export function unitsFit(inv: Inv, amount: number): boolean {
 /** The amount fits what is left and the unit rules (the candidate search's check). */
 export function fits(inv: Inv | undefined, amount: number): boolean {
   return inv !== undefined && inv.used + amount <= allocatable(inv) && unitsFit(inv, amount);
+}
+
+/**
+ * The most usage an inventory may hold for `added` more still to fit (negative: it cannot fit even
+ * on an empty inventory). An integer, so a database compares it with a sum of integers exactly.
+ */
+export function usageRoom(inv: Limits, added: number): number {
+  const limit = allocatable(inv);
+  let room = Math.floor(limit) - added;
+  // NOTE: the float arithmetic of `fits`, not its algebra: the result is checked in that form.
+  while (room + 1 + added <= limit) room++;
+  while (room + added > limit) room--;
+  return room;
 }
 
 /**

@@ -1,13 +1,13 @@
 // What this process knows of the providers it claims on, as of its own last checked write (MySQL
 // only: the claim script path, claim-statement.ts). A batch of new consumers whose providers,
-// classes and identities are all known here is judged on it without the read: the script's
-// compare-and-swap of every provider generation decides whether what it was judged on still holds.
+// classes and identities are all known here is judged on it without the read: the script's checks
+// under the providers' locks decide whether the claims accepted on it still fit.
 //
-// Why this is exact: an entry is what a read returned, or what a read returned plus exactly what
-// this process then wrote under the providers' locks (their new generations, the usage it added).
-// Every write that adds usage or changes inventories bumps the generation (Berth's and the
-// reference's), so while a provider's generation is the remembered one its usage is at most the
-// remembered usage; a claim accepted on it fits. The usage may be lower (DELETE /allocations does
+// Why this is exact: an entry is what a read returned, or what a script read under its locks just
+// before it committed. Nothing is accepted on an entry alone: the script writes only if every
+// provider's generation is unchanged (then nothing was added and no inventory changed since) or,
+// for new consumers, if every inventory is the one judged on and its usage under the lock leaves
+// room for what the batch adds. The usage may be lower than remembered (DELETE /allocations does
 // not bump), so a batch with any refusal on remembered data is read afresh and judged again: a
 // refusal is only ever given on a read. Classes, projects, users and consumer types are kept by
 // name -> id as a read found them; the script checks the identities still exist and that the new
@@ -16,8 +16,8 @@
 import type { Inv } from "./capacity.js";
 import type { ConsumerWrite } from "./allocation.js";
 import type { ClaimPlan } from "./claim-plan.js";
-import type { CapacityRow, Live } from "./claim-judge.js";
-import { emptyLookup, pick, type Lookup } from "./consumer.js";
+import type { CapacityRow } from "./claim-judge.js";
+import { emptyLookup, type Lookup } from "./consumer.js";
 
 /** Entries kept at most per kind; the oldest go first. */
 const LIMIT = 10_000;
@@ -79,26 +79,6 @@ export class ClaimMemo {
     for (const [key, i] of inv) {
       const [pid, rc] = key.split(":").map(Number);
       byId.get(pid!)?.inv.set(rc!, { ...i });
-    }
-  }
-
-  /**
-   * After a checked write of `accepted` (judged on `inv`) committed: the providers' new
-   * generations (already bumped on the plan's providers) and the usage added. Only where every
-   * accepted write was a new consumer; otherwise the providers are forgotten.
-   */
-  wrote(plan: ClaimPlan, accepted: readonly Live[]): void {
-    const items = accepted.flatMap((l) => l.items);
-    const replaced = accepted.some((l) => l.writes.some((w) => pick(plan.lookup.consumers, w.uuid) !== undefined));
-    for (const it of items) {
-      const p = this.#providers.get(it.provider.uuid.toLowerCase());
-      if (!p || p.id !== it.provider.id || replaced) {
-        this.#providers.delete(it.provider.uuid.toLowerCase());
-        continue;
-      }
-      p.generation = it.provider.generation;
-      const i = p.inv.get(it.rcId);
-      if (i) p.inv.set(it.rcId, { ...i, used: i.used + it.used });
     }
   }
 

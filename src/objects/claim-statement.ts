@@ -25,6 +25,13 @@
 // locks are the node's own: two nodes' writes of the same provider both bump its row, so
 // certification refuses one at COMMIT (error 1213) and its claims go the transactional way, retried.
 //
+// MySQL, new consumers only: a provider whose generation moved still holds when its inventories are
+// the ones the claims were judged on and the usage under the lock leaves room for everything the
+// batch adds (capacity.ts usageRoom): each accepted claim then still fits, in order. With several
+// processes claiming on one provider, each one's write would otherwise find the generation moved by
+// the other's and go round again. The script also reads back the providers as it leaves them, which
+// is what the queue judges its next claims on (claim-memo.ts).
+//
 // NOTE: the row locks are held for the write alone (no round trips inside a transaction). On
 // PostgreSQL the statements keep their text whatever the batch size (arrays, not lists; the write
 // has one text with existing consumers and one without), so PostgreSQL parses and plans each once
@@ -32,10 +39,10 @@
 import { sql, type RawBuilder } from "kysely";
 import type { Store } from "../db/open.js";
 import { nowUtc } from "../db/time.js";
-import { invFromRow } from "./capacity.js";
+import { invFromRow, usageRoom } from "./capacity.js";
 import type { DomainError } from "./errors.js";
 import type { ConsumerWrite } from "./allocation.js";
-import { claimItems, firstPlanError, identitiesOf, unknownClass, type ClaimPlan } from "./claim-plan.js";
+import { claimItems, firstPlanError, identitiesOf, unknownClass, type ClaimPlan, type Item } from "./claim-plan.js";
 import { bumpsPerClaim, judgeInOrder, type CapacityRow, type Live } from "./claim-judge.js";
 import { addLookupRow, emptyLookup, pick, type Lookup, type LookupRow } from "./consumer.js";
 import type { ClaimMemo } from "./claim-memo.js";
@@ -90,21 +97,23 @@ export async function claimWithCheckedWrite(store: Store, claims: readonly Consu
     const touched = accepted.flatMap((l) => l.items.map((it) => it.provider));
     let got: Awaited<ReturnType<typeof writeScript>>;
     try {
-      got = await writeScript(store, plan.lookup, accepted);
+      got = await writeScript(store, plan.lookup, accepted, inv);
     } catch (e) {
       memo?.forget(touched.map((p) => p.uuid));
       throw e;
     }
     if (got.written) {
-      memo?.wrote(plan, accepted);
+      // What the script left on the providers, read under its locks (other writers' claims included).
+      memo?.forget(touched.map((p) => p.uuid));
+      memo?.learn(got.state.lookup, got.state.inv);
       return results;
     }
     // The script read the providers afresh under its locks: judge on that next when it shows
     // what failed (a generation moved), else read everything again.
     memo?.forget(touched.map((p) => p.uuid));
-    if (memo && got.state) {
+    if (memo) {
       memo.learn(got.state.lookup, got.state.inv);
-      if (touched.some((p) => pick(got.state!.lookup.providers, p.uuid)?.generation !== p.generation)) known = memo.plan(all);
+      if (touched.some((p) => pick(got.state.lookup.providers, p.uuid)?.generation !== p.generation)) known = memo.plan(all);
     }
   }
   return undefined;
@@ -255,7 +264,12 @@ async function writeStatement(store: Store, lookup: Lookup, accepted: readonly L
  * meanwhile, a deadlock, Galera's certification at COMMIT) stops the script; runScript rolls it
  * back and the error goes to the caller.
  */
-async function writeScript(store: Store, lookup: Lookup, accepted: readonly Live[]): Promise<{ written: boolean; state?: { lookup: Lookup; inv: Map<string, CapacityRow> } }> {
+async function writeScript(
+  store: Store,
+  lookup: Lookup,
+  accepted: readonly Live[],
+  judgedOn: ReadonlyMap<string, CapacityRow>,
+): Promise<{ written: boolean; state: { lookup: Lookup; inv: Map<string, CapacityRow> } }> {
   const { items, by, providers, existing, fresh, now } = whatToWrite(lookup, accepted);
   const ok = sql.raw("@berth_claim_ok");
   const list = (values: readonly (number | string)[]) => sql.join(values);
@@ -273,8 +287,13 @@ async function writeScript(store: Store, lookup: Lookup, accepted: readonly Live
     return distinct.length ? sql` AND (SELECT count(*) FROM ${sql.table(table)} WHERE id IN (${list(distinct)})) = ${distinct.length}` : sql``;
   };
   const writes = [...existing.map(({ w }) => w), ...fresh];
+  // NOTE: new consumers only: the providers hold if their generations are unchanged, or else if
+  // their inventories are the ones judged on and the usage now leaves room for what is added
+  // (another process's claims on them since the read then cost no retry). Consumers replaced keep
+  // the generation check alone (their old allocations were judged as given back).
+  const providersHold = existing.length ? unchanged("resource_providers", providers) : sql`(${unchanged("resource_providers", providers)} OR (${stillFits(items, judgedOn)}))`;
   script.push(
-    sql`SET ${ok} = ${unchanged("resource_providers", providers)}${existing.length ? sql` AND ${unchanged("consumers", existing.map(({ c }) => c))}` : sql``}${
+    sql`SET ${ok} = ${providersHold}${existing.length ? sql` AND ${unchanged("consumers", existing.map(({ c }) => c))}` : sql``}${
       fresh.length ? sql` AND NOT EXISTS (SELECT 1 FROM allocations WHERE consumer_id IN (${list(fresh.map((w) => w.uuid))}))` : sql``
     }${exist("projects", writes.map((w) => pick(lookup.projects, w.project)!))}${exist("users", writes.map((w) => pick(lookup.users, w.user)!))}${exist(
       "consumer_types",
@@ -303,21 +322,49 @@ async function writeScript(store: Store, lookup: Lookup, accepted: readonly Live
   script.push(sql`UPDATE resource_providers SET generation = generation + ${byId(providers.map((p) => [p.id, by.get(p.id) ?? 1]))}, updated_at = ${now}
     WHERE ${ok} AND id IN (${list(providers.map((p) => p.id))})`);
   script.push(sql`SELECT ${ok} AS ok`);
-  // NOTE: the same columns as the read's (ReadRow), for its parser.
+  // The providers as they are now, under the locks (written or not): what the next claims on them
+  // are judged on. NOTE: the same columns as the read's (ReadRow), for its parser.
   const pids = list(providers.map((p) => p.id));
   script.push(sql`SELECT 'g' AS kind, id, uuid AS k, generation AS a, NULL AS b, NULL AS c, NULL AS d, NULL AS e, NULL AS f, NULL AS g, NULL AS h
-      FROM resource_providers WHERE NOT ${ok} AND id IN (${pids})
+      FROM resource_providers WHERE id IN (${pids})
     UNION ALL SELECT 'i', i.resource_provider_id, rp.uuid, i.resource_class_id, i.total, i.reserved, i.min_unit, i.max_unit, i.step_size, i.allocation_ratio,
            (SELECT sum(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)
       FROM inventories i JOIN resource_providers rp ON rp.id = i.resource_provider_id
-     WHERE NOT ${ok} AND i.resource_provider_id IN (${pids}) AND i.resource_class_id IN (${list([...new Set(items.map((i) => i.rcId))])})`);
+     WHERE i.resource_provider_id IN (${pids}) AND i.resource_class_id IN (${list([...new Set(items.map((i) => i.rcId))])})`);
   script.push(sql`COMMIT`);
   const q = sql.join(script, sql`;\n`).compile(store.claimDb ?? store.db);
   const results = await store.runScript!(q.sql, q.parameters);
   const answer = results[script.length - 3] as { ok: unknown }[] | undefined;
-  if (Number(answer?.[0]?.ok) !== 1) return { written: false, state: parseRows(results[script.length - 2] as ReadRow[]) };
-  for (const p of providers) p.generation += by.get(p.id) ?? 1;
-  return { written: true };
+  const state = parseRows(results[script.length - 2] as ReadRow[]);
+  const written = Number(answer?.[0]?.ok) === 1;
+  if (written) for (const p of providers) p.generation = pick(state.lookup.providers, p.uuid)?.generation ?? p.generation + (by.get(p.id) ?? 1);
+  return { written, state };
+}
+
+/**
+ * SQL true when every inventory the items draw on is still the one they were judged on (`inv`)
+ * and its usage now leaves room for all they add: then each accepted claim still fits, in order.
+ * NOTE: allocation_ratio is a FLOAT column; the value judged on is the driver's reading of it,
+ * compared as a FLOAT again. A ratio that does not survive that (more digits than the driver
+ * prints) fails the check, and the claims are judged again: slower, never wrong.
+ */
+function stillFits(items: readonly Item[], inv: ReadonlyMap<string, CapacityRow>): RawBuilder<unknown> {
+  const added = new Map<string, { provider: number; rc: number; used: number }>();
+  for (const it of items) {
+    const k = `${it.provider.id}:${it.rcId}`;
+    const a = added.get(k) ?? { provider: it.provider.id, rc: it.rcId, used: 0 };
+    a.used += it.used;
+    added.set(k, a);
+  }
+  const checks = [...added].map(([k, a]) => {
+    const r = inv.get(k);
+    if (!r) return sql`FALSE`;
+    return sql`(SELECT count(*) FROM inventories WHERE resource_provider_id = ${a.provider} AND resource_class_id = ${a.rc} AND total = ${r.total}
+        AND reserved = ${r.reserved} AND min_unit = ${r.minUnit} AND max_unit = ${r.maxUnit} AND step_size = ${r.stepSize}
+        AND allocation_ratio = CAST(${r.ratio} AS FLOAT)) = 1
+      AND (SELECT coalesce(sum(used), 0) FROM allocations WHERE resource_provider_id = ${a.provider} AND resource_class_id = ${a.rc}) <= ${usageRoom(r, a.used)}`;
+  });
+  return sql.join(checks, sql` AND `);
 }
 
 /** What the accepted claims write: items, bumps, providers, existing and new consumers (in uuid order). */

@@ -33,7 +33,7 @@ import {
 import { AllocationProviderNotFound, ConsumerConcurrentUpdate, ProviderConcurrentUpdate, type ConsumerWrite } from "./allocation.js";
 import { claimItems, identitiesOf, type ClaimPlan, type Item, type LockedProvider } from "./claim-plan.js";
 import { judgeCapacity, type CapacityRow } from "./claim-judge.js";
-import { first } from "../client/common/at.js";
+import { first } from "@berth/client/common";
 
 export interface ClaimOptions {
   /** [placement] allocation_conflict_retry_count. */

@@ -5,7 +5,7 @@ import type { Store } from "../db/open.js";
 import type { DB } from "../db/schema.js";
 import { ignoringDuplicates, type Tx } from "../db/tx.js";
 import { nowUtc } from "../db/time.js";
-import { first } from "../client/common/at.js";
+import { first } from "@berth/client/common";
 
 /** The consumer type name the API shows for a consumer without one. */
 export const NULL_CONSUMER_TYPE_ALIAS = "unknown";

@@ -7,7 +7,7 @@
 // closed) and are reported through onError, so one bad override cannot take the
 // whole service down.
 import { ALWAYS, NEVER, type Check } from "./check.js";
-import { at, first } from "../client/common/at.js";
+import { at, first } from "@berth/client/common";
 
 export type ParseErrorHandler = (message: string, rule: string) => void;
 

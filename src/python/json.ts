@@ -2,7 +2,7 @@
 // the same texts accepted (NaN, Infinity and -Infinity too) and, for the rest, the same message at
 // the same position, since it ends up in the 400 detail ("Malformed JSON: ...").
 // One difference: nesting is bounded (MAX_DEPTH), so no body can exhaust the stack.
-import { at } from "../client/common/at.js";
+import { at } from "@berth/client/common";
 
 export type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 

@@ -6,7 +6,7 @@ import { byCodePoint, pyRepr } from "./repr.js";
 import { MAX_PFORMAT } from "./pformat.js";
 import { PyNumber } from "./json.js";
 import { isUuidLike } from "./uuid.js";
-import { at, entry, first } from "../client/common/at.js";
+import { at, entry, first } from "@berth/client/common";
 
 type Path = (string | number)[];
 type Schema = Record<string, unknown>;

@@ -2,7 +2,7 @@
 // the failing schema and instance rendered this way, so Berth renders them the same.
 import { byCodePoint, pyRepr } from "./repr.js";
 import { PyNumber } from "./json.js";
-import { at } from "../client/common/at.js";
+import { at } from "@berth/client/common";
 
 const WIDTH = 72;
 /**

@@ -4,7 +4,7 @@
 // here as under the reference (e.g. `is_admin:True`, or a null project_id
 // rendering as "None").
 import { pyRepr } from "./repr.js";
-import { at } from "../client/common/at.js";
+import { at } from "@berth/client/common";
 
 /** Python's str() for JSON-ish values. */
 export function pyStr(value: unknown): string {

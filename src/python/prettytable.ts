@@ -1,5 +1,5 @@
 // Text as the reference's operator commands print it: prettytable's tables and textwrap's wrapping.
-import { at } from "../client/common/at.js";
+import { at } from "@berth/client/common";
 
 export type Align = "l" | "c";
 

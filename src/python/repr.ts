@@ -1,7 +1,7 @@
 // Python-style rendering of JSON values, so validation messages read as the reference's do
 // (`'abc' is not of type 'integer'`, `{'name': 1}`).
 import { PyNumber } from "./json.js";
-import { at } from "../client/common/at.js";
+import { at } from "@berth/client/common";
 
 /**
  * repr() of a JSON value. With `limit`, stops once the text passes `limit` UTF-16 units and returns

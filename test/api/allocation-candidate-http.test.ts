@@ -17,7 +17,7 @@ import { BodyBuffers } from "../../src/http/candidate-body.js";
 import { seedProviders } from "../helpers/seed-candidates.js";
 import { freePort, waitUp } from "../helpers/serve.js";
 import { flat } from "../fixtures/candidates/seed.js";
-import { at } from "../../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
 

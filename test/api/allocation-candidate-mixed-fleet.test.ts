@@ -13,7 +13,7 @@ import { referenceAvailable, startBerth, startReference, type Served } from "../
 import { createApp } from "../../src/app.js";
 import { testConfig } from "../../src/config.js";
 import { openStore, type Store } from "../../src/db/open.js";
-import { first } from "../../src/client/common/at.js";
+import { first } from "@berth/client/common";
 
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
 const haveReference = referenceAvailable("the mixed-fleet candidate tests");

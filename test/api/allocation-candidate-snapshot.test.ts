@@ -24,7 +24,7 @@ import { bodyOptions, parseRequest } from "../../src/handlers/allocation-candida
 import { parseVersionHeader } from "../../src/http/microversion.js";
 import { findCandidates } from "../../src/objects/candidates/search.js";
 import { responseBody } from "../../src/http/candidate-body.js";
-import { at, entry, first } from "../../src/client/common/at.js";
+import { at, entry, first } from "@berth/client/common";
 
 const HEADERS = { "x-auth-token": "admin" };
 

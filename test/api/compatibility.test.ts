@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi } from "../helpers/api.js";
 import { DEFAULT_CEILING } from "../../src/objects/candidates/search.js";
-import { at } from "../../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 /** The (file, test name) pairs docs/compatibility.md names: lines `- Pinned by: \`file\` "name"[, "name"]...`. */
 function pinnedTests(doc: string): { file: string; name: string }[] {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { createDatabase, DIALECTS } from "../helpers/databases.js";
 import { referenceAvailable, startBerth, startReference, type Served } from "../helpers/reference.js";
 import { normalize } from "../diff/harness.js";
-import { entry } from "../../src/client/common/at.js";
+import { entry } from "@berth/client/common";
 
 const run = referenceAvailable("the drop-in test (test/api/drop-in.test.ts)");
 

@@ -4,7 +4,7 @@ import { expect, it } from "vitest";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi, uuid } from "../helpers/api.js";
 import { MAX_PFORMAT } from "../../src/python/pformat.js";
-import { at } from "../../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const LIMIT = 4096;
 const JSON_HEADERS = { "content-type": "application/json", "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };

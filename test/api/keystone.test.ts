@@ -18,10 +18,10 @@ import { syncSchema, syncStandardNames } from "../../src/db/sync.js";
 import { createApp } from "../../src/app.js";
 import { KeystoneAuth } from "../../src/http/keystone.js";
 import { startKeystone, USER_PASSWORD, type Scope } from "../helpers/keystone.js";
-import { ForbiddenError, KeystonePasswordAuth, PlacementClient, UnauthorizedError } from "../../src/client/index.js";
+import { ForbiddenError, KeystonePasswordAuth, PlacementClient, UnauthorizedError } from "@berth/client";
 import { freePort, waitUp } from "../helpers/serve.js";
 import { uuid } from "../helpers/api.js";
-import { entry } from "../../src/client/common/at.js";
+import { entry } from "@berth/client/common";
 
 const started = await startKeystone();
 const ks = typeof started === "string" ? undefined : started;

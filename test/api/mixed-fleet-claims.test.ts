@@ -12,7 +12,7 @@ import pg from "pg";
 import mysql from "mysql2/promise";
 import { createDatabase, DIALECTS } from "../helpers/databases.js";
 import { referenceAvailable, startBerth, startReference, type Served } from "../helpers/reference.js";
-import { at, first } from "../../src/client/common/at.js";
+import { at, first } from "@berth/client/common";
 
 const run = referenceAvailable("the mixed-fleet claims test (test/api/mixed-fleet-claims.test.ts)", true);
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { referenceAvailable, startBerth, startReference } from "../helpers/reference.js";
-import { at } from "../../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const run = referenceAvailable("the trait order test (test/api/trait-order-sqlite.test.ts)");
 

@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeFetch } from "../../src/cli/http.js";
-import { startTestServer, type TestServer } from "../../src/client/testing.js";
+import { nodeFetch } from "../../packages/cli/src/http.js";
+import { startTestServer, type TestServer } from "@berth/testing";
 import { startKeystone, USER_PASSWORD } from "../helpers/keystone.js";
 import { runner, type RunOptions } from "./run.js";
 

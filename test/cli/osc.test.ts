@@ -34,7 +34,7 @@ for argv in json.load(sys.stdin):
     results.append({"code": code, "out": out.getvalue()})
 sys.stdout.write(json.dumps(results))
 `;
-import { at } from "../../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 /** Exit code and stdout of `openstack <argv>` for each command line, with this environment. */
 function openstack(argvs: string[][], environment: Record<string, string>): Promise<{ code: number; out: string }[]> {

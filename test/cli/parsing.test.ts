@@ -1,14 +1,14 @@
 // The CLI's argument parsers and table rendering.
 import { describe, expect, it } from "vitest";
-import { parseAllocations } from "../../src/cli/allocation.js";
-import { GroupCollector } from "../../src/cli/allocation-candidate.js";
-import { searchPath, type Files } from "../../src/cli/clouds.js";
-import { resolveConnection } from "../../src/cli/connection.js";
-import { CliError, UsageError } from "../../src/cli/errors.js";
-import { merge, parseResources } from "../../src/cli/inventory.js";
-import { pyJson, PyFloat, pyRepr, pyStr, table, wrap } from "../../src/cli/output.js";
-import { KeystoneApplicationCredentialAuth, KeystonePasswordAuth, KeystoneTokenAuth } from "../../src/client/auth.js";
-import { entry } from "../../src/client/common/at.js";
+import { parseAllocations } from "../../packages/cli/src/allocation.js";
+import { GroupCollector } from "../../packages/cli/src/allocation-candidate.js";
+import { searchPath, type Files } from "../../packages/cli/src/clouds.js";
+import { resolveConnection } from "../../packages/cli/src/connection.js";
+import { CliError, UsageError } from "../../packages/cli/src/errors.js";
+import { merge, parseResources } from "../../packages/cli/src/inventory.js";
+import { pyJson, PyFloat, pyRepr, pyStr, table, wrap } from "../../packages/cli/src/output.js";
+import { KeystoneApplicationCredentialAuth, KeystonePasswordAuth, KeystoneTokenAuth } from "../../packages/client/src/auth.js";
+import { entry } from "@berth/client/common";
 
 describe("inventory --resource", () => {
   it("reads CLASS=TOTAL and CLASS:FIELD=VALUE", () => {

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { runCli } from "../../src/cli/index.js";
+import { runCli } from "@berth/cli";
 
 export interface Run {
   code: number;

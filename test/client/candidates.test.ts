@@ -1,8 +1,8 @@
 // The candidate request builder and its encoding: query parameters and the version they need.
 import { describe, expect, it } from "vitest";
-import { candidateRequest, encodeCandidateRequest, type CandidateRequest } from "../../src/client/candidates.js";
-import { encodeProviderFilter } from "../../src/client/resources/providers.js";
-import { chooseVersion } from "../../src/client/versions.js";
+import { candidateRequest, encodeCandidateRequest, type CandidateRequest } from "../../packages/client/src/candidates.js";
+import { encodeProviderFilter } from "../../packages/client/src/resources/providers.js";
+import { chooseVersion } from "../../packages/client/src/versions.js";
 
 const server = { min: "1.0", max: "1.39" };
 const versionOf = (r: CandidateRequest) => chooseVersion({ require: encodeCandidateRequest(r).require }, server);

@@ -1,9 +1,9 @@
 // The SDK's capabilities calls against an in-process Berth: the documents for the client's caller,
 // and a check that refuses a call before it is sent. (Berth's own paths: skipped against another server.)
 import { describe, expect, it } from "vitest";
-import { CapabilityRefused, NotFoundError } from "../../src/client/index.js";
+import { CapabilityRefused, NotFoundError } from "@berth/client";
 import { externalTarget, useTarget } from "./target.js";
-import { first } from "../../src/client/common/at.js";
+import { first } from "@berth/client/common";
 
 describe.skipIf(externalTarget)("the SDK's capabilities", () => {
   const target = useTarget();

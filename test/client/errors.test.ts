@@ -12,7 +12,7 @@ import {
   PlacementError,
   shortDetail,
   UnauthorizedError,
-} from "../../src/client/errors.js";
+} from "../../packages/client/src/errors.js";
 
 const body = (status: number, detail: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ errors: [{ status, title: "T", detail, request_id: "req-1", ...extra }] });

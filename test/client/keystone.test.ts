@@ -3,9 +3,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { KeystonePasswordAuth } from "../../src/client/auth.js";
-import { PlacementClient } from "../../src/client/client.js";
-import { ConnectionError, UnauthorizedError } from "../../src/client/errors.js";
+import { KeystonePasswordAuth } from "../../packages/client/src/auth.js";
+import { PlacementClient } from "../../packages/client/src/client.js";
+import { ConnectionError, UnauthorizedError } from "../../packages/client/src/errors.js";
 
 interface State {
   issued: number;

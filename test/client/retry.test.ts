@@ -1,7 +1,7 @@
 // The conflict retry helper: re-run the read-modify-write on generation conflicts, within a bound.
 import { describe, expect, it } from "vitest";
-import { errorFromReply } from "../../src/client/errors.js";
-import { retryOnConflict } from "../../src/client/retry.js";
+import { errorFromReply } from "../../packages/client/src/errors.js";
+import { retryOnConflict } from "../../packages/client/src/retry.js";
 
 const genConflict = () =>
   errorFromReply(409, new Headers(), JSON.stringify({ errors: [{ detail: "x", code: "placement.concurrent_update" }] }));

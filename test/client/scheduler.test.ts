@@ -1,9 +1,9 @@
 // The scheduler helper: ranking (pure), then selection, rescheduling and migrations against a server.
 import { describe, expect, it } from "vitest";
-import { candidateRequest, type AllocationRequest, type PlacementClient, type ProviderSummary } from "../../src/client/index.js";
-import { hostOf, NoValidHostError, packWeigher, rank, sameAllocations, Scheduler, spreadWeigher } from "../../src/client/scheduler.js";
+import { candidateRequest, type AllocationRequest, type PlacementClient, type ProviderSummary } from "@berth/client";
+import { hostOf, NoValidHostError, packWeigher, rank, sameAllocations, Scheduler, spreadWeigher } from "../../packages/client/src/scheduler.js";
 import { useTarget } from "./target.js";
-import { entry, first } from "../../src/client/common/at.js";
+import { entry, first } from "@berth/client/common";
 
 const uuid = () => crypto.randomUUID();
 

@@ -1,8 +1,8 @@
 // The SDK against a real server: the in-process Berth by default, or $BERTH_SDK_TARGET (the reference).
 import { describe, expect, it } from "vitest";
-import { ConflictError, NotFoundError, BadRequestError, candidateRequest } from "../../src/client/index.js";
+import { ConflictError, NotFoundError, BadRequestError, candidateRequest } from "@berth/client";
 import { useTarget } from "./target.js";
-import { first } from "../../src/client/common/at.js";
+import { first } from "@berth/client/common";
 
 const uuid = () => crypto.randomUUID();
 const name = (p: string) => `${p}-${uuid().slice(0, 8)}`;

@@ -1,8 +1,8 @@
 // Where the SDK integration tests run: an in-process Berth (default), or the server at
 // $BERTH_SDK_TARGET (e.g. the reference at http://localhost:8000, see test/client/run-against-reference.sh).
 import { afterAll, beforeAll } from "vitest";
-import { PlacementClient, type ClientOptions } from "../../src/client/index.js";
-import { startTestServer, type TestServer } from "../../src/client/testing.js";
+import { PlacementClient, type ClientOptions } from "@berth/client";
+import { startTestServer, type TestServer } from "@berth/testing";
 
 export interface Target {
   url: string;

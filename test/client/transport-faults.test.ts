@@ -5,9 +5,9 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PlacementClient, PlacementError, ConnectionError, type ClientOptions } from "../../src/client/index.js";
-import { SDK_VERSION } from "../../src/client/transport.js";
-import { startTestServer, type TestServer } from "../../src/client/testing.js";
+import { PlacementClient, PlacementError, ConnectionError, type ClientOptions } from "@berth/client";
+import { SDK_VERSION } from "../../packages/client/src/transport.js";
+import { startTestServer, type TestServer } from "@berth/testing";
 
 /** What the front does to the next requests: answer 503, reset the connection, or pass them on. */
 type Fault = "503" | "reset" | "pass";
@@ -138,7 +138,7 @@ describe("the SDK's transport in front of a faulty service", () => {
     await expect(c.providers.list({}, { globalRequestId: "req-NOT-A-UUID" })).rejects.toThrow(TypeError);
   });
 
-  it("names the version package.json has", () => {
-    expect(SDK_VERSION).toBe(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version);
+  it("names the version its package.json has (@berth/client's)", () => {
+    expect(SDK_VERSION).toBe(JSON.parse(readFileSync(new URL("../../packages/client/package.json", import.meta.url), "utf8")).version);
   });
 });

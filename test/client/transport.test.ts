@@ -1,10 +1,10 @@
 // Negotiation through the transport: GET / once, the version header per call, overrides, query encoding.
 import { describe, expect, it } from "vitest";
-import { PlacementClient } from "../../src/client/client.js";
-import { NotFoundError } from "../../src/client/errors.js";
-import { MicroversionError } from "../../src/client/versions.js";
-import { queryString } from "../../src/client/transport.js";
-import { at } from "../../src/client/common/at.js";
+import { PlacementClient } from "../../packages/client/src/client.js";
+import { NotFoundError } from "../../packages/client/src/errors.js";
+import { MicroversionError } from "../../packages/client/src/versions.js";
+import { queryString } from "../../packages/client/src/transport.js";
+import { at } from "@berth/client/common";
 
 // A scripted fetch standing in for the network (the HTTP behaviour itself is tested against servers).
 function scripted(max = "1.39") {

@@ -1,6 +1,6 @@
 // The feature -> microversion table and how a call's version is chosen, version by version.
 import { describe, expect, it } from "vitest";
-import { chooseVersion, compareVersions, FEATURES, has, MicroversionError, type Feature } from "../../src/client/versions.js";
+import { chooseVersion, compareVersions, FEATURES, has, MicroversionError, type Feature } from "../../packages/client/src/versions.js";
 
 const range = (max: string) => ({ min: "1.0", max });
 const ALL_VERSIONS = Array.from({ length: 40 }, (_, i) => `1.${i}`);

@@ -7,7 +7,7 @@ import { sql } from "kysely";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi } from "../helpers/api.js";
 import { claimTransaction } from "../../src/objects/claim-write.js";
-import { first } from "../../src/client/common/at.js";
+import { first } from "@berth/client/common";
 
 describeEachDb("claim connections", (dialect) => {
   const api = useApi(dialect);

@@ -7,7 +7,7 @@ import pg from "pg";
 import { sql } from "kysely";
 import { describeEachDb, PG_ADMIN } from "../helpers/databases.js";
 import { useApi } from "../helpers/api.js";
-import { first } from "../../src/client/common/at.js";
+import { first } from "@berth/client/common";
 
 describeEachDb("a lost idle connection", (dialect) => {
   const api = useApi(dialect);

@@ -11,7 +11,7 @@ import { sql } from "kysely";
 import { callWithDeadline, oneVcpu, spawnBerth, waitUp, type SpawnedBerth } from "../helpers/serve.js";
 import { privateMariadb, privatePostgres, privateServersAvailable, type PrivateServer } from "../helpers/private-db.js";
 import { openStore } from "../../src/db/open.js";
-import { first } from "../../src/client/common/at.js";
+import { first } from "@berth/client/common";
 
 const ci = process.env.CI === "true";
 const have = privateServersAvailable();

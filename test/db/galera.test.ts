@@ -12,7 +12,7 @@ import { privateGalera, privateServersAvailable, type PrivateServer } from "../h
 import { openStore } from "../../src/db/open.js";
 import { Snapshots } from "../../src/objects/candidates/snapshot.js";
 import { copyReader } from "../../src/objects/candidates/snapshot-read.js";
-import { at, first } from "../../src/client/common/at.js";
+import { at, first } from "@berth/client/common";
 
 const ci = process.env.CI === "true";
 const available = privateServersAvailable().galera;
@@ -69,8 +69,13 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
   async function usageInDatabase(node: PrivateServer, rp: string): Promise<number> {
     const store = openStore(node.url);
     try {
-      const rows = await sql<{ used: number }>`select coalesce(sum(a.used), 0) as used from allocations a join resource_providers p on p.id = a.resource_provider_id where p.uuid = ${rp}`.execute(store.db);
-      return Number(first(rows.rows).used);
+      // A node applies other nodes' commits a moment after they are certified: wait for them
+      // (wsrep_sync_wait) so the read sees every claim that was answered 204 through any node.
+      return await store.db.connection().execute(async (conn) => {
+        await sql`set session wsrep_sync_wait = 1`.execute(conn);
+        const rows = await sql<{ used: number }>`select coalesce(sum(a.used), 0) as used from allocations a join resource_providers p on p.id = a.resource_provider_id where p.uuid = ${rp}`.execute(conn);
+        return Number(rows.rows[0]?.used);
+      });
     } finally {
       await store.close();
     }

@@ -4,7 +4,7 @@
 // to Berth. Requests a version does not know yet stay in the flow: both must refuse them alike.
 import { describe, expect, it } from "vitest";
 import { ask, reachable, type Answer, type Step, useBerthUnderTest } from "./harness.js";
-import { entry } from "../../src/client/common/at.js";
+import { entry } from "@berth/client/common";
 
 const up = await reachable();
 const u = () => crypto.randomUUID();

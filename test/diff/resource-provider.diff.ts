@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { inventoryRow, type SeedInventory } from "../helpers/seed.js";
 import { ask, REF_URL, reachable, same, type Step, useBerthUnderTest } from "./harness.js";
-import { entry } from "../../src/client/common/at.js";
+import { entry } from "@berth/client/common";
 
 const up = await reachable();
 const u = () => crypto.randomUUID();

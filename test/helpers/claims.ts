@@ -5,7 +5,7 @@ import type { Store } from "../../src/db/open.js";
 import type { ConsumerWrite } from "../../src/objects/allocation.js";
 import { seedProvider, type SeedInventory } from "./seed.js";
 import { uuid } from "./api.js";
-import { at } from "../../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 export const PROVIDERS = ["P0", "P1", "P2"];
 export const CONSUMERS = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];

@@ -2,7 +2,7 @@
 // indexes and foreign keys, in the vocabulary each database uses for itself.
 import { sql, type Kysely } from "kysely";
 import type { Dialect } from "../../src/db/capabilities.js";
-import { at, entry } from "../../src/client/common/at.js";
+import { at, entry } from "@berth/client/common";
 
 export interface TableShape {
   columns: { name: string; type: string; nullable: boolean; default: string | null }[];

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./serve.js";
-import { at, first } from "../../src/client/common/at.js";
+import { at, first } from "@berth/client/common";
 
 export interface PrivateServer {
   readonly dialect: "postgres" | "mysql";

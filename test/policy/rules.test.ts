@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { evaluate, parseRule, parseText, render, type Check } from "../../src/policy/rules.js";
-import { entry } from "../../src/client/common/at.js";
+import { entry } from "@berth/client/common";
 
 const creds = {
   user_id: "u1",

@@ -5,7 +5,7 @@ import { expect } from "vitest";
 import fc from "fast-check";
 import type { Kysely } from "kysely";
 import type { DB } from "../../src/db/schema.js";
-import { at } from "../../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 export type Resources = Record<string, number>;
 export type Allocs = Record<string, Resources>;

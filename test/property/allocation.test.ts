@@ -7,7 +7,7 @@ import { describeEachDb } from "../helpers/databases.js";
 import { useApi, uuid } from "../helpers/api.js";
 import { seedProvider } from "../helpers/seed.js";
 import { checkInvariants, INVENTORY, oneOpPerConsumer, opArb, runBatch, type ConsumerState, type Op, type Sent } from "./allocation-invariants.js";
-import { at } from "../../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const CONSUMERS = 24;
 

@@ -3,7 +3,7 @@
 // field's type or size, the query, the microversion, a path parameter, the media type, the method).
 // Works against any `Send`, so the same requests go to an in-process Berth or to the reference.
 import fc from "fast-check";
-import { at, last } from "../../src/client/common/at.js";
+import { at, last } from "@berth/client/common";
 
 export interface WireRequest {
   method: string;

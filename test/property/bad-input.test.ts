@@ -12,7 +12,7 @@ import { REASONS } from "../../src/http/errors.js";
 import { describeEachDb } from "../helpers/databases.js";
 import { startApi, useApi } from "../helpers/api.js";
 import { badRequestArb, makeFixture, newFixture, type BadRequest, type Fixture, type Send, type WireReply } from "./bad-input-gen.js";
-import { at } from "../../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 
 /** Runs per database; the whole file stays well under 40 s per database. */

@@ -12,7 +12,7 @@ import { createApp } from "../../src/app.js";
 import { testConfig } from "../../src/config.js";
 import { openStore, type Store } from "../../src/db/open.js";
 import type { SnapshotMode } from "../../src/objects/candidates/snapshot.js";
-import { at, first } from "../../src/client/common/at.js";
+import { at, first } from "@berth/client/common";
 
 const VERSION = "placement 1.39";
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": VERSION };

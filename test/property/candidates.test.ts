@@ -7,7 +7,7 @@ import { expect, it } from "vitest";
 import { acrossAnchors, candidateKey, isMultiProvider, matchesAlone, newSearchState, Searcher, type Candidate } from "../../src/objects/candidates/engine.js";
 import type { CandidateRequest, RequestGroup } from "../../src/objects/candidates/request.js";
 import { addProviders, capacityOf, emptyWorld, fits, SHARES_TRAIT, type Inv, type Provider, type World } from "../../src/objects/candidates/world.js";
-import { at, first } from "../../src/client/common/at.js";
+import { at, first } from "@berth/client/common";
 
 type Of<A> = A extends fc.Arbitrary<infer T> ? T : never;
 

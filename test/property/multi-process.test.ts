@@ -10,7 +10,7 @@ import { createDatabase, DIALECTS } from "../helpers/databases.js";
 import { freePort, waitUp } from "../helpers/serve.js";
 import { openStore, type Store } from "../../src/db/open.js";
 import { checkInvariants, INVENTORY, oneOpPerConsumer, opArb, runBatch, type ConsumerState, type Op, type Sent } from "./allocation-invariants.js";
-import { at } from "../../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const CONSUMERS = 40;
 const PROCESSES = 2;

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi, type Reply } from "../helpers/api.js";
-import { at } from "../../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const CLIENTS = 16;
 

@@ -24,7 +24,7 @@ import * as resourceClass from "../../src/schemas/resource-class.js";
 import * as resourceProvider from "../../src/schemas/resource-provider.js";
 import * as trait from "../../src/schemas/trait.js";
 import * as usage from "../../src/schemas/usage.js";
-import { at } from "../../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const ORACLE = fileURLToPath(new URL("../../scripts/jsonschema-oracle.py", import.meta.url));
 const PYTHON = "/usr/bin/python3";

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig, testConfig } from "../../src/config.js";
 import { accessAllowed, accessPathMatches, identityEndpoint, keystoneConfigProblem, parseTokenBody, passwordAuthBody, v3 } from "../../src/http/keystone.js";
 import { AUTH_BYPASS } from "../../src/http/auth.js";
+import { ROUTES } from "../../src/routes.js";
 import { toPolicyCreds, tokenScope } from "../../src/policy/index.js";
 
 function conf(text: string, warnings: string[] = []) {
@@ -224,7 +225,9 @@ describe("the policy credentials of a token", () => {
     expect(tokenScope({ userId: "u", projectId: null, roles: [], systemScope: "all" })).toBe("system");
   });
 
-  it("lets / and /healthcheck through without a token, and nothing else", () => {
+  it("lets / and /healthcheck through without a token, and nothing else but the dashboard's page", () => {
     expect([...AUTH_BYPASS].sort()).toEqual(["", "/", "/healthcheck"]);
+    // The dashboard's page and bundles hold no data; its reads (/ui/api/...) take a token.
+    expect(ROUTES.filter((r) => r.public).map((r) => r.path)).toEqual(["/ui", "/ui/", "/ui/config.json", "/ui/{file}"]);
   });
 });

@@ -13,7 +13,7 @@ import type { Dialect } from "../../src/db/capabilities.js";
 import { openStore, type Store } from "../../src/db/open.js";
 import { nowUtc } from "../../src/db/time.js";
 import { ALEMBIC_HEAD } from "../../src/db/schema.js";
-import { at, first } from "../../src/client/common/at.js";
+import { at, first } from "@berth/client/common";
 
 async function database(dialect: Dialect): Promise<{ url: string; drop: () => Promise<void> }> {
   if (dialect !== "sqlite") return createDatabase(dialect);

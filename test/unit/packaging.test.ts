@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultConfigFiles } from "../../src/config.js";
-import { at } from "../../src/client/common/at.js";
+import { at } from "@berth/client/common";
 
 const root = new URL("../../", import.meta.url).pathname;
 const read = (f: string) => readFileSync(join(root, f), "utf8");

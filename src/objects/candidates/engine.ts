@@ -7,7 +7,7 @@
 // produced is exactly the reference's while dead ends are explored once per class, not per member.
 import type { CandidateRequest, RequestGroup } from "./request.js";
 import { capacityOf, fits, providerKey, SHARES_TRAIT, treeShape, type Provider, type World } from "./world.js";
-import { at, first } from "../../client/common/at.js";
+import { at, first } from "@berth/client/common";
 
 export interface Candidate {
   /** provider id -> class -> amount (consolidated over groups). */

@@ -10,7 +10,7 @@ import { addProviders, SHARES_TRAIT, type Provider, type World } from "./world.j
 import { rootChecks } from "./prefilter.js";
 import type { Row, RowReader } from "./rows.js";
 import { fitsSql, INVENTORY_COLUMNS } from "../capacity.js";
-import { at, first, last } from "../../client/common/at.js";
+import { at, first, last } from "@berth/client/common";
 
 export interface Names {
   classes: Map<string, number>;

@@ -5,7 +5,7 @@ import type { CandidateRequest, RequestGroup } from "./request.js";
 import { hasAny, hasEveryAnyOf, isMultiProvider, matchesAlone, resourcesFit } from "./engine.js";
 import type { Names } from "./load.js";
 import { fits, type Provider, type World } from "./world.js";
-import { at } from "../../client/common/at.js";
+import { at } from "@berth/client/common";
 
 /**
  * One condition on a root: it is the given tree; some provider of its tree has the capacity, or

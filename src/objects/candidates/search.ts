@@ -11,7 +11,7 @@ import { rowReader } from "./rows.js";
 import { snapshotAnyInAggregates, snapshotNames, snapshotRootsWithTraits, snapshotViableRoots, snapshotWorld, type Snapshot, type Snapshots } from "./snapshot.js";
 import type SqliteDatabase from "better-sqlite3";
 import type { Store } from "../../db/open.js";
-import { at, last } from "../../client/common/at.js";
+import { at, last } from "@berth/client/common";
 
 export interface SearchOptions {
   /** [placement] max_allocation_candidates; -1 for none. */

@@ -5,7 +5,7 @@ import { sql, type Kysely } from "kysely";
 import type { DB } from "../../db/schema.js";
 import type { Store } from "../../db/open.js";
 import { statement, type Row } from "./rows.js";
-import { first } from "../../client/common/at.js";
+import { first } from "@berth/client/common";
 
 /**
  * A database's change token and consistent copy. NOTE: the contract every reader keeps: if

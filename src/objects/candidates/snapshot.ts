@@ -12,7 +12,7 @@ import { rootChecks, rootOk } from "./prefilter.js";
 import type { Row } from "./rows.js";
 import { NoToken, type CopyReader, type DigestTable } from "./snapshot-read.js";
 import { emptyWorld, SHARES_TRAIT, treeShape, type Inv, type Provider, type World } from "./world.js";
-import { at, first } from "../../client/common/at.js";
+import { at, first } from "@berth/client/common";
 
 /**
  * auto: rebuild a stale snapshot only once the database was unchanged since the previous request

@@ -1,7 +1,7 @@
 // The slice of the database a candidate search looks at: whole provider trees with their
 // inventories, usages, traits and aggregates, plus the request-wide facts the reference consults.
 import type { Inv } from "../capacity.js";
-import { at, first } from "../../client/common/at.js";
+import { at, first } from "@berth/client/common";
 export { capacityOf, fits, type Inv } from "../capacity.js";
 
 export interface Provider {
