@@ -77,6 +77,8 @@ export const ROUTES: readonly Route[] = [
     methods: { GET: json(allocation.show), PUT: m(allocation.replace), DELETE: m(allocation.remove) },
   },
   { path: "/allocation_candidates", since: v(10), methods: { GET: json(allocationCandidate.list) } },
+  // Berth's own (docs/explain.md): why the same query fits or not.
+  { path: "/allocation_candidates/explain", since: v(10), methods: { GET: json(allocationCandidate.explain) } },
   { path: "/traits", since: v(6), methods: { GET: json(trait.list) } },
   { path: "/traits/{name}", since: v(6), methods: { GET: m(trait.show), PUT: m(trait.create), DELETE: m(trait.remove) } },
   {

@@ -118,6 +118,8 @@ const EVERY_GET = ["last_modified"];
 /** Answers whose shape a named feature changes (the catalog's FEATURES, by name: the versions are its). */
 const ANSWER_FEATURES: Readonly<Record<string, readonly string[]>> = {
   "GET /allocation_candidates": ["allocations_dict_form", "candidates_required", "summaries_all_resources", "nested_candidates", "allocation_mappings"],
+  // NOTE: Berth's explanation explains the list's answer at the same version (the SDK sends both alike).
+  "GET /allocation_candidates/explain": ["allocations_dict_form", "candidates_required", "summaries_all_resources", "nested_candidates", "allocation_mappings"],
   "POST /resource_providers": ["create_returns_provider"],
   "PUT /resource_providers/{uuid}/aggregates": ["aggregate_generations"],
   "GET /resource_providers/{uuid}/aggregates": ["aggregate_generations"],

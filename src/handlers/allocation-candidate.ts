@@ -11,7 +11,8 @@ import { isUuidLike } from "../python/uuid.js";
 import * as schema from "../schemas/allocation-candidate.js";
 import { UnknownResourceClass, UnknownTrait } from "../objects/provider-filter.js";
 import { checkGroups, CandidateQueryError, newGroup, type CandidateRequest, type GroupPolicy, type RequestGroup, type RequestWide } from "../objects/candidates/request.js";
-import { findCandidates, type SearchResult } from "../objects/candidates/search.js";
+import { findCandidates, type SearchOptions, type SearchResult } from "../objects/candidates/search.js";
+import { explainCandidates } from "../objects/candidates/explain-read.js";
 import { responseBody, type BodyOptions } from "../http/candidate-body.js";
 import { first } from "@berth/client/common";
 
@@ -25,17 +26,9 @@ export async function list(ctx: Ctx): Promise<Response> {
   authorize(ctx, policies.allocationCandidate.LIST);
   checkQuery(ctx, schema.getSchema(ctx.version));
   const v = ctx.version;
-  const cfg = ctx.deps.config.placement;
   try {
     const req = parseRequest(ctx.url.searchParams, v);
-    const found = await findCandidates(ctx.deps.store.db, req, {
-      maxCandidates: cfg.maxAllocationCandidates,
-      randomize: cfg.randomizeAllocationCandidates,
-      strategy: cfg.allocationCandidatesGenerationStrategy,
-      sqlite: ctx.deps.store.sqlite,
-      readArrays: ctx.deps.store.readArrays,
-      snapshots: ctx.deps.candidateSnapshots,
-    });
+    const found = await findCandidates(ctx.deps.store.db, req, searchOptions(ctx));
     if (found.truncated) ctx.deps.logger.warn({ requestId: ctx.requestId }, "allocation candidate search stopped at its ceiling");
     // NOTE: served over HTTP the body is written into a kept buffer that comes back once the
     // response is written; in process (no afterSent) into one of its own.
@@ -46,11 +39,57 @@ export async function list(ctx: Ctx): Promise<Response> {
     const headers = { "content-type": "application/json", ...cacheHeaders(ctx, ctx.deps.clock()), "content-length": String(body.length) };
     return new Response(body, { status: 200, headers });
   } catch (e) {
-    if (e instanceof CandidateQueryError) throw badRequest(e.message, e.code && CODES[e.code]);
-    if (e instanceof UnknownResourceClass) throw badRequest(`Invalid resource class in resources parameter: ${e.message}`);
-    if (e instanceof UnknownTrait) throw badRequest(e.message);
-    throw e;
+    throw queryError(e);
   }
+}
+
+/**
+ * GET /allocation_candidates/explain (Berth's own, docs/explain.md): the same query, parsed and
+ * refused by the same code as the list, answered with why candidates fit or not.
+ */
+export async function explain(ctx: Ctx): Promise<Response> {
+  authorize(ctx, policies.allocationCandidate.EXPLAIN);
+  checkQuery(ctx, schema.getSchema(ctx.version));
+  try {
+    const req = parseRequest(ctx.url.searchParams, ctx.version);
+    const r = await explainCandidates(ctx.deps.store.db, req, searchOptions(ctx));
+    const doc = {
+      explain_version: EXPLAIN_VERSION,
+      microversion: ctx.version.toString(),
+      source: r.source,
+      fits: r.candidates > 0,
+      candidates: r.candidates,
+      truncated: r.truncated,
+      summary: r.summary,
+      ...r.explanation,
+    };
+    return new Response(JSON.stringify(doc), { status: 200, headers: { "content-type": "application/json", "cache-control": "no-cache" } });
+  } catch (e) {
+    throw queryError(e);
+  }
+}
+
+/** Version of the explanation document (not a Placement microversion). */
+export const EXPLAIN_VERSION = "1.0";
+
+function searchOptions(ctx: Ctx): SearchOptions {
+  const cfg = ctx.deps.config.placement;
+  return {
+    maxCandidates: cfg.maxAllocationCandidates,
+    randomize: cfg.randomizeAllocationCandidates,
+    strategy: cfg.allocationCandidatesGenerationStrategy,
+    sqlite: ctx.deps.store.sqlite,
+    readArrays: ctx.deps.store.readArrays,
+    snapshots: ctx.deps.candidateSnapshots,
+  };
+}
+
+/** The reference's 400s for a query it refuses (the list's and the explanation's). */
+function queryError(e: unknown): unknown {
+  if (e instanceof CandidateQueryError) return badRequest(e.message, e.code && CODES[e.code]);
+  if (e instanceof UnknownResourceClass) return badRequest(`Invalid resource class in resources parameter: ${e.message}`);
+  if (e instanceof UnknownTrait) return badRequest(e.message);
+  return e;
 }
 
 /** What the body holds at this microversion. */

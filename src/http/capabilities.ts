@@ -53,6 +53,7 @@ const SINCE: Readonly<Record<string, string>> = {
   "DELETE /resource_providers/{uuid}/traits": "1.6",
   "GET /usages": "1.9",
   "GET /allocation_candidates": "1.10",
+  "GET /allocation_candidates/explain": "1.10",
   "POST /allocations": "1.13",
   "POST /reshaper": "1.30",
 };
@@ -64,7 +65,7 @@ function typeOf(path: string): CapabilityType {
   if (path.startsWith("/traits") || path.endsWith("/traits")) return "traits";
   if (path.startsWith("/resource_classes")) return "resource_classes";
   if (path.startsWith("/allocations") || path.endsWith("/allocations")) return "allocations";
-  if (path === "/allocation_candidates") return "allocation_candidates";
+  if (path.startsWith("/allocation_candidates")) return "allocation_candidates";
   if (path === "/reshaper") return "reshaper";
   return "resource_providers";
 }
@@ -85,7 +86,7 @@ export const OPERATIONS: readonly OperationInfo[] = Object.freeze(
   ),
 );
 
-/** Named features and the microversion that brings each (the SDK's FEATURES, in snake_case). */
+/** Named features and the microversion that brings each (the SDK's FEATURES, in snake_case, and Berth's own additions). */
 export const FEATURES: readonly { name: string; since: string; summary: string }[] = Object.freeze([
   { name: "provider_aggregates", since: "1.1", summary: "GET/PUT /resource_providers/{uuid}/aggregates" },
   { name: "resource_classes", since: "1.2", summary: "custom resource classes under /resource_classes" },
@@ -124,6 +125,7 @@ export const FEATURES: readonly { name: string; since: string; summary: string }
   { name: "reparenting", since: "1.37", summary: "change or drop a provider's parent" },
   { name: "consumer_types", since: "1.38", summary: "consumer_type on allocations; usages by consumer type" },
   { name: "any_of_traits", since: "1.39", summary: "required=in:T1,T2" },
+  { name: "explain_candidates", since: "1.10", summary: "GET /allocation_candidates/explain (Berth's own): why a candidates query fits or not" },
 ]);
 
 export interface QueryParameter {
@@ -227,6 +229,9 @@ export const FIELDS: Readonly<Record<CapabilityType, readonly Field[]>> = {
     { in: "GET /allocation_candidates", name: "provider_summaries.*.parent_provider_uuid", since: "1.29" },
     { in: "GET /allocation_candidates", name: "provider_summaries.*.root_provider_uuid", since: "1.29" },
     { in: "GET /allocation_candidates", name: "allocation_requests.*.mappings", since: "1.34" },
+    { in: "GET /allocation_candidates/explain", name: "explain_version", since: "1.10" },
+    { in: "GET /allocation_candidates/explain", name: "groups.*.steps", since: "1.10" },
+    { in: "GET /allocation_candidates/explain", name: "near_misses", since: "1.10" },
   ],
   reshaper: [
     { in: "POST /reshaper (request body)", name: "inventories", since: "1.30" },

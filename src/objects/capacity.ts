@@ -1,5 +1,5 @@
 // The capacity rule in one place: in memory for claims and the candidate search (the arithmetic
-// itself is client/common/capacity.ts, shared with the SDK's users), in SQL for the provider and
+// itself is @berth/client/common (packages/client/src/common/capacity.ts), shared with the SDK's users), in SQL for the provider and
 // candidate prefilters.
 import { sql, type Expression, type RawBuilder, type SqlBool } from "kysely";
 import { allocatable, capacityOf, type Limits } from "@berth/client/common";

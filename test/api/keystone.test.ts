@@ -514,3 +514,35 @@ describe.skipIf(!ks)("keystone: berth serve", () => {
     }
   });
 });
+
+describe.skipIf(!ks)("keystone: capabilities for real tokens", () => {
+  it("gives each caller the verdicts its real requests get (admin, member, reader, service)", async () => {
+    const b = await berth();
+    const admin = await ks!.token("alice", { project: "alpha" });
+    const rp = uuid();
+    expect((await b.request("POST", "/resource_providers", { version: "1.20", token: admin, body: { name: `cap-${rp}`, uuid: rp } })).status).toBe(200);
+    const callers = {
+      admin,
+      member: await ks!.token("mona", { project: "alpha" }),
+      reader: await ks!.token("rita", { project: "alpha" }),
+      service: await ks!.token("nova", { project: "service" }),
+    };
+    const allowed: Record<string, string[]> = {};
+    for (const [who, token] of Object.entries(callers)) {
+      const doc = (await b.request("GET", "/capabilities", { token })).body;
+      expect(doc.caller.scope).toBe("project");
+      allowed[who] = doc.operations.filter((o: { allowed: boolean }) => o.allowed).map((o: { id: string }) => o.id);
+      // Every read, sent for real with the same token: 403 exactly where the document refuses.
+      for (const op of doc.operations.filter((o: { method: string }) => o.method === "GET")) {
+        const path = op.path.replace(/\{(\w+)\}/g, (_: string, n: string) => ({ uuid: rp, consumer_uuid: uuid(), name: "CUSTOM_NOPE", resource_class: "VCPU" })[n] ?? n);
+        const query = op.path === "/allocation_candidates" ? "?resources=VCPU:1" : op.path === "/usages" ? `?project_id=${doc.caller.project_id}` : "";
+        const real = await b.request("GET", path + query, { version: "1.39", token });
+        expect({ who, op: op.id, forbidden: real.status === 403 }).toEqual({ who, op: op.id, forbidden: !op.allowed });
+      }
+    }
+    expect(allowed.reader).toEqual(["usages"]);
+    expect(allowed.member).toEqual([]);
+    expect(allowed.admin).not.toContain("reshaper:reshape");
+    expect(allowed.service).toContain("reshaper:reshape");
+  });
+});

@@ -13,7 +13,10 @@ describe.skipIf(externalTarget)("berth capabilities", () => {
     expect(table.code).toBe(0);
     expect(table.out).toMatch(/\| reshaper:reshape\s+\| POST\s+\| \/reshaper\s+\| 1\.30\s+\| False\s+\| policy: the rule placement:reshaper:reshape refuses this caller \|/);
     const j = await admin("capabilities", "show", "allocation_candidates", "-f", "json");
-    expect(j.json).toEqual([{ id: "allocation_candidates:list", method: "GET", path: "/allocation_candidates", since: "1.10", allowed: true, why: "" }]);
+    expect(j.json).toEqual([
+      { id: "allocation_candidates:list", method: "GET", path: "/allocation_candidates", since: "1.10", allowed: true, why: "" },
+      { id: "allocation_candidates:explain", method: "GET", path: "/allocation_candidates/explain", since: "1.10", allowed: true, why: "" },
+    ]);
   });
 
   it("shows a provider's operations refused by its state, and a consumer's", async () => {

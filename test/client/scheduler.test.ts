@@ -1,8 +1,12 @@
 // The scheduler helper: ranking (pure), then selection, rescheduling and migrations against a server.
-import { describe, expect, it } from "vitest";
-import { candidateRequest, type AllocationRequest, type PlacementClient, type ProviderSummary } from "@berth/client";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { candidateRequest, PlacementClient, type AllocationRequest, type ProviderSummary } from "@berth/client";
 import { hostOf, NoValidHostError, packWeigher, rank, sameAllocations, Scheduler, spreadWeigher } from "../../packages/client/src/scheduler.js";
-import { useTarget } from "./target.js";
+import { startTestServer, type TestServer } from "@berth/testing";
+import { externalTarget, useTarget } from "./target.js";
 import { entry, first } from "@berth/client/common";
 
 const uuid = () => crypto.randomUUID();
@@ -139,6 +143,36 @@ describe("against a server", () => {
       );
     expect(none).toBeInstanceOf(NoValidHostError);
     expect(none.message).toMatch(/^no host could be claimed/);
+    if (externalTarget) expect(none.explanation).toBeUndefined();
+    else {
+      // Berth says why: the one host's VCPU is taken.
+      expect(none.explanation).toMatchObject({ fits: false, candidates: 0 });
+      expect(none.explanation.near_misses[0].message).toMatch(/: VCPU asks 3, free 1 = \(4 - 0\) x 1\.0 - 3 used$/);
+      expect(none.message).toContain(`: ${none.explanation.summary}`);
+    }
     await cleanup(c, [pick!.consumer], [h!], trait);
+  });
+});
+
+describe.skipIf(externalTarget)("against a server that refuses the explanation", () => {
+  let server: TestServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "berth-sched-"));
+    writeFileSync(join(dir, "policy.yaml"), '"placement:allocation_candidates:explain": "!"\n');
+    server = await startTestServer({ overrides: { oslo_policy: { policy_file: join(dir, "policy.yaml") } } });
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("still fails with NoValidHost, carrying no explanation", async () => {
+    const c = new PlacementClient({ endpoint: server.url, token: server.token });
+    expect(await c.allocationCandidates.explain({ resources: { VCPU: 1 } }).catch((e) => e.status)).toBe(403);
+    const none = await new Scheduler(c).selectDestinations({ resources: { VCPU: 1 } }, { project_id: "p", user_id: "u", attempts: 1 }).catch((e) => e);
+    expect(none).toBeInstanceOf(NoValidHostError);
+    expect(none.explanation).toBeUndefined();
+    expect(none.message).toBe(`no host could be claimed for consumer ${none.message.split(" ").pop()}`);
   });
 });

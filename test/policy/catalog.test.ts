@@ -7,10 +7,11 @@ const apiNames = Object.entries(policies)
   .flatMap(([, catalog]) => Object.values(catalog));
 
 describe("policy catalog", () => {
-  it("registers every upstream rule exactly once", () => {
-    expect(ALL_DEFAULTS).toHaveLength(38);
+  it("registers every upstream rule exactly once, and Berth's own explain rule", () => {
+    expect(ALL_DEFAULTS).toHaveLength(39);
     expect(byName.size).toBe(ALL_DEFAULTS.length);
-    expect(apiNames).toHaveLength(33);
+    expect(apiNames).toHaveLength(34);
+    expect(byName.get(policies.allocationCandidate.EXPLAIN)!.checkStr).toBe(byName.get(policies.allocationCandidate.LIST)!.checkStr);
     for (const name of [...apiNames, ...Object.values(policies.base)]) expect(byName.has(name), name).toBe(true);
   });
 

@@ -141,8 +141,8 @@ describe.skipIf(!!missing)("dashboard in Chromium", () => {
       const detail = page.locator(`[data-ready=consumer][data-consumer="${fleet.consumers.migA}"]`);
       await detail.waitFor();
       expect(await detail.locator(".migration-note").textContent()).toContain("migration");
-      const rows = await detail.locator("table.allocations tbody tr").allTextContents();
-      expect(rows.sort()).toEqual(["compute-2-numa0VCPU 2", "compute-2MEMORY_MB 2,048"]);
+      // NOTE: provider names arrive by a read of their own; until then the rows show uuids.
+      await expect.poll(async () => (await detail.locator("table.allocations tbody tr").allTextContents()).sort()).toEqual(["compute-2-numa0VCPU 2", "compute-2MEMORY_MB 2,048"]);
       await shot("consumer");
     });
 

@@ -2,7 +2,7 @@
 import type { ProviderNode } from "@berth/client";
 import { capacityOf, entry } from "@berth/client/common";
 
-/** What an inventory can hold, by the server's rule (client/common/capacity.ts). */
+/** What an inventory can hold, by the server's rule (@berth/client/common). */
 export const capacity = (i: { total: number; reserved: number; allocation_ratio: number }): number =>
   capacityOf({ total: i.total, reserved: i.reserved, ratio: i.allocation_ratio });
 

@@ -37,6 +37,15 @@ export {
   type TypeCapabilities,
   type InstanceCapabilities,
 } from "./resources/capabilities.js";
+export type {
+  CandidateExplanation,
+  ExplainConstraint,
+  ExplainFailure,
+  ExplainGroup,
+  ExplainStep,
+  NamedProvider,
+  NearMiss,
+} from "./resources/allocation-candidates.js";
 export * from "./types.js";
 export {
   Scheduler,

@@ -2,7 +2,8 @@
 // allocations for migrations. Every write is a consumer-generation compare-and-swap.
 import type { CandidateRequest, CandidateRequestBuilder } from "./candidates.js";
 import type { PlacementClient } from "./client.js";
-import { ConflictError } from "./errors.js";
+import { ConflictError, PlacementError } from "./errors.js";
+import type { CandidateExplanation } from "./resources/allocation-candidates.js";
 import { isGenerationConflict, retryOnConflict, type RetryOptions } from "./retry.js";
 import { has } from "./versions.js";
 import type { AllocationRequest, AllocationWrite, ConsumerAllocations, ProviderSummary, Resources } from "./types.js";
@@ -76,8 +77,15 @@ export interface SelectOptions extends Owner {
 }
 
 export class NoValidHostError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(
+    message: string,
+    /**
+     * Why nothing fits, when the server's candidate list was empty and the server explains
+     * (Berth's GET /allocation_candidates/explain; undefined from the reference Placement).
+     */
+    readonly explanation?: CandidateExplanation,
+  ) {
+    super(explanation ? `${message}: ${explanation.summary}` : message);
     this.name = "NoValidHostError";
   }
 }
@@ -122,7 +130,11 @@ export class Scheduler {
           }
         }
         if (placed) break;
-        if (attempt >= attempts) throw new NoValidHostError(`no host could be claimed for consumer ${consumer}`);
+        if (attempt >= attempts) {
+          // NOTE: nothing fitted (not lost to other schedulers): ask once why, where the server can say.
+          const why = pool.fetched === 0 ? await this.explain(request) : undefined;
+          throw new NoValidHostError(`no host could be claimed for consumer ${consumer}`, why);
+        }
         // Fresh summaries already count the claims made so far.
         pool = await this.fetch(request);
       }
@@ -172,7 +184,20 @@ export class Scheduler {
     const r = await this.client.allocationCandidates.list(request);
     const summaries = structuredClone(r.provider_summaries);
     const candidates: Candidate[] = r.allocation_requests.map((request) => ({ request, host: hostOf(request, summaries) }));
-    return { candidates, summaries };
+    return { candidates, summaries, fetched: candidates.length };
+  }
+
+  /**
+   * The server's explanation of an empty candidate list, or undefined where it gives none (the
+   * reference's 404, a policy's 403, any other refusal: the NoValidHostError matters, not this).
+   */
+  private async explain(request: CandidateRequest | CandidateRequestBuilder): Promise<CandidateExplanation | undefined> {
+    try {
+      return await this.client.allocationCandidates.explain(request);
+    } catch (e) {
+      if (e instanceof PlacementError) return undefined;
+      throw e;
+    }
   }
 
   private async tryClaim(consumer: string, request: AllocationRequest, owner: Owner): Promise<boolean> {

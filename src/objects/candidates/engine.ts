@@ -117,6 +117,8 @@ export class Searcher {
    * read for this request only).
    */
   private readonly byShape?: Map<string, Template>;
+  /** Tree shape -> whether a tree of that shape has a candidate (hasCandidate; same condition as byShape). */
+  private readonly hasByShape = new Map<string, boolean>();
 
   constructor(
     private readonly world: World,
@@ -389,6 +391,26 @@ export class Searcher {
       yield c;
     }
     template.complete = !this.state.exhausted;
+  }
+
+  /**
+   * Whether the anchor has at least one candidate, ignoring candidates already produced at other
+   * anchors (undefined: the state's budget ran out before the walk could tell). Trees of one shape
+   * answer alike. For explanations (explain.ts): the search itself decides, not a copy of its rules.
+   */
+  hasCandidate(anchor: number): boolean | undefined {
+    const tree = this.byShape && this.anchorOk(anchor) ? this.world.byRoot.get(anchor) : undefined;
+    const shape = tree ? treeShape(tree) : undefined;
+    const known = shape === undefined ? undefined : this.hasByShape.get(shape);
+    if (known !== undefined) return known;
+    this.state.seen.clear();
+    this.state.exhausted = false;
+    const walk = this.walk(anchor);
+    const first = walk.next();
+    walk.return(undefined);
+    const answer = !first.done ? true : this.state.exhausted ? undefined : false;
+    if (shape !== undefined && answer !== undefined) this.hasByShape.set(shape, answer);
+    return answer;
   }
 
   /** Candidates anchored at one root, walked. */

@@ -96,6 +96,12 @@ export async function rootsWithTraits(db: Tx, required: number[], forbidden: num
   return new Set((await q.execute()).map((r) => r.id));
 }
 
+/** Every root provider's id, in id order (an explanation looks at every tree). */
+export async function allRoots(db: Tx): Promise<number[]> {
+  const rows = await db.selectFrom("resource_providers").select("id").where("parent_provider_id", "is", null).orderBy("id").execute();
+  return rows.map((r) => r.id);
+}
+
 /** Sharing provider -> anchor roots (roots of every provider in one of its aggregates). */
 export async function sharingAnchors(db: Tx, sharing: number[]): Promise<Map<number, Set<number>>> {
   const out = new Map<number, Set<number>>();

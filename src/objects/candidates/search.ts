@@ -5,7 +5,7 @@ import type { Tx } from "../../db/tx.js";
 import { providersInAggregates, UnknownResourceClass, UnknownTrait } from "../provider-filter.js";
 import type { CandidateRequest, RequestGroup } from "./request.js";
 import { acrossAnchors, newSearchState, Searcher, type Candidate, type Strategy } from "./engine.js";
-import { globalFacts, loadTrees, lookupNames, rootsWithTraits, sharingAnchors, viableRoots, type Names } from "./load.js";
+import { allRoots, globalFacts, loadTrees, lookupNames, rootsWithTraits, sharingAnchors, viableRoots, type Names } from "./load.js";
 import { emptyWorld, type World } from "./world.js";
 import { rowReader } from "./rows.js";
 import { snapshotAnyInAggregates, snapshotNames, snapshotRootsWithTraits, snapshotViableRoots, snapshotWorld, type Snapshot, type Snapshots } from "./snapshot.js";
@@ -111,7 +111,28 @@ export async function findCandidates(db: Tx, req: CandidateRequest, opts: Search
   }
 }
 
-async function searchFrom(snap: Snapshot | undefined, db: Tx, req: CandidateRequest, opts: SearchOptions): Promise<SearchResult> {
+/**
+ * The world an explanation looks at (explain.ts): every tree, with the request's names, sharing
+ * providers and root_required roots, read as the search reads them (from the snapshot, or from the
+ * database with the search's own loaders when there is none).
+ */
+export async function wholeWorld(snap: Snapshot | undefined, db: Tx, req: CandidateRequest, opts: SearchOptions): Promise<World> {
+  const src = snap ? snapshotSource(snap) : databaseSource(db, opts);
+  const names = await src.names(req);
+  const { rootRequired, rootForbidden } = req.wide;
+  let anchorRoots: Set<number> | undefined;
+  if (rootRequired.length || rootForbidden.length) {
+    // NOTE: an unknown root trait is the list's 400; an explanation of it sees no allowed root.
+    const known = [...rootRequired, ...rootForbidden].every((t) => names.traits.has(t));
+    anchorRoots = known ? await src.rootsWithTraits(rootRequired, rootForbidden, names) : new Set();
+  }
+  const world = await src.world(names, anchorRoots);
+  if (!snap) await src.loadTrees(world, names, await allRoots(db));
+  return world;
+}
+
+/** The search as the list runs it, from a given snapshot (or the database when undefined). */
+export async function searchFrom(snap: Snapshot | undefined, db: Tx, req: CandidateRequest, opts: SearchOptions): Promise<SearchResult> {
   const src = snap ? snapshotSource(snap) : databaseSource(db, opts);
   const names = await src.names(req);
   const { rootRequired, rootForbidden } = req.wide;
