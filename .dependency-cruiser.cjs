@@ -8,7 +8,11 @@
 // The packages (README "Layout"): packages/client (the SDK) imports nothing of Berth and no npm
 // package; packages/cli -> client (and commander, yaml); packages/testing -> server, client; the
 // server (src/, compiled to dist/) never imports a package of packages/, except that main.ts, the
-// process's entry, runs the CLI's commands beside its own (serve, db, status).
+// process's entry, runs the CLI's commands beside its own (serve, db, status), and that anything
+// may import the SDK's leaf of pure helpers, `@berth/client/common` (element access that throws an
+// internal error, the capacity rule), which imports nothing at all. It lives in the SDK because
+// the SDK is published on its own with no dependency: a module both sides share can live nowhere
+// else without the SDK depending on it.
 // NOTE: it checks the compiled dist/ and packages/*/dist (what `npm run build` makes, paths alike):
 // dependency-cruiser reads TypeScript only through TypeScript below 7, and this project uses 7.
 // Type-only imports vanish in the compiled code; they are allowed anywhere. That tests never import
@@ -26,6 +30,13 @@ module.exports = {
       to: { pathNot: "^packages/client/dist/" },
     },
     {
+      name: "common-is-a-leaf",
+      comment: "@berth/client/common imports nothing at all: the SDK, the CLI and the server all use it.",
+      severity: "error",
+      from: { path: "^packages/client/dist/common/" },
+      to: { pathNot: "^packages/client/dist/common/" },
+    },
+    {
       name: "cli-builds-on-the-sdk",
       comment: "The CLI: the SDK, commander, yaml and node: modules; no server code, no database driver.",
       severity: "error",
@@ -40,10 +51,10 @@ module.exports = {
     },
     {
       name: "server-imports-no-package",
-      comment: "The server never imports the SDK, the CLI or the test server; only main.ts runs the CLI's commands.",
+      comment: "The server never imports the SDK (but its import-free leaf, @berth/client/common), the CLI or the test server; only main.ts runs the CLI's commands.",
       severity: "error",
       from: { path: "^dist/", pathNot: "^dist/main[.]js$" },
-      to: { path: "^packages/" },
+      to: { path: "^packages/", pathNot: "^packages/client/dist/common/" },
     },
     {
       name: "main-runs-only-the-cli",

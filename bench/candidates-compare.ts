@@ -4,7 +4,7 @@
 // then `npx vite-node bench/candidates-compare.ts`.
 import { testConfig } from "../src/config.js";
 import { prepare } from "../src/server.js";
-import { seedProviders, type ProviderSpec, type Seeded } from "../test/helpers/seed-candidates.js";
+import { seedProviders, type ProviderSpec } from "../test/helpers/seed-candidates.js";
 import { SCENARIOS } from "../test/fixtures/candidates/scenarios.js";
 import { errorView, normalize, subst } from "../test/fixtures/candidates/normalize.js";
 
@@ -49,7 +49,6 @@ for (const sc of SCENARIOS) {
     total++;
     const q = subst(raw, seeded);
     const { ref, ours, refMs, oursMs } = await ask(version, q);
-    let same: boolean;
     let a: unknown, b: unknown;
     if (ref.status !== 200 || ours.status !== 200) {
       a = { s: ref.status, e: errorView(ref.body) };
@@ -66,7 +65,7 @@ for (const sc of SCENARIOS) {
       a = normalize(ref.body, seeded);
       b = normalize(ours.body, seeded);
     }
-    same = JSON.stringify(a) === JSON.stringify(b);
+    const same = JSON.stringify(a) === JSON.stringify(b);
     if (!limitOnly) record[`${sc.name} @${version} ${raw}`] = a;
     if (!same) {
       failures++;

@@ -11,6 +11,7 @@ import { prepare } from "../src/server.js";
 import { seedProviders } from "../test/helpers/seed-candidates.js";
 import { eightOneUnitGroups, flat, nested, wide } from "../test/fixtures/candidates/seed.js";
 import { analyze, serverDatabase } from "./databases.js";
+import { at } from "@berth/client/common";
 
 const DIR = process.env.BENCH_DIR ?? "/tmp/berth-cand-profile";
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
@@ -32,7 +33,7 @@ const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const p50 = (xs: number[]) => at([...xs].sort((a, b) => a - b), Math.floor((xs.length - 1) / 2));
 
 const BENCH_DB = process.env.BENCH_DB ?? "sqlite";
 

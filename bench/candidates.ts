@@ -14,6 +14,7 @@ import { prepare } from "../src/server.js";
 import { seedProviders, type ProviderSpec } from "../test/helpers/seed-candidates.js";
 import { eightOneUnitGroups, flat, nested, wide } from "../test/fixtures/candidates/seed.js";
 import { analyze, serverDatabase } from "./databases.js";
+import { at } from "@berth/client/common";
 
 interface Workload {
   name: string;
@@ -104,7 +105,7 @@ const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1
 
 /** CPU time (ms) a process has used, from /proc: comparable under a loaded machine, unlike wall time. */
 function cpuMsOf(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  const f = at(readFileSync(`/proc/${pid}/stat`, "utf8").split(") "), 1).split(" ");
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
 }
 const ownCpuMs = () => {
@@ -112,7 +113,7 @@ const ownCpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const p50 = (xs: number[]) => at([...xs].sort((a, b) => a - b), Math.floor((xs.length - 1) / 2));
 
 const BENCH_DB = process.env.BENCH_DB ?? "sqlite";
 /** BENCH_JSON: a file to which each timed query of a chart series is appended as one JSON line. */

@@ -10,6 +10,7 @@ import pg from "pg";
 import mysql from "mysql2/promise";
 import { prepare } from "../src/server.js";
 import { testConfig } from "../src/config.js";
+import { at } from "@berth/client/common";
 
 const DB = process.env.BENCH_DB ?? "postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -85,7 +86,7 @@ for (let i = 0; i < PROVIDERS; i++) {
 }
 let n = 0;
 async function claim(): Promise<number> {
-  const rp = rps[n++ % rps.length]!;
+  const rp = at(rps, n++ % rps.length);
   const body = { allocations: { [rp]: { resources: { VCPU: 1, MEMORY_MB: 64 } } }, project_id: "p", user_id: "u", consumer_generation: null };
   const t = performance.now();
   const r = await app.request(`/allocations/${crypto.randomUUID()}`, { method: "PUT", headers: H, body: JSON.stringify(body) });
@@ -122,7 +123,7 @@ if (process.env.BENCH_TRACE) {
     );
     const s = (performance.now() - t0) / 1000;
     lat.sort((a, b) => a - b);
-    const p = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))]!.toFixed(2);
+    const p = (q: number) => at(lat, Math.min(lat.length - 1, Math.floor(q * lat.length))).toFixed(2);
     console.log(`${DB} ${String(conc).padStart(3)} callers  p50 ${p(0.5)} ms  p95 ${p(0.95)} ms  ${Math.round(lat.length / s)} claims/s`);
   }
 }

@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dropServerDatabase, randomName } from "./databases.js";
 import { buildDist, closedLoop, errorText, request, startBerth, startReference, type Server } from "./servers.js";
+import { at } from "@berth/client/common";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PROVIDERS = Number(process.env.BENCH_PROVIDERS ?? 1);
@@ -67,7 +68,7 @@ async function run(t: Server) {
   let n = 0;
   let accepted = 0;
   const claim = async () => {
-    const rp = rps[n++ % rps.length]!;
+    const rp = at(rps, n++ % rps.length);
     const body = { allocations: { [rp]: { resources: { VCPU: 1, MEMORY_MB: 64 } } }, project_id: "bench", user_id: "bench", consumer_generation: null };
     const s = (await request(t.base, "PUT", `/allocations/${crypto.randomUUID()}`, { ...V, body })).status;
     if (s === 204) accepted++;

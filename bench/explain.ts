@@ -10,6 +10,7 @@ import { seedProviders, type ProviderSpec } from "../test/helpers/seed-candidate
 import { flat, nested } from "../test/fixtures/candidates/seed.js";
 import { analyze, dropServerDatabase, serverDatabase } from "./databases.js";
 import type { Hono } from "hono";
+import { at } from "@berth/client/common";
 
 interface Workload {
   name: string;
@@ -45,7 +46,7 @@ const WORKLOADS: Workload[] = [
 
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const p50 = (xs: number[]) => at([...xs].sort((a, b) => a - b), Math.floor((xs.length - 1) / 2));
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;

@@ -8,6 +8,7 @@ import { syncSchema, syncStandardNames } from "../src/db/sync.js";
 import { createApp } from "../src/app.js";
 import { KeystoneAuth } from "../src/http/keystone.js";
 import { startKeystone } from "../test/helpers/keystone.js";
+import { at } from "@berth/client/common";
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
 const started = await startKeystone();
@@ -44,7 +45,7 @@ try {
       ms.push(performance.now() - t);
     }
     ms.sort((a, b) => a - b);
-    const p = (q: number) => ms[Math.floor(q * (ms.length - 1))]!.toFixed(3);
+    const p = (q: number) => at(ms, Math.floor(q * (ms.length - 1))).toFixed(3);
     console.log(`${label.padEnd(38)} first ${firstMs.toFixed(1).padStart(7)} ms   p50 ${p(0.5)} ms   p95 ${p(0.95)} ms   (${n} requests)`);
   }
   const noauth = await server("noauth2");

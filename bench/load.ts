@@ -10,6 +10,7 @@
 // BENCH_WORKERS (Berth's --workers values, default 1), BENCH_NO_REF=1, BENCH_NODE_ARGS.
 import { dropServerDatabase, randomName, serverDatabase } from "./databases.js";
 import { buildDist, pct, request, startBerth, startReference, type Server } from "./servers.js";
+import { at } from "@berth/client/common";
 
 const DBS = (process.env.BENCH_DBS ?? "postgres,mysql").split(",");
 const PROVIDERS = Number(process.env.BENCH_PROVIDERS ?? 1000);
@@ -26,8 +27,8 @@ function plan(aggs: string[]) {
   return Array.from({ length: PROVIDERS }, (_, i) => ({
     name: `load-cn${i}`,
     uuid: crypto.randomUUID(),
-    aggregates: [aggs[i % AGGREGATES]!, aggs[(i * 7 + 3) % AGGREGATES]!].filter((a, j, xs) => xs.indexOf(a) === j),
-    traits: [CUSTOM[i % CUSTOM.length]!, CUSTOM[(i * 3 + 1) % CUSTOM.length]!, "HW_CPU_X86_AVX2"].filter((t, j, xs) => xs.indexOf(t) === j),
+    aggregates: [at(aggs, i % AGGREGATES), at(aggs, (i * 7 + 3) % AGGREGATES)].filter((a, j, xs) => xs.indexOf(a) === j),
+    traits: [at(CUSTOM, i % CUSTOM.length), at(CUSTOM, (i * 3 + 1) % CUSTOM.length), "HW_CPU_X86_AVX2"].filter((t, j, xs) => xs.indexOf(t) === j),
   }));
 }
 
@@ -52,7 +53,7 @@ async function load(server: Server) {
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       for (let i = next++; i < providers.length; i = next++) {
-        const p = providers[i]!;
+        const p = at(providers, i);
         for (const t of p.traits) if (t.startsWith("CUSTOM_")) await step("PUT /traits/{name}", [201, 204], "PUT", `/traits/${t}`);
         if (!(await step("POST /resource_providers", [200], "POST", "/resource_providers", { name: p.name, uuid: p.uuid }))) continue;
         const inv = await step("PUT inventories", [200], "PUT", `/resource_providers/${p.uuid}/inventories`, {

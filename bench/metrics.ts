@@ -3,6 +3,7 @@
 // Run: `npx vite-node bench/metrics.ts`. Env: BENCH_N (observations, default 1,000,000).
 import { createMetrics } from "../src/http/metrics.js";
 import { ROUTES } from "../src/routes.js";
+import { at } from "@berth/client/common";
 
 const N = Number(process.env.BENCH_N ?? 1_000_000);
 const metrics = createMetrics({ processMetrics: true });
@@ -12,8 +13,8 @@ const statuses = [200, 204, 400, 404, 409];
 function observe(n: number): number {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
-    const k = kinds[i % kinds.length]!;
-    const status = statuses[i % statuses.length]!;
+    const k = at(kinds, i % kinds.length);
+    const status = at(statuses, i % statuses.length);
     metrics.observeRequest({ ...k, status, seconds: 0.0015, errorCode: status === 409 ? "placement.concurrent_update" : undefined });
   }
   return performance.now() - t0;

@@ -7,6 +7,7 @@ import http from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { at } from "@berth/client/common";
 
 export interface Server {
   name: string;
@@ -81,7 +82,7 @@ export function cpuMs(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
-      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      const f = at(readFileSync(`/proc/${pid}/stat`, "utf8").split(") "), 1).split(" ");
       ticks += Number(f[11]) + Number(f[12]);
     } catch {
       /* gone */

@@ -11,13 +11,14 @@ import { copyReader } from "../src/objects/candidates/snapshot-read.js";
 import { seedProviders } from "../test/helpers/seed-candidates.js";
 import { flat } from "../test/fixtures/candidates/seed.js";
 import { analyze, dropServerDatabase, randomName, serverDatabase, sideWriter } from "./databases.js";
+import { at } from "@berth/client/common";
 
 const DBS = (process.env.BENCH_DBS ?? "postgres,mysql").split(",");
 const SIZES = (process.env.BENCH_SIZES ?? "1010,10000").split(",").map(Number);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 20);
 const LABEL: Record<string, string> = { postgres: "PostgreSQL", mysql: "MariaDB" };
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => at([...xs].sort((a, b) => a - b), Math.floor(xs.length / 2));
 const rows: string[] = [];
 for (const kind of DBS) {
   for (const size of SIZES) {

@@ -9,13 +9,14 @@ import { seedProviders } from "../test/helpers/seed-candidates.js";
 import { flat } from "../test/fixtures/candidates/seed.js";
 import { launchChromium, serveApp } from "../test/helpers/browser.js";
 import { analyze, dropServerDatabase, randomName, serverDatabase } from "./databases.js";
+import { at } from "@berth/client/common";
 
 const DBS = (process.env.BENCH_DBS ?? "sqlite,postgres,mysql").split(",");
 const SIZE = Number(process.env.BENCH_SIZE ?? 10_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const LABEL: Record<string, string> = { sqlite: "SQLite", postgres: "PostgreSQL", mysql: "MariaDB" };
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => at([...xs].sort((a, b) => a - b), Math.floor(xs.length / 2));
 const ms = (x: number) => x.toFixed(0);
 
 async function timed(n: number, fn: () => Promise<unknown>): Promise<number> {

@@ -8,6 +8,7 @@ import http from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { at } from "@berth/client/common";
 
 const WORKERS = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
@@ -89,7 +90,7 @@ for (const workers of WORKERS) {
   );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(2);
+  const p = (q: number) => at(latencies, Math.min(latencies.length - 1, Math.floor(q * latencies.length))).toFixed(2);
   console.log(`--workers ${workers}  ${latencies.length} requests  ${errors} errors  p50 ${p(0.5)} ms  p95 ${p(0.95)} ms  ${(latencies.length / elapsed).toFixed(0)} requests/s`);
   await server.stop();
 }

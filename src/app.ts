@@ -8,7 +8,7 @@ import type { Store } from "./db/open.js";
 import { createEnforcer, type Enforcer, type Credentials } from "./policy/index.js";
 import type { Ctx, Deps } from "./http/context.js";
 import { rawPathOf } from "./http/raw-path.js";
-import { badRequest, conflict, errorBody, errorResponse, ErrorCodes, HttpError, methodNotAllowed, notAcceptable, payloadTooLarge, serviceUnavailable } from "./http/errors.js";
+import { badRequest, conflict, errorBody, ErrorCodes, errorResponse, escapedNotFound, HttpError, methodNotAllowed, notAcceptable, payloadTooLarge, serviceUnavailable } from "./http/errors.js";
 import { acceptsJson, effectiveAccept } from "./http/accept.js";
 import { isBusy, isUnavailable, RetriesExhausted } from "./db/tx.js";
 import { declaredLength } from "./http/body.js";
@@ -153,7 +153,7 @@ async function handle(deps: Deps, req: Request, path: string, requestId: string,
       e instanceof HttpError
         ? e
         : e instanceof NotFound
-          ? raised(new HttpError(404, e.message))
+          ? escapedNotFound(e.message)
           : isRefusedValue(e)
             ? badRequest(`Invalid value in request: ${(e as Error).message}`)
             : isBusy(e)
@@ -186,21 +186,21 @@ async function dispatch(
   // NOTE: a body declared too large is refused before anything reads it (body.ts bounds the rest).
   if ((declaredLength(req) ?? 0) > deps.config.api.maxRequestBodySize) throw payloadTooLarge(deps.config.api.maxRequestBodySize);
   if (length && !req.headers.get("content-type")) {
-    if (!/^\s*[+-]?\d+\s*$/.test(length)) throw raised(new HttpError(400, "content-length header must be an integer"));
-    if (Number(length) > 0) throw raised(new HttpError(400, "content-type header required when content-length > 0"));
+    if (!/^\s*[+-]?\d+\s*$/.test(length)) throw new HttpError(400, "content-length header must be an integer", RAISED);
+    if (Number(length) > 0) throw new HttpError(400, "content-type header required when content-length > 0", RAISED);
   }
-  if (!hit) throw raised(new HttpError(404, ""));
+  if (!hit) throw new HttpError(404, "", RAISED);
   const { route, params } = hit;
   // NOTE: the reference checks the method before the version: GET /reshaper at 1.29 is a 405.
   const entry = route.methods[req.method];
-  if (!entry) throw returned(methodNotAllowed(req.method, Object.keys(route.methods)));
-  if (route.since && version.lessThan(route.since.major, route.since.minor)) throw returned(new HttpError(404, ""));
+  if (!entry) throw methodNotAllowed(req.method, Object.keys(route.methods));
+  if (route.since && version.lessThan(route.since.major, route.since.minor)) throw new HttpError(404, "");
   if (entry.since && version.lessThan(entry.since.major, entry.since.minor)) {
-    throw returned(methodNotAllowed(req.method, undefined, ""));
+    throw methodNotAllowed(req.method, undefined, "");
   }
   // NOTE: only the handlers that render JSON check Accept, after the route's microversion and before
   // anything they read (policy, body, lookups); the others answer whatever the client accepts.
-  if (entry.json && !acceptsJson(effectiveAccept(req.headers.get("accept")))) throw returned(notAcceptable("Only application/json is provided"));
+  if (entry.json && !acceptsJson(effectiveAccept(req.headers.get("accept")))) throw notAcceptable("Only application/json is provided");
   const ctx: Ctx = { deps, req, url, method: req.method, params, version, requestId, creds, afterSent };
   return entry.handler(ctx);
 }
@@ -218,15 +218,8 @@ function routingPath(raw: string): string {
   }
 }
 
-function returned(e: HttpError): HttpError {
-  e.returned = true;
-  return e;
-}
-
-function raised(e: HttpError): HttpError {
-  e.returned = false;
-  return e;
-}
+/** Errors the reference raises before its handlers (answered without vary); the others are returned. */
+const RAISED = { returned: false } as const;
 
 /**
  * A value the database cannot hold that no schema rules out (a NUL character on PostgreSQL, a

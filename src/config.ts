@@ -1,6 +1,7 @@
 // placement.conf (oslo.config INI) + command-line overrides -> one frozen, typed Config.
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { at, entry } from "@berth/client/common";
 
 export type AuthStrategy = "keystone" | "noauth2";
 export type GenerationStrategy = "depth-first" | "breadth-first";
@@ -295,7 +296,7 @@ export function parseIni(text: string, source = "config"): Ini {
     }
     const header = /^\[([^\]]+)\]\s*$/.exec(raw.trim());
     if (header) {
-      const name = header[1]!.trim();
+      const name = at(header, 1).trim();
       section = out.get(name) ?? new Map();
       out.set(name, section);
       lastKey = undefined;
@@ -303,8 +304,8 @@ export function parseIni(text: string, source = "config"): Ini {
     }
     const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(raw.trim());
     if (!kv || !section) throw new ConfigError(`${source}:${i + 1}: cannot parse line: ${raw.trim()}`);
-    lastKey = kv[1]!.trim();
-    section.set(lastKey, kv[2]!.trim());
+    lastKey = at(kv, 1).trim();
+    section.set(lastKey, at(kv, 2).trim());
   });
   return out;
 }
@@ -373,7 +374,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const values: Record<string, Record<string, unknown>> = {};
   for (const [group, specs] of Object.entries(OPTIONS)) {
     values[group] = {};
-    for (const [name, spec] of Object.entries(specs)) values[group]![name] = spec.default;
+    for (const [name, spec] of Object.entries(specs)) entry(values, group)[name] = spec.default;
   }
   for (const [group, section] of ini) {
     const specs = OPTIONS[group];
@@ -387,7 +388,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
         if (!OPEN_GROUPS.has(group)) warn(`Unknown config option [${group}] ${name} ignored`);
         continue;
       }
-      values[group]![name] = convert(group, name, spec, raw);
+      entry(values, group)[name] = convert(group, name, spec, raw);
     }
   }
   const db = values.placement_database!;
@@ -398,7 +399,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     throw new ConfigError(
       "[placement_database] slave_connection is not supported: Berth reads and writes through [placement_database] connection (candidates come from memory); remove slave_connection",
     );
-  const g = <T>(group: string, name: string) => values[group]![name] as T;
+  const g = <T>(group: string, name: string) => entry(values, group)[name] as T;
   const config: Config = {
     debug: g("DEFAULT", "debug"),
     configDir: opts.configFile ? dirname(opts.configFile) : undefined,

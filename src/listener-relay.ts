@@ -5,6 +5,7 @@
 // those itself, e.g. 400 "content-type header required when content-length > 0").
 import { Duplex } from "node:stream";
 import type { Socket } from "node:net";
+import { at as element } from "@berth/client/common";
 
 // NOTE: what gunicorn 20.1 passes on, found by sending it values one by one: surrounding spaces, tabs,
 // \v, \f, \x85 and \xa0 (not \x1c-\x1f), one sign, ASCII digits with single underscores between them;
@@ -17,7 +18,7 @@ const MAX_LENGTH = BigInt(Number.MAX_SAFE_INTEGER);
 export function pythonContentLength(value: string): bigint | undefined {
   const m = PYTHON_INT.exec(value);
   if (!m) return undefined;
-  const n = BigInt(m[2]!.replace(/_/g, ""));
+  const n = BigInt(element(m, 2).replace(/_/g, ""));
   if (m[1] === "-" && n !== 0n) return undefined;
   return n;
 }
@@ -38,7 +39,7 @@ export function rewrittenHead(packet: Buffer, at: number): Buffer | undefined {
   if (lineStart <= head || lineEnd < 0) return undefined;
   const line = /^(content-length[ \t]*:)(.*)$/i.exec(text.slice(lineStart, lineEnd));
   if (!line) return undefined;
-  const n = pythonContentLength(line[2]!);
+  const n = pythonContentLength(element(line, 2));
   if (n === undefined) return undefined;
   const digits = (n > MAX_LENGTH ? MAX_LENGTH : n).toString();
   return Buffer.from(`${text.slice(head, lineStart)}${line[1]} ${digits}${text.slice(lineEnd)}`, "latin1");

@@ -3,6 +3,7 @@
 import { isAbsolute, join } from "node:path";
 import pino, { type DestinationStream, type Logger } from "pino";
 import { ConfigError, type Config } from "./config.js";
+import { first } from "@berth/client/common";
 
 export interface Logging {
   readonly logger: Logger;
@@ -55,7 +56,7 @@ export function createLogging(config: Config): Logging {
     streams.push({ level, stream: file });
   }
   if (l.useStderr) streams.push({ level, stream: pino.destination({ fd: 2, sync: true }) });
-  const logger = streams.length === 1 ? pino({ level }, streams[0]!.stream) : pino({ level }, pino.multistream(streams));
+  const logger = streams.length === 1 ? pino({ level }, first(streams).stream) : pino({ level }, pino.multistream(streams));
   return {
     logger,
     target: [path, l.useStderr ? "stderr" : undefined].filter(Boolean).join(" and "),

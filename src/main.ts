@@ -234,7 +234,7 @@ db.command("sync")
   .option("--config-file <path>", CONFIG_HELP)
   .action((opts: { configFile?: string }) =>
     withDatabase(opts.configFile, async (store) => {
-      let r;
+      let r: Awaited<ReturnType<typeof syncSchema>>;
       try {
         r = await syncSchema(store);
       } catch (e) {

@@ -16,6 +16,7 @@ import * as healthcheck from "./handlers/healthcheck.js";
 import * as capabilities from "./handlers/capabilities.js";
 import * as ui from "./handlers/ui.js";
 import * as fleet from "./handlers/fleet.js";
+import { at } from "@berth/client/common";
 
 export interface MethodEntry {
   handler: Handler;
@@ -126,7 +127,7 @@ export function matchRoute(path: string): { route: Route; params: Record<string,
     const hit = c.re.exec(path);
     if (!hit) continue;
     const params: Record<string, string> = {};
-    c.names.forEach((n, i) => (params[n] = safeDecode(hit[i + 1]!)));
+    c.names.forEach((n, i) => (params[n] = safeDecode(at(hit, i + 1))));
     return { route: c.route, params };
   }
   return undefined;

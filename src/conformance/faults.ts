@@ -2,6 +2,7 @@
 // "conflict/3,unavailable-first-get,drop/11,old-node@1.20/4,seed=7" (docs/conformance.md). Every
 // decision is a function of the spec, the seed and the order of the requests: a run that sends the
 // same requests meets the same faults.
+import { at } from "@berth/client/common";
 
 export type FaultKind = "conflict" | "unavailable" | "drop" | "old-node";
 
@@ -41,8 +42,8 @@ export function parseFaults(spec: string | undefined): FaultSpec {
     let m: RegExpExecArray | null;
     if ((m = /^seed=(\d+)$/.exec(raw))) out.seed = Number(m[1]);
     else if (raw === "unavailable-first-get") out.unavailableFirstGet = true;
-    else if ((m = /^(conflict|unavailable|drop)(.*)$/.exec(raw))) out[m[1] as "conflict" | "unavailable" | "drop"] = rate(m[1]!, m[2]!);
-    else if ((m = /^old-node@(1\.\d+)(.*)$/.exec(raw))) out.oldNode = { max: m[1]!, rate: rate(`old-node@${m[1]}`, m[2]!) };
+    else if ((m = /^(conflict|unavailable|drop)(.*)$/.exec(raw))) out[m[1] as "conflict" | "unavailable" | "drop"] = rate(at(m, 1), at(m, 2));
+    else if ((m = /^old-node@(1\.\d+)(.*)$/.exec(raw))) out.oldNode = { max: at(m, 1), rate: rate(`old-node@${m[1]}`, at(m, 2)) };
     else
       throw new FaultSpecError(
         `unknown fault ${JSON.stringify(raw)}: use conflict/N, unavailable/N, unavailable-first-get, drop/N, old-node@1.M/N (or ~P for a probability), seed=S`,

@@ -3,7 +3,7 @@
 // Placement answers an unsupported version) and injects the faults of the plan. Without faults
 // and without a lower maximum, every answer is the app's, unchanged.
 import type { IncomingMessage } from "node:http";
-import { conflict, errorBody, errorResponse, ErrorCodes, HttpError, serviceUnavailable } from "../http/errors.js";
+import { conflict, errorBody, errorResponse, ErrorCodes, type HttpError, serviceUnavailable } from "../http/errors.js";
 import { effectiveAccept } from "../http/accept.js";
 import { MAX_VERSION, parseVersionHeader, placementEntry, unacceptableVersion } from "../http/microversion.js";
 import { newRequestId, REQUEST_ID_HEADER } from "../http/request-id.js";

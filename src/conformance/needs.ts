@@ -3,6 +3,7 @@
 // parameters and their value forms (QUERY), the request-body fields (FIELDS) and the few named
 // FEATURES whose mark is the shape of a body rather than a field name.
 import { FEATURES, FIELDS, OPERATIONS, QUERY, type OperationInfo } from "../http/capabilities.js";
+import { at } from "@berth/client/common";
 
 /** One thing a request uses (or an answer shows) and the microversion that brought it. */
 export interface Use {
@@ -54,7 +55,7 @@ export function usesOf(r: RequestShape): Use[] {
     const p = params.find((x) => x.name === base);
     if (!p) continue; // an unknown parameter is the server's to refuse (400), not a version matter
     uses.push({ what: `query ${name}`, since: p.since });
-    if (g && !/^\d+$/.test(g[2]!)) {
+    if (g && !/^\d+$/.test(at(g, 2))) {
       const named = p.forms?.find((f) => f.form.startsWith("resources_NAME")) ?? params.find((x) => x.name === "resources1")?.forms?.[0];
       if (named) uses.push({ what: `query ${name} (a named suffix)`, since: named.since });
     }

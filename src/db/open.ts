@@ -6,6 +6,7 @@ import type PgModule from "pg";
 import type * as Mysql2Module from "mysql2";
 import { capabilitiesFor, type Capabilities, type Dialect } from "./capabilities.js";
 import type { DB } from "./schema.js";
+import { at } from "@berth/client/common";
 
 export interface Store {
   readonly db: Kysely<DB>;
@@ -76,8 +77,8 @@ export interface ParsedUrl {
 export function parseConnectionUrl(url: string): ParsedUrl {
   const m = /^([a-z0-9]+)(?:\+[a-z0-9_]+)?:\/\/(.*)$/i.exec(url.trim());
   if (!m) throw new ConnectionUrlError(`Cannot parse database connection URL ${JSON.stringify(url)}: expected sqlite:////path, postgresql://... or mysql+pymysql://...`);
-  const scheme = m[1]!.toLowerCase();
-  const rest = m[2]!;
+  const scheme = at(m, 1).toLowerCase();
+  const rest = at(m, 2);
   if (scheme === "sqlite") {
     if (rest === "" || rest === "/" || rest === "/:memory:") return { dialect: "sqlite", file: ":memory:", params: {} };
     // sqlite:///relative and sqlite:////absolute: everything after the third slash is the path.

@@ -1,7 +1,7 @@
 // Aggregates of a provider (1.1): a list of uuids; from 1.19 with the provider generation.
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
-import { readJson, requireJsonContent } from "../http/body.js";
+import { readJson, requireJson } from "../http/body.js";
 import { conflict, ErrorCodes, notFound } from "../http/errors.js";
 import { json } from "../http/respond.js";
 import { policies } from "../policies/index.js";
@@ -34,7 +34,7 @@ export async function show(ctx: Ctx): Promise<Response> {
 }
 
 export async function replace(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   requireV1_1(ctx);
   authorize(ctx, policy.UPDATE);
   const withGeneration = ctx.version.atLeast(1, 19);

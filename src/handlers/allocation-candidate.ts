@@ -4,15 +4,17 @@ import type { Version } from "../http/microversion.js";
 import { authorize } from "../http/auth.js";
 import { checkQuery } from "../http/body.js";
 import { badRequest, ErrorCodes } from "../http/errors.js";
-import { httpDate } from "../http/respond.js";
-import { isUuidLike, parseMemberOf, parseRequired, parseRequiredValue, parseResources, pyInt } from "../http/query.js";
+import { cacheHeaders } from "../http/respond.js";
+import { parseMemberOf, parseRequired, parseRequiredValue, parseResources, pyInt } from "../http/query.js";
 import { policies } from "../policies/index.js";
+import { isUuidLike } from "../python/uuid.js";
 import * as schema from "../schemas/allocation-candidate.js";
 import { UnknownResourceClass, UnknownTrait } from "../objects/provider-filter.js";
 import { checkGroups, CandidateQueryError, newGroup, type CandidateRequest, type GroupPolicy, type RequestGroup, type RequestWide } from "../objects/candidates/request.js";
 import { findCandidates, type SearchOptions, type SearchResult } from "../objects/candidates/search.js";
 import { explainCandidates } from "../objects/candidates/explain-read.js";
 import { responseBody, type BodyOptions } from "../http/candidate-body.js";
+import { first } from "@berth/client/common";
 
 const CODES = {
   bad_value: ErrorCodes.QUERYPARAM_BAD_VALUE,
@@ -34,9 +36,7 @@ export async function list(ctx: Ctx): Promise<Response> {
     const buffers = ctx.deps.bodyBuffers;
     const body = responseBody(found, bodyOptions(v, req, found), sent ? buffers : undefined);
     if (sent) sent(() => buffers.give(body));
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (v.atLeast(1, 15)) Object.assign(headers, { "cache-control": "no-cache", "last-modified": httpDate(ctx.deps.clock()) });
-    headers["content-length"] = String(body.length);
+    const headers = { "content-type": "application/json", ...cacheHeaders(ctx, ctx.deps.clock()), "content-length": String(body.length) };
     return new Response(body, { status: 200, headers });
   } catch (e) {
     throw queryError(e);
@@ -143,7 +143,7 @@ export function parseRequest(params: URLSearchParams, v: Version): CandidateRequ
 
 function parseWide(params: URLSearchParams): RequestWide {
   // NOTE: the schema checks the last value of a repeated key, the reference then uses the first.
-  const limit = params.has("limit") ? pyInt(params.getAll("limit")[0]!) : undefined;
+  const limit = params.has("limit") ? pyInt(first(params.getAll("limit"))) : undefined;
   const groupPolicy = (params.getAll("group_policy")[0] as GroupPolicy | undefined) || undefined;
   let rootRequired: string[] = [];
   let rootForbidden: string[] = [];
@@ -152,7 +152,7 @@ function parseWide(params: URLSearchParams): RequestWide {
     throw new CandidateQueryError("Query parameter 'root_required' may be specified only once.", "duplicate_key");
   }
   if (root.length) {
-    const r = parseRequiredValue(root[0]!, true, false);
+    const r = parseRequiredValue(first(root), true, false);
     rootRequired = [...new Set(r.required.flat())];
     rootForbidden = r.forbidden;
     const conflicts = rootForbidden.filter((t) => rootRequired.includes(t));

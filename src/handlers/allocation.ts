@@ -3,10 +3,11 @@
 import type { Ctx } from "../http/context.js";
 import { inTransaction } from "../db/tx.js";
 import { authorize } from "../http/auth.js";
-import { readJson, sentNumber } from "../http/body.js";
-import { badRequest, conflict, ErrorCodes, notFound, unsupportedMediaType } from "../http/errors.js";
+import { readJson, requireJson, sentNumber } from "../http/body.js";
+import { badRequest, conflict, ErrorCodes, notFound } from "../http/errors.js";
 import { json, latest, noContent } from "../http/respond.js";
 import { policies } from "../policies/index.js";
+import { canonicalUuid } from "../python/uuid.js";
 import * as schema from "../schemas/allocation.js";
 import { NotFound, ConcurrentUpdate } from "../objects/errors.js";
 import { findProvider } from "../objects/resource-provider.js";
@@ -96,13 +97,6 @@ export async function remove(ctx: Ctx): Promise<Response> {
 
 // ---- shared with the reshaper ----
 
-/** 415 unless the body is JSON; the reference checks this before anything else. */
-export function requireJson(ctx: Ctx): void {
-  const ct = ctx.req.headers.get("content-type");
-  const mediaType = ct?.split(";")[0]!.trim();
-  if (mediaType?.toLowerCase() !== "application/json") throw unsupportedMediaType(ct === null || !mediaType ? "None" : mediaType, ct ?? "None");
-}
-
 /** The writes of a POST /allocations (or reshaper) body, in its order. */
 export function consumerWrites(ctx: Ctx, body: schema.PostAllocationsBody): ConsumerWrite[] {
   return Object.entries(body).map(([uuid, c]) => consumerWrite(ctx, uuid, c));
@@ -146,12 +140,4 @@ function asDict(body: schema.ConsumerAllocationsBody | schema.ListAllocationsBod
   const allocations: schema.ConsumerAllocationsBody["allocations"] = {};
   for (const a of body.allocations) allocations[a.resource_provider.uuid] = { resources: a.resources };
   return { ...body, allocations };
-}
-
-/** A uuid in any form Python's uuid.UUID accepts, as its canonical lower-case string; else undefined. */
-export function canonicalUuid(s: string): string | undefined {
-  const hex = s.replace(/urn:/g, "").replace(/uuid:/g, "").replace(/^\{+|\}+$/g, "").replace(/-/g, "");
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
-  const h = hex.toLowerCase();
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

@@ -93,7 +93,7 @@ function cacheable(ctx: Ctx, body: unknown, maxAge: number): Response {
     vary: "X-Auth-Token, X-Service-Token, X-Roles, OpenStack-System-Scope",
   };
   const match = ctx.req.headers.get("if-none-match");
-  if (match && match.split(",").some((t) => t.trim() === etag || t.trim() === "*")) return new Response(null, { status: 304, headers });
+  if (match?.split(",").some((t) => t.trim() === etag || t.trim() === "*")) return new Response(null, { status: 304, headers });
   return new Response(text, { status: 200, headers });
 }
 

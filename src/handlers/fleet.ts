@@ -72,6 +72,6 @@ function revalidated(ctx: Ctx, body: unknown): Response {
   const etag = `"${createHash("sha1").update(text).digest("base64url")}"`;
   const headers = { etag, "cache-control": "private, no-cache", vary: "x-auth-token" };
   const seen = ctx.req.headers.get("if-none-match");
-  if (seen && seen.split(",").some((t) => t.trim() === etag)) return new Response(null, { status: 304, headers });
+  if (seen?.split(",").some((t) => t.trim() === etag)) return new Response(null, { status: 304, headers });
   return new Response(text, { status: 200, headers: { ...headers, "content-type": "application/json" } });
 }

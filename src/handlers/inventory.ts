@@ -1,9 +1,9 @@
 // Inventories of a provider: /resource_providers/{uuid}/inventories[/{resource_class}].
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
-import { readJson, requireJsonContent, sentNumber } from "../http/body.js";
-import { badRequest, conflict, ErrorCodes, HttpError, notFound } from "../http/errors.js";
-import { httpDate } from "../http/respond.js";
+import { readJson, requireJson, sentNumber } from "../http/body.js";
+import { badRequest, conflict, ErrorCodes, escapedNotFound, HttpError, notFound } from "../http/errors.js";
+import { cacheHeaders } from "../http/respond.js";
 import { policies } from "../policies/index.js";
 import * as schema from "../schemas/inventory.js";
 import { inTransaction } from "../db/tx.js";
@@ -12,6 +12,7 @@ import * as inventories from "../objects/inventory.js";
 import { DEFAULTS, InventoryExists, InventoryInUse, InventoryNotFound, type Inventory } from "../objects/inventory.js";
 import { ResourceClassNotFound } from "../objects/resource-class.js";
 import { getProvider, type ProviderRow } from "../objects/resource-provider.js";
+import { at } from "@berth/client/common";
 
 const p = policies.inventory;
 const CONCURRENT = "Another thread concurrently updated the resource provider data. Please retry your update";
@@ -39,7 +40,7 @@ export async function show(ctx: Ctx): Promise<Response> {
 }
 
 export async function create(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   authorize(ctx, p.CREATE);
   const rp = await provider(ctx);
   const body = await readJson<schema.PostInventoryBody>(ctx, schema.postInventory);
@@ -60,7 +61,7 @@ export async function create(ctx: Ctx): Promise<Response> {
 }
 
 export async function replaceAll(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   authorize(ctx, p.UPDATE);
   const rp = await provider(ctx);
   const body = await readJson<schema.PutInventoriesBody>(ctx, schema.putInventories);
@@ -85,7 +86,7 @@ export async function replaceAll(ctx: Ctx): Promise<Response> {
     if (e instanceof InventoryInUse) throw conflict(`update conflict: ${e.message}`, ErrorCodes.INVENTORY_INUSE);
     throw e;
   }
-  const rendered = records.map(([rc, f], i) => [rc, renderFields(invs[i]!, f)] as const);
+  const rendered = records.map(([rc, f], i) => [rc, renderFields(at(invs, i), f)] as const);
   const text = `{"resource_provider_generation": ${generation}, "inventories": {${rendered.map(([rc, t]) => `${JSON.stringify(rc)}: ${t}`).join(", ")}}}`;
   return send(ctx, text, 200, invs.length ? ctx.deps.clock() : null);
 }
@@ -108,7 +109,7 @@ export async function removeAll(ctx: Ctx): Promise<Response> {
 }
 
 export async function update(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   authorize(ctx, p.UPDATE);
   const rp = await provider(ctx);
   const rc = ctx.params.resource_class!;
@@ -122,7 +123,7 @@ export async function update(ctx: Ctx): Promise<Response> {
     generation = await inTransaction(ctx.deps.store, (trx) => inventories.updateInventory(trx, rp, inv));
   } catch (e) {
     // NOTE: the reference lets an unknown class through as a plain 404.
-    if (e instanceof ResourceClassNotFound) throw escaped(notFound(e.message));
+    if (e instanceof ResourceClassNotFound) throw escapedNotFound(e.message);
     if (e instanceof InventoryNotFound)
       throw badRequest(`No inventory record with resource class for resource provider ${rp.uuid}: ${e.message}`);
     if (e instanceof ConcurrentUpdate) throw conflict(`update conflict: ${CONCURRENT}`, ErrorCodes.CONCURRENT_UPDATE);
@@ -152,7 +153,7 @@ async function provider(ctx: Ctx): Promise<ProviderRow> {
   try {
     return await getProvider(ctx.deps.store.db, ctx.params.uuid!);
   } catch (e) {
-    if (e instanceof NotFound) throw escaped(notFound(e.message));
+    if (e instanceof NotFound) throw escapedNotFound(e.message);
     throw e;
   }
 }
@@ -165,12 +166,6 @@ async function providerForRead(ctx: Ctx): Promise<ProviderRow> {
     if (e instanceof NotFound) throw notFound(`No resource provider with uuid ${ctx.params.uuid} found : ${e.message}`);
     throw e;
   }
-}
-
-/** A not-found the reference lets escape its handler: answered without `vary`. */
-function escaped(e: HttpError): HttpError {
-  e.returned = false;
-  return e;
 }
 
 const generationConflict = () => conflict("resource provider generation conflict", ErrorCodes.CONCURRENT_UPDATE);
@@ -248,10 +243,5 @@ function pyFloat(n: number): string {
 
 /** A JSON response; from 1.15 with cache-control, and last-modified when there is a date. */
 function send(ctx: Ctx, text: string, status: number, modified: Date | null, extra: Record<string, string> = {}): Response {
-  const headers: Record<string, string> = { "content-type": "application/json", ...extra };
-  if (ctx.version.atLeast(1, 15)) {
-    headers["cache-control"] = "no-cache";
-    if (modified) headers["last-modified"] = httpDate(modified);
-  }
-  return new Response(text, { status, headers });
+  return new Response(text, { status, headers: { "content-type": "application/json", ...extra, ...cacheHeaders(ctx, modified) } });
 }

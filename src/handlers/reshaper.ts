@@ -1,7 +1,7 @@
 // The reshaper: POST /reshaper (1.30).
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
-import { readJson } from "../http/body.js";
+import { readJson, requireJson } from "../http/body.js";
 import { badRequest, conflict, ErrorCodes } from "../http/errors.js";
 import { noContent } from "../http/respond.js";
 import { policies } from "../policies/index.js";
@@ -11,7 +11,7 @@ import { AllocationProviderNotFound, ConsumerGenerationConflict, InvalidInventor
 import { inClaimTransaction } from "../objects/claim-write.js";
 import { InventoryInUse } from "../objects/inventory.js";
 import { reshape as reshapeAll, ReshapeGenerationConflict, ReshapeProviderNotFound, type ReshapeRequest } from "../objects/reshaper.js";
-import { claimError, consumerWrites, requireJson } from "./allocation.js";
+import { claimError, consumerWrites } from "./allocation.js";
 import { fromFields } from "./inventory.js";
 
 export async function reshape(ctx: Ctx): Promise<Response> {

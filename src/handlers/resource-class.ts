@@ -1,8 +1,8 @@
 // Resource classes: /resource_classes[/{name}] (from 1.2).
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
-import { readJson, requireJsonContent } from "../http/body.js";
-import { badRequest, conflict, notFound } from "../http/errors.js";
+import { readJson, requireJson } from "../http/body.js";
+import { badRequest, conflict, escapedNotFound } from "../http/errors.js";
 import { json, latest } from "../http/respond.js";
 import { explain } from "../http/validate.js";
 import { policies } from "../policies/index.js";
@@ -39,7 +39,7 @@ export async function show(ctx: Ctx): Promise<Response> {
 }
 
 export async function create(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   authorize(ctx, p.CREATE);
   const { name } = await readJson<schema.ResourceClassBody>(ctx, schema.resourceClassName);
   try {
@@ -59,7 +59,7 @@ export async function update(ctx: Ctx): Promise<Response> {
 }
 
 async function rename(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   const name = ctx.params.name!;
   authorize(ctx, p.UPDATE);
   const body = await readJson<schema.ResourceClassBody>(ctx, schema.resourceClassName);
@@ -103,9 +103,7 @@ export async function remove(ctx: Ctx): Promise<Response> {
     if (e instanceof ResourceClassInUse) throw conflict(`Error in delete resource class: ${e.message}`);
     if (e instanceof ResourceClassNotFound) {
       // Deleted by someone else since it was read: the reference's bare not-found.
-      const err = notFound("Resource could not be found.");
-      err.returned = false;
-      throw err;
+      throw escapedNotFound("Resource could not be found.");
     }
     throw e;
   }
@@ -118,9 +116,7 @@ async function get(ctx: Ctx, name: string): Promise<ResourceClass> {
     return await classes.getResourceClass(ctx.deps.store.db, name);
   } catch (e) {
     if (e instanceof ResourceClassNotFound) {
-      const err = notFound(e.message);
-      err.returned = false;
-      throw err;
+      throw escapedNotFound(e.message);
     }
     throw e;
   }
@@ -147,13 +143,13 @@ function checkPathName(name: string): void {
 function pythonJsonError(text: string): string {
   const at = (pos: number, what: string) => `${what}: line 1 column ${pos + 1} (char ${pos})`;
   const ws = (i: number) => {
-    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
+    while (i < text.length && " \t\n\r".includes(text.charAt(i))) i++;
     return i;
   };
   // Scans the string whose opening quote is at `open`: the index after its closing quote, or an error.
   const scan = (open: number): number | string => {
     for (let i = open + 1; i < text.length; i++) {
-      const ch = text[i]!;
+      const ch = text.charAt(i);
       if (ch === '"') return i + 1;
       if (ch < " ") return at(i, "Invalid control character at");
       if (ch !== "\\") continue;

@@ -1,11 +1,12 @@
 // Resource providers: list (with filters), create, show, update (rename, re-parent), delete.
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
-import { checkQuery, readJson, requireJsonContent } from "../http/body.js";
-import { badRequest, conflict, ErrorCodes, HttpError, notFound } from "../http/errors.js";
+import { checkQuery, readJson, requireJson } from "../http/body.js";
+import { badRequest, conflict, ErrorCodes, escapedNotFound, type HttpError, notFound } from "../http/errors.js";
 import { json, latest, noContent } from "../http/respond.js";
 import { parseMemberOf, parseRequired, parseResources } from "../http/query.js";
 import { policies } from "../policies/index.js";
+import { canonicalUuid } from "../python/uuid.js";
 import * as schema from "../schemas/resource-provider.js";
 import { inTransaction } from "../db/tx.js";
 import {
@@ -26,9 +27,7 @@ const policy = policies.resourceProvider;
 
 /** The reference's 404 for a provider lookup that escapes its handler (so without vary). */
 export function providerNotFound(uuid: string): HttpError {
-  const e = new HttpError(404, `No resource provider with uuid ${uuid} found`);
-  e.returned = false;
-  return e;
+  return escapedNotFound(`No resource provider with uuid ${uuid} found`);
 }
 
 /** The provider with the path's uuid, or that 404. */
@@ -110,10 +109,11 @@ interface PostBody {
 }
 
 export async function create(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   authorize(ctx, policy.CREATE);
   const body = await readJson<PostBody>(ctx, ctx.version.atLeast(1, 14) ? schema.postProviderV1_14 : schema.postProvider);
-  const uuid = body.uuid ? canonicalUuid(body.uuid) : crypto.randomUUID();
+  // NOTE: the schema checked the uuid (format "uuid"); the reference stores and answers its canonical form.
+  const uuid = (body.uuid && canonicalUuid(body.uuid)) || crypto.randomUUID();
   const store = ctx.deps.store;
   let p: ProviderView;
   try {
@@ -132,12 +132,6 @@ export async function create(ctx: Ctx): Promise<Response> {
   return json(ctx, serialize(ctx, p), { headers: { location }, lastModified: ctx.deps.clock() });
 }
 
-/** The reference stores a given uuid in its canonical form: lower case with dashes. */
-function canonicalUuid(s: string): string {
-  const hex = s.replace(/-/g, "").toLowerCase();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 export async function show(ctx: Ctx): Promise<Response> {
   authorize(ctx, policy.SHOW);
   const p = await providerFromPath(ctx);
@@ -150,7 +144,7 @@ interface PutBody {
 }
 
 export async function update(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   authorize(ctx, policy.UPDATE);
   const current = await providerFromPath(ctx);
   const body = await readJson<PutBody>(ctx, ctx.version.atLeast(1, 14) ? schema.putProviderV1_14 : schema.putProvider);
@@ -166,9 +160,7 @@ export async function update(ctx: Ctx): Promise<Response> {
     throw e;
   }
   // NOTE: the reference sends the updated_at it read before the write, and none when it was unset.
-  const res = json(ctx, serialize(ctx, p), { lastModified: current.updatedAt });
-  if (ctx.version.atLeast(1, 15)) res.headers.set("cache-control", "no-cache");
-  return res;
+  return json(ctx, serialize(ctx, p), { lastModified: current.updatedAt ?? null });
 }
 
 export async function remove(ctx: Ctx): Promise<Response> {

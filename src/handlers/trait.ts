@@ -1,9 +1,9 @@
 // Traits and the traits of a provider (1.6+).
 import type { Ctx } from "../http/context.js";
 import { authorize } from "../http/auth.js";
-import { checkQuery, readJson, requireJsonContent } from "../http/body.js";
-import { badRequest, conflict, ErrorCodes, HttpError, notFound } from "../http/errors.js";
-import { json, noContent, type RespondOptions } from "../http/respond.js";
+import { checkQuery, readJson, requireJson } from "../http/body.js";
+import { badRequest, conflict, ErrorCodes, escapedNotFound, type HttpError, notFound } from "../http/errors.js";
+import { json, noContent } from "../http/respond.js";
 import { inTransaction } from "../db/tx.js";
 import { policies } from "../policies/index.js";
 import * as schema from "../schemas/trait.js";
@@ -18,14 +18,15 @@ export async function list(ctx: Ctx): Promise<Response> {
   const query = checkQuery(ctx, schema.listQuery);
   const filter = listFilter(query);
   const found = await traits.listTraits(ctx.deps.store.db, filter);
-  return json(ctx, { traits: found.map((t) => t.name) }, caching(ctx, traits.lastModified(found) ?? ctx.deps.clock()));
+  return json(ctx, { traits: found.map((t) => t.name) }, { lastModified: traits.lastModified(found) ?? ctx.deps.clock() });
 }
 
 export async function show(ctx: Ctx): Promise<Response> {
   authorize(ctx, policy.TRAITS_SHOW);
   const trait = await traits.findTrait(ctx.deps.store.db, ctx.params.name!);
   if (!trait) throw notFound(`No such trait(s): ${ctx.params.name}.`);
-  return noContent(ctx, caching(ctx, trait.createdAt));
+  // NOTE: a row without created_at still gets cache-control from 1.15, but no last-modified.
+  return noContent(ctx, { lastModified: trait.createdAt ?? null });
 }
 
 export async function create(ctx: Ctx): Promise<Response> {
@@ -46,8 +47,7 @@ export async function create(ctx: Ctx): Promise<Response> {
     trait = await traits.findTrait(db, name);
   }
   const location = new URL(`/traits/${name}`, ctx.url).toString();
-  const cache = caching(ctx, trait?.createdAt ?? ctx.deps.clock());
-  return noContent(ctx, { ...cache, status, headers: { ...cache.headers, location } });
+  return noContent(ctx, { lastModified: trait?.createdAt ?? ctx.deps.clock(), status, headers: { location } });
 }
 
 export async function remove(ctx: Ctx): Promise<Response> {
@@ -71,11 +71,11 @@ export async function forProvider(ctx: Ctx): Promise<Response> {
   if (!provider) throw notFound(`No resource provider with uuid ${uuid} found: No resource provider with uuid ${uuid} found`);
   const found = await traits.providerTraits(db, provider.id);
   const body = { traits: found.map((t) => t.name), resource_provider_generation: provider.generation };
-  return json(ctx, body, caching(ctx, traits.lastModified(found) ?? ctx.deps.clock()));
+  return json(ctx, body, { lastModified: traits.lastModified(found) ?? ctx.deps.clock() });
 }
 
 export async function replaceForProvider(ctx: Ctx): Promise<Response> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   authorize(ctx, policy.RP_TRAIT_UPDATE);
   const data = await readJson<schema.SetProviderTraits>(ctx, schema.setProviderTraits);
   const result = await inTransaction(ctx.deps.store, async (trx) => {
@@ -97,7 +97,7 @@ export async function replaceForProvider(ctx: Ctx): Promise<Response> {
     }
   });
   const body = { traits: result.wanted.map((t) => t.name), resource_provider_generation: result.generation };
-  return json(ctx, body, caching(ctx, traits.lastModified(result.wanted) ?? ctx.deps.clock()));
+  return json(ctx, body, { lastModified: traits.lastModified(result.wanted) ?? ctx.deps.clock() });
 }
 
 export async function removeForProvider(ctx: Ctx): Promise<Response> {
@@ -153,12 +153,6 @@ export function isCustomTraitName(name: string): boolean {
   return name.length >= 1 && name.length <= schema.CUSTOM_TRAIT_MAX_LENGTH && schema.CUSTOM_TRAIT_PATTERN.test(body);
 }
 
-function caching(ctx: Ctx, lastModified: Date | undefined): RespondOptions {
-  if (lastModified) return { lastModified };
-  // NOTE: a row without created_at still gets cache-control from 1.15, but no last-modified.
-  return ctx.version.atLeast(1, 15) ? { headers: { "cache-control": "no-cache" } } : {};
-}
-
 function generationConflict(): HttpError {
   return conflict(
     "Resource provider's generation already changed. Please update the generation and try again.",
@@ -172,8 +166,6 @@ async function getProviderOr404(trx: Parameters<typeof getProvider>[0], uuid: st
     return await getProvider(trx, uuid);
   } catch (e) {
     if (!(e instanceof NotFound)) throw e;
-    const err = notFound(e.message);
-    err.returned = false;
-    throw err;
+    throw escapedNotFound(e.message);
   }
 }

@@ -1,5 +1,6 @@
 // The Accept header as the reference reads it (webob's RFC 7231 rules): which media types a
 // client takes, for the few handlers that check it and for the format of every error body.
+import { at } from "@berth/client/common";
 
 const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
 const QUOTED = '"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t \\x21-\\x7e\\x80-\\xff])*"';
@@ -32,7 +33,7 @@ export function parseAccept(value: string): MediaRange[] | undefined {
   if (!VALID.test(value)) return undefined;
   const out: MediaRange[] = [];
   for (const m of value.matchAll(ELEMENTS)) {
-    const [type, subtype] = m[1]!.toLowerCase().split("/") as [string, string];
+    const [type, subtype] = at(m, 1).toLowerCase().split("/") as [string, string];
     const hasParams = [...(m[2] ?? "").matchAll(PARAMS)].length > 0;
     out.push({ type, subtype, hasParams, q: m[3] ? Number(m[3]) : 1 });
   }

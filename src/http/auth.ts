@@ -25,7 +25,7 @@ export const noauth: Authenticator = (req) =>
   errorResponse(new HttpError(401, ""), { accept: effectiveAccept(req.headers.get("accept")), method: req.method }, () => NOAUTH_UNAUTHORIZED_BODY);
 
 export function unauthorized(): HttpError {
-  return new HttpError(401, "", undefined, {}, {}, true);
+  return new HttpError(401, "", { rawDetail: true });
 }
 
 /**
@@ -50,9 +50,7 @@ export function authorize(ctx: Ctx, rule: string, target?: Record<string, unknow
     ctx.deps.enforcer.authorize(rule, target ?? { project_id: ctx.creds.projectId, user_id: ctx.creds.userId }, ctx.creds);
   } catch (e) {
     if (e instanceof PolicyNotAuthorized) {
-      const err = new HttpError(403, e.message);
-      err.returned = false;
-      throw err;
+      throw new HttpError(403, e.message, { returned: false });
     }
     throw e;
   }

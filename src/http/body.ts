@@ -6,20 +6,23 @@ import type { Ctx } from "./context.js";
 import { explain } from "./validate.js";
 import { decodeUtf8, loadsExact, parseBody, PyNumber } from "../python/json.js";
 import { pyRepr } from "../python/repr.js";
+import { first } from "@berth/client/common";
 
 /**
  * The 415 for a body that is not JSON. The reference checks this before the policy, so handlers
- * whose policy check comes first call it before authorize(); readJson calls it again.
+ * whose policy check comes first call it before authorize(); readJson calls it again. The media
+ * type is compared without case; the message shows it as sent, or "None" when there is none (as
+ * webob's empty content_type shows in the reference's).
  */
-export function requireJsonContent(ctx: Ctx): void {
+export function requireJson(ctx: Ctx): void {
   const ct = ctx.req.headers.get("content-type");
-  const mediaType = ct?.split(";")[0]!.trim().toLowerCase();
-  if (mediaType !== "application/json") throw unsupportedMediaType(ct === null ? "None" : ct.split(";")[0]!.trim(), ct ?? "None");
+  const mediaType = ct === null ? "" : first(ct.split(";")).trim();
+  if (mediaType.toLowerCase() !== "application/json") throw unsupportedMediaType(mediaType || "None", ct ?? "None");
 }
 
 /** Reads, parses and validates the JSON body. */
 export async function readJson<T>(ctx: Ctx, schema: object): Promise<T> {
-  requireJsonContent(ctx);
+  requireJson(ctx);
   // NOTE: bytes, not text(): the reference decodes strictly and keeps a BOM (both are errors there).
   const bytes = await readBytes(ctx.req, ctx.deps.config.api.maxRequestBodySize);
   const parsed = parseBody(bytes);
@@ -103,7 +106,7 @@ async function readUpTo(req: Request, limit: number): Promise<Uint8Array> {
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
+  if (chunks.length === 1) return first(chunks);
   const out = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {

@@ -3,6 +3,7 @@
 import { Chosen, rootsOf, type Candidate } from "../objects/candidates/engine.js";
 import type { SearchResult } from "../objects/candidates/search.js";
 import { capacityOf, type Provider } from "../objects/candidates/world.js";
+import { at, first } from "@berth/client/common";
 
 export interface BodyOptions {
   dictForm: boolean;
@@ -61,14 +62,14 @@ export function responseBody(r: SearchResult, o: BodyOptions, buffers = new Body
     const { slots, providers } = c;
     const n = slots.length;
     for (let a = 0; a < n; a++) {
-      if (!slots[a]!.amounts.length) continue;
-      for (let b = a + 1; b < n; b++) if (providers[a] === providers[b] && slots[b]!.amounts.length) return undefined;
+      if (!at(slots, a).amounts.length) continue;
+      for (let b = a + 1; b < n; b++) if (providers[a] === providers[b] && at(slots, b).amounts.length) return undefined;
     }
     let text = '{"allocations": {';
     let sep = "";
     for (let k = 0; k < n; k++) {
-      if (!slots[k]!.amounts.length) continue;
-      text += `${sep}${uuid(providers[k]!.id)}: {"resources": ${resourcesOfSlot(slots[k]!.amounts)}}`;
+      if (!at(slots, k).amounts.length) continue;
+      text += `${sep}${uuid(at(providers, k).id)}: {"resources": ${resourcesOfSlot(at(slots, k).amounts)}}`;
       sep = ", ";
     }
     text += "}";
@@ -76,14 +77,14 @@ export function responseBody(r: SearchResult, o: BodyOptions, buffers = new Body
       text += ', "mappings": {';
       sep = "";
       for (let k = 0; k < n; ) {
-        const group = slots[k]!.group;
+        const group = at(slots, k).group;
         let end = k + 1;
-        while (end < n && slots[end]!.group === group) end++;
+        while (end < n && at(slots, end).group === group) end++;
         let list: string;
-        if (end - k === 1) list = uuid(providers[k]!.id);
+        if (end - k === 1) list = uuid(at(providers, k).id);
         else {
           const ids = new Set(providers.slice(k, end).map((p) => p.id));
-          list = ids.size === 1 ? uuid(providers[k]!.id) : [...ids].map(uuid).sort().join(", ");
+          list = ids.size === 1 ? uuid(at(providers, k).id) : [...ids].map(uuid).sort().join(", ");
         }
         text += `${sep}${q(group.suffix)}: [${list}]`;
         sep = ", ";
@@ -231,10 +232,10 @@ export class BodyBuffers {
   take(min: number): Buffer {
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
-      const n = this.free[i]!.byteLength;
-      if (n >= min && (best < 0 || n < this.free[best]!.byteLength)) best = i;
+      const n = at(this.free, i).byteLength;
+      if (n >= min && (best < 0 || n < at(this.free, best).byteLength)) best = i;
     }
-    if (best >= 0) return Buffer.from(this.free.splice(best, 1)[0]!);
+    if (best >= 0) return Buffer.from(first(this.free.splice(best, 1)));
     let size = MIN_BUFFER;
     while (size < min) size *= 2;
     return Buffer.allocUnsafeSlow(size); // NOTE: a buffer of its own memory, at offset 0
@@ -245,8 +246,8 @@ export class BodyBuffers {
     const ab = bytes.buffer as ArrayBuffer;
     if (ab.byteLength > MAX_KEPT_BUFFER || this.free.includes(ab)) return;
     if (this.free.length >= MAX_KEPT_BUFFERS) {
-      const smallest = this.free.reduce((a, b, i) => (b.byteLength < this.free[a]!.byteLength ? i : a), 0);
-      if (this.free[smallest]!.byteLength >= ab.byteLength) return;
+      const smallest = this.free.reduce((a, b, i) => (b.byteLength < at(this.free, a).byteLength ? i : a), 0);
+      if (at(this.free, smallest).byteLength >= ab.byteLength) return;
       this.free.splice(smallest, 1);
     }
     this.free.push(ab);

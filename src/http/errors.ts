@@ -54,33 +54,60 @@ const EXPLANATIONS: Record<number, string> = {
   503: "The server is currently unavailable. Please try again at a later time.",
 };
 
+/** What an HttpError carries besides its status and detail; every field has a default. */
+export interface HttpErrorOptions {
+  /** The error code of the body (default placement.undefined_code). */
+  code?: ErrorCode;
+  /** Headers of the answer (405's allow, 413's connection: close). */
+  headers?: Record<string, string>;
+  /** Fields added to the error object (406 adds min_version and max_version). */
+  extra?: Record<string, unknown>;
+  /** The whole detail text is already final (405, 406, 415 have their own templates). */
+  rawDetail?: boolean;
+  /** See HttpError.returned (default true). */
+  returned?: boolean;
+  /** See HttpError.markup. */
+  markup?: (esc: (s: string) => string, req: RequestFacts) => string;
+}
+
 /** Thrown by handlers and middleware; the one onError renders it. */
 export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    /** The message part only; the explanation is added when rendered. */
-    readonly detail: string,
-    readonly code: ErrorCode = ErrorCodes.DEFAULT,
-    readonly headers: Record<string, string> = {},
-    /** Fields added to the error object (406 adds min_version and max_version). */
-    readonly extra: Record<string, unknown> = {},
-    /** Set when the whole detail text is already final (405, 406, 415 have their own templates). */
-    readonly rawDetail = false,
-  ) {
-    super(detail);
-  }
+  readonly code: ErrorCode;
+  readonly headers: Record<string, string>;
+  readonly extra: Record<string, unknown>;
+  readonly rawDetail: boolean;
   /**
    * Whether the reference's microversion middleware sees this error as a returned response (it then
    * adds `vary`). True for what its handlers raise; false for the few errors raised outside them:
    * unknown paths, policy refusals, a body without content-type, lookups that escape a handler.
    */
-  returned = true;
+  readonly returned: boolean;
   /**
    * The body as webob's template for this error writes it (markup: `<br />` between the parts),
    * for the few errors with templates of their own (405, 406, 415); `esc` escapes what the request
    * sent. Without it, the explanation, `<br /><br />` and the detail.
    */
-  markup?: (esc: (s: string) => string, req: RequestFacts) => string;
+  readonly markup?: (esc: (s: string) => string, req: RequestFacts) => string;
+
+  constructor(
+    readonly status: number,
+    /** The message part only; the explanation is added when rendered. */
+    readonly detail: string,
+    opts: HttpErrorOptions = {},
+  ) {
+    super(detail);
+    this.code = opts.code ?? ErrorCodes.DEFAULT;
+    this.headers = opts.headers ?? {};
+    this.extra = opts.extra ?? {};
+    this.rawDetail = opts.rawDetail ?? false;
+    this.returned = opts.returned ?? true;
+    if (opts.markup) this.markup = opts.markup;
+  }
+}
+
+/** A 404 the reference raises outside its handlers (a lookup that escapes one): answered without vary. */
+export function escapedNotFound(detail: string): HttpError {
+  return new HttpError(404, detail, { returned: false });
 }
 
 /** What webob's templates may show of the request. */
@@ -92,9 +119,9 @@ export interface RequestFacts {
 
 const NO_FACTS: RequestFacts = { accept: "application/json", method: "GET" };
 
-export const badRequest = (detail: string, code?: ErrorCode) => new HttpError(400, detail, code);
-export const notFound = (detail: string, code?: ErrorCode) => new HttpError(404, detail, code);
-export const conflict = (detail: string, code?: ErrorCode) => new HttpError(409, detail, code);
+export const badRequest = (detail: string, code?: ErrorCode) => new HttpError(400, detail, { code });
+export const notFound = (detail: string, code?: ErrorCode) => new HttpError(404, detail, { code });
+export const conflict = (detail: string, code?: ErrorCode) => new HttpError(409, detail, { code });
 export const forbidden = (detail: string) => new HttpError(403, detail);
 export const serviceUnavailable = (detail: string) => new HttpError(503, detail);
 
@@ -102,37 +129,34 @@ export const serviceUnavailable = (detail: string) => new HttpError(503, detail)
 export function payloadTooLarge(limit: number): HttpError {
   // NOTE: the rest of the body is still coming: close the connection after the answer, or its bytes
   // would be read as the next request.
-  return new HttpError(413, `The request body is larger than ${limit} bytes ([api] max_request_body_size).`, ErrorCodes.DEFAULT, { connection: "close" });
+  return new HttpError(413, `The request body is larger than ${limit} bytes ([api] max_request_body_size).`, { headers: { connection: "close" } });
 }
 
 /** 405; `detail` is empty for a method that exists from a later microversion. */
 export function methodNotAllowed(method: string, allow?: string[], detail = "The method specified is not allowed for this resource."): HttpError {
-  const e = new HttpError(
-    405,
-    `The method ${method} is not allowed for this resource. \n\n ${detail}`,
-    ErrorCodes.DEFAULT,
-    allow ? { allow: allow.join(", ") } : {},
-    {},
-    true,
-  );
-  e.markup = (esc, req) => `The method ${esc(req.method)} is not allowed for this resource. <br /><br />\n${esc(detail)}`;
-  return e;
+  return new HttpError(405, `The method ${method} is not allowed for this resource. \n\n ${detail}`, {
+    headers: allow ? { allow: allow.join(", ") } : {},
+    rawDetail: true,
+    markup: (esc, req) => `The method ${esc(req.method)} is not allowed for this resource. <br /><br />\n${esc(detail)}`,
+  });
 }
 
 /** 406 from a handler that serves only JSON, or (with extra) for a microversion out of range. */
 export function notAcceptable(detail: string, extra: Record<string, unknown> = {}): HttpError {
-  const e = new HttpError(406, `The resource could not be generated that was acceptable to your browser (content of type application/json. \n\n ${detail}`, ErrorCodes.DEFAULT, {}, extra, true);
-  e.markup = (esc, req) =>
-    `The resource could not be generated that was acceptable to your browser\n(content of type ${esc(req.accept)}. <br /><br />\n${esc(detail)}`;
-  return e;
+  return new HttpError(406, `The resource could not be generated that was acceptable to your browser (content of type application/json. \n\n ${detail}`, {
+    extra,
+    rawDetail: true,
+    markup: (esc, req) => `The resource could not be generated that was acceptable to your browser\n(content of type ${esc(req.accept)}. <br /><br />\n${esc(detail)}`,
+  });
 }
 
 /** 415: the template shows the Content-Type header as sent, the detail its media type. */
 export function unsupportedMediaType(mediaType: string, header: string = mediaType): HttpError {
   const detail = `The media type ${mediaType} is not supported, use application/json`;
-  const e = new HttpError(415, "", ErrorCodes.DEFAULT, {}, {}, true);
-  e.markup = (esc) => `The request media type ${esc(header)} is not supported by this server.\n<br /><br />\n${esc(detail)}`;
-  return e;
+  return new HttpError(415, "", {
+    rawDetail: true,
+    markup: (esc) => `The request media type ${esc(header)} is not supported by this server.\n<br /><br />\n${esc(detail)}`,
+  });
 }
 
 /** The text the reference shows in `detail` (and under the status line of a plain-text error). */

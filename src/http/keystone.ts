@@ -405,7 +405,8 @@ export class KeystoneAuth {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.once(method, url, headers, body);
-      } catch (e) {
+      } catch (caught) {
+        let e = caught;
         // NOTE: a kept-alive connection the server closed meanwhile: try again at once, on a new one.
         if ((e as { stale?: boolean }).stale) {
           this.counts.retries++;

@@ -2,6 +2,7 @@
 // comparisons handlers branch on (`v.atLeast(1, 15)`).
 import { HttpError, notAcceptable as notAcceptableError } from "./errors.js";
 import { pyRepr } from "../python/repr.js";
+import { at, first } from "@berth/client/common";
 
 export const MIN_VERSION = "1.0";
 export const MAX_VERSION = "1.39";
@@ -40,7 +41,7 @@ export function placementEntry(header: string | null): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(",").reverse()) {
     const m = /^(\S+)\s+(.+)$/s.exec(part.trim());
-    if (m && m[1]!.toLowerCase() === "placement") return m[2]!.trim();
+    if (m && at(m, 1).toLowerCase() === "placement") return at(m, 2).trim();
   }
   return undefined;
 }
@@ -61,7 +62,7 @@ export function parseVersionHeader(header: string | null): Version {
   const value = raw;
   if (value === "latest") return MAX;
   const parts = value.split(".");
-  const head = [parts[0]!, ...(parts.length > 1 ? [parts.slice(1).join(".")] : [])];
+  const head = [first(parts), ...(parts.length > 1 ? [parts.slice(1).join(".")] : [])];
   const nums: number[] = [];
   for (const p of head) {
     const n = pyInt(p);
@@ -69,7 +70,7 @@ export function parseVersionHeader(header: string | null): Version {
     nums.push(n);
   }
   if (nums.length < 2) throw invalid(value, "Version.__new__() missing 1 required positional argument: 'minor'");
-  const v = new Version(nums[0]!, nums[1]!);
+  const v = new Version(first(nums), at(nums, 1));
   if (v.major !== 1 || v.minor < 0 || v.minor > MAX_MINOR) throw unacceptableVersion(value);
   return v;
 }

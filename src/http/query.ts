@@ -3,12 +3,8 @@
 // that raise the reference's 400s. The values arrive already split per repeated key.
 import { badRequest } from "./errors.js";
 import type { Version } from "./microversion.js";
-
-/** True for what oslo's is_uuid_like accepts: 32 hex digits once urn:/uuid:, braces and dashes go. */
-export function isUuidLike(s: string): boolean {
-  const hex = s.replace(/urn:/g, "").replace(/uuid:/g, "").replace(/^[{}]+|[{}]+$/g, "").replace(/-/g, "");
-  return /^[0-9a-fA-F]{32}$/.test(hex);
-}
+import { at } from "@berth/client/common";
+import { isUuidLike } from "../python/uuid.js";
 
 export interface MemberOf {
   /** Each inner list is an any-of; the outer list is AND'd. */
@@ -136,7 +132,7 @@ export function parseResources(value: string): Map<string, number> {
 export function pyInt(s: string): number | undefined {
   const m = /^\s*([+-]?)(\d+(?:_\d+)*)\s*$/.exec(s);
   if (!m) return undefined;
-  const n = Number(m[2]!.replace(/_/g, ""));
+  const n = Number(at(m, 2).replace(/_/g, ""));
   return m[1] === "-" ? -n : n;
 }
 

@@ -4,8 +4,11 @@ import { dumps } from "../python/json.js";
 
 export interface RespondOptions {
   status?: number;
-  /** From 1.15 GETs (and some writes) carry last-modified and cache-control: no-cache. */
-  lastModified?: Date;
+  /**
+   * From 1.15 GETs (and some writes) carry cache-control: no-cache and last-modified with this time;
+   * null where the resource has no time (cache-control alone); left out, neither.
+   */
+  lastModified?: Date | null;
   headers?: Record<string, string>;
 }
 
@@ -13,23 +16,19 @@ export function httpDate(d: Date): string {
   return d.toUTCString();
 }
 
-function cacheHeaders(ctx: Ctx, opts: RespondOptions, h: Headers): void {
-  if (opts.lastModified && ctx.version.atLeast(1, 15)) {
-    h.set("last-modified", httpDate(opts.lastModified));
-    h.set("cache-control", "no-cache");
-  }
+/** The caching headers of 1.15, the one place they are made (see RespondOptions.lastModified). */
+export function cacheHeaders(ctx: Pick<Ctx, "version">, lastModified: Date | null | undefined): Record<string, string> {
+  if (lastModified === undefined || !ctx.version.atLeast(1, 15)) return {};
+  return lastModified ? { "cache-control": "no-cache", "last-modified": httpDate(lastModified) } : { "cache-control": "no-cache" };
 }
 
 export function json(ctx: Ctx, body: unknown, opts: RespondOptions = {}): Response {
-  const h = new Headers({ "content-type": "application/json", ...opts.headers });
-  cacheHeaders(ctx, opts, h);
-  return new Response(dumps(body), { status: opts.status ?? 200, headers: h });
+  const headers = { "content-type": "application/json", ...opts.headers, ...cacheHeaders(ctx, opts.lastModified) };
+  return new Response(dumps(body), { status: opts.status ?? 200, headers });
 }
 
 export function noContent(ctx: Ctx, opts: RespondOptions = {}): Response {
-  const h = new Headers(opts.headers);
-  cacheHeaders(ctx, opts, h);
-  return new Response(null, { status: opts.status ?? 204, headers: h });
+  return new Response(null, { status: opts.status ?? 204, headers: { ...opts.headers, ...cacheHeaders(ctx, opts.lastModified) } });
 }
 
 /** The latest of the given timestamps, or now when there are none (as the reference does for lists). */

@@ -60,6 +60,6 @@ export function fileResponse(f: UiFile, ifNoneMatch: string | null): Response {
     // NOTE: the page loads nothing from elsewhere: scripts and styles are its own, data its origin's.
     "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
   };
-  if (ifNoneMatch && ifNoneMatch.split(",").some((t) => t.trim() === f.etag)) return new Response(null, { status: 304, headers });
+  if (ifNoneMatch?.split(",").some((t) => t.trim() === f.etag)) return new Response(null, { status: 304, headers });
   return new Response(f.body, { status: 200, headers: { ...headers, "content-type": f.type, "content-length": String(f.body.byteLength) } });
 }

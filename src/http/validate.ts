@@ -4,7 +4,8 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import { MAX_PFORMAT, pformat } from "../python/pformat.js";
 import { pyRepr } from "../python/repr.js";
-import { bestMatch, isUuidLike, iterErrors, MAX_ERRORS, pyRegExp, type SchemaError } from "../python/jsonschema-errors.js";
+import { isUuidLike } from "../python/uuid.js";
+import { bestMatch, iterErrors, MAX_ERRORS, pyRegExp, type SchemaError } from "../python/jsonschema-errors.js";
 
 export const ajv = new Ajv({
   allErrors: false,

@@ -10,6 +10,7 @@ import type { Tx } from "../db/tx.js";
 import { fromDb } from "../db/time.js";
 import { ConcurrentUpdate, DomainError, NotFound } from "./errors.js";
 import { deleteConsumersWithoutAllocations } from "./consumer.js";
+import { first } from "@berth/client/common";
 
 /** A provider generation changed under the claim on every attempt. */
 export class ProviderConcurrentUpdate extends ConcurrentUpdate {
@@ -116,11 +117,11 @@ export async function allocationsOfConsumer(trx: Tx, consumerUuid: string): Prom
     if (m && (!out.modified || m > out.modified)) out.modified = m;
   }
   if (rows.length) {
-    const first = rows[0]!;
-    out.project = first.project;
-    out.user = first.user;
-    out.generation = Number(first.generation);
-    out.consumerType = first.consumer_type;
+    const row = first(rows);
+    out.project = row.project;
+    out.user = row.user;
+    out.generation = Number(row.generation);
+    out.consumerType = row.consumer_type;
   }
   return out;
 }
@@ -172,6 +173,6 @@ export async function deleteAllocationsOfConsumer(trx: Tx, consumerUuid: string)
       rows.map((r) => r.id),
     )
     .execute();
-  await deleteConsumersWithoutAllocations(trx, [rows[0]!.uuid]);
+  await deleteConsumersWithoutAllocations(trx, [first(rows).uuid]);
 }
 

@@ -1,6 +1,10 @@
-// The capacity rule in one place: in memory for claims and the candidate search, in SQL for the
-// provider and candidate prefilters.
+// The capacity rule in one place: in memory for claims and the candidate search (the arithmetic
+// itself is @berth/client/common (packages/client/src/common/capacity.ts), shared with the SDK's users), in SQL for the provider and
+// candidate prefilters.
 import { sql, type Expression, type RawBuilder, type SqlBool } from "kysely";
+import { allocatable, capacityOf, type Limits } from "@berth/client/common";
+
+export { allocatable, capacityOf, type Limits };
 
 /** An inventory with the usage against it. */
 export interface Inv {
@@ -18,9 +22,6 @@ export interface Inv {
  * capacity read, the candidate search's tree load and the inventory listing select them).
  */
 export const INVENTORY_COLUMNS = ["i.total", "i.reserved", "i.min_unit", "i.max_unit", "i.step_size", "i.allocation_ratio"] as const;
-
-/** What capacity is computed from (an inventory, with or without its usage). */
-export type Limits = Pick<Inv, "total" | "reserved" | "ratio">;
 
 /**
  * An inventory read from SQL (the INVENTORY_COLUMNS, drivers' numbers or strings) with the usage
@@ -46,11 +47,6 @@ export function invFromRow(r: {
   };
 }
 
-/** (total - reserved) * allocation_ratio, unrounded: the limit usage may reach. */
-export function allocatable(inv: Limits): number {
-  return (inv.total - inv.reserved) * inv.ratio;
-}
-
 /** One amount respects min_unit, max_unit and step_size. */
 export function unitsFit(inv: Inv, amount: number): boolean {
   return inv.minUnit <= amount && inv.maxUnit >= amount && amount % inv.stepSize === 0;
@@ -72,11 +68,6 @@ export function usageRoom(inv: Limits, added: number): number {
   while (room + 1 + added <= limit) room++;
   while (room + added > limit) room--;
   return room;
-}
-
-/** Capacity as provider summaries show it and inventory writes check it (Python's int() truncates). */
-export function capacityOf(inv: Limits): number {
-  return Math.trunc(allocatable(inv));
 }
 
 /**

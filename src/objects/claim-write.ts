@@ -33,6 +33,7 @@ import {
 import { AllocationProviderNotFound, ConsumerConcurrentUpdate, ProviderConcurrentUpdate, type ConsumerWrite } from "./allocation.js";
 import { claimItems, identitiesOf, type ClaimPlan, type Item, type LockedProvider } from "./claim-plan.js";
 import { judgeCapacity, type CapacityRow } from "./claim-judge.js";
+import { first } from "@berth/client/common";
 
 export interface ClaimOptions {
   /** [placement] allocation_conflict_retry_count. */
@@ -276,7 +277,7 @@ function bumpQuery(qc: Writer, providers: readonly LockedProvider[], now: string
     .updateTable("resource_providers")
     .set((eb) => ({
       generation: uneven
-        ? eb("generation", "+", providers.slice(1).reduce((c, p) => c.when("id", "=", p.id).then(step(p.id)), eb.case().when("id", "=", providers[0]!.id).then(step(providers[0]!.id))).end())
+        ? eb("generation", "+", providers.slice(1).reduce((c, p) => c.when("id", "=", p.id).then(step(p.id)), eb.case().when("id", "=", first(providers).id).then(step(first(providers).id))).end())
         : eb("generation", "+", 1),
       updated_at: now,
     }))

@@ -5,6 +5,7 @@ import type { Store } from "../db/open.js";
 import type { DB } from "../db/schema.js";
 import { ignoringDuplicates, type Tx } from "../db/tx.js";
 import { nowUtc } from "../db/time.js";
+import { first } from "@berth/client/common";
 
 /** The consumer type name the API shows for a consumer without one. */
 export const NULL_CONSUMER_TYPE_ALIAS = "unknown";
@@ -114,12 +115,12 @@ export async function lookupAll(trx: Tx, want: LookupRequest): Promise<Lookup> {
   // NOTE: a locking read inside WITH takes the providers' row locks (in uuid order) as part of the
   // lookup, and returns the rows as they are once locked (PostgreSQL, caps.supportsLockingCte).
   const lock = want.lockProviders && want.providers.length > 0;
-  const first = lock
+  const head = lock
     ? trx.with("locked_providers", (w) =>
         w.selectFrom("resource_providers").select(["id", "uuid", "generation"]).where("uuid", "in", uniq(want.providers)).orderBy("uuid").forUpdate(),
       )
     : trx;
-  let q = parts[0]!(first);
+  let q = first(parts)(head);
   for (const p of parts.slice(1)) q = q.unionAll(p(trx));
   for (const r of (await q.execute()) as LookupRow[]) addLookupRow(out, r);
   return out;

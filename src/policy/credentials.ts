@@ -53,8 +53,8 @@ export function toPolicyCreds(creds: Credentials): PolicyCreds {
     service_project_domain_id: creds.service?.projectDomainId ?? null,
     service_roles: [...(creds.service?.roles ?? [])],
   };
-  if (creds.systemScope) out["system"] = creds.systemScope;
-  if (creds.isAdmin !== undefined) out["is_admin"] = creds.isAdmin;
+  if (creds.systemScope) out.system = creds.systemScope;
+  if (creds.isAdmin !== undefined) out.is_admin = creds.isAdmin;
   return out;
 }
 

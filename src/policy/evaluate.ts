@@ -42,7 +42,7 @@ export function evaluate(check: Check, ctx: EvalContext, depth = 0): boolean {
 
 function roleMatches(template: string, ctx: EvalContext): boolean {
   const wanted = interpolate(template, ctx.target);
-  const roles = ctx.creds["roles"];
+  const roles = ctx.creds.roles;
   if (wanted === undefined || !Array.isArray(roles)) return false;
   const lowered = wanted.toLowerCase();
   return roles.some((r) => pyStr(r).toLowerCase() === lowered);
@@ -65,7 +65,7 @@ function pathMatches(value: unknown, path: readonly string[], wanted: string): b
   if (path.length === 0) return wanted === pyStr(value);
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   const [head, ...rest] = path as [string, ...string[]];
-  if (!Object.prototype.hasOwnProperty.call(value, head)) return false;
+  if (!Object.hasOwn(value, head)) return false;
   const next = (value as Record<string, unknown>)[head];
   if (Array.isArray(next)) return next.some((item) => pathMatches(item, rest, wanted));
   return pathMatches(next, rest, wanted);

@@ -7,6 +7,7 @@
 // closed) and are reported through onError, so one bad override cannot take the
 // whole service down.
 import { ALWAYS, NEVER, type Check } from "./check.js";
+import { at, first } from "@berth/client/common";
 
 export type ParseErrorHandler = (message: string, rule: string) => void;
 
@@ -67,7 +68,7 @@ function parseTokens(tokens: readonly Token[]): Check {
       pos++;
       parts.push(conj());
     }
-    return parts.length === 1 ? parts[0]! : { kind: "or", checks: parts };
+    return parts.length === 1 ? first(parts) : { kind: "or", checks: parts };
   };
   const conj = (): Check => {
     const parts = [unary()];
@@ -75,7 +76,7 @@ function parseTokens(tokens: readonly Token[]): Check {
       pos++;
       parts.push(unary());
     }
-    return parts.length === 1 ? parts[0]! : { kind: "and", checks: parts };
+    return parts.length === 1 ? first(parts) : { kind: "and", checks: parts };
   };
   const unary = (): Check => {
     if (peek() === "not") {
@@ -93,7 +94,7 @@ function parseTokens(tokens: readonly Token[]): Check {
   };
 
   const result = expr();
-  if (pos !== tokens.length) throw new Syntax(`unexpected "${tokens[pos]!.t}"`);
+  if (pos !== tokens.length) throw new Syntax(`unexpected "${at(tokens, pos).t}"`);
   return result;
 }
 
@@ -124,10 +125,10 @@ export function parseList(rule: readonly unknown[], onError?: ParseErrorHandler)
     }
     if (terms.length === 0) continue;
     const all = terms.map((t) => parseAtom(t, onError));
-    alternatives.push(all.length === 1 ? all[0]! : { kind: "and", checks: all });
+    alternatives.push(all.length === 1 ? first(all) : { kind: "and", checks: all });
   }
   if (alternatives.length === 0) return NEVER;
-  return alternatives.length === 1 ? alternatives[0]! : { kind: "or", checks: alternatives };
+  return alternatives.length === 1 ? first(alternatives) : { kind: "or", checks: alternatives };
 }
 
 /** Either form, as found in a policy file value. */

@@ -2,6 +2,7 @@
 // the same texts accepted (NaN, Infinity and -Infinity too) and, for the rest, the same message at
 // the same position, since it ends up in the 400 detail ("Malformed JSON: ...").
 // One difference: nesting is bounded (MAX_DEPTH), so no body can exhaust the stack.
+import { at } from "@berth/client/common";
 
 export type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -187,7 +188,7 @@ class Scanner {
     let i = begin + 1;
     for (;;) {
       if (i >= this.s.length) throw new DecodeError("Unterminated string starting at", begin);
-      const ch = this.s[i]!;
+      const ch = this.s.charAt(i);
       if (ch === '"') break;
       if (ch < " ") throw new DecodeError("Invalid control character at", i);
       if (ch !== "\\") {
@@ -292,14 +293,14 @@ export function decodeUtf8(bytes: Uint8Array): string | { message: string } {
 function utf8Problem(b: Uint8Array): string {
   let i = 0;
   while (i < b.length) {
-    const lead = b[i]!;
+    const lead = at(b, i);
     const need = lead < 0x80 ? 0 : lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : -1;
     if (need < 0) return pyDecodeError(b, i, i + 1, "invalid start byte");
     // The second byte's range is narrower after some leads (no overlongs, surrogates or > U+10FFFF).
     const [lo, hi] = lead === 0xe0 ? [0xa0, 0xbf] : lead === 0xed ? [0x80, 0x9f] : lead === 0xf0 ? [0x90, 0xbf] : lead === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
     for (let k = 1; k <= need; k++) {
       if (i + k >= b.length) return pyDecodeError(b, i, b.length, "unexpected end of data");
-      const c = b[i + k]!;
+      const c = at(b, i + k);
       const ok = k === 1 ? c >= lo && c <= hi : c >= 0x80 && c <= 0xbf;
       if (!ok) return pyDecodeError(b, i, i + k, "invalid continuation byte");
     }
@@ -309,7 +310,7 @@ function utf8Problem(b: Uint8Array): string {
 }
 
 function pyDecodeError(b: Uint8Array, start: number, end: number, reason: string): string {
-  if (end - start === 1) return `'utf-8' codec can't decode byte 0x${b[start]!.toString(16).padStart(2, "0")} in position ${start}: ${reason}`;
+  if (end - start === 1) return `'utf-8' codec can't decode byte 0x${at(b, start).toString(16).padStart(2, "0")} in position ${start}: ${reason}`;
   return `'utf-8' codec can't decode bytes in position ${start}-${end - 1}: ${reason}`;
 }
 

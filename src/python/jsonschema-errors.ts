@@ -5,6 +5,8 @@
 import { byCodePoint, pyRepr } from "./repr.js";
 import { MAX_PFORMAT } from "./pformat.js";
 import { PyNumber } from "./json.js";
+import { isUuidLike } from "./uuid.js";
+import { at, entry, first } from "@berth/client/common";
 
 type Path = (string | number)[];
 type Schema = Record<string, unknown>;
@@ -63,16 +65,6 @@ export function isType(v: unknown, type: string): boolean {
   }
 }
 
-/** oslo's uuidutils.is_uuid_like, the check the reference registers for format "uuid". */
-export function isUuidLike(v: unknown): boolean {
-  if (typeof v !== "string") return false;
-  const hex = v
-    .replaceAll("urn:", "")
-    .replaceAll("uuid:", "")
-    .replace(/^[{}]+|[{}]+$/g, "")
-    .replaceAll("-", "");
-  return /^[0-9a-fA-F]{32}$/.test(hex);
-}
 
 /** The format checks the reference has; formats it has no checker for always pass. */
 const FORMATS: Record<string, (v: unknown) => boolean> = { uuid: isUuidLike };
@@ -89,7 +81,7 @@ export function pyRegExp(pattern: string): RegExp {
   let out = "";
   let inClass = false;
   for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
+    const ch = at(pattern, i);
     if (ch === "\\") {
       const next = pattern[i + 1] ?? "";
       i++;
@@ -241,7 +233,7 @@ const KEYWORDS: Record<string, Keyword> = {
   minLength: (n: number, v) => (typeof v === "string" && codePoints(v) < n ? [{ message: `${r(v)} is too short` }] : []),
   maxLength: (n: number, v) => (typeof v === "string" && codePoints(v) > n ? [{ message: `${r(v)} is too long` }] : []),
   pattern: (p: string, v) => (typeof v === "string" && !pyRegExp(p).test(v) ? [{ message: `${r(v)} does not match ${r(p)}` }] : []),
-  format: (f: string, v) => (FORMATS[f] && !FORMATS[f]!(v) ? [{ message: `${r(v)} is not a ${r(f)}` }] : []),
+  format: (f: string, v) => (FORMATS[f] && !entry(FORMATS, f)(v) ? [{ message: `${r(v)} is not a ${r(f)}` }] : []),
   minimum: (m: number, v) => (isType(v, "number") && (num(v) as number) < m ? [{ message: `${r(v)} is less than the minimum of ${r(m)}` }] : []),
   maximum: (m: number, v) => (isType(v, "number") && (num(v) as number) > m ? [{ message: `${r(v)} is greater than the maximum of ${r(m)}` }] : []),
   exclusiveMinimum: (m: number, v) =>
@@ -316,7 +308,7 @@ function collect(schema: unknown, instance: unknown): SchemaError[] {
   for (const [keyword, value] of Object.entries(schema)) {
     if (!Object.hasOwn(KEYWORDS, keyword)) continue;
     if (errorsLeft <= 0) break;
-    const check = KEYWORDS[keyword]!;
+    const check = entry(KEYWORDS, keyword);
     for (const found of check(value, instance, schema)) {
       if (found.nested) {
         for (const e of found.nested) {
@@ -355,7 +347,7 @@ function matchesType(e: SchemaError): boolean {
 }
 
 function compare(a: Key, b: Key): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return at(a, i) - at(b, i);
   return 0;
 }
 
@@ -363,11 +355,11 @@ function compare(a: Key, b: Key): number {
 export function bestMatch(errors: SchemaError[]): SchemaError | undefined {
   let best = errors[0];
   for (const e of errors.slice(1)) if (compare(relevance(e), relevance(best!)) > 0) best = e;
-  while (best && best.context.length) {
+  while (best?.context.length) {
     // The two least relevant (the deepest), first ones first among equals; a tie keeps the parent.
     const ranked = best.context.map((e, i) => ({ e, i, k: relevance(e) })).sort((a, b) => compare(a.k, b.k) || a.i - b.i);
-    if (ranked.length > 1 && compare(ranked[0]!.k, ranked[1]!.k) === 0) return best;
-    best = ranked[0]!.e;
+    if (ranked.length > 1 && compare(first(ranked).k, at(ranked, 1).k) === 0) return best;
+    best = first(ranked).e;
   }
   return best;
 }

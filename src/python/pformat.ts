@@ -2,6 +2,7 @@
 // the failing schema and instance rendered this way, so Berth renders them the same.
 import { byCodePoint, pyRepr } from "./repr.js";
 import { PyNumber } from "./json.js";
+import { at } from "@berth/client/common";
 
 const WIDTH = 72;
 /**
@@ -43,7 +44,7 @@ function safeRepr(v: unknown, limit: number): string {
         if (i) put(", ");
         put(pyRepr(keys[i], limit));
         put(": ");
-        walk((x as Record<string, unknown>)[keys[i]!]);
+        walk((x as Record<string, unknown>)[at(keys, i)]);
       }
       put("}");
     } else put(pyRepr(x, limit));
@@ -93,7 +94,7 @@ function format(v: unknown, out: Out, indent: number, allowance: number, level: 
     const keys = Object.keys(v).sort(byCodePoint);
     const inner = indent + 1;
     for (let i = 0; i < keys.length && !out.full; i++) {
-      const k = keys[i]!;
+      const k = at(keys, i);
       const last = i === keys.length - 1;
       const kr = pyRepr(k);
       out.push(kr, ": ");

@@ -4,6 +4,7 @@
 // here as under the reference (e.g. `is_admin:True`, or a null project_id
 // rendering as "None").
 import { pyRepr } from "./repr.js";
+import { at } from "@berth/client/common";
 
 /** Python's str() for JSON-ish values. */
 export function pyStr(value: unknown): string {
@@ -22,13 +23,13 @@ function pyNumber(n: number, isFloat: boolean): string {
 const MISSING = Symbol("missing");
 
 function lookup(target: Record<string, unknown>, key: string): unknown {
-  if (Object.prototype.hasOwnProperty.call(target, key)) return target[key];
+  if (Object.hasOwn(target, key)) return target[key];
   // Python only does flat key lookup; we also walk dotted paths so handlers may
   // pass nested targets for `%(a.b)s`. A flat key of that exact name wins.
   let cur: unknown = target;
   for (const part of key.split(".")) {
     if (cur === null || typeof cur !== "object" || Array.isArray(cur)) return MISSING;
-    if (!Object.prototype.hasOwnProperty.call(cur, part)) return MISSING;
+    if (!Object.hasOwn(cur, part)) return MISSING;
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur;
@@ -85,7 +86,7 @@ function closingParen(s: string, open: number): number {
 export function pyLiteralAsStr(text: string): string | undefined {
   if (text === "True" || text === "False" || text === "None") return text;
   const quoted = /^(['"])(.*)\1$/s.exec(text);
-  if (quoted && !quoted[2]!.includes(quoted[1]!)) return quoted[2];
+  if (quoted && !at(quoted, 2).includes(at(quoted, 1))) return quoted[2];
   if (/^[-+]?[1-9]\d*$|^[-+]?0+$/.test(text)) return BigInt(text).toString();
   if (/^[-+]?(\d+\.\d*|\.\d+|\d+(?=e))(e[-+]?\d+)?$/i.test(text)) return pyNumber(Number(text), true);
   return undefined;

@@ -1,4 +1,5 @@
 // Text as the reference's operator commands print it: prettytable's tables and textwrap's wrapping.
+import { at } from "@berth/client/common";
 
 export type Align = "l" | "c";
 
@@ -15,12 +16,12 @@ function justify(text: string, width: number, align: Align): string {
 export function prettyTable(headers: readonly string[], rows: readonly (readonly (string | number)[])[], opts: { align?: Align; hrules?: boolean } = {}): string {
   const align = opts.align ?? "c";
   const cells = rows.map((r) => r.map((c) => String(c).split("\n")));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => Math.max(...r[i]!.map((l) => l.length)))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => Math.max(...at(r, i).map((l) => l.length)))));
   const rule = `+${widths.map((w) => "-".repeat(w + 2)).join("+")}+`;
   const line = (parts: string[][]) => {
     const height = Math.max(...parts.map((p) => p.length));
     const out: string[] = [];
-    for (let h = 0; h < height; h++) out.push(`| ${parts.map((p, i) => justify(p[h] ?? "", widths[i]!, align)).join(" | ")} |`);
+    for (let h = 0; h < height; h++) out.push(`| ${parts.map((p, i) => justify(p[h] ?? "", at(widths, i), align)).join(" | ")} |`);
     return out;
   };
   const out = [rule, ...line(headers.map((h) => [h])), rule];
@@ -47,7 +48,7 @@ export function wrap(text: string, width: number, indent = ""): string[] {
     room = width - indent.length;
   };
   for (let i = 0; i < chunks.length; i++) {
-    let c = chunks[i]!;
+    let c = at(chunks, i);
     const blank = c.trim() === "";
     if (c === "" || (blank && cur === "")) continue;
     if (cur.length + c.length <= room) {

@@ -1,6 +1,7 @@
 // Python-style rendering of JSON values, so validation messages read as the reference's do
 // (`'abc' is not of type 'integer'`, `{'name': 1}`).
 import { PyNumber } from "./json.js";
+import { at } from "@berth/client/common";
 
 /**
  * repr() of a JSON value. With `limit`, stops once the text passes `limit` UTF-16 units and returns
@@ -112,7 +113,7 @@ export function byCodePoint(a: string, b: string): number {
   const x = [...a];
   const y = [...b];
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    const d = at(x, i).codePointAt(0)! - at(y, i).codePointAt(0)!;
     if (d) return d;
   }
   return x.length - y.length;

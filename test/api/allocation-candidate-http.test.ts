@@ -17,6 +17,7 @@ import { BodyBuffers } from "../../src/http/candidate-body.js";
 import { seedProviders } from "../helpers/seed-candidates.js";
 import { freePort, waitUp } from "../helpers/serve.js";
 import { flat } from "../fixtures/candidates/seed.js";
+import { at } from "@berth/client/common";
 
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
 
@@ -96,13 +97,13 @@ describeEachDb("candidate bodies over HTTP, from kept buffers", (dialect) => {
     // one elsewhere (seeding and the snapshot read cost more there; CI time).
     const rounds = dialect === "sqlite" ? 3 : 1;
     for (let round = 0; round < rounds; round++) {
-      const sent = queries.flatMap((q, i) => [q, queries[(i + round + 1) % queries.length]!, q]);
+      const sent = queries.flatMap((q, i) => [q, at(queries, (i + round + 1) % queries.length), q]);
       const slow = queries.map((q) => get(port, q, 300));
       const got = await Promise.all([...slow, ...sent.map((q) => get(port, q))]);
       const asked = [...queries, ...sent];
       for (let i = 0; i < asked.length; i++) {
         const label = `round ${round}, request ${i}: ${asked[i]}`;
-        expect({ label, same: got[i] === want.get(asked[i]!) }).toEqual({ label, same: true });
+        expect({ label, same: got[i] === want.get(at(asked, i)) }).toEqual({ label, same: true });
       }
     }
   }, 180_000);

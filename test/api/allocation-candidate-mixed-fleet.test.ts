@@ -13,6 +13,7 @@ import { referenceAvailable, startBerth, startReference, type Served } from "../
 import { createApp } from "../../src/app.js";
 import { testConfig } from "../../src/config.js";
 import { openStore, type Store } from "../../src/db/open.js";
+import { first } from "@berth/client/common";
 
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
 const haveReference = referenceAvailable("the mixed-fleet candidate tests");
@@ -95,14 +96,14 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
       await same("aggregate set");
       const consumer = crypto.randomUUID();
       await call("PUT", `/allocations/${consumer}`, {
-        allocations: { [rps[0]!]: { resources: { VCPU: 3, MEMORY_MB: 1024 } } },
+        allocations: { [first(rps)]: { resources: { VCPU: 3, MEMORY_MB: 1024 } } },
         project_id: "p",
         user_id: "u",
         consumer_generation: null,
         consumer_type: "INSTANCE",
       });
       await same("claimed");
-      expect(JSON.parse((await candidates("resources=VCPU:1", berth[1])).slice(4)).provider_summaries[rps[0]!].resources.VCPU.used).toBe(3);
+      expect(JSON.parse((await candidates("resources=VCPU:1", berth[1])).slice(4)).provider_summaries[first(rps)].resources.VCPU.used).toBe(3);
       await call("DELETE", `/allocations/${consumer}`);
       await same("unclaimed");
       gen = (await call("GET", `/resource_providers/${rps[1]}`)).generation;

@@ -24,6 +24,7 @@ import { bodyOptions, parseRequest } from "../../src/handlers/allocation-candida
 import { parseVersionHeader } from "../../src/http/microversion.js";
 import { findCandidates } from "../../src/objects/candidates/search.js";
 import { responseBody } from "../../src/http/candidate-body.js";
+import { at, entry, first } from "@berth/client/common";
 
 const HEADERS = { "x-auth-token": "admin" };
 
@@ -92,7 +93,7 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
       const seeded = await seedProviders(store.db, sc.providers);
       for (const [version, raw] of sc.queries) {
         const v = parseVersionHeader(`placement ${version}`);
-        let req;
+        let req: ReturnType<typeof parseRequest>;
         try {
           req = parseRequest(new URLSearchParams(subst(raw, seeded)), v);
         } catch {
@@ -114,7 +115,7 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
       store.db,
       Array.from({ length: 400 }, (_, i) => ({ name: `cn${i}`, inv: { VCPU: 8, MEMORY_MB: 4096 }, traits: i % 2 ? ["CUSTOM_A"] : [] })),
     );
-    const app = apps["depth-first"]!;
+    const app = entry(apps, "depth-first");
     for (const mode of ["never", "always", "always"] as const) {
       const r = await app[mode].request("/allocation_candidates?resources=VCPU:1,MEMORY_MB:64", { headers: { ...HEADERS, "openstack-api-version": "placement 1.39" } });
       const bytes = Buffer.from(await r.arrayBuffer());
@@ -178,7 +179,7 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
           name: `p${i}`,
           parent: p.parent === null || i === 0 ? undefined : `p${p.parent % i}`,
           inv: Object.fromEntries(Object.entries(p.inv).map(([rc, v]) => [rc, { total: v.total, max_unit: v.max_unit }])),
-          used: Object.fromEntries(Object.entries(p.used).filter(([rc, n]) => rc in p.inv && n <= p.inv[rc]!.total)),
+          used: Object.fromEntries(Object.entries(p.used).filter(([rc, n]) => rc in p.inv && n <= entry(p.inv, rc).total)),
           traits: p.traits,
           aggs: p.aggs,
         }));
@@ -230,7 +231,7 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
         await reset(store);
         const specs: ProviderSpec[] = [];
         copies.forEach((c, t) => {
-          const nodes = shapes[c.shape % shapes.length]!;
+          const nodes = at(shapes, c.shape % shapes.length);
           const changed = c.change && c.change.node % nodes.length;
           nodes.forEach((n, i) => {
             const mine = changed === i ? c.change!.kind : undefined;
@@ -239,7 +240,7 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
               name: `t${t}n${i}`,
               parent: i === 0 ? undefined : `t${t}n${n.parent % i}`,
               inv,
-              used: mine === "used" ? { [Object.keys(inv)[0]!]: 1 } : {},
+              used: mine === "used" ? { [first(Object.keys(inv))]: 1 } : {},
               traits: mine === "trait" ? (n.traits.includes("CUSTOM_A") ? n.traits.filter((x) => x !== "CUSTOM_A") : [...n.traits, "CUSTOM_A"]) : n.traits,
               aggs: mine === "agg" ? (n.aggs.includes("G1") ? n.aggs.filter((x) => x !== "G1") : [...n.aggs, "G1"]) : n.aggs,
             });
@@ -313,7 +314,7 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
   it("auto: a snapshot is read once the database was quiet, and dropped after any write", async () => {
     await reset(store);
     const seeded = await seedProviders(store.db, [{ name: "cn", inv: { VCPU: 4 } }]);
-    const app = apps["depth-first"]!.auto;
+    const app = entry(apps, "depth-first").auto;
     const used = async () => JSON.parse((await answer(app, "1.39", "resources=VCPU:1")).slice(4)).provider_summaries[seeded.uuid.get("cn")!].resources.VCPU.used;
     expect(await used()).toBe(0);
     expect(await used()).toBe(0);

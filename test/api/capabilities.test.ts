@@ -10,6 +10,7 @@ import { describeEachDb } from "../helpers/databases.js";
 import { startApi, useApi, uuid, type TestApi } from "../helpers/api.js";
 import { ROUTES } from "../../src/routes.js";
 import { OPERATIONS, QUERY } from "../../src/http/capabilities.js";
+import { entry } from "@berth/client/common";
 
 const schema = JSON.parse(readFileSync(new URL("../../docs/capabilities.schema.json", import.meta.url), "utf8"));
 const ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -45,7 +46,7 @@ describe("the capabilities catalog", () => {
 
 describeEachDb("capabilities", (dialect) => {
   const api = useApi(dialect);
-  const get = (path: string, who: string, extra: Record<string, string> = {}) => api().get(path, { token: null, headers: { ...CALLERS[who]!, ...extra } });
+  const get = (path: string, who: string, extra: Record<string, string> = {}) => api().get(path, { token: null, headers: { ...entry(CALLERS, who), ...extra } });
 
   it("service level: each operation's verdict is the one the real request gets, for every caller", async () => {
     const rp = uuid();
@@ -58,7 +59,7 @@ describeEachDb("capabilities", (dialect) => {
       // Every read, sent for real at the newest microversion: 403 exactly where the document refuses.
       for (const op of doc.operations.filter((o: { method: string }) => o.method === "GET")) {
         const path = fill(op.path, { uuid: rp, consumer_uuid: consumer, name: "CUSTOM_NOPE", resource_class: "VCPU" });
-        const project = (headers["x-auth-token"]!.split(":")[1] ?? headers["x-auth-token"])!;
+        const project = (entry(headers, "x-auth-token").split(":")[1] ?? headers["x-auth-token"])!;
         const query = op.path.startsWith("/allocation_candidates") ? "?resources=VCPU:1" : op.path === "/usages" ? `?project_id=${project}` : "";
         const real = await api().get(path + query, { token: null, version: "1.39", headers });
         expect({ who, op: op.id, forbidden: real.status === 403 }).toEqual({ who, op: op.id, forbidden: !op.allowed });
@@ -174,9 +175,9 @@ describe("capabilities under the legacy policy defaults (enforce_new_defaults = 
   it("a system-scoped admin may do what the legacy rules let an admin do", async () => {
     const api: TestApi & { close(): Promise<void> } = await startApi("sqlite", { oslo_policy: { enforce_new_defaults: "false", enforce_scope: "false" } });
     try {
-      const doc = (await api.get("/capabilities", { token: null, headers: CALLERS["system admin"]! })).body;
+      const doc = (await api.get("/capabilities", { token: null, headers: entry(CALLERS, "system admin") })).body;
       expect(doc.operations.find((o: { id: string }) => o.id === "resource_providers:list").allowed).toBe(true);
-      const real = await api.get("/resource_providers", { token: null, headers: CALLERS["system admin"]! });
+      const real = await api.get("/resource_providers", { token: null, headers: entry(CALLERS, "system admin") });
       expect(real.status).toBe(200);
     } finally {
       await api.close();

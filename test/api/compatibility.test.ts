@@ -10,16 +10,17 @@ import { describe, expect, it } from "vitest";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi } from "../helpers/api.js";
 import { DEFAULT_CEILING } from "../../src/objects/candidates/search.js";
+import { at } from "@berth/client/common";
 
 /** The (file, test name) pairs docs/compatibility.md names: lines `- Pinned by: \`file\` "name"[, "name"]...`. */
-export function pinnedTests(doc: string): { file: string; name: string }[] {
+function pinnedTests(doc: string): { file: string; name: string }[] {
   const out: { file: string; name: string }[] = [];
   for (const line of doc.split("\n")) {
     const m = /^\s*- Pinned by: (.*)$/.exec(line);
     if (!m) continue;
-    for (const part of m[1]!.split(/;\s*(?=`)/)) {
+    for (const part of at(m, 1).split(/;\s*(?=`)/)) {
       const file = /`([^`]+)`/.exec(part)?.[1];
-      const names = [...part.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((n) => n[1]!.replace(/\\"/g, '"'));
+      const names = [...part.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((n) => at(n, 1).replace(/\\"/g, '"'));
       if (!file || names.length === 0) throw new Error(`docs/compatibility.md: cannot read "${part}"`);
       for (const name of names) out.push({ file, name });
     }

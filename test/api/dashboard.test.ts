@@ -5,6 +5,7 @@ import { beforeAll, expect, it } from "vitest";
 import { useApi } from "../helpers/api.js";
 import { describeEachDb } from "../helpers/databases.js";
 import { seedFleet, type SeededFleet } from "../helpers/seed-fleet.js";
+import { at, entry } from "@berth/client/common";
 
 const READER = { "x-auth-token": "bob:proj-a", "x-roles": "reader" };
 
@@ -21,8 +22,8 @@ describeEachDb("dashboard reads", (dialect) => {
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(page.headers.get("cache-control")).toBe("no-cache");
     expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
-    const js = /src="\.\/(app-[A-Z0-9]{8}\.js)"/.exec(page.text)![1]!;
-    const css = /href="\.\/(app-[A-Z0-9]{8}\.css)"/.exec(page.text)![1]!;
+    const js = at(/src="\.\/(app-[A-Z0-9]{8}\.js)"/.exec(page.text)!, 1);
+    const css = at(/href="\.\/(app-[A-Z0-9]{8}\.css)"/.exec(page.text)!, 1);
     const bundle = await api().get(`/ui/${js}`, { token: null });
     expect(bundle.status).toBe(200);
     expect(bundle.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
@@ -93,7 +94,7 @@ describeEachDb("dashboard reads", (dialect) => {
     const etag = first.headers.get("etag")!;
     expect((await api().get("/ui/api/fleet", { headers: { "if-none-match": etag } })).status).toBe(304);
     const c = crypto.randomUUID();
-    const put = await api().put(`/allocations/${c}`, { allocations: { [fleet.rp["compute-1-numa1"]!]: { resources: { VCPU: 1 } } }, project_id: "proj-c", user_id: "carol", consumer_generation: null, consumer_type: "INSTANCE" }, { version: "1.38" });
+    const put = await api().put(`/allocations/${c}`, { allocations: { [entry(fleet.rp, "compute-1-numa1")]: { resources: { VCPU: 1 } } }, project_id: "proj-c", user_id: "carol", consumer_generation: null, consumer_type: "INSTANCE" }, { version: "1.38" });
     expect(put.status).toBe(204);
     const after = await api().get("/ui/api/fleet", { headers: { "if-none-match": etag } });
     expect(after.status).toBe(200);
@@ -109,7 +110,7 @@ describeEachDb("dashboard reads", (dialect) => {
     expect((await api().get("/ui/api/trees?offset=2&limit=2")).body.trees.map((t: { name: string }) => t.name)).toEqual(["shared-storage"]);
     expect((await api().get("/ui/api/trees?q=STORAGE")).body.total).toBe(1);
     expect((await api().get("/ui/api/trees?q=%25")).body.total).toBe(0);
-    expect((await api().get(`/ui/api/trees?q=${fleet.rp["compute-2"]!.slice(0, 13)}`)).body.trees[0].name).toBe("compute-2");
+    expect((await api().get(`/ui/api/trees?q=${entry(fleet.rp, "compute-2").slice(0, 13)}`)).body.trees[0].name).toBe("compute-2");
   });
 
   it("shows a tree in full with its sharing providers", async () => {
@@ -141,7 +142,7 @@ describeEachDb("dashboard reads", (dialect) => {
 
   it("names providers for the candidate explorer", async () => {
     const r = (await api().get(`/ui/api/names?uuid=${fleet.rp["compute-1-numa0"]},${crypto.randomUUID()}`)).body;
-    expect(r.providers).toEqual({ [fleet.rp["compute-1-numa0"]!]: { name: "compute-1-numa0", root_uuid: fleet.rp["compute-1"] } });
+    expect(r.providers).toEqual({ [entry(fleet.rp, "compute-1-numa0")]: { name: "compute-1-numa0", root_uuid: fleet.rp["compute-1"] } });
     expect((await api().get("/ui/api/names?uuid=x")).status).toBe(400);
   });
 });

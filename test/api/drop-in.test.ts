@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { createDatabase, DIALECTS } from "../helpers/databases.js";
 import { referenceAvailable, startBerth, startReference, type Served } from "../helpers/reference.js";
 import { normalize } from "../diff/harness.js";
+import { entry } from "@berth/client/common";
 
 const run = referenceAvailable("the drop-in test (test/api/drop-in.test.ts)");
 
@@ -154,7 +155,7 @@ for (const dialect of DIALECTS) {
     /** The GETs both must answer the same: [path, microversion]. */
     const gets = (): [string, string][] => {
       const out: [string, string][] = [];
-      const { cn1, cn2, cn3, cn1n0, cn1n0pf, cn2n0, ss } = ids as Record<string, string>;
+      const { cn1, cn2, cn1n0, cn1n0pf } = ids as Record<string, string>;
       for (const v of ["1.0", "1.14", "1.39"]) out.push(["/resource_providers", v]);
       out.push(
         [`/resource_providers?name=cn1`, "1.39"],
@@ -277,11 +278,11 @@ for (const dialect of DIALECTS) {
         return uuid;
       };
       const inventories = async (key: string, inv: Record<string, unknown>) =>
-        w("PUT", `/resource_providers/${ids[key]}/inventories`, "1.39", { resource_provider_generation: await generation(ref.base, ids[key]!), inventories: inv });
+        w("PUT", `/resource_providers/${ids[key]}/inventories`, "1.39", { resource_provider_generation: await generation(ref.base, entry(ids, key)), inventories: inv });
       const traits = async (key: string, t: string[]) =>
-        w("PUT", `/resource_providers/${ids[key]}/traits`, "1.39", { resource_provider_generation: await generation(ref.base, ids[key]!), traits: t });
+        w("PUT", `/resource_providers/${ids[key]}/traits`, "1.39", { resource_provider_generation: await generation(ref.base, entry(ids, key)), traits: t });
       const aggregates = async (key: string, a: string[]) =>
-        w("PUT", `/resource_providers/${ids[key]}/aggregates`, "1.19", { resource_provider_generation: await generation(ref.base, ids[key]!), aggregates: a });
+        w("PUT", `/resource_providers/${ids[key]}/aggregates`, "1.19", { resource_provider_generation: await generation(ref.base, entry(ids, key)), aggregates: a });
 
       for (const cn of ["cn1", "cn2"]) {
         await provider(cn);

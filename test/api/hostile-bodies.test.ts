@@ -4,6 +4,7 @@ import { expect, it } from "vitest";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi, uuid } from "../helpers/api.js";
 import { MAX_PFORMAT } from "../../src/python/pformat.js";
+import { at } from "@berth/client/common";
 
 const LIMIT = 4096;
 const JSON_HEADERS = { "content-type": "application/json", "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
@@ -106,7 +107,7 @@ describeEachDb("hostile bodies under the default limit", (dialect) => {
   it("finds a duplicate among many distinct aggregates", async () => {
     const rp = (await api().post("/resource_providers", { name: `rp-${uuid()}` }, { version: "1.39" })).body;
     const aggregates = Array.from({ length: 50_000 }, () => uuid());
-    aggregates.push(aggregates[123]!);
+    aggregates.push(at(aggregates, 123));
     aggregates.push("not-a-uuid");
     const res = await api().put(`/resource_providers/${rp.uuid}/aggregates`, { resource_provider_generation: rp.generation, aggregates }, { version: "1.39" });
     expect(res.status).toBe(400);

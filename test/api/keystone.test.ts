@@ -21,6 +21,7 @@ import { startKeystone, USER_PASSWORD, type Scope } from "../helpers/keystone.js
 import { ForbiddenError, KeystonePasswordAuth, PlacementClient, UnauthorizedError } from "@berth/client";
 import { freePort, waitUp } from "../helpers/serve.js";
 import { uuid } from "../helpers/api.js";
+import { entry } from "@berth/client/common";
 
 const started = await startKeystone();
 const ks = typeof started === "string" ? undefined : started;
@@ -398,7 +399,7 @@ describe.skipIf(!ks)("keystone: the same RBAC answers as noauth2", () => {
     opts: { body?: unknown; version?: string } = {},
     pair: { keystoneBerth: Berth; noauthBerth: { request: Berth["request"] } } = { keystoneBerth, noauthBerth },
   ): Promise<number> {
-    const persona = personas[who]!;
+    const persona = entry(personas, who);
     const k = await pair.keystoneBerth.request(method, path, { ...opts, token: tokens[who] });
     const n = await pair.noauthBerth.request(method, path, { ...opts, token: persona.noauth.token, headers: persona.noauth.headers });
     const seen = (r: { status: number; body: any }) => ({ who, method, path, status: r.status, error: r.status >= 400 ? r.body?.errors?.[0]?.detail : undefined });

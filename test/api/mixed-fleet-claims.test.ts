@@ -12,6 +12,7 @@ import pg from "pg";
 import mysql from "mysql2/promise";
 import { createDatabase, DIALECTS } from "../helpers/databases.js";
 import { referenceAvailable, startBerth, startReference, type Served } from "../helpers/reference.js";
+import { at, first } from "@berth/client/common";
 
 const run = referenceAvailable("the mixed-fleet claims test (test/api/mixed-fleet-claims.test.ts)", true);
 
@@ -49,7 +50,7 @@ async function prober(dialect: "postgres" | "mysql", url: string): Promise<{ pro
   return {
     probe: async (rp) => {
       const [rows] = await conn.query(`${QUERY}?`, [rp]);
-      const row = (rows as Record<string, unknown>[])[0]!;
+      const row = first((rows as Record<string, unknown>[]));
       return { used: Number(row.used), generation: Number(row.generation) };
     },
     close: () => conn.end(),
@@ -134,7 +135,7 @@ for (const dialect of DIALECTS.filter((d): d is "postgres" | "mysql" => d !== "s
           const r = await send(base, "PUT", `/allocations/${c}`, claim(rp, 1, null));
           statuses.push(r.status);
           if (r.status === 204) (wrote++, (mine = c));
-        } else if (op % 4 === 1) await replace(shared[(seed * 7 + op) % shared.length]!, (had) => (had === 1 ? 2 : 1));
+        } else if (op % 4 === 1) await replace(at(shared, (seed * 7 + op) % shared.length), (had) => (had === 1 ? 2 : 1));
         else if (op % 4 === 2 && mine) await replace(mine, () => 2);
         else if (op % 4 === 3 && mine) {
           const r = await send(base, "DELETE", `/allocations/${mine}`);
@@ -176,9 +177,9 @@ for (const dialect of DIALECTS.filter((d): d is "postgres" | "mysql" => d !== "s
         const { result, most, reads } = await watched(rp, Promise.all(clients.map((c) => c.run)));
         const end = await db.probe(rp);
         const wrote = { berth: 0, reference: 0 };
-        result.forEach((r, i) => (wrote[clients[i]!.via as keyof typeof wrote] += r.wrote));
+        result.forEach((r, i) => (wrote[at(clients, i).via as keyof typeof wrote] += r.wrote));
         const deleted = result.reduce((n, r) => n + r.deleted, 0);
-        const berthStatuses = result.filter((_, i) => clients[i]!.via === "berth").flatMap((r) => r.statuses);
+        const berthStatuses = result.filter((_, i) => at(clients, i).via === "berth").flatMap((r) => r.statuses);
 
         console.log(`mixed fleet [postgres]: writes through Berth ${wrote.berth}, through the reference ${wrote.reference}, deletes ${deleted}; most used ${most} of ${CAPACITY} over ${reads} reads of the database`);
         expect(reads).toBeGreaterThan(0);
@@ -186,7 +187,7 @@ for (const dialect of DIALECTS.filter((d): d is "postgres" | "mysql" => d !== "s
         expect(end.used).toBeLessThanOrEqual(CAPACITY);
         // Berth answers a lost race with 409 (no room, or a consumer generation that moved on).
         expect(berthStatuses.filter((s) => ![200, 204, 409].includes(s))).toEqual([]);
-        const refOdd = result.filter((_, i) => clients[i]!.via === "reference").flatMap((r) => r.statuses).filter((s) => ![200, 204, 409].includes(s));
+        const refOdd = result.filter((_, i) => at(clients, i).via === "reference").flatMap((r) => r.statuses).filter((s) => ![200, 204, 409].includes(s));
         if (refOdd.length) console.warn(`NOTE: the reference answered ${refOdd.join(", ")} during the race`);
         // Both servers wrote, and the provider was full at some point (the race was real).
         expect(wrote.berth).toBeGreaterThan(0);

@@ -2,7 +2,8 @@
 // Inventories, traits and allocations are seeded as rows (their endpoints live elsewhere).
 import { beforeAll, describe, expect, it } from "vitest";
 import { describeEachDb } from "../helpers/databases.js";
-import { useApi, uuid, type TestApi } from "../helpers/api.js";
+import { sql } from "kysely";
+import { lastModified, storedTime, toSecond, useApi, uuid, type TestApi } from "../helpers/api.js";
 import { inventoryRow, type SeedInventory } from "../helpers/seed.js";
 
 type Inv = SeedInventory;
@@ -64,12 +65,14 @@ describeEachDb("resource providers", (dialect) => {
     });
 
     it("answers 200 with the provider from 1.20, with caching headers", async () => {
+      const before = toSecond(Date.now());
       const r = await api().post("/resource_providers", { name: "twenty" }, { version: "1.20" });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ name: "twenty", generation: 0, parent_provider_uuid: null });
       expect(r.body.root_provider_uuid).toBe(r.body.uuid);
       expect(r.headers.get("location")).toMatch(new RegExp(`/resource_providers/${r.body.uuid}$`));
-      expect(r.headers.get("last-modified")).toBeTruthy();
+      // The time of the request, as the reference's.
+      expect(lastModified(r)).toBeGreaterThanOrEqual(before);
       expect(r.headers.get("cache-control")).toBe("no-cache");
     });
 
@@ -77,6 +80,16 @@ describeEachDb("resource providers", (dialect) => {
       const id = uuid();
       const r = await api().post("/resource_providers", { name: `c-${id}`, uuid: id.replace(/-/g, "").toUpperCase() }, { version: "1.20" });
       expect(r.body.uuid).toBe(id);
+    });
+
+    it("stores a uuid given in braces or as a urn in canonical form, as the reference does", async () => {
+      for (const form of [(u: string) => `{${u.toUpperCase()}}`, (u: string) => `urn:uuid:${u}`]) {
+        const id = uuid();
+        const r = await api().post("/resource_providers", { name: `c-${id}`, uuid: form(id) }, { version: "1.20" });
+        expect(r.status).toBe(200);
+        expect(r.body.uuid).toBe(id);
+        expect((await api().get(`/resource_providers/${id}`)).status).toBe(200);
+      }
     });
 
     it("refuses bodies the schema refuses", async () => {
@@ -148,7 +161,7 @@ describeEachDb("resource providers", (dialect) => {
       expect(b.body).toMatchObject({ root_provider_uuid: id, parent_provider_uuid: null });
       expect(b.headers.get("last-modified")).toBeNull();
       const c = await api().get(`/resource_providers/${id}`, { version: "1.15" });
-      expect(c.headers.get("last-modified")).toBeTruthy();
+      expect(lastModified(c)).toBe(await storedTime(api().store, "resource_providers", sql`uuid = ${id}`));
       expect(c.headers.get("cache-control")).toBe("no-cache");
     });
 
@@ -187,7 +200,8 @@ describeEachDb("resource providers", (dialect) => {
     it("lists everything in id order with caching headers from 1.15", async () => {
       const r = await list("", "1.15");
       expect(r.body.resource_providers.map((p: { uuid: string }) => p.uuid)).toEqual(expect.arrayContaining([root, c1, c2, c3, other]));
-      expect(r.headers.get("last-modified")).toBeTruthy();
+      // The newest provider's time.
+      expect(lastModified(r)).toBe(await storedTime(api().store, "resource_providers"));
       expect((await list("", "1.14")).headers.get("last-modified")).toBeNull();
     });
 
@@ -307,10 +321,11 @@ describeEachDb("resource providers", (dialect) => {
   describe("update", () => {
     it("renames without changing the generation, answering the old updated_at", async () => {
       const id = await create("before");
+      const old = await storedTime(api().store, "resource_providers", sql`uuid = ${id}`);
       const r = await api().put(`/resource_providers/${id}`, { name: "after" }, { version: "1.15" });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ name: "after", generation: 0 });
-      expect(r.headers.get("last-modified")).toBeTruthy();
+      expect(lastModified(r)).toBe(old);
       expect(r.headers.get("cache-control")).toBe("no-cache");
     });
 

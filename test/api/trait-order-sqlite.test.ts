@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { referenceAvailable, startBerth, startReference } from "../helpers/reference.js";
+import { at } from "@berth/client/common";
 
 const run = referenceAvailable("the trait order test (test/api/trait-order-sqlite.test.ts)");
 
@@ -58,7 +59,7 @@ async function build(base: string, i: number, s: Scenario): Promise<void> {
 async function read(base: string, scenarios: Scenario[]): Promise<unknown[]> {
   const out: unknown[] = [];
   for (let i = 0; i < scenarios.length; i++) {
-    const s = scenarios[i]!;
+    const s = at(scenarios, i);
     for (const k of [1, 2]) out.push((await call(base, "GET", `/resource_providers/${uuid(i, k)}/traits`)).body);
     for (const version of ["1.17", "1.29", "1.39"]) {
       const rootRequired = version === "1.39" ? `&root_required=${s.root[1][0]}` : "";
@@ -82,7 +83,7 @@ describe.runIf(run)("trait order: Berth on the reference's SQLite database", () 
     let want: unknown[];
     try {
       for (const c of CUSTOM) await call(ref.base, "PUT", `/traits/${c}`);
-      for (let i = 0; i < scenarios.length; i++) await build(ref.base, i, scenarios[i]!);
+      for (let i = 0; i < scenarios.length; i++) await build(ref.base, i, at(scenarios, i));
       want = await read(ref.base, scenarios);
     } finally {
       await ref.stop();

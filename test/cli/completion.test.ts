@@ -25,7 +25,7 @@ async function complete(shell: "bash" | "zsh", ...words: string[]): Promise<stri
   const { stdout } = await run(shell === "bash" ? "bash" : zsh!, ["-c", driver]);
   const prefix = words[words.length - 1] ?? "";
   // zsh's compadd filters by the prefix itself; the stand-in does not.
-  return stdout.split("\n").filter((w) => w && w.startsWith(prefix)).sort();
+  return stdout.split("\n").filter((w) => w !== "" && w.startsWith(prefix)).sort();
 }
 
 beforeAll(async () => {

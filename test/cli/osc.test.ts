@@ -34,6 +34,7 @@ for argv in json.load(sys.stdin):
     results.append({"code": code, "out": out.getvalue()})
 sys.stdout.write(json.dumps(results))
 `;
+import { at } from "@berth/client/common";
 
 /** Exit code and stdout of `openstack <argv>` for each command line, with this environment. */
 function openstack(argvs: string[][], environment: Record<string, string>): Promise<{ code: number; out: string }[]> {
@@ -59,7 +60,7 @@ beforeAll(async () => {
   await berth("resource", "provider", "allocation", "set", consumer, "--allocation", `rp=${rp},VCPU=2`, "--project-id", "p", "--user-id", "u", "--consumer-type", "INSTANCE");
   // The openstack CLI runs the lines first; berth's then repeat them on the same data (they only read).
   const results = await openstack(LINES.map(argvOf), env());
-  LINES.forEach((line, i) => expected.set(line, results[i]!));
+  LINES.forEach((line, i) => expected.set(line, at(results, i)));
 }, 180_000);
 afterAll(async () => ref?.stop());
 
@@ -122,7 +123,7 @@ describe.skipIf(!available)("berth and the openstack CLI exit alike", () => {
     const incomplete = [["resource", "provider", "show"], ["resource", "provider", "list", "-f", "csv", "--quote", "sometimes"]];
     for (const [argvs, e] of [[unconnected, unset], [incomplete, { ...unset, ...env() }]] as const) {
       const theirs = await openstack(argvs as string[][], e);
-      for (const [i, argv] of argvs.entries()) expect({ argv, code: await mine(argv as string[], e) }).toEqual({ argv, code: theirs[i]!.code });
+      for (const [i, argv] of argvs.entries()) expect({ argv, code: await mine(argv as string[], e) }).toEqual({ argv, code: at(theirs, i).code });
     }
   }, 120_000);
 });

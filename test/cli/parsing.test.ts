@@ -8,6 +8,7 @@ import { CliError, UsageError } from "../../packages/cli/src/errors.js";
 import { merge, parseResources } from "../../packages/cli/src/inventory.js";
 import { pyJson, PyFloat, pyRepr, pyStr, table, wrap } from "../../packages/cli/src/output.js";
 import { KeystoneApplicationCredentialAuth, KeystonePasswordAuth, KeystoneTokenAuth } from "../../packages/client/src/auth.js";
+import { entry } from "@berth/client/common";
 
 describe("inventory --resource", () => {
   it("reads CLASS=TOTAL and CLASS:FIELD=VALUE", () => {
@@ -70,7 +71,7 @@ function disk(files: Record<string, string>, env: Record<string, string> = {}): 
     exists: (p) => p in files,
     read: (p) => {
       if (!(p in files)) throw new Error(`ENOENT: ${p}`);
-      return files[p]!;
+      return entry(files, p);
     },
   };
 }
@@ -79,7 +80,7 @@ const opts = (auth: unknown) => (auth as { opts: Record<string, unknown> }).opts
 const identity = (auth: unknown) => (auth as { request(): { identity: any; scope?: any } }).request();
 
 describe("connection", () => {
-  it("prefers flags over OS_* variables, and those over clouds.yaml", () => {
+  it("prefers flags over OS_* variables, and those over clouds.yaml: user, region and microversion", () => {
     const f = disk(
       {
         "/home/op/.config/openstack/clouds.yaml": [
@@ -110,6 +111,23 @@ describe("connection", () => {
     expect(identity(flagged.auth).identity.password.user.name).toBe("flag-user");
     expect(opts(flagged.auth).regionName).toBe("R3");
     expect(flagged.version).toBe("1.30");
+  });
+
+  it("takes the endpoint and token from flags over OS_* variables, and those over clouds.yaml", async () => {
+    const clouds = {
+      "/work/here/clouds.yaml": "clouds:\n  c:\n    auth_type: admin_token\n    auth:\n      endpoint: http://from-cloud\n      token: cloud-token\n",
+    };
+    const env = { OS_CLOUD: "c", OS_ENDPOINT: "http://from-env", OS_TOKEN: "env-token" };
+    const token = async (c: { auth?: { headers(): Promise<Record<string, string>> } }) => (await c.auth?.headers())?.["x-auth-token"];
+    const cloudOnly = resolveConnection({}, disk(clouds, { OS_CLOUD: "c" }));
+    expect([cloudOnly.endpoint, await token(cloudOnly)]).toEqual(["http://from-cloud", "cloud-token"]);
+    const fromEnv = resolveConnection({}, disk(clouds, env));
+    expect([fromEnv.endpoint, await token(fromEnv)]).toEqual(["http://from-env", "env-token"]);
+    const fromFlags = resolveConnection({ osEndpoint: "http://from-flag", osToken: "flag-token" }, disk(clouds, env));
+    expect([fromFlags.authType, fromFlags.endpoint, await token(fromFlags)]).toEqual(["admin_token", "http://from-flag", "flag-token"]);
+    // Each setting on its own: a flag for one does not bring the other's flag-less source down.
+    const mixed = resolveConnection({ osToken: "flag-token" }, disk(clouds, env));
+    expect([mixed.endpoint, await token(mixed)]).toEqual(["http://from-env", "flag-token"]);
   });
 
   it("finds clouds.yaml in the current directory first, or where OS_CLIENT_CONFIG_FILE says", () => {

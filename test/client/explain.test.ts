@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { candidateRequest, NotFoundError, type PlacementClient } from "@berth/client";
 import { externalTarget, useTarget } from "./target.js";
+import { first } from "@berth/client/common";
 
 const uuid = () => crypto.randomUUID();
 
@@ -37,7 +38,7 @@ describe("allocation candidates explain", () => {
       ]);
       const some = await c.allocationCandidates.explain({ resources: { VCPU: 6 }, required: [trait] });
       expect(some).toMatchObject({ fits: true, candidates: 1, trees_with_candidates: 1 });
-      expect(some.groups[0]!.steps.find((s) => s.constraint === "required_traits")).toMatchObject({ traits: [trait], providers: 1, trees: 1 });
+      expect(first(some.groups).steps.find((s) => s.constraint === "required_traits")).toMatchObject({ traits: [trait], providers: 1, trees: 1 });
     } finally {
       await c.providers.delete(p.uuid);
       await c.traits.delete(trait);

@@ -4,12 +4,13 @@ import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "@berth/testing";
 import { runCli } from "@berth/cli";
+import { at } from "@berth/client/common";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 function example(name: string): string {
   const m = new RegExp(`<!-- example: ${name} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``).exec(readme);
   if (!m) throw new Error(`README has no example ${name}`);
-  return m[1]!;
+  return at(m, 1);
 }
 
 let server: TestServer;

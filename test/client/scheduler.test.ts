@@ -7,6 +7,7 @@ import { candidateRequest, PlacementClient, type AllocationRequest, type Provide
 import { hostOf, NoValidHostError, packWeigher, rank, sameAllocations, Scheduler, spreadWeigher } from "../../packages/client/src/scheduler.js";
 import { startTestServer, type TestServer } from "@berth/testing";
 import { externalTarget, useTarget } from "./target.js";
+import { entry, first } from "@berth/client/common";
 
 const uuid = () => crypto.randomUUID();
 
@@ -47,7 +48,7 @@ describe("ranking", () => {
   it("keeps the best candidate per host", () => {
     const two = [req({ h3: { VCPU: 1 } }), req({ h3: { VCPU: 5 } })].map((request) => ({ request, host: "h3" }));
     expect(rank(two, summaries, spreadWeigher)).toHaveLength(1);
-    expect(rank(two, summaries, spreadWeigher)[0]!.allocationRequest.allocations.h3!.resources.VCPU).toBe(1);
+    expect(first(rank(two, summaries, spreadWeigher)).allocationRequest.allocations.h3!.resources.VCPU).toBe(1);
   });
 
   it("compares allocations ignoring generations and zero amounts", () => {
@@ -89,32 +90,32 @@ describe("against a server", () => {
     expect(new Set(picks.map((p) => p.chosen.host)).size).toBe(2);
     for (const p of picks) {
       expect(p.alternates.map((a) => a.host)).not.toContain(p.chosen.host);
-      expect((await c.allocations.get(p.consumer)).allocations[p.chosen.host]!.resources).toEqual({ VCPU: 3 });
+      expect(entry((await c.allocations.get(p.consumer)).allocations, p.chosen.host).resources).toEqual({ VCPU: 3 });
     }
     const free = [h1, h2, h3].find((h) => !picks.some((p) => p.chosen.host === h))!;
     // The first instance's build failed: move it to its alternate without asking again.
-    const first = picks[0]!;
-    expect(first.alternates.map((a) => a.host)).toContain(free);
-    const moved = await s.reschedule(first);
+    const failed = first(picks);
+    expect(failed.alternates.map((a) => a.host)).toContain(free);
+    const moved = await s.reschedule(failed);
     expect(moved.chosen.host).toBe(free);
-    expect(Object.keys((await c.allocations.get(first.consumer)).allocations)).toEqual([free]);
+    expect(Object.keys((await c.allocations.get(failed.consumer)).allocations)).toEqual([free]);
 
     // A migration back to the now free host, confirmed; then one reverted. Retries are no-ops.
-    const dest = first.chosen;
+    const dest = failed.chosen;
     const mig = uuid();
-    await s.migration.start(first.consumer, mig, dest.allocationRequest);
-    await s.migration.start(first.consumer, mig, dest.allocationRequest);
+    await s.migration.start(failed.consumer, mig, dest.allocationRequest);
+    await s.migration.start(failed.consumer, mig, dest.allocationRequest);
     expect(Object.keys((await c.allocations.get(mig)).allocations)).toEqual([free]);
-    expect(Object.keys((await c.allocations.get(first.consumer)).allocations)).toEqual([dest.host]);
+    expect(Object.keys((await c.allocations.get(failed.consumer)).allocations)).toEqual([dest.host]);
     await s.migration.confirm(mig);
     await s.migration.confirm(mig);
     expect((await c.allocations.get(mig)).allocations).toEqual({});
 
     const mig2 = uuid();
-    await s.migration.start(first.consumer, mig2, moved.chosen.allocationRequest);
-    await s.migration.revert(first.consumer, mig2);
-    await s.migration.revert(first.consumer, mig2);
-    expect(Object.keys((await c.allocations.get(first.consumer)).allocations)).toEqual([dest.host]);
+    await s.migration.start(failed.consumer, mig2, moved.chosen.allocationRequest);
+    await s.migration.revert(failed.consumer, mig2);
+    await s.migration.revert(failed.consumer, mig2);
+    expect(Object.keys((await c.allocations.get(failed.consumer)).allocations)).toEqual([dest.host]);
     expect((await c.allocations.get(mig2)).allocations).toEqual({});
 
     await cleanup(c, picks.map((p) => p.consumer), [h1!, h2!, h3!], trait);

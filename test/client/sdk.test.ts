@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError, BadRequestError, candidateRequest } from "@berth/client";
 import { useTarget } from "./target.js";
+import { first } from "@berth/client/common";
 
 const uuid = () => crypto.randomUUID();
 const name = (p: string) => `${p}-${uuid().slice(0, 8)}`;
@@ -61,9 +62,9 @@ describe("providers", () => {
     const tree = await c.providers.tree(b.uuid);
     expect(tree.provider.uuid).toBe(root.uuid);
     expect(tree.children.map((n) => n.provider.uuid)).toEqual([a.uuid]);
-    expect(tree.children[0]!.children.map((n) => n.provider.uuid)).toEqual([b.uuid]);
-    expect(tree.children[0]!.inventories.VCPU!.total).toBe(4);
-    expect(tree.children[0]!.usages).toEqual({ VCPU: 0 });
+    expect(first(tree.children).children.map((n) => n.provider.uuid)).toEqual([b.uuid]);
+    expect(first(tree.children).inventories.VCPU!.total).toBe(4);
+    expect(first(tree.children).usages).toEqual({ VCPU: 0 });
     expect((await c.providers.list({ inTree: root.uuid })).length).toBe(3);
     for (const p of [b, a, root]) await c.providers.delete(p.uuid);
   });

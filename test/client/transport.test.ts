@@ -4,6 +4,7 @@ import { PlacementClient } from "../../packages/client/src/client.js";
 import { NotFoundError } from "../../packages/client/src/errors.js";
 import { MicroversionError } from "../../packages/client/src/versions.js";
 import { queryString } from "../../packages/client/src/transport.js";
+import { at } from "@berth/client/common";
 
 // A scripted fetch standing in for the network (the HTTP behaviour itself is tested against servers).
 function scripted(max = "1.39") {
@@ -36,7 +37,7 @@ describe("the transport", () => {
     await c.allocationCandidates.list({ resources: { VCPU: 1 }, anyOf: [["A", "B"]] });
     expect(s.calls.filter((x) => new URL(x.url).pathname === "/")).toHaveLength(1);
     expect(s.calls.slice(1).map((x) => x.version)).toEqual(["placement 1.23", "placement 1.23", "placement 1.34", "placement 1.39"]);
-    expect(s.calls[1]!.url).toBe("http://p/resource_providers?member_of=agg");
+    expect(at(s.calls, 1).url).toBe("http://p/resource_providers?member_of=agg");
   });
 
   it("uses the client's pinned version, and a per-call one over it", async () => {

@@ -3,6 +3,7 @@
 // (read-modify-write helpers that re-read on conflicts).
 import { candidateRequest, Scheduler, type PlacementClient } from "@berth/client";
 import type { Report } from "../../src/conformance/report.js";
+import { at, first } from "@berth/client/common";
 
 const uuid = () => crypto.randomUUID();
 const name = (p: string) => `${p}-${uuid().slice(0, 8)}`;
@@ -28,7 +29,7 @@ export async function fullFlow(c: PlacementClient): Promise<void> {
   await c.providers.list({ resources: { VCPU: 2 } });
   await c.traits.list({ name: `in:${trait}`, associated: true });
   await c.allocationCandidates.list(candidateRequest().resources({ VCPU: 2 }).required(trait).limit(5));
-  await c.providers.tree(hosts[0]!);
+  await c.providers.tree(first(hosts));
 
   const scheduler = new Scheduler(c);
   const picks = await scheduler.selectDestinations(candidateRequest().resources({ VCPU: 2, MEMORY_MB: 1024 }), {
@@ -37,17 +38,17 @@ export async function fullFlow(c: PlacementClient): Promise<void> {
     project_id: "demo",
     user_id: "demo",
   });
-  await c.allocations.get(picks[0]!.consumer);
+  await c.allocations.get(first(picks).consumer);
   const migration = uuid();
-  await scheduler.migration.start(picks[0]!.consumer, migration, picks[0]!.chosen.allocationRequest);
+  await scheduler.migration.start(first(picks).consumer, migration, first(picks).chosen.allocationRequest);
   await scheduler.migration.confirm(migration);
-  await c.usages.forProvider(hosts[0]!);
+  await c.usages.forProvider(first(hosts));
   await c.usages.forProject({ project_id: "demo" });
-  await c.allocations.forProvider(hosts[0]!);
+  await c.allocations.forProvider(first(hosts));
 
   for (const p of picks) await c.allocations.delete(p.consumer);
-  await c.inventories.amend(hosts[1]!, (cur) => ({ ...cur, VCPU: { ...cur.VCPU!, reserved: 1 } }));
-  await c.providerTraits.remove(hosts[1]!, [trait]);
+  await c.inventories.amend(at(hosts, 1), (cur) => ({ ...cur, VCPU: { ...cur.VCPU!, reserved: 1 } }));
+  await c.providerTraits.remove(at(hosts, 1), [trait]);
 }
 
 /** What a client needs below 1.20: providers, inventories, traits, aggregates (1.19), candidates. */

@@ -7,6 +7,7 @@ import pg from "pg";
 import { sql } from "kysely";
 import { describeEachDb, PG_ADMIN } from "../helpers/databases.js";
 import { useApi } from "../helpers/api.js";
+import { first } from "@berth/client/common";
 
 describeEachDb("a lost idle connection", (dialect) => {
   const api = useApi(dialect);
@@ -15,7 +16,7 @@ describeEachDb("a lost idle connection", (dialect) => {
     // Several concurrent requests leave several idle connections in the pool.
     const list = () => Promise.all(Array.from({ length: 6 }, () => api().get("/resource_providers")));
     for (const r of await list()) expect(r.status).toBe(200);
-    const name = (await sql<{ d: string }>`select current_database() as d`.execute(api().store.db)).rows[0]!.d;
+    const name = first((await sql<{ d: string }>`select current_database() as d`.execute(api().store.db)).rows).d;
     const admin = new pg.Client({ connectionString: PG_ADMIN.replace(/\+\w+/, "") });
     await admin.connect();
     const ended = await admin.query("select pg_terminate_backend(pid) as ok from pg_stat_activity where datname = $1", [name]);

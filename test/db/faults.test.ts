@@ -11,6 +11,7 @@ import { sql } from "kysely";
 import { callWithDeadline, oneVcpu, spawnBerth, waitUp, type SpawnedBerth } from "../helpers/serve.js";
 import { privateMariadb, privatePostgres, privateServersAvailable, type PrivateServer } from "../helpers/private-db.js";
 import { openStore } from "../../src/db/open.js";
+import { first } from "@berth/client/common";
 
 const ci = process.env.CI === "true";
 const have = privateServersAvailable();
@@ -106,7 +107,7 @@ for (const kind of kinds) {
       const store = openStore(server.url);
       try {
         const rows = await sql<{ n: number; used: number }>`select count(*) as n, coalesce(sum(used), 0) as used from allocations`.execute(store.db);
-        const { n, used } = rows.rows[0]!;
+        const { n, used } = first(rows.rows);
         // Every 204 is there; a claim whose answer was lost with its connection may be too.
         expect(Number(n)).toBeGreaterThanOrEqual(claimed.length);
         expect(Number(used)).toBe(Number(n));
@@ -115,7 +116,7 @@ for (const kind of kinds) {
         expect(usage.status).toBe(200);
         expect(JSON.parse(usage.text).usages.VCPU).toBe(Number(used));
         const consumers = await sql<{ n: number }>`select count(*) as n from consumers`.execute(store.db);
-        expect(Number(consumers.rows[0]!.n)).toBe(Number(n));
+        expect(Number(first(consumers.rows).n)).toBe(Number(n));
       } finally {
         await store.close();
       }

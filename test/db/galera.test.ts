@@ -12,6 +12,7 @@ import { privateGalera, privateServersAvailable, type PrivateServer } from "../h
 import { openStore } from "../../src/db/open.js";
 import { Snapshots } from "../../src/objects/candidates/snapshot.js";
 import { copyReader } from "../../src/objects/candidates/snapshot-read.js";
+import { at, first } from "@berth/client/common";
 
 const ci = process.env.CI === "true";
 const available = privateServersAvailable().galera;
@@ -82,7 +83,7 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
 
   it("racing claims through all three nodes: no 5xx, exactly the capacity claimed", async () => {
     const CAPACITY = 40;
-    const rp = await provider(bases[0]!, CAPACITY);
+    const rp = await provider(first(bases), CAPACITY);
     await everywhere(rp);
     const claimsEach = 5;
     const replies = (
@@ -91,7 +92,7 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
           const out = [];
           for (let k = 0; k < claimsEach; k++)
             out.push(
-              await call(bases[i % bases.length]!, "PUT", `/allocations/${randomUUID()}`, oneVcpu(rp)),
+              await call(at(bases, i % bases.length), "PUT", `/allocations/${randomUUID()}`, oneVcpu(rp)),
             );
           return out;
         }),
@@ -100,7 +101,7 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
     console.log("galera claims", JSON.stringify(count(replies)));
     expect(replies.filter((r) => r.status >= 500 || r.status <= 0).map((r) => `${r.status} ${r.text}`)).toEqual([]);
     expect(count(replies)).toEqual({ 204: CAPACITY, 409: CLIENTS * claimsEach - CAPACITY });
-    expect(await usageInDatabase(nodes[1]!, rp)).toBe(CAPACITY);
+    expect(await usageInDatabase(at(nodes, 1), rp)).toBe(CAPACITY);
     // Candidates through every node see the provider full (no snapshot may miss another node's writes).
     for (const base of bases) {
       const r = await call(base, "GET", "/allocation_candidates?resources=VCPU:1");
@@ -110,20 +111,20 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
   });
 
   it("candidate snapshots on a node are checked by digest (no change token): another node's write is in the next answer once applied", async () => {
-    const store = openStore(nodes[1]!.url);
+    const store = openStore(at(nodes, 1).url);
     try {
       let builds = 0;
       const snapshots = new Snapshots(copyReader(store)!, "always", () => builds++);
       // The first request learns that a Galera node gives no token; the next builds.
       expect(await snapshots.get()).toBeUndefined();
-      const first = await snapshots.get();
-      expect(first).toBeDefined();
-      expect((await snapshots.get())?.providers).toBe(first!.providers);
+      const built = await snapshots.get();
+      expect(built).toBeDefined();
+      expect((await snapshots.get())?.providers).toBe(built?.providers);
       expect(builds).toBe(1);
-      const rp = await provider(bases[0]!, 7);
+      const rp = await provider(first(bases), 7);
       // Applied on node 1 (a writeset reaches the other nodes a moment after its commit).
       for (let i = 0; i < 100; i++) {
-        const r = await call(bases[1]!, "GET", `/resource_providers/${rp}/inventories`);
+        const r = await call(at(bases, 1), "GET", `/resource_providers/${rp}/inventories`);
         if (r.status === 200 && JSON.parse(r.text).inventories.VCPU) break;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -137,11 +138,11 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
 
   it("racing creators of the same new aggregates through all three nodes: no 5xx", async () => {
     const rps: string[] = [];
-    for (let i = 0; i < CLIENTS; i++) rps.push(await provider(bases[i % bases.length]!, 1));
+    for (let i = 0; i < CLIENTS; i++) rps.push(await provider(at(bases, i % bases.length), 1));
     for (const rp of rps) await everywhere(rp);
     const aggs = [randomUUID(), randomUUID()];
     const replies = await Promise.all(
-      rps.map((rp, i) => call(bases[i % bases.length]!, "PUT", `/resource_providers/${rp}/aggregates`, { aggregates: aggs, resource_provider_generation: 1 })),
+      rps.map((rp, i) => call(at(bases, i % bases.length), "PUT", `/resource_providers/${rp}/aggregates`, { aggregates: aggs, resource_provider_generation: 1 })),
     );
     console.log("galera aggregates", JSON.stringify(count(replies)));
     expect(replies.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.text}`)).toEqual([]);
@@ -149,7 +150,7 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
 
   it("a node killed under load: the other two keep answering without a 5xx, and claims stay exact", async () => {
     const CAPACITY = 1000;
-    const rp = await provider(bases[0]!, CAPACITY);
+    const rp = await provider(first(bases), CAPACITY);
     await everywhere(rp);
     const survivors = bases.slice(0, 2);
     const claimed: string[] = [];
@@ -158,22 +159,22 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
     const clients = Array.from({ length: 8 }, async (_, i) => {
       while (!stop) {
         const consumer = randomUUID();
-        const r = await call(survivors[i % 2]!, "PUT", `/allocations/${consumer}`, oneVcpu(rp));
+        const r = await call(at(survivors, i % 2), "PUT", `/allocations/${consumer}`, oneVcpu(rp));
         seen.push(r);
         if (r.status === 204) claimed.push(consumer);
       }
     });
     await new Promise((r) => setTimeout(r, 700));
-    await nodes[2]!.stop();
+    await at(nodes, 2).stop();
     await new Promise((r) => setTimeout(r, 3000));
     stop = true;
     await Promise.all(clients);
     console.log("galera node loss", JSON.stringify(count(seen)));
     // NOTE: while the cluster notices the lost node (a few seconds), commits may wait; they must not fail.
     expect(seen.filter((r) => r.status !== 204).map((r) => `${r.status} ${r.text}`).slice(0, 5)).toEqual([]);
-    expect(await usageInDatabase(nodes[0]!, rp)).toBe(claimed.length);
+    expect(await usageInDatabase(first(nodes), rp)).toBe(claimed.length);
     // The Berth on the lost node answers 503, not 500, until its database is back.
-    const lost = await call(bases[2]!, "GET", `/resource_providers/${rp}/usages`);
+    const lost = await call(at(bases, 2), "GET", `/resource_providers/${rp}/usages`);
     expect(lost.status).toBe(503);
   }, 60_000);
 });

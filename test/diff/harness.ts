@@ -1,15 +1,19 @@
-// Differential testing: the same requests to the reference Placement (REF_URL, default
-// http://localhost:8000) and to an in-process Berth, compared on status, the headers clients read
-// and the body. Not part of `npm test`; run with `npm run test:diff`.
+// Differential testing: the same requests to the reference Placement (REF_URL, else the private one
+// test/diff/global-setup.ts starts) and to an in-process Berth on DIFF_DB, compared on status, the
+// headers clients read and the body. `npm test` ends with `npm run test:diff` (scripts/diff-all.sh:
+// one run per database).
 import { afterAll, beforeAll, expect } from "vitest";
 import type { Hono } from "hono";
 import { prepare } from "../../src/server.js";
 import { testConfig } from "../../src/config.js";
 import type { Store } from "../../src/db/open.js";
 import type { Dialect } from "../../src/db/capabilities.js";
-import { createDatabase } from "../helpers/databases.js";
+import { createDatabase, DIALECTS } from "../helpers/databases.js";
 
 export const REF_URL = process.env.REF_URL ?? "http://localhost:8000";
+
+/** The database Berth runs on in this differential run: DIFF_DB=sqlite|postgres|mysql (default sqlite). */
+export const DIFF_DB = (process.env.DIFF_DB ?? "sqlite") as Dialect;
 
 export interface Step {
   method?: string;
@@ -35,6 +39,10 @@ const COMPARED_HEADERS = ["content-type", "openstack-api-version", "vary", "allo
  * under CI=true, as the other tests that need a missing component do.
  */
 export async function reachable(): Promise<boolean> {
+  // NOTE: databases.ts has already said why a database is missing (or thrown, under CI=true).
+  if (!DIALECTS.includes(DIFF_DB)) return false;
+  // global-setup.ts found no reference to start and has said so.
+  if (process.env.DIFF_NO_REFERENCE) return false;
   let ok = false;
   try {
     ok = (await fetch(`${REF_URL}/`, { signal: AbortSignal.timeout(2000) })).ok;
@@ -86,7 +94,7 @@ export function normalize(v: unknown): unknown {
       if (k === "request_id") continue;
       // DIFF_LOOSE=1 ignores the Python dump of the failing schema in validation errors.
       if (k === "detail" && typeof x === "string" && process.env.DIFF_LOOSE)
-        out[k] = x.replace(/  Failed validating[\s\S]*$/, "  <schema dump>");
+        out[k] = x.replace(/ {2}Failed validating[\s\S]*$/, "  <schema dump>");
       else out[k] = normalize(x);
     }
     return out;
@@ -114,9 +122,6 @@ export async function same(berth: Hono, ...steps: Step[]): Promise<Answer[]> {
   }
   return out;
 }
-
-/** The database Berth runs on in this differential run: DIFF_DB=sqlite|postgres|mysql (default sqlite). */
-export const DIFF_DB = (process.env.DIFF_DB ?? "sqlite") as Dialect;
 
 /** A fresh Berth on a fresh database of DIFF_DB; close() drops it. */
 export async function berthUnderTest(): Promise<{ app: Hono; store: Store; close(): Promise<void> }> {

@@ -4,6 +4,7 @@
 // to Berth. Requests a version does not know yet stay in the flow: both must refuse them alike.
 import { describe, expect, it } from "vitest";
 import { ask, reachable, type Answer, type Step, useBerthUnderTest } from "./harness.js";
+import { entry } from "@berth/client/common";
 
 const up = await reachable();
 const u = () => crypto.randomUUID();
@@ -100,7 +101,7 @@ describe.skipIf(!up)("the version matrix against the reference", () => {
     await post(`${rp(b)}/inventories`, { resource_class: "DISK_GB", total: 500, reserved: 10 });
     await post(`${rp(b)}/inventories`, { resource_class: "VCPU", total: 8 });
     await put(`${rp(a)}/inventories/VCPU`, { resource_provider_generation: gen[a], total: 24, reserved: 4, allocation_ratio: 2 });
-    await put(`${rp(a)}/inventories/VCPU`, { resource_provider_generation: gen[a] - 1, total: 24 });
+    await put(`${rp(a)}/inventories/VCPU`, { resource_provider_generation: entry(gen, a) - 1, total: 24 });
     await put(`${rp(b)}/inventories/DISK_GB`, { resource_provider_generation: gen[b], total: 0 });
 
     // Traits and aggregates.

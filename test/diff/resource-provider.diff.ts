@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { inventoryRow, type SeedInventory } from "../helpers/seed.js";
 import { ask, REF_URL, reachable, same, type Step, useBerthUnderTest } from "./harness.js";
+import { entry } from "@berth/client/common";
 
 const up = await reachable();
 const u = () => crypto.randomUUID();
@@ -164,7 +165,7 @@ describe.skipIf(!up)("resource providers against the reference", () => {
       if (used[rc]) {
         await db
           .insertInto("allocations")
-          .values({ resource_provider_id: id, resource_class_id: c.id, consumer_id: u(), used: used[rc]!, created_at: null, updated_at: null })
+          .values({ resource_provider_id: id, resource_class_id: c.id, consumer_id: u(), used: entry(used, rc), created_at: null, updated_at: null })
           .execute();
       }
     }

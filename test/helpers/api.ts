@@ -1,11 +1,13 @@
 // An in-process Berth on a fresh database, and a small request helper for flow tests.
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { Hono } from "hono";
+import { sql, type RawBuilder } from "kysely";
 import { testConfig, type LoadOptions } from "../../src/config.js";
 import type { Store } from "../../src/db/open.js";
 import { prepare } from "../../src/server.js";
 import type { Dialect } from "../../src/db/capabilities.js";
 import type { Metrics } from "../../src/http/metrics.js";
+import { fromDb } from "../../src/db/time.js";
 import { createDatabase } from "./databases.js";
 
 export interface Reply {
@@ -52,7 +54,7 @@ export async function startApi(dialect: Dialect, overrides: LoadOptions["overrid
     }
     const res = await app.request(path, { method, headers, body });
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
@@ -89,3 +91,30 @@ export function useApi(dialect: Dialect, overrides: LoadOptions["overrides"] = {
 }
 
 export const uuid = (): string => crypto.randomUUID();
+
+/** RFC 9110's IMF-fixdate, the only form an HTTP date may be sent in. */
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/** The reply's last-modified, after checking that it is an HTTP date; as milliseconds since the epoch. */
+export function lastModified(r: Reply): number {
+  const v = r.headers.get("last-modified");
+  expect(v, "last-modified").toMatch(HTTP_DATE);
+  return Date.parse(v as string);
+}
+
+/** A time to the second below, as an HTTP date carries it (milliseconds since the epoch). */
+export function toSecond(d: Date | number): number {
+  const t = typeof d === "number" ? d : d.getTime();
+  return t - (((t % 1000) + 1000) % 1000);
+}
+
+/**
+ * The newest stored time (updated_at, else created_at) of the rows of `table` that `where` picks,
+ * to the second: what a last-modified drawn from those rows must equal.
+ */
+export async function storedTime(store: Store, table: string, where: RawBuilder<unknown> = sql`1 = 1`): Promise<number> {
+  const { rows } = await sql<{ t: string | Date | null }>`SELECT max(coalesce(updated_at, created_at)) AS t FROM ${sql.table(table)} WHERE ${where}`.execute(store.db);
+  const t = fromDb(rows[0]?.t);
+  expect(t, `a stored time in ${table}`).toBeDefined();
+  return toSecond(t as Date);
+}

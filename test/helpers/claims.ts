@@ -5,6 +5,7 @@ import type { Store } from "../../src/db/open.js";
 import type { ConsumerWrite } from "../../src/objects/allocation.js";
 import { seedProvider, type SeedInventory } from "./seed.js";
 import { uuid } from "./api.js";
+import { at } from "@berth/client/common";
 
 export const PROVIDERS = ["P0", "P1", "P2"];
 export const CONSUMERS = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];
@@ -29,7 +30,7 @@ export class World {
     }
   }
   async seed(providers: { VCPU: SeedInventory; MEMORY_MB: SeedInventory | null }[]) {
-    for (const [i, p] of providers.entries()) await seedProvider(this.store, this.uuids.get(PROVIDERS[i]!)!, p.MEMORY_MB ? { VCPU: p.VCPU, MEMORY_MB: p.MEMORY_MB } : { VCPU: p.VCPU });
+    for (const [i, p] of providers.entries()) await seedProvider(this.store, this.uuids.get(at(PROVIDERS, i))!, p.MEMORY_MB ? { VCPU: p.VCPU, MEMORY_MB: p.MEMORY_MB } : { VCPU: p.VCPU });
   }
   async writes(specs: WriteSpec[]): Promise<ConsumerWrite[]> {
     const out: ConsumerWrite[] = [];

@@ -2,6 +2,7 @@
 // indexes and foreign keys, in the vocabulary each database uses for itself.
 import { sql, type Kysely } from "kysely";
 import type { Dialect } from "../../src/db/capabilities.js";
+import { at, entry } from "@berth/client/common";
 
 export interface TableShape {
   columns: { name: string; type: string; nullable: boolean; default: string | null }[];
@@ -66,9 +67,9 @@ async function postgres(db: Kysely<any>): Promise<SchemaShape> {
         FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid JOIN pg_namespace n ON n.oid = rel.relnamespace
         WHERE n.nspname = 'public'`,
   );
-  const colsOf = (def: string) => /\(([^)]*)\)/.exec(def)![1]!.split(",").map((s) => s.trim());
+  const colsOf = (def: string) => at(/\(([^)]*)\)/.exec(def)!, 1).split(",").map((s) => s.trim());
   for (const c of cons) {
-    const t = out[c.table]!;
+    const t = entry(out, c.table);
     if (c.type === "p") t.primaryKey = colsOf(c.def);
     else if (c.type === "u") t.uniques[c.name] = colsOf(c.def);
     else if (c.type === "f") t.foreignKeys[c.name] = c.def;
@@ -78,7 +79,7 @@ async function postgres(db: Kysely<any>): Promise<SchemaShape> {
     sql`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'`,
   );
   for (const i of idx) {
-    const t = out[i.tablename]!;
+    const t = entry(out, i.tablename);
     if (i.indexname in t.uniques || i.indexname.endsWith("_pkey") || i.indexname.endsWith("_pkc")) continue;
     t.indexes[i.indexname] = colsOf(i.indexdef.slice(i.indexdef.indexOf(" USING ")));
   }
@@ -108,13 +109,13 @@ async function mysql(db: Kysely<any>): Promise<SchemaShape> {
   );
   const fkNames = new Set(fkRows.map((f) => `${f.TABLE_NAME}.${f.CONSTRAINT_NAME}`));
   for (const s of stats) {
-    const t = out[s.TABLE_NAME]!;
+    const t = entry(out, s.TABLE_NAME);
     if (s.INDEX_NAME === "PRIMARY") t.primaryKey.push(s.COLUMN_NAME);
     // InnoDB adds an index for each foreign key, named after the constraint.
     else if (fkNames.has(`${s.TABLE_NAME}.${s.INDEX_NAME}`)) continue;
     else if (s.NON_UNIQUE === 0) (t.uniques[s.INDEX_NAME] ??= []).push(s.COLUMN_NAME);
     else (t.indexes[s.INDEX_NAME] ??= []).push(s.COLUMN_NAME);
   }
-  for (const f of fkRows) out[f.TABLE_NAME]!.foreignKeys[f.CONSTRAINT_NAME] = `${f.COLUMN_NAME} -> ${f.REFERENCED_TABLE_NAME}(${f.REFERENCED_COLUMN_NAME})`;
+  for (const f of fkRows) entry(out, f.TABLE_NAME).foreignKeys[f.CONSTRAINT_NAME] = `${f.COLUMN_NAME} -> ${f.REFERENCED_TABLE_NAME}(${f.REFERENCED_COLUMN_NAME})`;
   return out;
 }

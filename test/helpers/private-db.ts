@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./serve.js";
+import { at, first } from "@berth/client/common";
 
 export interface PrivateServer {
   readonly dialect: "postgres" | "mysql";
@@ -176,7 +177,7 @@ interface GaleraNode {
 }
 
 function galeraOptions(node: GaleraNode, first: boolean): string[] {
-  const me = node.links[node.index]!;
+  const me = at(node.links, node.index);
   return [
     "--wsrep-on=ON",
     `--wsrep-provider=${GALERA}`,
@@ -218,6 +219,6 @@ export async function privateGalera(n = 3): Promise<PrivateServer[]> {
       () => "",
     );
   }
-  execFileSync("mariadb", ["--no-defaults", "-uroot", "-h127.0.0.1", `-P${nodes[0]!.port}`, "-e", "create database berth"]);
+  execFileSync("mariadb", ["--no-defaults", "-uroot", "-h127.0.0.1", `-P${first(nodes).port}`, "-e", "create database berth"]);
   return nodes;
 }

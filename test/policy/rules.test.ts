@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { evaluate, parseRule, parseText, render, type Check } from "../../src/policy/rules.js";
+import { entry } from "@berth/client/common";
 
 const creds = {
   user_id: "u1",
@@ -17,7 +18,7 @@ function allowed(rule: string | unknown[], target: Record<string, unknown> = { p
   return evaluate(check, {
     target,
     creds,
-    resolve: (n) => (n in named ? parseText(named[n]!) : undefined),
+    resolve: (n) => (n in named ? parseText(entry(named, n)) : undefined),
   });
 }
 

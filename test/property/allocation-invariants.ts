@@ -5,6 +5,7 @@ import { expect } from "vitest";
 import fc from "fast-check";
 import type { Kysely } from "kysely";
 import type { DB } from "../../src/db/schema.js";
+import { at } from "@berth/client/common";
 
 export type Resources = Record<string, number>;
 export type Allocs = Record<string, Resources>;
@@ -27,7 +28,7 @@ export function opArb(providers: string[], consumers: number): fc.Arbitrary<Op> 
     { requiredKeys: [] },
   ).filter((r) => Object.keys(r).length > 0);
   const allocs = fc.uniqueArray(fc.constantFrom(...providers), { minLength: 1, maxLength: Math.min(3, providers.length) }).chain((rps) =>
-    fc.tuple(...rps.map(() => res)).map((rs) => Object.fromEntries(rps.map((rp, i) => [rp, rs[i]!])) as Allocs),
+    fc.tuple(...rps.map(() => res)).map((rs) => Object.fromEntries(rps.map((rp, i) => [rp, at(rs, i)])) as Allocs),
   );
   const c = fc.integer({ min: 0, max: consumers - 1 });
   return fc.oneof(
@@ -79,8 +80,8 @@ export function plan(op: Op, uuids: string[], model: Map<number, ConsumerState>)
     const target = model.get(op.to);
     const src = cur?.allocations ?? {};
     const body = {
-      [uuids[op.to]!]: { allocations: wire(src), ...who, consumer_generation: target ? target.generation : null },
-      [uuids[op.consumer]!]: { allocations: {}, ...who, consumer_generation: gen },
+      [at(uuids, op.to)]: { allocations: wire(src), ...who, consumer_generation: target ? target.generation : null },
+      [at(uuids, op.consumer)]: { allocations: {}, ...who, consumer_generation: gen },
     };
     return {
       req: { method: "POST", path: "/allocations", body } as Sent,
@@ -182,7 +183,7 @@ export async function runBatch(
   const planned = ops.map((op) => ({ op, ...plan(op, uuids, model) }));
   const outcomes = await Promise.all(planned.map((p) => send(p.req)));
   planned.forEach((p, i) => {
-    const o = outcomes[i]!;
+    const o = at(outcomes, i);
     expectAcceptable(o, p.op);
     if (o.status !== 204) return;
     // Only claims bump provider generations; DELETE does not, as in the reference.

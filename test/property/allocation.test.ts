@@ -7,11 +7,12 @@ import { describeEachDb } from "../helpers/databases.js";
 import { useApi, uuid } from "../helpers/api.js";
 import { seedProvider } from "../helpers/seed.js";
 import { checkInvariants, INVENTORY, oneOpPerConsumer, opArb, runBatch, type ConsumerState, type Op, type Sent } from "./allocation-invariants.js";
+import { at } from "@berth/client/common";
 
 const CONSUMERS = 24;
 
 const rename = (a: Record<string, unknown>, providers: string[]) =>
-  Object.fromEntries(Object.entries(a).map(([k, v]) => [providers[Number(k.slice(2))]!, v])) as any;
+  Object.fromEntries(Object.entries(a).map(([k, v]) => [at(providers, Number(k.slice(2))), v])) as any;
 
 describeEachDb("concurrent claims", (dialect) => {
   const api = useApi(dialect);

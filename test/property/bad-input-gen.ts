@@ -3,6 +3,7 @@
 // field's type or size, the query, the microversion, a path parameter, the media type, the method).
 // Works against any `Send`, so the same requests go to an in-process Berth or to the reference.
 import fc from "fast-check";
+import { at, last } from "@berth/client/common";
 
 export interface WireRequest {
   method: string;
@@ -310,7 +311,7 @@ function setAt(root: unknown, path: (string | number)[], value: unknown): unknow
   const copy = structuredClone(root) as any;
   let cur = copy;
   for (const k of path.slice(0, -1)) cur = cur[k];
-  cur[path[path.length - 1]!] = value;
+  cur[last(path)] = value;
   return copy;
 }
 
@@ -319,7 +320,7 @@ function deleteAt(root: unknown, path: (string | number)[]): unknown {
   let cur = copy;
   for (const k of path.slice(0, -1)) cur = cur[k];
   if (Array.isArray(cur)) cur.splice(path[path.length - 1] as number, 1);
-  else delete cur[path[path.length - 1]!];
+  else delete cur[last(path)];
   return copy;
 }
 
@@ -486,7 +487,7 @@ const PATH_JUNK = ["not-a-uuid", "%00", "a%00b", "%ff", "%e2%82", "%2F", "%20", 
 const DOT_SEGMENT = /^(\.|%2e){1,2}$/i;
 
 function pathBreakages({ ep, fx }: Base): fc.Arbitrary<Broken>[] {
-  const params = [...ep.template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  const params = [...ep.template.matchAll(/\{(\w+)\}/g)].map((m) => at(m, 1));
   if (!params.length) return [];
   return [
     fc.tuple(fc.constantFrom(...params), fc.oneof(fc.constantFrom(...PATH_JUNK), fc.stringMatching(/^[A-Za-z0-9_%.~-]{1,20}$/).filter((s) => !s.startsWith("CUSTOM_") && !DOT_SEGMENT.test(s)))).map(([param, value]) => ({
@@ -499,7 +500,7 @@ function pathBreakages({ ep, fx }: Base): fc.Arbitrary<Broken>[] {
   ];
 }
 
-function methodBreakages({ ep }: Base): fc.Arbitrary<Broken>[] {
+function methodBreakages(): fc.Arbitrary<Broken>[] {
   return [fc.constantFrom("PATCH", "OPTIONS").map((m) => ({ label: `method ${m}`, mustFail: m === "PATCH", method: m }))];
 }
 
@@ -516,7 +517,7 @@ export function badRequestArb(fx: Fixture): fc.Arbitrary<BadRequest> {
     .chain((ep) => fc.tuple(fc.constant(ep), fc.integer({ min: 0, max: 39 })))
     .chain(([ep, minor]) => {
       const base = { ep, minor, fx };
-      const all = [...bodyBreakages(base), ...queryBreakages(base), ...versionBreakages(), ...pathBreakages(base), ...methodBreakages(base), ...strayBodyBreakages(base)];
+      const all = [...bodyBreakages(base), ...queryBreakages(base), ...versionBreakages(), ...pathBreakages(base), ...methodBreakages(), ...strayBodyBreakages(base)];
       return fc.oneof(...all).map((b) => assemble(base, b));
     });
 }

@@ -12,6 +12,7 @@ import { REASONS } from "../../src/http/errors.js";
 import { describeEachDb } from "../helpers/databases.js";
 import { startApi, useApi } from "../helpers/api.js";
 import { badRequestArb, makeFixture, newFixture, type BadRequest, type Fixture, type Send, type WireReply } from "./bad-input-gen.js";
+import { at } from "@berth/client/common";
 
 
 /** Runs per database; the whole file stays well under 40 s per database. */
@@ -37,7 +38,7 @@ async function snapshot(db: Kysely<DB>): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const rows = await Promise.all(TABLES.map((t) => db.selectFrom(t).selectAll().execute()));
   TABLES.forEach((t, i) => {
-    out[t] = rows[i]!.map((r) => JSON.stringify(r, (_k, v) => (v instanceof Date ? v.toISOString() : v)))
+    out[t] = at(rows, i).map((r) => JSON.stringify(r, (_k, v) => (v instanceof Date ? v.toISOString() : v)))
       .sort()
       .join("\n");
   });

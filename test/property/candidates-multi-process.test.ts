@@ -12,6 +12,7 @@ import { createApp } from "../../src/app.js";
 import { testConfig } from "../../src/config.js";
 import { openStore, type Store } from "../../src/db/open.js";
 import type { SnapshotMode } from "../../src/objects/candidates/snapshot.js";
+import { at, first } from "@berth/client/common";
 
 const VERSION = "placement 1.39";
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": VERSION };
@@ -100,15 +101,15 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
       // NOTE: on MariaDB each rebuild takes the tables' read lock (without waiting): no claim may
       // become a deadlock victim of it (a 500), and every claim that fits succeeds.
       const rp = crypto.randomUUID();
-      must(await call(bases[0]!, "POST", "/resource_providers", { name: `busy-${rp}`, uuid: rp }), [200]);
-      must(await call(bases[0]!, "PUT", `/resource_providers/${rp}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 1000 } } }), [200]);
+      must(await call(first(bases), "POST", "/resource_providers", { name: `busy-${rp}`, uuid: rp }), [200]);
+      must(await call(first(bases), "PUT", `/resource_providers/${rp}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 1000 } } }), [200]);
       const CLAIMS = 120;
       let next = 0;
       const statuses: number[] = [];
       const claimer = async (i: number) => {
         while (next < CLAIMS) {
           next++;
-          const r = await call(bases[i % 2]!, "PUT", `/allocations/${crypto.randomUUID()}`, {
+          const r = await call(at(bases, i % 2), "PUT", `/allocations/${crypto.randomUUID()}`, {
             allocations: { [rp]: { resources: { VCPU: 1 } } },
             project_id: "p",
             user_id: "u",
@@ -159,7 +160,7 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
       );
       const step = fc.record({ write, through: fc.nat({ max: 2 }), readThrough: fc.nat({ max: 2 }), query: fc.nat() });
       // Traits are created once, through either process.
-      for (const t of ["CUSTOM_SNAP_A", "CUSTOM_SNAP_B"]) must(await call(bases[0]!, "PUT", `/traits/${t}`), [201, 204]);
+      for (const t of ["CUSTOM_SNAP_A", "CUSTOM_SNAP_B"]) must(await call(first(bases), "PUT", `/traits/${t}`), [201, 204]);
       let runs = 0;
       /** Comparisons whose answer had candidates (two empty answers agree whatever the snapshots hold). */
       let withCandidates = 0;
@@ -186,9 +187,9 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
             "resources=VCPU:1&limit=2",
           ];
           for (const s of steps) {
-            const base = bases[s.through]!;
+            const base = at(bases, s.through);
             const w = s.write;
-            const rp = providers.length ? providers[("rp" in w ? w.rp : 0) % providers.length]! : undefined;
+            const rp = providers.length ? at(providers, ("rp" in w ? w.rp : 0) % providers.length) : undefined;
             if (w.kind === "provider") {
               const uuid = crypto.randomUUID();
               const parent = w.parent !== null && providers.length ? providers[w.parent % providers.length] : undefined;
@@ -207,9 +208,9 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
             } else if (w.kind === "traits") {
               must(await call(base, "PUT", `/resource_providers/${rp}/traits`, { resource_provider_generation: await generation(base, rp), traits: w.traits }), [200]);
             } else if (w.kind === "aggregates") {
-              must(await call(base, "PUT", `/resource_providers/${rp}/aggregates`, { resource_provider_generation: await generation(base, rp), aggregates: w.aggs.map((i) => aggs[i]!) }), [200]);
+              must(await call(base, "PUT", `/resource_providers/${rp}/aggregates`, { resource_provider_generation: await generation(base, rp), aggregates: w.aggs.map((i) => at(aggs, i)) }), [200]);
             } else if (w.kind === "claim") {
-              const c = consumers[w.consumer]!;
+              const c = at(consumers, w.consumer);
               const current = (await call(base, "GET", `/allocations/${c}`)).body;
               must(
                 await call(base, "PUT", `/allocations/${c}`, {
@@ -229,16 +230,16 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
               must(r, [204, 409]);
               if (r.status === 204) providers.splice(providers.indexOf(rp), 1);
             }
-            if (w.kind === "unclaim") must(await call(base, "DELETE", `/allocations/${consumers[w.consumer]!}`), [204, 404]);
-            const q = queries[s.query % queries.length]!;
+            if (w.kind === "unclaim") must(await call(base, "DELETE", `/allocations/${at(consumers, w.consumer)}`), [204, 404]);
+            const q = at(queries, s.query % queries.length);
             const label = `after ${JSON.stringify(w)} through ${s.through}, read through ${s.readThrough}: ${q}`;
-            await compare(label, q, bases[s.readThrough]!);
+            await compare(label, q, at(bases, s.readThrough));
           }
           // Every query through every process at the end.
           for (const q of queries) for (const base of bases) await compare({ q, base }, q, base);
           // Leave the database to the next run: this run's consumers and providers removed.
-          for (const c of consumers) await call(bases[0]!, "DELETE", `/allocations/${c}`);
-          for (const p of [...providers].reverse()) await call(bases[0]!, "DELETE", `/resource_providers/${p}`);
+          for (const c of consumers) await call(first(bases), "DELETE", `/allocations/${c}`);
+          for (const p of [...providers].reverse()) await call(first(bases), "DELETE", `/resource_providers/${p}`);
         }),
         { numRuns: 12 },
       );

@@ -7,6 +7,7 @@ import { expect, it } from "vitest";
 import { acrossAnchors, candidateKey, isMultiProvider, matchesAlone, newSearchState, Searcher, type Candidate } from "../../src/objects/candidates/engine.js";
 import type { CandidateRequest, RequestGroup } from "../../src/objects/candidates/request.js";
 import { addProviders, capacityOf, emptyWorld, fits, SHARES_TRAIT, type Inv, type Provider, type World } from "../../src/objects/candidates/world.js";
+import { at, first } from "@berth/client/common";
 
 type Of<A> = A extends fc.Arbitrary<infer T> ? T : never;
 
@@ -34,9 +35,9 @@ function buildWorld(specs: Of<typeof provArb>[], anchorRootMask: number): World 
   specs.forEach((s, i) => {
     const prev = ps[i - 1];
     const asTwin = s.twin && prev && prev.parentId !== null;
-    const parent = i === 0 || s.root ? null : asTwin ? prev!.parentId : ps[s.parent % i]!.id;
+    const parent = i === 0 || s.root ? null : asTwin ? prev!.parentId : at(ps, s.parent % i).id;
     const id = i + 1;
-    const rootId = parent === null ? id : ps[parent - 1]!.rootId;
+    const rootId = parent === null ? id : at(ps, parent - 1).rootId;
     const src = asTwin ? prev! : undefined;
     const inv = new Map<string, Inv>(
       src ? [...src.inv] : Object.entries(s.inv).map(([rc, v]) => [rc, { total: v.total, reserved: 0, minUnit: 1, maxUnit: v.maxUnit, stepSize: 1, ratio: 1, used: Math.min(v.used, v.total) }]),
@@ -48,7 +49,7 @@ function buildWorld(specs: Of<typeof provArb>[], anchorRootMask: number): World 
   const sharing = new Set(ps.filter((p) => p.traits.has(SHARES_TRAIT)).map((p) => p.id));
   const sharingAnchors = new Map<number, Set<number>>();
   for (const s of sharing) {
-    const sp = ps[s - 1]!;
+    const sp = at(ps, s - 1);
     sharingAnchors.set(s, new Set(ps.filter((p) => [...p.aggs].some((a) => sp.aggs.has(a))).map((p) => p.rootId)));
     if (sp.aggs.size === 0) sharingAnchors.delete(s);
   }
@@ -121,9 +122,9 @@ function bruteForce(world: World, req: CandidateRequest): Set<string> {
   function accepts(a: Provider, pick: Provider[]): boolean {
     if (world.anchorRoots && !world.anchorRoots.has(a.id)) return false;
     for (const g of req.groups) {
-      const mine = slots.map((s, i) => [s, pick[i]!] as const).filter(([s]) => s.group === g);
+      const mine = slots.map((s, i) => [s, at(pick, i)] as const).filter(([s]) => s.group === g);
       if (!isMultiProvider(world, g)) {
-        const p = mine[0]![1];
+        const p = first(mine)[1];
         if (!matchesAlone(p, g)) return false;
         const t = inTree(g);
         if (g.resources.size && t !== undefined && p.rootId !== t) return false;
@@ -132,7 +133,7 @@ function bruteForce(world: World, req: CandidateRequest): Set<string> {
       }
       const t = inTree(g);
       for (const [s, p] of mine) {
-        if (!fits(p.inv.get(s.rc!), s.amounts[0]![1])) return false;
+        if (!fits(p.inv.get(s.rc!), first(s.amounts)[1])) return false;
         const own = p.rootId === a.id;
         const shared = t === undefined && p.traits.has(SHARES_TRAIT) && anchorsOf(p).has(a.id) && (g.memberOf.length === 0 || inAll(p, g));
         if (!own && !shared) return false;
@@ -151,7 +152,7 @@ function bruteForce(world: World, req: CandidateRequest): Set<string> {
     const allocations = new Map<number, Map<string, number>>();
     const mappings = new Map<string, Set<number>>();
     slots.forEach((s, i) => {
-      const p = pick[i]!;
+      const p = at(pick, i);
       if (s.amounts.length) {
         const m = allocations.get(p.id) ?? new Map<string, number>();
         allocations.set(p.id, m);
@@ -168,11 +169,11 @@ function bruteForce(world: World, req: CandidateRequest): Set<string> {
       }
     }
     if (req.wide.groupPolicy === "isolate") {
-      const granular = slots.map((s, i) => (s.group.useSameProvider ? pick[i]!.id : -1)).filter((x) => x > 0);
+      const granular = slots.map((s, i) => (s.group.useSameProvider ? at(pick, i).id : -1)).filter((x) => x > 0);
       if (new Set(granular).size !== granular.length) return undefined;
     }
     for (const set of req.wide.sameSubtrees) {
-      const chosen = [...new Set(slots.flatMap((s, i) => (set.includes(s.group.suffix) ? [pick[i]!.id] : [])))];
+      const chosen = [...new Set(slots.flatMap((s, i) => (set.includes(s.group.suffix) ? [at(pick, i).id] : [])))];
       const ancestors = (id: number): number[] => [id, ...(get(id).parentId === null ? [] : ancestors(get(id).parentId!))];
       if (chosen.length > 1 && !chosen.some((c) => chosen.every((o) => ancestors(o).includes(c)))) return undefined;
     }
@@ -268,7 +269,7 @@ it("a limit bounds the work on wide symmetric trees", () => {
     ),
     0,
   );
-  const nine = { ...req, groups: [...groups, { ...groups[0]!, suffix: "9" }], wide: { ...req.wide, groupPolicy: "none" as const } };
+  const nine = { ...req, groups: [...groups, { ...first(groups), suffix: "9" }], wide: { ...req.wide, groupPolicy: "none" as const } };
   const s2 = newSearchState();
   expect([...acrossAnchors(new Searcher(none, nine, s2), [1], "depth-first")]).toEqual([]);
   expect(5_000_000 - s2.budget).toBeLessThan(1000);

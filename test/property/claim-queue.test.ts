@@ -19,6 +19,7 @@ import { claimAlone, claimTogether, ClaimQueue } from "../../src/objects/claim-q
 import { claimWithCheckedWrite } from "../../src/objects/claim-statement.js";
 import { ClaimMemo } from "../../src/objects/claim-memo.js";
 import { DEFAULTS, updateInventory } from "../../src/objects/inventory.js";
+import { at, first } from "@berth/client/common";
 
 const CLASSES = ["VCPU", "MEMORY_MB"];
 
@@ -69,8 +70,8 @@ const claimsArb = (min: number, max: number, fresh = false): fc.Arbitrary<WriteS
       fc.array(fc.integer({ min: 1, max: 2 }), { minLength: writes.length, maxLength: writes.length }).map((sizes) => {
         const out: WriteSpec[][] = [];
         for (let i = 0, k = 0; i < writes.length && out.length < max; k++) {
-          out.push(writes.slice(i, i + sizes[k]!));
-          i += sizes[k]!;
+          out.push(writes.slice(i, i + at(sizes, k)));
+          i += at(sizes, k);
         }
         return out;
       }),
@@ -94,7 +95,7 @@ describeEachDb("claims sharing a transaction", (dialect) => {
     expect([...kinds].filter((k) => k !== "ok").length, [...kinds].join(", ")).toBeGreaterThanOrEqual(2);
     kinds.clear();
   }
-  const note = (outcomes: string[]) => outcomes.forEach((o) => kinds.add(o.split(":")[0]!));
+  const note = (outcomes: string[]) => outcomes.forEach((o) => kinds.add(first(o.split(":"))));
 
   async function setup(providers: { VCPU: SeedInventory; MEMORY_MB: SeedInventory | null }[], before: WriteSpec[][]) {
     const a = new World(api().store);

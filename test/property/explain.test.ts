@@ -10,6 +10,7 @@ import { acrossAnchors, isMultiProvider, newSearchState, Searcher } from "../../
 import { explain } from "../../src/objects/candidates/explain.js";
 import type { CandidateRequest, RequestGroup } from "../../src/objects/candidates/request.js";
 import { addProviders, emptyWorld, SHARES_TRAIT, type Inv, type Provider, type World } from "../../src/objects/candidates/world.js";
+import { at, last } from "@berth/client/common";
 
 type Of<A> = A extends fc.Arbitrary<infer T> ? T : never;
 
@@ -41,9 +42,9 @@ function buildWorld(specs: Of<typeof provArb>[], anchorRootMask: number, stable:
   specs.forEach((s, i) => {
     const prev = ps[i - 1];
     const asTwin = s.twin && prev && prev.parentId !== null;
-    const parent = i === 0 || s.root ? null : asTwin ? prev!.parentId : ps[s.parent % i]!.id;
+    const parent = i === 0 || s.root ? null : asTwin ? prev!.parentId : at(ps, s.parent % i).id;
     const id = i + 1;
-    const rootId = parent === null ? id : ps[parent - 1]!.rootId;
+    const rootId = parent === null ? id : at(ps, parent - 1).rootId;
     const src = asTwin ? prev! : undefined;
     const inv = new Map<string, Inv>(
       src
@@ -58,7 +59,7 @@ function buildWorld(specs: Of<typeof provArb>[], anchorRootMask: number, stable:
   const sharing = new Set(ps.filter((p) => p.traits.has(SHARES_TRAIT)).map((p) => p.id));
   const sharingAnchors = new Map<number, Set<number>>();
   for (const s of sharing) {
-    const sp = ps[s - 1]!;
+    const sp = at(ps, s - 1);
     if (sp.aggs.size) sharingAnchors.set(s, new Set(ps.filter((p) => [...p.aggs].some((a) => sp.aggs.has(a))).map((p) => p.rootId)));
   }
   const roots = ps.filter((p) => p.parentId === null).map((p) => p.id);
@@ -137,16 +138,16 @@ it("the explanation agrees with the search", () => {
       // Nothing fits exactly when the search finds nothing; the trees with candidates are the search's.
       expect(e.trees_with_candidates > 0).toBe(all.length > 0);
       expect(e.trees_with_candidates).toBe(oracle.size);
-      expect(e.together[e.together.length - 1]!.trees).toBe(oracle.size);
+      expect(last(e.together).trees).toBe(oracle.size);
       const allowed = (root: number) => !world.anchorRoots || world.anchorRoots.has(root);
       req.groups.forEach((g, i) => {
         const alone: CandidateRequest = { groups: [g], wide: { ...req.wide, sameSubtrees: [], groupPolicy: undefined }, nestedAware: req.nestedAware };
-        const steps = e.groups[i]!.steps;
+        const steps = at(e.groups, i).steps;
         // The group alone: exactly the search's trees.
         expect(steps[steps.length - 1]).toMatchObject({ constraint: "group_alone", trees: treesWithCandidates(world, alone).size });
         // Each check leaves at most what the one before left (sharing providers may reach more trees).
         for (let k = 1; k < steps.length; k++) {
-          const [a, b] = [steps[k - 1]!, steps[k]!];
+          const [a, b] = [at(steps, k - 1), at(steps, k)];
           if (a.providers !== undefined && b.providers !== undefined) expect(b.providers).toBeLessThanOrEqual(a.providers);
           if (b.constraint !== "sharing_providers") expect(b.trees).toBeLessThanOrEqual(a.trees);
         }
@@ -168,7 +169,7 @@ it("the explanation agrees with the search", () => {
         expect(oracle.has(m.root)).toBe(false);
         expect(m.failed.length).toBeGreaterThan(0);
       }
-      for (let k = 1; k < e.near_misses.length; k++) expect(e.near_misses[k]!.fails).toBeGreaterThanOrEqual(e.near_misses[k - 1]!.fails);
+      for (let k = 1; k < e.near_misses.length; k++) expect(at(e.near_misses, k).fails).toBeGreaterThanOrEqual(at(e.near_misses, k - 1).fails);
       tally.runs++;
       if (all.length) tally.fits++;
       else tally.empty++;

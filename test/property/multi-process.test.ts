@@ -10,6 +10,7 @@ import { createDatabase, DIALECTS } from "../helpers/databases.js";
 import { freePort, waitUp } from "../helpers/serve.js";
 import { openStore, type Store } from "../../src/db/open.js";
 import { checkInvariants, INVENTORY, oneOpPerConsumer, opArb, runBatch, type ConsumerState, type Op, type Sent } from "./allocation-invariants.js";
+import { at } from "@berth/client/common";
 
 const CONSUMERS = 40;
 const PROCESSES = 2;
@@ -54,7 +55,7 @@ for (const dialect of multi) {
 
     let turn = 0;
     const call = async (method: string, path: string, body?: unknown) => {
-      const base = bases[turn++ % bases.length]!;
+      const base = at(bases, turn++ % bases.length);
       const headers: Record<string, string> = { "x-auth-token": "admin", "openstack-api-version": "placement 1.28" };
       if (body !== undefined) headers["content-type"] = "application/json";
       const r = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -79,7 +80,7 @@ for (const dialect of multi) {
           }
           const real = (op: Op): Op =>
             op.kind === "put"
-              ? { ...op, allocations: Object.fromEntries(Object.entries(op.allocations).map(([k, v]) => [providers[Number(k.slice(2))]!, v])) }
+              ? { ...op, allocations: Object.fromEntries(Object.entries(op.allocations).map(([k, v]) => [at(providers, Number(k.slice(2))), v])) }
               : op;
           const uuids = Array.from({ length: CONSUMERS }, () => crypto.randomUUID());
           const model = new Map<number, ConsumerState>();

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi, type Reply } from "../helpers/api.js";
+import { at } from "@berth/client/common";
 
 const CLIENTS = 16;
 
@@ -133,7 +134,7 @@ describeEachDb("racing writers", (dialect) => {
     const replies = await together(CLIENTS, (i) =>
       api().put(
         `/allocations/${randomUUID()}`,
-        { allocations: { [rps[i]!]: { resources: { VCPU: 1 } } }, project_id: project, user_id: user, consumer_generation: null, consumer_type: type },
+        { allocations: { [at(rps, i)]: { resources: { VCPU: 1 } } }, project_id: project, user_id: user, consumer_generation: null, consumer_type: type },
         { version: "1.38" },
       ),
     );

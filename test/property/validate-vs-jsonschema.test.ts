@@ -24,6 +24,7 @@ import * as resourceClass from "../../src/schemas/resource-class.js";
 import * as resourceProvider from "../../src/schemas/resource-provider.js";
 import * as trait from "../../src/schemas/trait.js";
 import * as usage from "../../src/schemas/usage.js";
+import { at } from "@berth/client/common";
 
 const ORACLE = fileURLToPath(new URL("../../scripts/jsonschema-oracle.py", import.meta.url));
 const PYTHON = "/usr/bin/python3";
@@ -179,7 +180,7 @@ function brokenFor(s: Schema): fc.Arbitrary<unknown> {
   const edit = fc.tuple(fc.nat(), fc.constantFrom("replace", "drop", "add"), fc.constantFrom(...WRONG));
   return fc.tuple(validFor(s, 0), fc.array(edit, { minLength: 2, maxLength: 4 })).map(([valid, edits]) => {
     const root = { v: structuredClone(valid) as unknown };
-    for (const [at, how, wrong] of edits) {
+    for (const [where, how, wrong] of edits) {
       // Every (container, key) pair in the instance, the root included, in document order.
       const places: [Record<string | number, unknown>, string | number][] = [[root as any, "v"]];
       const walk = (v: unknown) => {
@@ -187,10 +188,10 @@ function brokenFor(s: Schema): fc.Arbitrary<unknown> {
         else if (v && typeof v === "object") for (const k of Object.keys(v)) places.push([v as any, k]), walk((v as any)[k]);
       };
       walk(root.v);
-      const [holder, key] = places[at % places.length]!;
+      const [holder, key] = at(places, where % places.length);
       const target = holder[key];
       if (how === "drop" && !Array.isArray(holder) && holder !== (root as any)) delete holder[key];
-      else if (how === "add" && target && typeof target === "object" && !Array.isArray(target)) (target as any)[`extra${at % 3}`] = structuredClone(wrong);
+      else if (how === "add" && target && typeof target === "object" && !Array.isArray(target)) (target as any)[`extra${where % 3}`] = structuredClone(wrong);
       else holder[key] = structuredClone(wrong);
     }
     return root.v;
@@ -217,9 +218,10 @@ describe.skipIf(!available)("validate() against the reference's jsonschema", () 
     for (const [i, [name, schema]] of schemas().entries())
       for (const instance of fc.sample(brokenFor(schema), { numRuns: RUNS, seed: SEED + 7919 + i })) cases.push({ name, schema, instance });
     const expected = askOracle([], cases.map(({ schema, instance }) => ({ schema, instance })));
+    expect(expected).toHaveLength(cases.length);
     const several = cases.filter((c) => iterErrors(c.schema, c.instance).length >= 2).length;
     const wrong = cases
-      .map((c, i) => ({ ...c, ours: validate(c.schema, c.instance) ?? null, theirs: expected[i] }))
+      .map((c, i) => ({ ...c, ours: validate(c.schema, c.instance) ?? null, theirs: at(expected, i) }))
       .filter((c) => c.ours !== c.theirs);
     console.info(`validate-vs-jsonschema (several errors): ${cases.length} cases, ${several} with 2 or more errors, ${wrong.length} different (seed ${SEED})`);
     // The generator is for several errors at once (about half the cases have them; a broken root has
@@ -291,8 +293,9 @@ describe.skipIf(!available)("validate() against the reference's jsonschema", () 
     for (const [i, [name, schema]] of schemas().entries())
       for (const instance of fc.sample(instanceFor(schema), { numRuns: RUNS, seed: SEED + i })) cases.push({ name, schema, instance });
     const expected = askOracle([], cases.map(({ schema, instance }) => ({ schema, instance })));
+    expect(expected).toHaveLength(cases.length);
     const wrong = cases
-      .map((c, i) => ({ ...c, ours: validate(c.schema, c.instance) ?? null, theirs: expected[i] }))
+      .map((c, i) => ({ ...c, ours: validate(c.schema, c.instance) ?? null, theirs: at(expected, i) }))
       .filter((c) => c.ours !== c.theirs);
     const byKeyword: Record<string, number> = {};
     for (const e of expected) {
@@ -346,7 +349,7 @@ describe.skipIf(!available)("parseBody() against the reference's body parser", (
       .map((c, i) => {
         const raw = "text" in c ? new TextEncoder().encode(c.text) : Uint8Array.from(c.bytes);
         const r = parseBody(raw);
-        return { input: JSON.stringify(c), ours: r.ok ? null : r.message, theirs: expected[i] };
+        return { input: JSON.stringify(c), ours: r.ok ? null : r.message, theirs: at(expected, i) };
       })
       .filter((c) => c.ours !== c.theirs);
     const parsed = expected.filter((e) => e === null).length;

@@ -12,6 +12,7 @@ import { useApi } from "../helpers/api.js";
 import { describeEachDb } from "../helpers/databases.js";
 import { chromiumMissing, launchChromium, serveApp } from "../helpers/browser.js";
 import { seedFleet, type SeededFleet } from "../helpers/seed-fleet.js";
+import { entry } from "@berth/client/common";
 
 const missing = chromiumMissing();
 const SHOTS = process.env.UI_SCREENSHOTS === "1" ? "docs" : mkdtempSync(join(tmpdir(), "berth-ui-shots-"));
@@ -83,7 +84,7 @@ describe.skipIf(!!missing)("dashboard in Chromium", () => {
       const c = crypto.randomUUID();
       const put = await api().put(
         `/allocations/${c}`,
-        { allocations: { [fleet.rp["compute-1-numa1"]!]: { resources: { VCPU: 3 } } }, project_id: "proj-b", user_id: "bob", consumer_generation: null, consumer_type: "INSTANCE" },
+        { allocations: { [entry(fleet.rp, "compute-1-numa1")]: { resources: { VCPU: 3 } } }, project_id: "proj-b", user_id: "bob", consumer_generation: null, consumer_type: "INSTANCE" },
         { version: "1.38" },
       );
       expect(put.status).toBe(204);

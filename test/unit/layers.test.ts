@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { at } from "@berth/client/common";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -12,7 +13,7 @@ function files(dir: string): string[] {
     .map((e) => relative(ROOT, join(e.parentPath, e.name)));
 }
 
-const imports = (file: string) => [...readFileSync(join(ROOT, file), "utf8").matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1]!);
+const imports = (file: string) => [...readFileSync(join(ROOT, file), "utf8").matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map((m) => at(m, 1));
 
 describe("layers the dependency rules do not see", () => {
   it("no test imports from bench/", () => {

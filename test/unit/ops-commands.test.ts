@@ -13,6 +13,7 @@ import type { Dialect } from "../../src/db/capabilities.js";
 import { openStore, type Store } from "../../src/db/open.js";
 import { nowUtc } from "../../src/db/time.js";
 import { ALEMBIC_HEAD } from "../../src/db/schema.js";
+import { at, first } from "@berth/client/common";
 
 async function database(dialect: Dialect): Promise<{ url: string; drop: () => Promise<void> }> {
   if (dialect !== "sqlite") return createDatabase(dialect);
@@ -54,8 +55,8 @@ describeEachDb("operator commands", (dialect) => {
       const db = await database(dialect);
       dbs.push(db);
     }
-    mine = referenceConf(dbs[0]!.url);
-    theirs = referenceConf(dbs[1]!.url);
+    mine = referenceConf(first(dbs).url);
+    theirs = referenceConf(at(dbs, 1).url);
     expect((await berth(["db", "sync", "--config-file", mine])).stdout).toContain(`created schema at ${ALEMBIC_HEAD}`);
     expect((await berth(["db", "sync", "--config-file", theirs])).code).toBe(0);
   }, 120_000);
@@ -83,7 +84,7 @@ describeEachDb("operator commands", (dialect) => {
     expect(words(failing.stdout)).toBe(words(refFailing.stdout));
     expect(failing.stdout).toContain("There are 2 incomplete consumers table records");
     const lines = failing.stdout.trimEnd().split("\n");
-    for (const line of lines) expect(line.length).toBe(lines[0]!.length);
+    for (const line of lines) expect(line.length).toBe(first(lines).length);
 
     for (const args of [["--max-count", "2"], ["--max-count", "2"], ["--max-count", "0"], ["--max-count", "x"], [], []]) {
       const b = await berth(["db", "online_data_migrations", ...args, "--config-file", mine]);
@@ -93,8 +94,8 @@ describeEachDb("operator commands", (dialect) => {
     // Only the policy check is left to fail: with a JSON policy file.
     const policyDir = mkdtempSync(join(tmpdir(), "berth-policy-"));
     writeFileSync(join(policyDir, "policy.json"), '{"placement:resource_providers:list": "role:admin"}');
-    const withJson = referenceConf(dbs[0]!.url, `[oslo_policy]\npolicy_file = ${join(policyDir, "policy.json")}\n`);
-    const refJson = referenceConf(dbs[1]!.url, `[oslo_policy]\npolicy_file = ${join(policyDir, "policy.json")}\n`);
+    const withJson = referenceConf(first(dbs).url, `[oslo_policy]\npolicy_file = ${join(policyDir, "policy.json")}\n`);
+    const refJson = referenceConf(at(dbs, 1).url, `[oslo_policy]\npolicy_file = ${join(policyDir, "policy.json")}\n`);
     const pj = await berth(["status", "upgrade", "check", "--config-file", withJson]);
     const rpj = await reference("placement-status", ["--config-file", refJson, "upgrade", "check"]);
     expect([pj.code, pj.stdout]).toEqual([rpj.code, rpj.stdout]);

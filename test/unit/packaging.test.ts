@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultConfigFiles } from "../../src/config.js";
+import { at } from "@berth/client/common";
 
 const root = new URL("../../", import.meta.url).pathname;
 const read = (f: string) => readFileSync(join(root, f), "utf8");
@@ -14,7 +15,7 @@ const help = (words: string[]) => execFileSync(process.execPath, [bin, ...words,
 
 /** Checks that `berth <words> --options` is a command with those options. */
 function knownCommand(args: string[]): void {
-  const words = args.filter((a, i) => !a.startsWith("-") && !(i > 0 && args[i - 1]!.startsWith("--") && !["--json"].includes(args[i - 1]!)));
+  const words = args.filter((a, i) => !a.startsWith("-") && !(i > 0 && at(args, i - 1).startsWith("--") && !["--json"].includes(at(args, i - 1))));
   const command = words.filter((w) => /^[a-z_]+$/.test(w)).slice(0, 3);
   const text = help(command);
   expect(text.split("\n")[0], args.join(" ")).toMatch(new RegExp(`^Usage: berth ${command.join(" ")} `));
@@ -92,7 +93,7 @@ describe("contrib/berth.service", () => {
 describe("docs/deploy.md", () => {
   const doc = read("docs/deploy.md");
   it("shows only berth commands and options that exist", () => {
-    const blocks = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const blocks = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => at(m, 1));
     const commands = blocks.flatMap((b) => b.split("\n")).filter((l) => l.startsWith("berth ")).map((l) => l.replace(/\s+#.*$/, "").replace(/\[([^\]]*)\]/g, "$1"));
     expect(commands.length).toBeGreaterThan(3);
     for (const c of commands) knownCommand(c.split(/\s+/).slice(1).filter((w) => !/^[A-Z]+$/.test(w)));

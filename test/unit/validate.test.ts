@@ -4,7 +4,8 @@
 // (scripts/jsonschema-oracle.py); test/property/validate-vs-jsonschema.test.ts compares at random.
 import { describe, expect, it } from "vitest";
 import { validate } from "../../src/http/validate.js";
-import { isUuidLike, pyRegExp } from "../../src/python/jsonschema-errors.js";
+import { pyRegExp } from "../../src/python/jsonschema-errors.js";
+import { canonicalUuid, isUuidLike } from "../../src/python/uuid.js";
 import * as inventory from "../../src/schemas/inventory.js";
 
 const CASES: [name: string, schema: object, instance: unknown, expected: string | null][] = [
@@ -293,7 +294,7 @@ describe("numbers JSON.parse cannot write back (Python reads 1e400 as inf)", () 
 describe("a real schema", () => {
   it("reports the first field in the schema's order among equally ranked ones", () => {
     const text = validate(inventory.putInventory, { total: "y", resource_provider_generation: "x" });
-    expect(text).toMatch(/^'x' is not of type 'integer'  Failed validating 'type' in schema\['properties'\]\['resource_provider_generation'\]/);
+    expect(text).toMatch(/^'x' is not of type 'integer' {2}Failed validating 'type' in schema\['properties'\]\['resource_provider_generation'\]/);
   });
 });
 
@@ -302,6 +303,13 @@ describe("helpers", () => {
     const u = "4a1e8f3c-2b7d-4c9e-8f10-6d5a3b2c1e0f";
     for (const ok of [u, u.toUpperCase(), u.replaceAll("-", ""), `{${u}}`, `urn:uuid:${u}`, `${u.slice(0, 9)}-${u.slice(9)}`]) expect(isUuidLike(ok), ok).toBe(true);
     for (const bad of [u.slice(1), `${u}0`, ` ${u}`, `${u}\n`, 5, null, u.replace("a", "g")]) expect(isUuidLike(bad), String(bad)).toBe(false);
+  });
+  it("canonicalUuid is str(uuid.UUID(s)), the form the reference stores", () => {
+    const u = "4a1e8f3c-2b7d-4c9e-8f10-6d5a3b2c1e0f";
+    // Braces are stripped from both ends in any order (Python's str.strip("{}")).
+    for (const form of [u, u.toUpperCase(), u.replaceAll("-", ""), `{${u}}`, `}${u}{`, `urn:uuid:${u}`, `{urn:uuid:${u.toUpperCase()}}`])
+      expect(canonicalUuid(form), form).toBe(u);
+    for (const bad of [u.slice(1), ` ${u}`, u.replace("a", "g")]) expect(canonicalUuid(bad), bad).toBeUndefined();
   });
   it("pyRegExp gives $ its Python meaning, outside classes only", () => {
     expect(pyRegExp("^A$").test("A\n")).toBe(true);

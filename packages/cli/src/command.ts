@@ -7,6 +7,7 @@ import type { Files } from "./clouds.js";
 import { clientFor, resolveConnection, type GlobalOptions } from "./connection.js";
 import { describeError, UsageError } from "./errors.js";
 import { addListOptions, addOneOptions, addRawOptions, type Out, type OutputOptions } from "./output.js";
+import { at } from "@berth/client/common";
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
@@ -82,7 +83,7 @@ export const collect = (v: string, prev: string[] | undefined): string[] => [...
 export function keyInt(s: string, what: string): [string, number] {
   const m = /^([^=]+)=(-?\d+)$/.exec(s);
   if (!m) throw new UsageError(`${what} must look like CLASS=AMOUNT, got ${JSON.stringify(s)}`);
-  return [m[1]!, Number(m[2])];
+  return [at(m, 1), Number(m[2])];
 }
 
 export function int(s: string | undefined, what: string): number | undefined {

@@ -1,6 +1,7 @@
 // berth completion bash|zsh: a completion script generated from the command tree, so it always
 // knows every command and option. One shell function does the work for both shells.
 import type { Command, Option } from "commander";
+import { first } from "@berth/client/common";
 
 interface Node {
   path: string;
@@ -40,7 +41,7 @@ function cases(fn: string, nodes: Node[], pick: (n: Node) => string[], globals: 
 function common(program: Command, clientRoots: readonly string[]): string {
   const nodes: Node[] = [];
   walk(program, "", nodes);
-  const root = nodes[0]!;
+  const root = first(nodes);
   const leafNodes = nodes.slice(1);
   const choices = nodes.flatMap((n) => n.choices.map(([f, c]) => `    ${q(`${n.path}|${f}`)}) echo ${q(c.join(" "))} ;;`));
   const globalChoices = root.choices.map(([f, c]) => `    *${q(`|${f}`)}) echo ${q(c.join(" "))} ;;`);

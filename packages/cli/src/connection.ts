@@ -14,6 +14,7 @@ import {
 import { loadCloud, type Cloud, type Files } from "./clouds.js";
 import { CliError } from "./errors.js";
 import { nodeFetch, type TlsOptions } from "./http.js";
+import { first } from "@berth/client/common";
 
 /** The global options (commander's camelCase names): `--os-auth-url` is `osAuthUrl`. */
 export type GlobalOptions = Partial<Record<string, string | boolean>>;
@@ -55,7 +56,7 @@ const SPECS: Spec[] = [
 
 /** `--os-auth-url <url>` -> ["osAuthUrl", "OS_AUTH_URL"] */
 function names(flag: string): [string, string] {
-  const long = flag.split(" ")[0]!.slice(2);
+  const long = first(flag.split(" ")).slice(2);
   const camel = long.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
   return [camel, long.replace(/-/g, "_").toUpperCase()];
 }

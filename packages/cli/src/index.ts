@@ -1,7 +1,7 @@
 // Registers the client subcommands (resource provider ..., trait ..., ...) and the openstack CLI's
 // global options on the berth program, and runs them (in process for tests, from main.ts for real).
 import { Argument, Command, CommanderError } from "commander";
-import { type CliIo } from "./command.js";
+import type { CliIo } from "./command.js";
 import { describeError } from "./errors.js";
 import { completionScript } from "./completion.js";
 import { addGlobalOptions } from "./connection.js";

@@ -4,6 +4,7 @@ import { retryOnConflict, type Inventory } from "@berth/client";
 import { collect, leaf, type CliIo } from "./command.js";
 import { UsageError } from "./errors.js";
 import { printList, printOne, PyFloat } from "./output.js";
+import { entry, first } from "@berth/client/common";
 
 const FIELDS = ["total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio"] as const;
 // osc-placement's fields and order; `used` (the provider's usage of the class) on list and show.
@@ -96,7 +97,7 @@ export function register(rp: Command, io: CliIo): void {
     async ({ client, out }, [uuid, rc], o) => {
       const given = parseResources(FIELDS.flatMap((f) => (o[f] === undefined ? [] : [`${rc}:${f}=${o[f]}`])));
       const res = await client.inventories.amend(uuid!, (cur) => ({ ...cur, ...merge({}, given, false) }));
-      printOne(out, one(res.inventories[rc!]!));
+      printOne(out, one(entry(res.inventories, rc!)));
     },
     (c) => {
       // NOTE: osc-placement's spelling, with underscores.
@@ -116,7 +117,7 @@ export function register(rp: Command, io: CliIo): void {
       // NOTE: these deletes carry no generation, yet the provider's generation moves under them: a
       // conflict means another writer came first, and the same delete is right again.
       if (!classes.length) await retryOnConflict(() => client.inventories.deleteAll(uuid!));
-      else if (classes.length === 1) await retryOnConflict(() => client.inventories.delete(uuid!, classes[0]!));
+      else if (classes.length === 1) await retryOnConflict(() => client.inventories.delete(uuid!, first(classes)));
       else await client.inventories.amend(uuid!, (cur) => Object.fromEntries(Object.entries(cur).filter(([rc]) => !classes.includes(rc))));
     },
     (c) => c.option("--resource-class <class>", "class to delete (repeat); all when omitted", collect),

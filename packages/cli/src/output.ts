@@ -4,6 +4,7 @@
 import { Option, type Command } from "commander";
 import { Scalar, stringify } from "yaml";
 import { CliError } from "./errors.js";
+import { at, first, last } from "@berth/client/common";
 
 export type Row = Record<string, unknown>;
 
@@ -163,12 +164,12 @@ export function wrap(line: string, width: number): string[] {
     const cur: string[] = [];
     let len = 0;
     if (lines.length && blank(chunks[chunks.length - 1])) chunks.pop();
-    while (chunks.length && len + chunks[chunks.length - 1]!.length <= width) {
+    while (chunks.length && len + last(chunks).length <= width) {
       const c = chunks.pop()!;
       cur.push(c);
       len += c.length;
     }
-    if (chunks.length && chunks[chunks.length - 1]!.length > width) {
+    if (chunks.length && last(chunks).length > width) {
       const long = chunks.pop()!;
       const space = width < 1 ? 1 : width - len;
       const hyphen = long.lastIndexOf("-", space - 1);
@@ -199,12 +200,12 @@ function targetWidth(out: Out): number | undefined {
  */
 export function table(columns: readonly string[], rows: readonly (readonly unknown[])[], o: { maxWidth?: number; minWidth?: number; printEmpty?: boolean } = {}): string {
   if (!rows.length && !o.printEmpty) return "\n";
-  const right = columns.map((_c, i) => rows.length > 0 && isNumber(rows[0]![i]));
+  const right = columns.map((_c, i) => rows.length > 0 && isNumber(first(rows)[i]));
   const text = rows.map((r) => columns.map((_c, i) => pyStr(r[i]).replace(/\r\n/g, "\n").replace(/\r/g, " ")));
   const longest = (s: string) => Math.max(...s.split("\n").map((l) => l.length));
   const heads = columns.map(longest);
-  const contents = columns.map((_c, i) => Math.max(0, ...text.map((r) => longest(r[i]!))));
-  let widths = columns.map((_c, i) => Math.max(heads[i]!, contents[i]!));
+  const contents = columns.map((_c, i) => Math.max(0, ...text.map((r) => longest(at(r, i)))));
+  let widths = columns.map((_c, i) => Math.max(at(heads, i), at(contents, i)));
   const total = widths.reduce((a, w) => a + w + 3, 1);
   if (o.maxWidth !== undefined && total > o.maxWidth) {
     // As cliff: columns narrower than an equal share keep their width, the others share what is
@@ -221,16 +222,19 @@ export function table(columns: readonly string[], rows: readonly (readonly unkno
         left -= each;
       } else caps[i] = Math.max(o.minWidth ?? 0, left);
     });
-    widths = widths.map((_w, i) => (caps[i] !== undefined ? Math.max(heads[i]!, Math.min(contents[i]!, caps[i]!)) : widths[i]!));
+    widths = widths.map((w, i) => {
+      const cap = caps[i];
+      return cap === undefined ? w : Math.max(at(heads, i), Math.min(at(contents, i), cap));
+    });
   }
-  const cellLines = (s: string, i: number) => s.split("\n").flatMap((l) => wrap(l, widths[i]!));
+  const cellLines = (s: string, i: number) => s.split("\n").flatMap((l) => wrap(l, at(widths, i)));
   const rule = `+${widths.map((w) => "-".repeat(w + 2)).join("+")}+\n`;
   const line = (cells: readonly string[], wrapped: boolean) => {
     const parts = cells.map((c, i) => (wrapped ? cellLines(c, i) : c.split("\n")));
     const height = Math.max(1, ...parts.map((p) => p.length));
     let s = "";
     for (let h = 0; h < height; h++)
-      s += `| ${parts.map((p, i) => (right[i] ? (p[h] ?? "").padStart(widths[i]!) : (p[h] ?? "").padEnd(widths[i]!))).join(" | ")} |\n`;
+      s += `| ${parts.map((p, i) => (right[i] ? (p[h] ?? "").padStart(at(widths, i)) : (p[h] ?? "").padEnd(at(widths, i)))).join(" | ")} |\n`;
     return s;
   };
   return rule + line(columns, false) + rule + text.map((r) => line(r, true)).join("") + rule;

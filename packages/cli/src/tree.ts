@@ -1,14 +1,15 @@
 // Drawing a provider tree: one line per provider with used/capacity per class.
 import type { ProviderNode } from "@berth/client";
+import { capacityOf, entry } from "@berth/client/common";
 
-/** (total - reserved) * allocation_ratio, as placement counts capacity. */
+/** What an inventory can hold, by the server's rule (@berth/client/common). */
 export const capacity = (i: { total: number; reserved: number; allocation_ratio: number }): number =>
-  Math.floor((i.total - i.reserved) * i.allocation_ratio);
+  capacityOf({ total: i.total, reserved: i.reserved, ratio: i.allocation_ratio });
 
 function resources(n: ProviderNode): string {
   return Object.keys(n.inventories)
     .sort()
-    .map((rc) => `${rc} ${n.usages[rc] ?? 0}/${capacity(n.inventories[rc]!)}`)
+    .map((rc) => `${rc} ${n.usages[rc] ?? 0}/${capacity(entry(n.inventories, rc))}`)
     .join(", ");
 }
 

@@ -1,6 +1,7 @@
 // GET /allocation_candidates: the request model, its typed builder, and its encoding to a query.
 import { encodeFilter, encodeResources, type Encoded, type TraitAndAggregateFilter } from "./query.js";
 import type { Resources } from "./types.js";
+import { first } from "./common/at.js";
 
 /** One request group: the unsuffixed group, or a granular group (all from one provider). */
 export interface GroupSpec extends TraitAndAggregateFilter {
@@ -86,7 +87,7 @@ export class GroupBuilder {
   }
   /** In this aggregate, or in any of these aggregates. Each call is ANDed with the others. */
   memberOf(...aggregates: string[]): this {
-    this.spec.memberOf = [...(this.spec.memberOf ?? []), aggregates.length === 1 ? aggregates[0]! : aggregates];
+    this.spec.memberOf = [...(this.spec.memberOf ?? []), aggregates.length === 1 ? first(aggregates) : aggregates];
     return this;
   }
   notMemberOf(...aggregates: string[]): this {

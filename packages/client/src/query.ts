@@ -1,6 +1,7 @@
 // Encoding of the filters GET /resource_providers and GET /allocation_candidates share.
 import type { Feature } from "./versions.js";
 import type { Resources } from "./types.js";
+import { first } from "./common/at.js";
 
 /** Traits and aggregates a provider (or a request group) must or must not have. */
 export interface TraitAndAggregateFilter {
@@ -50,7 +51,7 @@ export function encodeFilter(
     // NOTE: an any-of set of one trait is a plain required trait, legal before 1.39.
     if (set.length === 1) {
       if (reqValues.length) reqValues[0] = `${reqValues[0]},${set[0]}`;
-      else reqValues.push(set[0]!);
+      else reqValues.push(first(set));
       out.require.push(features.required);
     } else {
       reqValues.push(`in:${set.join(",")}`);
@@ -58,12 +59,12 @@ export function encodeFilter(
     }
   }
   // NOTE: below 1.39 only the last `required` counts, so plain traits always travel in one parameter.
-  if (reqValues.length) out.query[`required${suffix}`] = reqValues.length === 1 ? reqValues[0]! : reqValues;
+  if (reqValues.length) out.query[`required${suffix}`] = reqValues.length === 1 ? first(reqValues) : reqValues;
 
   const member: string[] = [];
   for (const m of f.memberOf ?? []) {
     if (typeof m === "string") member.push(m);
-    else if (m.length === 1) member.push(m[0]!);
+    else if (m.length === 1) member.push(first(m));
     else if (m.length > 1) member.push(`in:${m.join(",")}`);
   }
   const not = f.notMemberOf ?? [];
@@ -74,6 +75,6 @@ export function encodeFilter(
   if (member.length) {
     out.require.push(features.memberOf);
     if (member.length > 1) out.require.push("multipleMemberOf");
-    out.query[`member_of${suffix}`] = member.length === 1 ? member[0]! : member;
+    out.query[`member_of${suffix}`] = member.length === 1 ? first(member) : member;
   }
 }

@@ -7,6 +7,7 @@ import type { CandidateExplanation } from "./resources/allocation-candidates.js"
 import { isGenerationConflict, retryOnConflict, type RetryOptions } from "./retry.js";
 import { has } from "./versions.js";
 import type { AllocationRequest, AllocationWrite, ConsumerAllocations, ProviderSummary, Resources } from "./types.js";
+import { at, entry } from "./common/at.js";
 
 /** Who owns the consumers being placed. */
 export interface Owner {
@@ -116,7 +117,7 @@ export class Scheduler {
       for (let attempt = 1; !placed; attempt++) {
         const ranked = rank(pool.candidates, pool.summaries, weigher);
         for (let i = 0; i < ranked.length && !placed; i++) {
-          const choice = ranked[i]!;
+          const choice = at(ranked, i);
           if (await this.tryClaim(consumer, choice.allocationRequest, owner)) {
             consume(pool.summaries, choice.allocationRequest);
             const alternates = rank(pool.candidates, pool.summaries, weigher)
@@ -153,7 +154,7 @@ export class Scheduler {
    */
   async reschedule(sel: Selection, retry?: RetryOptions): Promise<Selection> {
     for (let i = 0; i < sel.alternates.length; i++) {
-      const alt = sel.alternates[i]!;
+      const alt = at(sel.alternates, i);
       const moved = await retryOnConflict(async () => {
         const cur = await this.client.allocations.get(sel.consumer);
         if (sameAllocations(cur.allocations, alt.allocationRequest.allocations)) return true;
@@ -315,9 +316,9 @@ export function sameAllocations(a: Record<string, { resources: Resources }>, b: 
   const norm = (x: Record<string, { resources: Resources }>) =>
     JSON.stringify(
       Object.keys(x)
-        .filter((rp) => Object.values(x[rp]!.resources).some((n) => n > 0))
+        .filter((rp) => Object.values(entry(x, rp).resources).some((n) => n > 0))
         .sort()
-        .map((rp) => [rp, Object.entries(x[rp]!.resources).filter(([, n]) => n > 0).sort()]),
+        .map((rp) => [rp, Object.entries(entry(x, rp).resources).filter(([, n]) => n > 0).sort()]),
     );
   return norm(a) === norm(b);
 }

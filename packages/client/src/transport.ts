@@ -224,7 +224,7 @@ export class Transport {
         }
         throw err;
       }
-      let body: unknown = undefined;
+      let body: unknown;
       if (text) {
         try {
           body = JSON.parse(text);

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { PlacementClient, type ClientOptions } from "@berth/client";
 import { testConfig } from "berth/config";
 import { prepare } from "berth/server";
+import { entry } from "@berth/client/common";
 
 export interface TestServer {
   /** The endpoint to give PlacementClient. */
@@ -57,7 +58,7 @@ async function bridge(app: { fetch(req: Request): Response | Promise<Response> }
     const reply = await app.fetch(new Request(`http://${req.headers.host ?? "localhost"}${req.url}`, { method: req.method, headers, body }));
     const out: Record<string, string | string[]> = {};
     reply.headers.forEach((v, k) => {
-      out[k] = k in out ? ([] as string[]).concat(out[k]!, v) : v;
+      out[k] = k in out ? ([] as string[]).concat(entry(out, k), v) : v;
     });
     res.writeHead(reply.status, out);
     res.end(Buffer.from(await reply.arrayBuffer()));

@@ -7,6 +7,7 @@
 // produced is exactly the reference's while dead ends are explored once per class, not per member.
 import type { CandidateRequest, RequestGroup } from "./request.js";
 import { capacityOf, fits, providerKey, SHARES_TRAIT, treeShape, type Provider, type World } from "./world.js";
+import { at, first } from "@berth/client/common";
 
 export interface Candidate {
   /** provider id -> class -> amount (consolidated over groups). */
@@ -53,10 +54,10 @@ interface Template {
 /** Every any-of has a member in `set` (loops, not closures: this runs per provider and group). */
 export function hasEveryAnyOf(anyOfs: readonly string[][], set: ReadonlySet<string>): boolean {
   for (let i = 0; i < anyOfs.length; i++) {
-    const anyOf = anyOfs[i]!;
+    const anyOf = at(anyOfs, i);
     let hit = false;
     for (let j = 0; j < anyOf.length; j++) {
-      if (set.has(anyOf[j]!)) {
+      if (set.has(at(anyOf, j))) {
         hit = true;
         break;
       }
@@ -68,7 +69,7 @@ export function hasEveryAnyOf(anyOfs: readonly string[][], set: ReadonlySet<stri
 
 /** Some member of `xs` is in `set`. */
 export function hasAny(xs: readonly string[], set: ReadonlySet<string>): boolean {
-  for (let i = 0; i < xs.length; i++) if (set.has(xs[i]!)) return true;
+  for (let i = 0; i < xs.length; i++) if (set.has(at(xs, i))) return true;
   return false;
 }
 
@@ -80,7 +81,7 @@ export function isMultiProvider(world: World, g: RequestGroup): boolean {
 /** Every resource of the group fits the provider on its own. */
 export function resourcesFit(p: Provider, g: RequestGroup): boolean {
   const list = entriesOf(g.resources);
-  for (let i = 0; i < list.length; i++) if (!fits(p.inv.get(list[i]![0]), list[i]![1])) return false;
+  for (let i = 0; i < list.length; i++) if (!fits(p.inv.get(at(list, i)[0]), at(list, i)[1])) return false;
   return true;
 }
 
@@ -162,11 +163,11 @@ export class Searcher {
     let out = NONE;
     if (limitTree === undefined || limitTree === anchor) {
       const ps = this.world.byRoot.get(anchor) ?? NONE;
-      for (let i = 0; i < ps.length; i++) if (matchesAlone(ps[i]!, g)) (out = withOption(out, ps[i]!));
+      for (let i = 0; i < ps.length; i++) if (matchesAlone(at(ps, i), g)) (out = withOption(out, at(ps, i)));
     }
     const shared = this.sharingFor.get(anchor) ?? NONE;
     for (let i = 0; i < shared.length; i++) {
-      const s = shared[i]!;
+      const s = at(shared, i);
       if (s.rootId === anchor || !s.traits.has(SHARES_TRAIT)) continue;
       if (limitTree !== undefined && s.rootId !== limitTree) continue;
       if (matchesAlone(s, g)) (out = withOption(out, s));
@@ -185,13 +186,13 @@ export class Searcher {
     let out = NONE;
     const ps = this.world.byRoot.get(anchor) ?? NONE;
     for (let i = 0; i < ps.length; i++) {
-      const p = ps[i]!;
+      const p = at(ps, i);
       if (fits(p.inv.get(rc), amount) && (anyMember || hasEveryAnyOf(g.memberOf, p.aggs)) && this.allowedIn(p, g)) (out = withOption(out, p));
     }
     if (tree === undefined) {
       const shared = this.sharingFor.get(anchor) ?? NONE;
       for (let i = 0; i < shared.length; i++) {
-        const s = shared[i]!;
+        const s = at(shared, i);
         if (s.rootId === anchor || !hasEveryAnyOf(g.memberOf, s.aggs)) continue;
         if (fits(s.inv.get(rc), amount) && this.allowedIn(s, g)) (out = withOption(out, s));
       }
@@ -223,7 +224,7 @@ export class Searcher {
     for (const set of this.req.wide.sameSubtrees) {
       const idx = set.flatMap((s) => slotsOfSuffix.get(s) ?? []);
       if (idx.length === 0) continue;
-      slots[Math.max(...idx)]!.subtreeChecks.push(idx);
+      at(slots, Math.max(...idx)).subtreeChecks.push(idx);
     }
     return slots;
   }
@@ -234,8 +235,8 @@ export class Searcher {
     const slots = this.slots;
     const options: Provider[][] = new Array(slots.length);
     for (let i = 0; i < slots.length; i++) {
-      const s = slots[i]!;
-      const o = s.multi ? this.multiOptions(s.group, s.amounts[0]![0], s.amounts[0]![1], anchor) : this.singleOptions(s.group, anchor);
+      const s = at(slots, i);
+      const o = s.multi ? this.multiOptions(s.group, first(s.amounts)[0], first(s.amounts)[1], anchor) : this.singleOptions(s.group, anchor);
       if (o.length === 0) return undefined;
       options[i] = o;
     }
@@ -249,7 +250,7 @@ export class Searcher {
     let m: Map<number, SymClass> | undefined;
     for (const leaves of leafSiblings(tree, this.world.sharing)) {
       // NOTE: two siblings (the common case) are compared directly; shape keys are for many.
-      if (leaves.length === 2 && !sameShape(leaves[0]!, leaves[1]!, this.namedAggs)) continue;
+      if (leaves.length === 2 && !sameShape(first(leaves), at(leaves, 1), this.namedAggs)) continue;
       const byKey = new Map<string, Provider[]>();
       for (const p of leaves) {
         const key = shapeKey(p, this.namedAggs);
@@ -270,10 +271,10 @@ export class Searcher {
   private sameSubtree(idx: readonly number[], chosen: readonly Provider[]): boolean {
     const providers = this.world.providers;
     for (const t of idx) {
-      const top = chosen[t]!;
+      const top = at(chosen, t);
       let all = true;
       for (const k of idx) {
-        let c: Provider | undefined = chosen[k]!;
+        let c: Provider | undefined = at(chosen, k);
         while (c && c.id !== top.id) c = c.parentId === null ? undefined : providers.get(c.parentId);
         if (!c) {
           all = false;
@@ -292,11 +293,11 @@ export class Searcher {
    */
   private allowed(i: number, p: Provider, chosen: readonly Provider[], classOf: Map<number, SymClass>): boolean {
     const slots = this.slots;
-    const granular = slots[i]!.granular && this.isolate;
+    const granular = at(slots, i).granular && this.isolate;
     let uses = 0;
     for (let k = 0; k < i; k++) {
       if (chosen[k] !== p) continue;
-      if (granular && slots[k]!.granular) return false;
+      if (granular && at(slots, k).granular) return false;
       uses++;
     }
     if (uses === 0 && classOf.size) {
@@ -304,15 +305,15 @@ export class Searcher {
       const cls = classOf.get(p.id);
       if (cls && cls.members[usedOfClass(cls, i, chosen, classOf)] !== p) return false;
     }
-    const own = slots[i]!.amounts;
+    const own = at(slots, i).amounts;
     for (let j = 0; j < own.length; j++) {
-      const [rc, amount] = own[j]!;
+      const [rc, amount] = at(own, j);
       let cur = amount;
       if (uses) {
         for (let k = 0; k < i; k++) {
           if (chosen[k] !== p) continue;
-          const theirs = slots[k]!.amounts;
-          for (let x = 0; x < theirs.length; x++) if (theirs[x]![0] === rc) cur += theirs[x]![1];
+          const theirs = at(slots, k).amounts;
+          for (let x = 0; x < theirs.length; x++) if (at(theirs, x)[0] === rc) cur += at(theirs, x)[1];
         }
       }
       const inv = p.inv.get(rc)!;
@@ -323,11 +324,11 @@ export class Searcher {
 
   /** The checks that need slot i's choice: a multi-provider group's traits, same_subtree. */
   private closes(i: number, chosen: readonly Provider[]): boolean {
-    const s = this.slots[i]!;
+    const s = at(this.slots, i);
     if (s.closesFrom !== undefined && s.group.requiredTraits.length) {
       for (const anyOf of s.group.requiredTraits) {
         let hit = false;
-        for (let k = s.closesFrom; k <= i && !hit; k++) hit = hasAny(anyOf, chosen[k]!.traits);
+        for (let k = s.closesFrom; k <= i && !hit; k++) hit = hasAny(anyOf, at(chosen, k).traits);
         if (!hit) return false;
       }
     }
@@ -339,11 +340,11 @@ export class Searcher {
   private distinctRoots(chosen: readonly Provider[]): boolean {
     const slots = this.slots;
     for (let a = 0; a < slots.length; a++) {
-      if (slots[a]!.amounts.length === 0) continue;
-      const p = chosen[a]!;
+      if (at(slots, a).amounts.length === 0) continue;
+      const p = at(chosen, a);
       for (let b = a + 1; b < slots.length; b++) {
-        if (slots[b]!.amounts.length === 0) continue;
-        const q = chosen[b]!;
+        if (at(slots, b).amounts.length === 0) continue;
+        const q = at(chosen, b);
         if (q !== p && q.rootId === p.rootId) return false;
       }
     }
@@ -371,7 +372,7 @@ export class Searcher {
           return;
         }
         const providers: Provider[] = new Array(positions.length);
-        for (let k = 0; k < positions.length; k++) providers[k] = tree[positions[k]!]!;
+        for (let k = 0; k < positions.length; k++) providers[k] = at(tree, at(positions, k));
         yield new Chosen(this.slots, providers);
       }
       return;
@@ -384,7 +385,7 @@ export class Searcher {
     const template: Template = { complete: false, candidates: [] };
     this.byShape!.set(shape, template);
     const pos = new Map<number, number>();
-    for (let i = 0; i < tree.length; i++) pos.set(tree[i]!.id, i);
+    for (let i = 0; i < tree.length; i++) pos.set(at(tree, i).id, i);
     for (const c of this.walk(anchor)) {
       template.candidates.push((c as Chosen).providers.map((p) => pos.get(p.id)!));
       yield c;
@@ -424,10 +425,10 @@ export class Searcher {
       state.exhausted = true;
       return;
     }
-    if (n === 1 && this.slots[0]!.closesFrom === undefined && classOf.size === 0 && !this.checkNested) {
+    if (n === 1 && first(this.slots).closesFrom === undefined && classOf.size === 0 && !this.checkNested) {
       // NOTE: one single-provider slot (the flat case): every option already fits on its own and
       // nothing couples choices, so the walk below would accept each; same budget accounting.
-      for (const p of options[0]!) {
+      for (const p of first(options)) {
         if (--state.budget <= 0) {
           state.exhausted = true;
           return;
@@ -445,10 +446,11 @@ export class Searcher {
     const pos: number[] = new Array(n).fill(0);
     let i = 0;
     for (;;) {
-      const opts = options[i]!;
+      const opts = at(options, i);
       let picked = false;
-      while (pos[i]! < opts.length) {
-        const p = opts[pos[i]!++]!;
+      let next = at(pos, i);
+      while (next < opts.length) {
+        const p = at(opts, next++);
         if (!this.allowed(i, p, chosen, classOf)) continue;
         chosen[i] = p;
         if (this.closes(i, chosen)) {
@@ -456,6 +458,7 @@ export class Searcher {
           break;
         }
       }
+      pos[i] = next;
       if (!picked) {
         if (i === 0) return;
         i--;
@@ -501,13 +504,13 @@ export class Searcher {
           if (!c) return p;
           const ci = used.findIndex(([x]) => x === c);
           const idx = c.members.indexOf(p);
-          return c.members[current[ci]![idx]!]!;
+          return at(c.members, at(at(current, ci), idx));
         };
         const cand = self.build(chosen, sub);
         if (cand) yield cand;
         return;
       }
-      for (const perm of gens[j]!()) {
+      for (const perm of at(gens, j)()) {
         current[j] = perm;
         yield* level(j + 1);
         if (self.state.exhausted) return;
@@ -518,7 +521,7 @@ export class Searcher {
 
   private build(chosen: readonly Provider[], sub?: (p: Provider) => Provider): Candidate | undefined {
     const providers: Provider[] = new Array(chosen.length);
-    for (let k = 0; k < chosen.length; k++) providers[k] = sub ? sub(chosen[k]!) : chosen[k]!;
+    for (let k = 0; k < chosen.length; k++) providers[k] = sub ? sub(at(chosen, k)) : at(chosen, k);
     const cand = new Chosen(this.slots, providers);
     if (this.dedup) {
       const key = candidateKey(cand);
@@ -533,7 +536,7 @@ export class Searcher {
 function usedOfClass(cls: SymClass, i: number, chosen: readonly Provider[], classOf: Map<number, SymClass>): number {
   let used = 0;
   for (let k = 0; k < i; k++) {
-    const p = chosen[k]!;
+    const p = at(chosen, k);
     if (classOf.get(p.id) === cls) used = Math.max(used, cls.members.indexOf(p) + 1);
   }
   return used;
@@ -587,9 +590,9 @@ export class Chosen implements Candidate {
   get allocations(): Map<number, Map<string, number>> {
     const allocations = new Map<number, Map<string, number>>();
     for (let k = 0; k < this.slots.length; k++) {
-      const s = this.slots[k]!;
+      const s = at(this.slots, k);
       if (!s.amounts.length) continue;
-      const p = this.providers[k]!;
+      const p = at(this.providers, k);
       let m = allocations.get(p.id);
       if (!m) allocations.set(p.id, (m = new Map()));
       for (const [rc, amount] of s.amounts) m.set(rc, (m.get(rc) ?? 0) + amount);
@@ -600,10 +603,10 @@ export class Chosen implements Candidate {
   get mappings(): Map<string, Set<number>> {
     const mappings = new Map<string, Set<number>>();
     for (let k = 0; k < this.slots.length; k++) {
-      const suffix = this.slots[k]!.group.suffix;
+      const suffix = at(this.slots, k).group.suffix;
       let ms = mappings.get(suffix);
       if (!ms) mappings.set(suffix, (ms = new Set()));
-      ms.add(this.providers[k]!.id);
+      ms.add(at(this.providers, k).id);
     }
     return mappings;
   }
@@ -611,7 +614,7 @@ export class Chosen implements Candidate {
   /** Root ids of the providers the candidate takes from. */
   roots(): number[] {
     const out: number[] = [];
-    for (let k = 0; k < this.slots.length; k++) if (this.slots[k]!.amounts.length) out.push(this.providers[k]!.rootId);
+    for (let k = 0; k < this.slots.length; k++) if (at(this.slots, k).amounts.length) out.push(at(this.providers, k).rootId);
     return out;
   }
 }
@@ -672,14 +675,13 @@ export function* kPermutations(n: number, k: number): Generator<number[]> {
   for (;;) {
     let i = k - 1;
     for (; i >= 0; i--) {
-      cycles[i]!--;
+      cycles[i] = at(cycles, i) - 1;
       if (cycles[i] === 0) {
-        const [x] = idx.splice(i, 1);
-        idx.push(x!);
+        idx.push(first(idx.splice(i, 1)));
         cycles[i] = n - i;
       } else {
-        const j = n - cycles[i]!;
-        [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+        const j = n - at(cycles, i);
+        [idx[i], idx[j]] = [at(idx, j), at(idx, i)];
         yield idx.slice(0, k);
         break;
       }

@@ -10,6 +10,7 @@ import { addProviders, SHARES_TRAIT, type Provider, type World } from "./world.j
 import { rootChecks } from "./prefilter.js";
 import type { Row, RowReader } from "./rows.js";
 import { fitsSql, INVENTORY_COLUMNS } from "../capacity.js";
+import { at, first, last } from "@berth/client/common";
 
 export interface Names {
   classes: Map<string, number>;
@@ -140,8 +141,8 @@ export async function loadTrees(
     // NOTE: a page of roots that holds (nearly) every root in its id range is read as that range
     // (two parameters: the statement stays small and cheap to build and prepare); a sparse one as
     // IN lists. Rows of other trees are dropped below.
-    const lo = part[0]!;
-    const hi = part[part.length - 1]!;
+    const lo = first(part);
+    const hi = last(part);
     let dense = hi - lo < 3 * part.length;
     if (!dense && part.length > 50) {
       const [n] = await read(
@@ -263,8 +264,8 @@ async function loadChunk(db: Tx, read: RowReader, world: World, names: Names, pa
 export function sortByTraitId(rows: readonly Row[]): readonly Row[] {
   let ordered = true;
   for (let i = 1; i < rows.length && ordered; i++) {
-    const a = rows[i - 1]!;
-    const b = rows[i]!;
+    const a = at(rows, i - 1);
+    const b = at(rows, i);
     ordered = (a[0] as number) < (b[0] as number) || (a[0] === b[0] && (a[1] as number) < (b[1] as number));
   }
   return ordered ? rows : [...rows].sort((a, b) => (a[1] as number) - (b[1] as number));

@@ -5,6 +5,7 @@ import type { CandidateRequest, RequestGroup } from "./request.js";
 import { hasAny, hasEveryAnyOf, isMultiProvider, matchesAlone, resourcesFit } from "./engine.js";
 import type { Names } from "./load.js";
 import { fits, type Provider, type World } from "./world.js";
+import { at } from "@berth/client/common";
 
 /**
  * One condition on a root: it is the given tree; some provider of its tree has the capacity, or
@@ -61,7 +62,7 @@ export function rootOk(root: Provider, checks: readonly RootCheck[], world: Worl
     } else {
       let hit = false;
       for (let i = 0; i < size && !hit; i++) {
-        const p = tree ? tree[i]! : root;
+        const p = tree ? at(tree, i) : root;
         hit = "group" in c ? providerOk(p, c.group) : fits(p.inv.get(c.rc), c.amount);
       }
       if (!hit) return false;

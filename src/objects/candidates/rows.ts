@@ -2,7 +2,7 @@
 // compiled query runs on the better-sqlite3 connection directly, in raw mode; on PostgreSQL through
 // the store's array reader (pg's array row mode); else through Kysely, with each row object turned
 // into its values.
-import { CompiledQuery, type Compilable } from "kysely";
+import type { CompiledQuery, Compilable } from "kysely";
 import type SqliteDatabase from "better-sqlite3";
 import type { Store } from "../../db/open.js";
 import type { Tx } from "../../db/tx.js";

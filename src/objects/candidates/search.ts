@@ -11,6 +11,7 @@ import { rowReader } from "./rows.js";
 import { snapshotAnyInAggregates, snapshotNames, snapshotRootsWithTraits, snapshotViableRoots, snapshotWorld, type Snapshot, type Snapshots } from "./snapshot.js";
 import type SqliteDatabase from "better-sqlite3";
 import type { Store } from "../../db/open.js";
+import { at, last } from "@berth/client/common";
 
 export interface SearchOptions {
   /** [placement] max_allocation_candidates; -1 for none. */
@@ -152,7 +153,7 @@ export async function searchFrom(snap: Snapshot | undefined, db: Tx, req: Candid
       const r = await generate(src, one, names, world, { ...opts, randomize: false }, 1);
       if (r.found.length === 0) return nothing();
     }
-    const g = req.groups[error.index]!;
+    const g = at(req.groups, error.index);
     if (error.kind === "class") throw new UnknownResourceClass(error.name);
     if (g.memberOf.length && !(await src.anyInAggregates(g.memberOf))) return nothing();
     throw new UnknownTrait(error.name);
@@ -194,7 +195,7 @@ async function generate(src: Source, req: CandidateRequest, names: Names, world:
   while (found.length < target) {
     const { ids: roots, uuids } = await src.viableRoots(req, names, world, after, page);
     if (roots.length === 0) break;
-    after = roots[roots.length - 1]!;
+    after = last(roots);
     await src.loadTrees(world, names, roots, uuids);
     const anchors = opts.randomize ? sample(roots, roots.length, opts.random ?? Math.random) : roots;
     for (const c of acrossAnchors(searcher, anchors, opts.strategy)) {
@@ -212,7 +213,7 @@ function sample<T>(xs: readonly T[], k: number, random: () => number): T[] {
   const a = [...xs];
   for (let i = 0; i < k && i < a.length; i++) {
     const j = i + Math.floor(random() * (a.length - i));
-    [a[i], a[j]] = [a[j]!, a[i]!];
+    [a[i], a[j]] = [at(a, j), at(a, i)];
   }
   return a.slice(0, k);
 }

@@ -5,6 +5,7 @@ import { sql, type Kysely } from "kysely";
 import type { DB } from "../../db/schema.js";
 import type { Store } from "../../db/open.js";
 import { statement, type Row } from "./rows.js";
+import { first } from "@berth/client/common";
 
 /**
  * A database's change token and consistent copy. NOTE: the contract every reader keeps: if
@@ -187,7 +188,7 @@ function mysqlReader(db: Kysely<DB>): CopyReader {
       if (name === undefined) throw new NoToken("the server reports no InnoDB redo log LSN");
     }
     const { rows } = await sql<{ Value: string }>`SHOW GLOBAL STATUS LIKE ${sql.lit(name)}`.execute(conn);
-    return String(rows[0]!.Value);
+    return String(first(rows).Value);
   };
   return {
     digest: async (tables) => {

@@ -11,7 +11,8 @@ import { requestNames, sortByTraitId, type Names } from "./load.js";
 import { rootChecks, rootOk } from "./prefilter.js";
 import type { Row } from "./rows.js";
 import { NoToken, type CopyReader, type DigestTable } from "./snapshot-read.js";
-import { emptyWorld, fits, SHARES_TRAIT, treeShape, type Inv, type Provider, type World } from "./world.js";
+import { emptyWorld, SHARES_TRAIT, treeShape, type Inv, type Provider, type World } from "./world.js";
+import { at, first } from "@berth/client/common";
 
 /**
  * auto: rebuild a stale snapshot only once the database was unchanged since the previous request
@@ -149,7 +150,7 @@ export class Snapshots {
     const readAt = ++this.reads;
     const statements = [...COPY_STATEMENTS, ...(this.digestSql ? [this.digestSql] : [])];
     const pending = this.reader.copy(statements, !this.tokenless).then((c) => {
-      const digest = this.digestSql ? String(c.rows[COPY_STATEMENTS.length]![0]![0]) : undefined;
+      const digest = this.digestSql ? String(first(at(c.rows, COPY_STATEMENTS.length))[0]) : undefined;
       return build(c.token || `digest ${digest}`, c.rows, digest);
     });
     this.building = pending;
@@ -206,7 +207,7 @@ export class Snapshots {
       const check = this.reader.copy([this.digestSql!], !this.tokenless).then(
         (c) => {
           if (this.current !== snap) return;
-          if (String(c.rows[0]![0]![0]) === snap.digest) {
+          if (String(first(first(c.rows))[0]) === snap.digest) {
             this.current = { ...snap, token: c.token || snap.token };
             this.currentReadAt = readAt;
           } else this.current = undefined;
@@ -409,13 +410,13 @@ export function snapshotViableRoots(snap: Snapshot, req: CandidateRequest, names
   let hi = snap.roots.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (snap.roots[mid]!.id <= after) lo = mid + 1;
+    if (at(snap.roots, mid).id <= after) lo = mid + 1;
     else hi = mid;
   }
   // NOTE: trees of one shape pass or fail alike, unless a check names a tree (in_tree).
   const byShape = checks.some((c) => "tree" in c) ? undefined : new Map<string, boolean>();
   for (let i = lo; i < snap.roots.length && ids.length < max; i++) {
-    const root = snap.roots[i]!;
+    const root = at(snap.roots, i);
     let ok: boolean | undefined;
     if (byShape) {
       const shape = treeShape(snap.byRoot.get(root.id)!);

@@ -1,6 +1,7 @@
 // The slice of the database a candidate search looks at: whole provider trees with their
 // inventories, usages, traits and aggregates, plus the request-wide facts the reference consults.
 import type { Inv } from "../capacity.js";
+import { at, first } from "@berth/client/common";
 export { capacityOf, fits, type Inv } from "../capacity.js";
 
 export interface Provider {
@@ -81,9 +82,9 @@ export function treeShape(tree: readonly Provider[]): string {
   const pos = new Map<number, number>();
   key = "";
   for (let i = 0; i < tree.length; i++) {
-    const p = tree[i]!;
-    if (i > 0 && p.id <= tree[i - 1]!.id) {
-      key = `#${tree[0]!.id}`;
+    const p = at(tree, i);
+    if (i > 0 && p.id <= at(tree, i - 1).id) {
+      key = `#${first(tree).id}`;
       break;
     }
     pos.set(p.id, i);
