@@ -51,7 +51,8 @@ module.exports = {
     },
     {
       name: "server-imports-no-package",
-      comment: "The server never imports the SDK (but its import-free leaf, @berth/client/common), the CLI or the test server; only main.ts runs the CLI's commands.",
+      comment:
+        "The server never imports the SDK (but its import-free leaf, @berth/client/common), the CLI or the test server; only main.ts runs the CLI's commands.",
       severity: "error",
       from: { path: "^dist/", pathNot: "^dist/main[.]js$" },
       to: { path: "^packages/", pathNot: "^packages/client/dist/common/" },

@@ -33,7 +33,11 @@ const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-const p50 = (xs: number[]) => at([...xs].sort((a, b) => a - b), Math.floor((xs.length - 1) / 2));
+const p50 = (xs: number[]) =>
+  at(
+    [...xs].sort((a, b) => a - b),
+    Math.floor((xs.length - 1) / 2),
+  );
 
 const BENCH_DB = process.env.BENCH_DB ?? "sqlite";
 

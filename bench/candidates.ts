@@ -32,7 +32,8 @@ interface Workload {
 
 const FLAT_Q = (agg: (l: string) => string) => `resources=VCPU:1,DISK_GB:10,MEMORY_MB:256&member_of=${agg("agg0")}&required=HW_CPU_X86_AVX2`;
 const LIMITED = () => "resources=VCPU:1,DISK_GB:10,MEMORY_MB:256&limit=1000";
-const NESTED_Q = () => "resources=DISK_GB:10&resources_C=VCPU:2,MEMORY_MB:512&resources_N=SRIOV_NET_VF:1&required_N=CUSTOM_PHYSNET_A&same_subtree=_C,_N&group_policy=isolate";
+const NESTED_Q = () =>
+  "resources=DISK_GB:10&resources_C=VCPU:2,MEMORY_MB:512&resources_N=SRIOV_NET_VF:1&required_N=CUSTOM_PHYSNET_A&same_subtree=_C,_N&group_policy=isolate";
 // NOTE: `series` names a line of the charts (bench/charts.ts) across scales; `providers` its x.
 const SERIES = { limited: "flat, limit=1000", perfload: "flat, perfload gate query", nested: "nested trees, granular + same_subtree" } as const;
 const WORKLOADS: Workload[] = [
@@ -113,7 +114,11 @@ const ownCpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-const p50 = (xs: number[]) => at([...xs].sort((a, b) => a - b), Math.floor((xs.length - 1) / 2));
+const p50 = (xs: number[]) =>
+  at(
+    [...xs].sort((a, b) => a - b),
+    Math.floor((xs.length - 1) / 2),
+  );
 
 const BENCH_DB = process.env.BENCH_DB ?? "sqlite";
 /** BENCH_JSON: a file to which each timed query of a chart series is appended as one JSON line. */
@@ -167,7 +172,14 @@ async function waitUp(child: ChildProcess, what: string, port: number): Promise<
  * client Node has (fetch adds its own cost to every request); the body is parsed once, at the end,
  * so the client's join and JSON.parse and their garbage stay out of the timed part.
  */
-async function timeOverHttp(pid: number, port: number, path: string, runs: number, warm: number, timeoutMs: number): Promise<{ ms?: number; cpu?: number; count?: number }> {
+async function timeOverHttp(
+  pid: number,
+  port: number,
+  path: string,
+  runs: number,
+  warm: number,
+  timeoutMs: number,
+): Promise<{ ms?: number; cpu?: number; count?: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const times: number[] = [];
   let parts: Buffer[] = [];
@@ -305,7 +317,9 @@ for (const w of WORKLOADS) {
   }
 }
 console.log(`Berth ${HTTP ? "as berth serve over HTTP" : "in process"}; the reference over HTTP.`);
-console.log("| workload | Berth wall p50 | reference wall p50 | speed-up | Berth CPU p50 | reference CPU p50 | CPU speed-up | Berth candidates | reference candidates |");
+console.log(
+  "| workload | Berth wall p50 | reference wall p50 | speed-up | Berth CPU p50 | reference CPU p50 | CPU speed-up | Berth candidates | reference candidates |",
+);
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(r);
 process.exit(0);

@@ -25,7 +25,9 @@ const [resultsDir = "bench/results", outDir = "docs/bench"] = process.argv.slice
 /** The latest point per database, series and scale, from every results file. */
 function readPoints(): Point[] {
   const latest = new Map<string, Point>();
-  for (const file of readdirSync(resultsDir).filter((f) => f.endsWith(".jsonl")).sort()) {
+  for (const file of readdirSync(resultsDir)
+    .filter((f) => f.endsWith(".jsonl"))
+    .sort()) {
     for (const line of readFileSync(join(resultsDir, file), "utf8").split("\n")) {
       if (!line.trim()) continue;
       const p = JSON.parse(line) as Point;
@@ -54,7 +56,8 @@ async function svgOf(spec: object): Promise<string> {
 
 const order = Object.values(DATABASES);
 /** When the points were measured (their dates), for the subtitle. */
-const measuredOn = (points: Point[]) => `measured ${[...new Set(points.map((p) => p.at.slice(0, 10)))].sort().join(", ")} on the 2-core development VM (bench/README.md)`;
+const measuredOn = (points: Point[]) =>
+  `measured ${[...new Set(points.map((p) => p.at.slice(0, 10)))].sort().join(", ")} on the 2-core development VM (bench/README.md)`;
 const LOOK = { font: "sans-serif", legend: { orient: "bottom", direction: "vertical", labelLimit: 400 } } as const;
 
 /** Wall time p50 of both servers over scale, log-log; a reference that timed out is drawn at its limit as a cross. */
@@ -62,11 +65,25 @@ function timesSpec(series: string, points: Point[]): object {
   const rows = points.flatMap((p) => {
     const db = DATABASES[p.database] ?? p.database;
     const out: Record<string, unknown>[] = [{ database: db, server: "Berth", providers: p.providers, ms: p.berthMs, outcome: "answered" }];
-    if (p.referenceMs != null) out.push({ database: db, server: "reference (Placement 8.0.0)", providers: p.providers, ms: p.referenceMs, outcome: "answered" });
-    else if (p.referenceTimeoutMs) out.push({ database: db, server: "reference (Placement 8.0.0)", providers: p.providers, ms: p.referenceTimeoutMs, outcome: "timed out (drawn at the limit)" });
+    if (p.referenceMs != null)
+      out.push({ database: db, server: "reference (Placement 8.0.0)", providers: p.providers, ms: p.referenceMs, outcome: "answered" });
+    else if (p.referenceTimeoutMs)
+      out.push({
+        database: db,
+        server: "reference (Placement 8.0.0)",
+        providers: p.providers,
+        ms: p.referenceTimeoutMs,
+        outcome: "timed out (drawn at the limit)",
+      });
     return out;
   });
-  const x = { field: "providers", type: "quantitative", scale: { type: "log" }, title: "providers", axis: { values: [1000, 10000, 100000], format: "~s" } } as const;
+  const x = {
+    field: "providers",
+    type: "quantitative",
+    scale: { type: "log" },
+    title: "providers",
+    axis: { values: [1000, 10000, 100000], format: "~s" },
+  } as const;
   const y = { field: "ms", type: "quantitative", scale: { type: "log" }, title: "wall time p50 (ms)" } as const;
   const color = { field: "server", type: "nominal", title: null, scale: { range: ["#1f77b4", "#d62728"] } } as const;
   return {
@@ -85,7 +102,12 @@ function timesSpec(series: string, points: Point[]): object {
             x,
             y,
             color,
-            shape: { field: "outcome", type: "nominal", title: null, scale: { domain: ["answered", "timed out (drawn at the limit)"], range: ["circle", "cross"] } },
+            shape: {
+              field: "outcome",
+              type: "nominal",
+              title: null,
+              scale: { domain: ["answered", "timed out (drawn at the limit)"], range: ["circle", "cross"] },
+            },
             tooltip: [{ field: "server" }, { field: "providers" }, { field: "ms", format: ".1f" }, { field: "outcome" }],
           },
         },
@@ -106,7 +128,13 @@ function speedupSpec(points: Point[]): object {
       outcome: p.referenceMs == null ? "at least (the reference timed out)" : "measured",
     }))
     .filter((r) => Number.isFinite(r.speedup));
-  const x = { field: "providers", type: "quantitative", scale: { type: "log" }, title: "providers", axis: { values: [1000, 10000, 100000], format: "~s" } } as const;
+  const x = {
+    field: "providers",
+    type: "quantitative",
+    scale: { type: "log" },
+    title: "providers",
+    axis: { values: [1000, 10000, 100000], format: "~s" },
+  } as const;
   const y = { field: "speedup", type: "quantitative", scale: { type: "log" }, title: "times faster" } as const;
   const color = { field: "series", type: "nominal", title: null } as const;
   return {
@@ -125,7 +153,12 @@ function speedupSpec(points: Point[]): object {
             x,
             y,
             color,
-            shape: { field: "outcome", type: "nominal", title: null, scale: { domain: ["measured", "at least (the reference timed out)"], range: ["circle", "triangle-up"] } },
+            shape: {
+              field: "outcome",
+              type: "nominal",
+              title: null,
+              scale: { domain: ["measured", "at least (the reference timed out)"], range: ["circle", "triangle-up"] },
+            },
           },
         },
       ],
@@ -140,7 +173,15 @@ mkdirSync(outDir, { recursive: true });
 const written: string[] = [];
 for (const series of [...new Set(points.map((p) => p.series))].sort()) {
   const file = join(outDir, `candidates-${slug(series)}.svg`);
-  writeFileSync(file, await svgOf(timesSpec(series, points.filter((p) => p.series === series))));
+  writeFileSync(
+    file,
+    await svgOf(
+      timesSpec(
+        series,
+        points.filter((p) => p.series === series),
+      ),
+    ),
+  );
   written.push(file);
 }
 const speedups = join(outDir, "candidates-speedup.svg");

@@ -26,7 +26,9 @@ function timed(proto: any, method: string) {
   const orig = proto[method];
   proto[method] = function (this: unknown, ...args: any[]) {
     if (!tracing) return orig.apply(this, args);
-    const text = String(typeof args[0] === "string" ? args[0] : args[0]?.sql ?? args[0]?.text).replace(/\s+/g, " ").slice(0, 110);
+    const text = String(typeof args[0] === "string" ? args[0] : (args[0]?.sql ?? args[0]?.text))
+      .replace(/\s+/g, " ")
+      .slice(0, 110);
     const t0 = performance.now();
     const cb = typeof args[args.length - 1] === "function" ? args.length - 1 : -1;
     if (cb >= 0) {
@@ -38,7 +40,11 @@ function timed(proto: any, method: string) {
       return orig.apply(this, args);
     }
     const out = orig.apply(this, args);
-    if (out && typeof out.then === "function") out.then(() => trace.push({ sql: text, ms: performance.now() - t0 }), () => {});
+    if (out && typeof out.then === "function")
+      out.then(
+        () => trace.push({ sql: text, ms: performance.now() - t0 }),
+        () => {},
+      );
     return out;
   };
 }

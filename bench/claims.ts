@@ -103,13 +103,21 @@ async function fresh(kind: "postgres" | "mysql") {
     await c.end();
   } else {
     const mysql = await import("mysql2/promise");
-    const c = await mysql.createConnection({ host: admin.hostname, port: Number(admin.port || 3306), user: decodeURIComponent(admin.username) || "root", password: decodeURIComponent(admin.password) });
+    const c = await mysql.createConnection({
+      host: admin.hostname,
+      port: Number(admin.port || 3306),
+      user: decodeURIComponent(admin.username) || "root",
+      password: decodeURIComponent(admin.password),
+    });
     await c.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
     await c.end();
   }
   admin.pathname = `/${name}`;
   const berth = admin.toString();
-  const ref = kind === "postgres" ? berth.replace(/^postgres(ql)?:/, "postgresql+psycopg2:") : `mysql+pymysql://${admin.username || "root"}${admin.password ? `:${admin.password}` : ""}@${admin.host}/${name}?charset=utf8mb4`;
+  const ref =
+    kind === "postgres"
+      ? berth.replace(/^postgres(ql)?:/, "postgresql+psycopg2:")
+      : `mysql+pymysql://${admin.username || "root"}${admin.password ? `:${admin.password}` : ""}@${admin.host}/${name}?charset=utf8mb4`;
   return { berth, ref, drop: () => dropServerDatabase(kind, name) };
 }
 

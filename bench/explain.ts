@@ -34,7 +34,8 @@ const WORKLOADS: Workload[] = [
     queries: [
       {
         label: "nested 1,000 trees (granular + same_subtree)",
-        query: () => "resources=DISK_GB:10&resources_C=VCPU:2,MEMORY_MB:512&resources_N=SRIOV_NET_VF:1&required_N=CUSTOM_PHYSNET_A&same_subtree=_C,_N&group_policy=isolate",
+        query: () =>
+          "resources=DISK_GB:10&resources_C=VCPU:2,MEMORY_MB:512&resources_N=SRIOV_NET_VF:1&required_N=CUSTOM_PHYSNET_A&same_subtree=_C,_N&group_policy=isolate",
       },
       {
         label: "nested 1,000 trees, nothing fits",
@@ -46,7 +47,11 @@ const WORKLOADS: Workload[] = [
 
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-const p50 = (xs: number[]) => at([...xs].sort((a, b) => a - b), Math.floor((xs.length - 1) / 2));
+const p50 = (xs: number[]) =>
+  at(
+    [...xs].sort((a, b) => a - b),
+    Math.floor((xs.length - 1) / 2),
+  );
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -96,7 +101,8 @@ for (const db of dbs) {
         ] as const) {
           const list = await time(a, `/allocation_candidates?${query}`, runs);
           const explain = await time(a, `/allocation_candidates/explain?${query}`, runs);
-          if (explain.body.candidates !== list.body.allocation_requests.length) throw new Error(`${q.label}: explain counts ${explain.body.candidates}, the list ${list.body.allocation_requests.length}`);
+          if (explain.body.candidates !== list.body.allocation_requests.length)
+            throw new Error(`${q.label}: explain counts ${explain.body.candidates}, the list ${list.body.allocation_requests.length}`);
           const row = `| ${db} | ${q.label} | ${mode} | ${list.ms.toFixed(1)} / ${list.cpu.toFixed(1)} | ${explain.ms.toFixed(1)} / ${explain.cpu.toFixed(1)} | ${(explain.ms / list.ms).toFixed(1)}x / ${(explain.cpu / Math.max(list.cpu, 0.1)).toFixed(1)}x | ${list.body.allocation_requests.length} | ${explain.body.trees_with_candidates} |`;
           rows.push(row);
           console.error(row);

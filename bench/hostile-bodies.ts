@@ -29,7 +29,11 @@ const cases: [string, string, string][] = [
   ["PUT", "/resource_providers/7b8a6d2a-6f0c-4c8b-9c43-2b1f1d6b8f3e/aggregates", aggregates()],
   ["POST", "/allocations", fill('"c": {"allocations": 1},', "{", '"d": {}}')],
   ["POST", "/allocations", fill("0,", '{"x": {"allocations": {}, "junk": [', "0]}}")],
-  ["PUT", "/resource_providers/7b8a6d2a-6f0c-4c8b-9c43-2b1f1d6b8f3e/inventories", fill("0,", '{"resource_provider_generation": 0, "inventories": {"VCPU": {"total": [', "0]}}}")],
+  [
+    "PUT",
+    "/resource_providers/7b8a6d2a-6f0c-4c8b-9c43-2b1f1d6b8f3e/inventories",
+    fill("0,", '{"resource_provider_generation": 0, "inventories": {"VCPU": {"total": [', "0]}}}"),
+  ],
   ["POST", "/reshaper", fill("0,", '{"inventories": {}, "allocations": {}, "junk": [', "0]}")],
 ];
 
@@ -51,6 +55,8 @@ for (const [method, path, body] of cases) {
   const text = await res.text();
   const ms = performance.now() - t0;
   const heap = process.memoryUsage().heapUsed / 1024 / 1024;
-  console.log(`${ms.toFixed(0).padStart(6)} ms  ${String(res.status)}  detail ${String(text.length).padStart(9)} chars  heap ${heap.toFixed(0)} MiB  ${method} ${path} ${JSON.stringify(body.slice(0, 40))}...`);
+  console.log(
+    `${ms.toFixed(0).padStart(6)} ms  ${String(res.status)}  detail ${String(text.length).padStart(9)} chars  heap ${heap.toFixed(0)} MiB  ${method} ${path} ${JSON.stringify(body.slice(0, 40))}...`,
+  );
 }
 await store.close();

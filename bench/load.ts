@@ -66,7 +66,10 @@ async function load(server: Server) {
           resource_provider_generation: inv.resource_provider_generation,
         });
         if (!agg) continue;
-        await step("PUT traits", [200], "PUT", `/resource_providers/${p.uuid}/traits`, { traits: p.traits, resource_provider_generation: agg.resource_provider_generation });
+        await step("PUT traits", [200], "PUT", `/resource_providers/${p.uuid}/traits`, {
+          traits: p.traits,
+          resource_provider_generation: agg.resource_provider_generation,
+        });
       }
     }),
   );
@@ -102,8 +105,21 @@ const rows: string[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
   for (const kind of DBS) {
     const starters: [string, (url: { berth: string; ref: string }) => Promise<Server>][] = [
-      ...WORKERS.map((w) => [`Berth --workers ${w}`, (u: { berth: string }) => startBerth(u.berth, { workers: w, nodeArgs: NODE_ARGS })] as [string, (url: { berth: string; ref: string }) => Promise<Server>]),
-      ...(process.env.BENCH_NO_REF ? [] : [["reference (gunicorn -w 2)", (u: { ref: string }) => startReference(u.ref, 2)] as [string, (url: { berth: string; ref: string }) => Promise<Server>]]),
+      ...WORKERS.map(
+        (w) =>
+          [`Berth --workers ${w}`, (u: { berth: string }) => startBerth(u.berth, { workers: w, nodeArgs: NODE_ARGS })] as [
+            string,
+            (url: { berth: string; ref: string }) => Promise<Server>,
+          ],
+      ),
+      ...(process.env.BENCH_NO_REF
+        ? []
+        : [
+            ["reference (gunicorn -w 2)", (u: { ref: string }) => startReference(u.ref, 2)] as [
+              string,
+              (url: { berth: string; ref: string }) => Promise<Server>,
+            ],
+          ]),
     ];
     for (const [label, start] of starters) {
       const name = randomName("berth_load");

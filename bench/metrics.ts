@@ -22,7 +22,9 @@ function observe(n: number): number {
 
 observe(Math.min(N, 100_000)); // warm-up
 const ms = observe(N);
-console.log(`observeRequest: ${((ms * 1e6) / N).toFixed(0)} ns per request (${N} requests over ${kinds.length} route/method pairs x ${statuses.length} statuses)`);
+console.log(
+  `observeRequest: ${((ms * 1e6) / N).toFixed(0)} ns per request (${N} requests over ${kinds.length} route/method pairs x ${statuses.length} statuses)`,
+);
 
 const scrapes = 50;
 await metrics.registry.metrics();

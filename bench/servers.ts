@@ -98,13 +98,33 @@ export async function startBerth(connection: string, opts: { workers?: number; n
   writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${connection}\nsync_on_startup = True\n`);
   const port = await freePort();
   const metricsPort = await freePort();
-  const args = [...(opts.nodeArgs ?? []), "bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port), "--workers", String(opts.workers ?? 1), "--metrics-port", String(metricsPort)];
+  const args = [
+    ...(opts.nodeArgs ?? []),
+    "bin/berth.js",
+    "serve",
+    "--config-file",
+    conf,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--workers",
+    String(opts.workers ?? 1),
+    "--metrics-port",
+    String(metricsPort),
+  ];
   const log = join(dir, "berth.log");
   const fd = openSync(log, "a");
   const child = spawn(process.execPath, args, { stdio: ["ignore", fd, fd] });
   const base = `http://127.0.0.1:${port}`;
   await waitUp(child, "berth serve", base, log);
-  return { name: opts.name ?? `Berth --workers ${opts.workers ?? 1}`, base, pids: () => childrenOf(child.pid!), stop: stopper(child), metrics: `http://127.0.0.1:${metricsPort}` };
+  return {
+    name: opts.name ?? `Berth --workers ${opts.workers ?? 1}`,
+    base,
+    pids: () => childrenOf(child.pid!),
+    stop: stopper(child),
+    metrics: `http://127.0.0.1:${metricsPort}`,
+  };
 }
 
 /** Makes (or upgrades) the schema with the reference's `placement-manage db sync`; its config directory. */
@@ -128,10 +148,14 @@ export async function startReference(connection: string, workers = 2): Promise<S
   const fd = openSync(log, "a");
   // NOTE: /usr/bin/python3 (Debian's, where python3-placement and python3-gunicorn live), not a
   // python3 that happens to come first on PATH.
-  const child = spawn("/usr/bin/python3", ["-m", "gunicorn", "-w", String(workers), "-b", `127.0.0.1:${port}`, "--timeout", "300", "placement.wsgi:init_application()"], {
-    env: { ...process.env, OS_PLACEMENT_CONFIG_DIR: dir },
-    stdio: ["ignore", fd, fd],
-  });
+  const child = spawn(
+    "/usr/bin/python3",
+    ["-m", "gunicorn", "-w", String(workers), "-b", `127.0.0.1:${port}`, "--timeout", "300", "placement.wsgi:init_application()"],
+    {
+      env: { ...process.env, OS_PLACEMENT_CONFIG_DIR: dir },
+      stdio: ["ignore", fd, fd],
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   await waitUp(child, "the reference (gunicorn)", base, log);
   return { name: `reference (gunicorn -w ${workers})`, base, pids: () => childrenOf(child.pid!), stop: stopper(child) };
@@ -155,7 +179,12 @@ export interface Answer {
 }
 
 /** One request; a refused or reset connection answers status 0. */
-export function request(base: string, method: string, path: string, opts: { version?: string; body?: unknown; read?: boolean; timeoutMs?: number } = {}): Promise<Answer> {
+export function request(
+  base: string,
+  method: string,
+  path: string,
+  opts: { version?: string; body?: unknown; read?: boolean; timeoutMs?: number } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { "x-auth-token": "admin", "openstack-api-version": `placement ${opts.version ?? "1.39"}` };
   const data = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   if (data !== undefined) {
@@ -216,7 +245,15 @@ export async function closedLoop(server: Server, clients: number, seconds: numbe
   const elapsed = (performance.now() - started) / 1000;
   const cpu = cpuMs(pids) - cpu0;
   latencies.sort((a, b) => a - b);
-  return { clients, requests: latencies.length, errors, p50: pct(latencies, 50), p95: pct(latencies, 95), perSecond: latencies.length / elapsed, cpuPerRequest: cpu / Math.max(1, latencies.length) };
+  return {
+    clients,
+    requests: latencies.length,
+    errors,
+    p50: pct(latencies, 50),
+    p95: pct(latencies, 95),
+    perSecond: latencies.length / elapsed,
+    cpuPerRequest: cpu / Math.max(1, latencies.length),
+  };
 }
 
 export function errorText(errors: Map<number, number>): string {

@@ -18,7 +18,11 @@ const SIZES = (process.env.BENCH_SIZES ?? "1010,10000").split(",").map(Number);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 20);
 const LABEL: Record<string, string> = { postgres: "PostgreSQL", mysql: "MariaDB" };
 
-const median = (xs: number[]) => at([...xs].sort((a, b) => a - b), Math.floor(xs.length / 2));
+const median = (xs: number[]) =>
+  at(
+    [...xs].sort((a, b) => a - b),
+    Math.floor(xs.length / 2),
+  );
 const rows: string[] = [];
 for (const kind of DBS) {
   for (const size of SIZES) {

@@ -73,8 +73,12 @@ for (const kind of DBS) {
     await dropServerDatabase(kind, name);
   }
 }
-console.log(`GET /allocation_candidates (flat 1,010, the perfload query) @1.39, ${CLIENTS} clients, ${SECONDS} s per run${SIDE_WRITES ? `, ${SIDE_WRITES} commits/s into another database meanwhile` : ""}`);
-console.log("| database | server | round | clients | requests | req/s | p50 ms | p95 ms | server CPU ms/req | errors | candidates | token moved (of polls) | snapshot rebuilds |");
+console.log(
+  `GET /allocation_candidates (flat 1,010, the perfload query) @1.39, ${CLIENTS} clients, ${SECONDS} s per run${SIDE_WRITES ? `, ${SIDE_WRITES} commits/s into another database meanwhile` : ""}`,
+);
+console.log(
+  "| database | server | round | clients | requests | req/s | p50 ms | p95 ms | server CPU ms/req | errors | candidates | token moved (of polls) | snapshot rebuilds |",
+);
 console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
 for (const r of rows) console.log(r);
 process.exit(0);

@@ -16,7 +16,11 @@ const SIZE = Number(process.env.BENCH_SIZE ?? 10_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const LABEL: Record<string, string> = { sqlite: "SQLite", postgres: "PostgreSQL", mysql: "MariaDB" };
 
-const median = (xs: number[]) => at([...xs].sort((a, b) => a - b), Math.floor(xs.length / 2));
+const median = (xs: number[]) =>
+  at(
+    [...xs].sort((a, b) => a - b),
+    Math.floor(xs.length / 2),
+  );
 const ms = (x: number) => x.toFixed(0);
 
 async function timed(n: number, fn: () => Promise<unknown>): Promise<number> {
@@ -77,7 +81,10 @@ try {
         await page.locator(".vlist").evaluate((el) => {
           el.scrollTop = el.scrollHeight;
         });
-        await page.locator(".tree-row", { hasText: `-cn${SIZE - 1}` }).first().waitFor();
+        await page
+          .locator(".tree-row", { hasText: `-cn${SIZE - 1}` })
+          .first()
+          .waitFor();
         lastRow.push(performance.now() - t);
         await ctx.close();
       }

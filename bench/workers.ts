@@ -48,7 +48,11 @@ async function freePort(): Promise<number> {
 
 async function start(workers: number): Promise<{ port: number; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port), "--workers", String(workers)], { stdio: "ignore" });
+  const child = spawn(
+    process.execPath,
+    ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port), "--workers", String(workers)],
+    { stdio: "ignore" },
+  );
   for (let i = 0; i < 300; i++) {
     if ((await call(port, "GET", "/").catch(() => 0)) === 200) break;
     await new Promise((r) => setTimeout(r, 100));
@@ -62,7 +66,10 @@ const seeding = await start(1);
 for (let i = 0; i < PROVIDERS; i++) {
   const rp = crypto.randomUUID();
   await call(seeding.port, "POST", "/resource_providers", { name: `bench-${rp}`, uuid: rp });
-  await call(seeding.port, "PUT", `/resource_providers/${rp}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 64 }, MEMORY_MB: { total: 262144 } } });
+  await call(seeding.port, "PUT", `/resource_providers/${rp}/inventories`, {
+    resource_provider_generation: 0,
+    inventories: { VCPU: { total: 64 }, MEMORY_MB: { total: 262144 } },
+  });
 }
 await seeding.stop();
 
@@ -91,6 +98,8 @@ for (const workers of WORKERS) {
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const p = (q: number) => at(latencies, Math.min(latencies.length - 1, Math.floor(q * latencies.length))).toFixed(2);
-  console.log(`--workers ${workers}  ${latencies.length} requests  ${errors} errors  p50 ${p(0.5)} ms  p95 ${p(0.95)} ms  ${(latencies.length / elapsed).toFixed(0)} requests/s`);
+  console.log(
+    `--workers ${workers}  ${latencies.length} requests  ${errors} errors  p50 ${p(0.5)} ms  p95 ${p(0.95)} ms  ${(latencies.length / elapsed).toFixed(0)} requests/s`,
+  );
   await server.stop();
 }

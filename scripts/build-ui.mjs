@@ -30,7 +30,9 @@ export async function buildUi() {
   const js = names.find((n) => n.endsWith(".js"));
   const css = names.find((n) => n.endsWith(".css"));
   if (!js || !css) throw new Error(`the dashboard build made ${names.join(", ")}`);
-  const html = readFileSync(join(root, "ui", "index.html"), "utf8").replace("%JS%", js).replace("%CSS%", css);
+  const html = readFileSync(join(root, "ui", "index.html"), "utf8")
+    .replace("%JS%", js)
+    .replace("%CSS%", css);
   writeFileSync(join(out, "index.html"), html);
   return { js, css };
 }

@@ -8,7 +8,19 @@ import type { Store } from "./db/open.js";
 import { createEnforcer, type Enforcer, type Credentials } from "./policy/index.js";
 import type { Ctx, Deps } from "./http/context.js";
 import { rawPathOf } from "./http/raw-path.js";
-import { badRequest, conflict, errorBody, ErrorCodes, errorResponse, escapedNotFound, HttpError, methodNotAllowed, notAcceptable, payloadTooLarge, serviceUnavailable } from "./http/errors.js";
+import {
+  badRequest,
+  conflict,
+  errorBody,
+  ErrorCodes,
+  errorResponse,
+  escapedNotFound,
+  HttpError,
+  methodNotAllowed,
+  notAcceptable,
+  payloadTooLarge,
+  serviceUnavailable,
+} from "./http/errors.js";
 import { acceptsJson, effectiveAccept } from "./http/accept.js";
 import { isBusy, isUnavailable, RetriesExhausted } from "./db/tx.js";
 import { declaredLength } from "./http/body.js";
@@ -60,9 +72,7 @@ export function createApp(opts: AppOptions): Hono {
     config,
     logger,
     clock,
-    authenticate:
-      opts.authenticate ??
-      (config.api.authStrategy === "keystone" ? keystoneAuthenticator({ config: config.keystone, logger, clock }) : noauth),
+    authenticate: opts.authenticate ?? (config.api.authStrategy === "keystone" ? keystoneAuthenticator({ config: config.keystone, logger, clock }) : noauth),
     enforcer:
       opts.enforcer ??
       createEnforcer({

@@ -322,10 +322,8 @@ function convert(group: string, name: string, spec: OptionSpec, raw: string): un
     case "int": {
       if (!/^[-+]?\d+$/.test(raw)) throw new ConfigError(`Invalid value for option ${where}: ${JSON.stringify(raw)} is not an integer`);
       const n = Number(raw);
-      if (spec.min !== undefined && n < spec.min)
-        throw new ConfigError(`Invalid value for option ${where}: ${n} is less than the minimum ${spec.min}`);
-      if (spec.max !== undefined && n > spec.max)
-        throw new ConfigError(`Invalid value for option ${where}: ${n} is greater than the maximum ${spec.max}`);
+      if (spec.min !== undefined && n < spec.min) throw new ConfigError(`Invalid value for option ${where}: ${n} is less than the minimum ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) throw new ConfigError(`Invalid value for option ${where}: ${n} is greater than the maximum ${spec.max}`);
       return n;
     }
     case "list":
@@ -364,7 +362,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     ini = parseIni(text, opts.configFile);
   } else {
     ini.set("api", new Map([["auth_strategy", "noauth2"]]));
-    ini.set("placement_database", new Map([["connection", opts.defaultConnection ?? "sqlite:///berth.sqlite"], ["sync_on_startup", "true"]]));
+    ini.set(
+      "placement_database",
+      new Map([
+        ["connection", opts.defaultConnection ?? "sqlite:///berth.sqlite"],
+        ["sync_on_startup", "true"],
+      ]),
+    );
   }
   for (const [group, values] of Object.entries(opts.overrides ?? {})) {
     const section = ini.get(group) ?? new Map<string, string>();

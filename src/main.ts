@@ -52,7 +52,6 @@ function databaseProblem(config: Config, file: string | undefined, e: unknown): 
   );
 }
 
-
 /** An address only this machine can reach. */
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -114,7 +113,8 @@ program
       throw e;
     }
     const { logger } = logging;
-    if (opts.workers !== undefined && !/^[1-9]\d*$/.test(opts.workers)) fail(`--workers must be a whole number of at least 1, not ${JSON.stringify(opts.workers)}`);
+    if (opts.workers !== undefined && !/^[1-9]\d*$/.test(opts.workers))
+      fail(`--workers must be a whole number of at least 1, not ${JSON.stringify(opts.workers)}`);
     const workers = opts.workers !== undefined ? Number(opts.workers) : config.api.workers;
     const { isWorker, runPrimary, stopWhenOrphaned } = await import("./cluster.js");
     const worker = isWorker();
@@ -243,7 +243,9 @@ db.command("sync")
       }
       await syncStandardNames(store);
       for (const rev of r.upgraded) process.stdout.write(`upgraded to ${rev}\n`);
-      process.stdout.write(r.created ? `created schema at ${r.revision}\n` : r.upgraded.length ? `schema now at ${r.revision}\n` : `schema already at ${r.revision}\n`);
+      process.stdout.write(
+        r.created ? `created schema at ${r.revision}\n` : r.upgraded.length ? `schema now at ${r.revision}\n` : `schema already at ${r.revision}\n`,
+      );
       return 0;
     }),
   );

@@ -26,11 +26,7 @@ export interface PrepareOptions {
 }
 
 /** Opens the database, creates or checks the schema, syncs standard names, builds the app. */
-export async function prepare(
-  config: Config,
-  logger?: Logger,
-  opts: PrepareOptions = {},
-): Promise<{ app: Hono; store: Store; metrics: Metrics }> {
+export async function prepare(config: Config, logger?: Logger, opts: PrepareOptions = {}): Promise<{ app: Hono; store: Store; metrics: Metrics }> {
   if (config.api.authStrategy === "keystone") {
     const problem = keystoneConfigProblem(config.keystone);
     if (problem) throw new StartupError(`[api] auth_strategy = keystone: ${problem}`);

@@ -105,7 +105,11 @@ export function createLayer(opts: LayerOptions): Layer {
       return new Response(null, { status: 502 });
     }
     if (front === "unavailable") {
-      const res = await injected(serviceUnavailable("The service is being restarted (a fault the conformance server injects). Please try again."), undefined, "unavailable");
+      const res = await injected(
+        serviceUnavailable("The service is being restarted (a fault the conformance server injects). Please try again."),
+        undefined,
+        "unavailable",
+      );
       res.headers.set("retry-after", "0");
       return res;
     }

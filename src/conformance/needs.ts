@@ -46,7 +46,9 @@ export function usesOf(r: RequestShape): Use[] {
   if (!op) return [];
   const key = `${op.method} ${op.path}`;
   const uses: Use[] = [{ what: `operation ${key}`, since: op.since }];
-  const params = Object.values(QUERY).flatMap((ps) => ps ?? []).filter((p) => p.operation === key);
+  const params = Object.values(QUERY)
+    .flatMap((ps) => ps ?? [])
+    .filter((p) => p.operation === key);
   const seen = new Map<string, number>();
   for (const [name, value] of r.query) {
     seen.set(name, (seen.get(name) ?? 0) + 1);
@@ -91,13 +93,21 @@ function bodyUses(op: OperationInfo, body: unknown): Use[] {
     if (key === "POST /allocations") objects.push(...Object.values(body).filter(isObject));
     else objects.push(body);
   }
-  const putFields = key === "POST /allocations" ? Object.values(FIELDS).flat().filter((f) => f.in === "PUT /allocations/{consumer_uuid} (request body)") : fields;
+  const putFields =
+    key === "POST /allocations"
+      ? Object.values(FIELDS)
+          .flat()
+          .filter((f) => f.in === "PUT /allocations/{consumer_uuid} (request body)")
+      : fields;
   for (const o of objects) for (const f of putFields) if (f.name in o) uses.push({ what: `body field ${f.name}`, since: f.since });
-  if (key === "PUT /allocations/{consumer_uuid}" && isObject(body) && isObject(body.allocations)) uses.push({ ...feature("allocations_dict_form"), what: "body allocations as a dict keyed by provider" });
+  if (key === "PUT /allocations/{consumer_uuid}" && isObject(body) && isObject(body.allocations))
+    uses.push({ ...feature("allocations_dict_form"), what: "body allocations as a dict keyed by provider" });
   if ((key === "POST /resource_providers" || key === "PUT /resource_providers/{uuid}") && isObject(body) && "parent_provider_uuid" in body)
     uses.push({ ...feature("provider_tree"), what: "body field parent_provider_uuid" });
-  if (key === "PUT /resource_providers/{uuid}/aggregates" && isObject(body)) uses.push({ ...feature("aggregate_generations"), what: "body aggregates with resource_provider_generation" });
-  if (key === "PUT /resource_classes/{name}" && body === undefined) uses.push({ ...feature("ensure_resource_class"), what: "a bodiless PUT /resource_classes/{name}" });
+  if (key === "PUT /resource_providers/{uuid}/aggregates" && isObject(body))
+    uses.push({ ...feature("aggregate_generations"), what: "body aggregates with resource_provider_generation" });
+  if (key === "PUT /resource_classes/{name}" && body === undefined)
+    uses.push({ ...feature("ensure_resource_class"), what: "a bodiless PUT /resource_classes/{name}" });
   for (const inv of inventoriesOf(key, body)) {
     if (typeof inv.total === "number" && typeof inv.reserved === "number" && inv.total > 0 && inv.reserved >= inv.total)
       uses.push({ ...feature("reserved_equals_total"), what: "an inventory whose reserved equals its total" });

@@ -71,13 +71,19 @@ export function renderSummary(r: Report): string {
   out.push(`Server: microversions ${r.server.min_version} to ${r.server.max_version}; faults: \`${r.server.faults}\``);
   const inj = Object.entries(r.faults_injected);
   out.push(`Requests: ${r.client.requests}; faults injected: ${inj.length ? inj.map(([k, n]) => `${k} ${n}`).join(", ") : "none"}`);
-  out.push(`Microversions sent: ${Object.entries(r.client.versions).map(([v, n]) => `${v} x${n}`).join(", ")}`, "");
+  out.push(
+    `Microversions sent: ${Object.entries(r.client.versions)
+      .map(([v, n]) => `${v} x${n}`)
+      .join(", ")}`,
+    "",
+  );
   out.push("| rule | verdict | checked | summary |", "|---|---|---:|---|");
   for (const rule of r.rules) out.push(`| \`${rule.id}\` | ${MARK[rule.verdict]} | ${rule.checked} | ${rule.summary.replace(/\|/g, "\\|")} |`);
   for (const rule of r.rules) {
     if (!rule.evidence.length) continue;
     out.push("", `## ${rule.id}: ${rule.title} (${rule.verdict === "fail" ? "offending requests" : "how it was exercised"})`, "");
-    for (const e of rule.evidence) out.push(`- #${e.seq} \`${e.request}\`${e.version !== undefined ? ` at ${e.version}` : ""} -> ${e.status || "dropped"}: ${e.why}`);
+    for (const e of rule.evidence)
+      out.push(`- #${e.seq} \`${e.request}\`${e.version !== undefined ? ` at ${e.version}` : ""} -> ${e.status || "dropped"}: ${e.why}`);
   }
   return `${out.join("\n")}\n`;
 }

@@ -65,7 +65,14 @@ function sentVersion(e: Exchange, run: Run): string | undefined {
   return m ? `1.${Number(m[1])}` : undefined;
 }
 
-function result(id: string, title: string, checked: number, offenders: Evidence[], examples: Evidence[], summaries: { pass: string; fail: string; none: string }): RuleResult {
+function result(
+  id: string,
+  title: string,
+  checked: number,
+  offenders: Evidence[],
+  examples: Evidence[],
+  summaries: { pass: string; fail: string; none: string },
+): RuleResult {
   const verdict: Verdict = offenders.length ? "fail" : checked ? "pass" : "not_exercised";
   return {
     id,
@@ -124,7 +131,12 @@ function lowestVersion(run: Run): RuleResult {
     if (compare(sent, j.version) > 0) {
       const needs = uses.filter((u) => u.since === floor).map((u) => u.what);
       const last = j.by.length ? `; its answer changes last at ${j.version} (${j.by.map((u) => u.what).join(", ")})` : "";
-      bad.push(ev(e, `sent at ${sent}${e.versionHeader === "latest" ? " (latest)" : ""}; needs ${floor} (${needs.join(", ") || "nothing above 1.0"})${last}; nothing it sends or gets back differs between ${j.version} and ${sent}`));
+      bad.push(
+        ev(
+          e,
+          `sent at ${sent}${e.versionHeader === "latest" ? " (latest)" : ""}; needs ${floor} (${needs.join(", ") || "nothing above 1.0"})${last}; nothing it sends or gets back differs between ${j.version} and ${sent}`,
+        ),
+      );
     } else if (compare(sent, floor) > 0 && examples.length < 5) {
       examples.push(ev(e, `sent at ${sent}, above its floor ${floor}, for ${j.by.map((u) => u.what).join(", ")}`));
     }
@@ -151,7 +163,13 @@ function handles406(run: Run): RuleResult {
     for (const e of list) {
       if (versionRefusal(e)) streak.push(e);
       else streak = [];
-      if (streak.length === LOOP_406) bad.push(ev(e, `${LOOP_406} refusals in a row of ${e.method} ${e.route ?? e.path} (versions ${streak.map((x) => x.versionHeader).join(", ")}, maximum ${String(firstError(e)?.max_version)}): a loop`));
+      if (streak.length === LOOP_406)
+        bad.push(
+          ev(
+            e,
+            `${LOOP_406} refusals in a row of ${e.method} ${e.route ?? e.path} (versions ${streak.map((x) => x.versionHeader).join(", ")}, maximum ${String(firstError(e)?.max_version)}): a loop`,
+          ),
+        );
     }
   }
   for (const r of refusals) {
@@ -195,7 +213,8 @@ function shown(e: Exchange): [string, number | null][] {
     if (e.route === "/allocations/{consumer_uuid}" && e.method === "GET" && params.consumer_uuid) {
       const g = a.consumer_generation;
       out.push([`consumer:${params.consumer_uuid}`, typeof g === "number" ? g : null]);
-      if (isObject(a.allocations)) for (const [rp, v] of Object.entries(a.allocations)) if (isObject(v) && typeof v.generation === "number") out.push([`rp:${rp}`, v.generation]);
+      if (isObject(a.allocations))
+        for (const [rp, v] of Object.entries(a.allocations)) if (isObject(v) && typeof v.generation === "number") out.push([`rp:${rp}`, v.generation]);
     }
   }
   return out;
@@ -252,7 +271,12 @@ function generationsFromRead(run: Run): RuleResult {
       for (const x of run.exchanges) if (x.answeredAt > 0 && x.answeredAt <= e.arrivedAfter) for (const [k, g] of shown(x)) if (k === key) seen.add(g);
       if (typeof value !== "number" || !seen.has(value)) {
         const shownList = [...seen].filter((g) => g !== null).join(", ");
-        bad.push(ev(e, `sent generation ${JSON.stringify(value)} for ${key.replace(":", " ")}, which no earlier answer showed${shownList ? ` (shown: ${shownList})` : ""}: a constant or a guess, not a read`));
+        bad.push(
+          ev(
+            e,
+            `sent generation ${JSON.stringify(value)} for ${key.replace(":", " ")}, which no earlier answer showed${shownList ? ` (shown: ${shownList})` : ""}: a constant or a guess, not a read`,
+          ),
+        );
       } else if (examples.length < 5) examples.push(ev(e, `generation ${value} for ${key.replace(":", " ")} as an earlier answer showed it`));
     }
   }
@@ -328,7 +352,8 @@ function survives503(run: Run): RuleResult {
     const again = run.exchanges.find((x) => x.seq > f.seq && x.method === f.method && displayPath(x) === displayPath(f));
     if (again && f.fault === "drop" && !IDEMPOTENT.has(f.method))
       bad.push(ev(again, `${f.method} re-sent after its connection dropped (#${f.seq}): it may have been applied; only idempotent calls are retried blindly`));
-    else if (examples.length < 8) examples.push(ev(f, again ? `${what}; retried (#${again.seq}, ${again.status})` : `${what}; not retried: the client reported it`));
+    else if (examples.length < 8)
+      examples.push(ev(f, again ? `${what}; retried (#${again.seq}, ${again.status})` : `${what}; not retried: the client reported it`));
   }
   return result("survives-503", "Survives 503 and dropped connections: retries idempotent calls or fails cleanly", failed.length, bad, examples, {
     pass: `${failed.length} requests answered 503 or dropped: idempotent ones retried within ${MAX_ATTEMPTS} attempts or reported, none re-sent unsafely`,

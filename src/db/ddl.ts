@@ -40,9 +40,7 @@ export function createTable(t: TableSpec, d: Dialect): string[] {
   for (const u of t.uniques) parts.push(`CONSTRAINT ${u.name} UNIQUE (${list(u.columns)})`);
   for (const fk of t.foreignKeys) {
     // NOTE: unnamed foreign keys get each database's own default name, as in the reference.
-    parts.push(
-      `${fk.name ? `CONSTRAINT ${fk.name} ` : ""}FOREIGN KEY (${list(fk.columns)}) REFERENCES ${q(fk.refTable, d)} (${list(fk.refColumns)})`,
-    );
+    parts.push(`${fk.name ? `CONSTRAINT ${fk.name} ` : ""}FOREIGN KEY (${list(fk.columns)}) REFERENCES ${q(fk.refTable, d)} (${list(fk.refColumns)})`);
   }
   const suffix = d === "mysql" ? " ENGINE=InnoDB" : "";
   const out = [`CREATE TABLE ${q(t.name, d)} (\n  ${parts.join(",\n  ")}\n)${suffix}`];

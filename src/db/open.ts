@@ -76,7 +76,10 @@ export interface ParsedUrl {
 /** Accepts sqlite:////abs, sqlite:///rel, sqlite://, postgresql[+driver]://, mysql[+driver]://. */
 export function parseConnectionUrl(url: string): ParsedUrl {
   const m = /^([a-z0-9]+)(?:\+[a-z0-9_]+)?:\/\/(.*)$/i.exec(url.trim());
-  if (!m) throw new ConnectionUrlError(`Cannot parse database connection URL ${JSON.stringify(url)}: expected sqlite:////path, postgresql://... or mysql+pymysql://...`);
+  if (!m)
+    throw new ConnectionUrlError(
+      `Cannot parse database connection URL ${JSON.stringify(url)}: expected sqlite:////path, postgresql://... or mysql+pymysql://...`,
+    );
   const scheme = at(m, 1).toLowerCase();
   const rest = at(m, 2);
   if (scheme === "sqlite") {
@@ -225,24 +228,27 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     const charset = (p.params.charset ?? "utf8mb4").toUpperCase();
     const { createPool } = require("mysql2") as typeof Mysql2Module;
     const newPool = (connectionLimit: number, multipleStatements = false) =>
-      withAcquireTimeout(opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, createPool({
-        host: p.host,
-        port: p.port,
-        user: p.user,
-        password: p.password,
-        database: p.database,
-        socketPath: p.params.unix_socket,
-        charset: charset === "UTF8" ? "UTF8MB4" : charset,
-        timezone: "Z",
-        connectionLimit,
-        connectTimeout: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
-        // NOTE: mysql2 has no age limit; closing idle connections keeps them under the server's
-        // wait_timeout, which is what connection_recycle_time is for with MySQL.
-        ...(opts.recycleSeconds ? { maxIdle: connectionLimit, idleTimeout: opts.recycleSeconds * 1000 } : {}),
-        enableKeepAlive: true,
-        supportBigNumbers: true,
-        multipleStatements,
-      }));
+      withAcquireTimeout(
+        opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+        createPool({
+          host: p.host,
+          port: p.port,
+          user: p.user,
+          password: p.password,
+          database: p.database,
+          socketPath: p.params.unix_socket,
+          charset: charset === "UTF8" ? "UTF8MB4" : charset,
+          timezone: "Z",
+          connectionLimit,
+          connectTimeout: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+          // NOTE: mysql2 has no age limit; closing idle connections keeps them under the server's
+          // wait_timeout, which is what connection_recycle_time is for with MySQL.
+          ...(opts.recycleSeconds ? { maxIdle: connectionLimit, idleTimeout: opts.recycleSeconds * 1000 } : {}),
+          enableKeepAlive: true,
+          supportBigNumbers: true,
+          multipleStatements,
+        }),
+      );
     const main = newPool(poolSize);
     // NOTE: as oslo.db, every session runs in [placement_database] mysql_sql_mode (TRADITIONAL:
     // strict, so a value a column cannot hold is an error, never silently cut), whatever the
@@ -325,7 +331,11 @@ function withAcquireTimeout<P extends Mysql2Module.Pool>(ms: number, pool: P): P
     let late = false;
     const timer = setTimeout(() => {
       late = true;
-      cb(Object.assign(new Error(`timeout exceeded when trying to connect (no free connection within ${ms} ms: [placement_database] pool_timeout)`), { code: "POOL_TIMEOUT" }));
+      cb(
+        Object.assign(new Error(`timeout exceeded when trying to connect (no free connection within ${ms} ms: [placement_database] pool_timeout)`), {
+          code: "POOL_TIMEOUT",
+        }),
+      );
     }, ms);
     get((err, conn) => {
       if (late) {
@@ -352,7 +362,14 @@ function namedStatements(client: PgModule.PoolClient): void {
   // NOTE: only the (text, values) form Kysely uses; any other call passes through unchanged.
   (client as { query: unknown }).query = (...args: unknown[]) => {
     const [text, values] = args;
-    if (args.length === 2 && typeof text === "string" && Array.isArray(values) && values.length > 0 && values.length <= MAX_NAMED_PARAMETERS && text.length <= 8192) {
+    if (
+      args.length === 2 &&
+      typeof text === "string" &&
+      Array.isArray(values) &&
+      values.length > 0 &&
+      values.length <= MAX_NAMED_PARAMETERS &&
+      text.length <= 8192
+    ) {
       let name = names.get(text);
       if (name === undefined && names.size < STATEMENTS_PER_CONNECTION) names.set(text, (name = `berth_${names.size}`));
       if (name !== undefined) return query({ name, text, values });

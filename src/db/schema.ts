@@ -207,14 +207,7 @@ export const TABLES: readonly TableSpec[] = [
   {
     name: "resource_providers",
     stamped: true,
-    columns: [
-      id,
-      str("uuid", 36),
-      str("name", 200, false),
-      int("generation", false),
-      int("root_provider_id", false),
-      int("parent_provider_id", false),
-    ],
+    columns: [id, str("uuid", 36), str("name", 200, false), int("generation", false), int("root_provider_id", false), int("parent_provider_id", false)],
     primaryKey: ["id"],
     uniques: [
       { name: "uniq_resource_providers0name", columns: ["name"] },
@@ -264,8 +257,6 @@ export const TABLES: readonly TableSpec[] = [
       { name: "consumers_project_id_uuid_idx", columns: ["project_id", "uuid"] },
       { name: "consumers_consumer_type_id_idx", columns: ["consumer_type_id"] },
     ],
-    foreignKeys: [
-      { name: "consumers_consumer_type_id_fkey", columns: ["consumer_type_id"], refTable: "consumer_types", refColumns: ["id"] },
-    ],
+    foreignKeys: [{ name: "consumers_consumer_type_id_fkey", columns: ["consumer_type_id"], refTable: "consumer_types", refColumns: ["id"] }],
   },
 ];

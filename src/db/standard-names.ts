@@ -31,7 +31,7 @@ export const STANDARD_RESOURCE_CLASSES: readonly string[] = Object.freeze([
   "PGPU",
   "NET_PACKET_RATE_KILOPACKET_PER_SEC",
   "NET_PACKET_RATE_EGR_KILOPACKET_PER_SEC",
-  "NET_PACKET_RATE_IGR_KILOPACKET_PER_SEC"
+  "NET_PACKET_RATE_IGR_KILOPACKET_PER_SEC",
 ]);
 
 export const STANDARD_TRAITS: readonly string[] = Object.freeze([
@@ -406,5 +406,5 @@ export const STANDARD_TRAITS: readonly string[] = Object.freeze([
   "OWNER_CYBORG",
   "OWNER_NOVA",
   "STORAGE_DISK_HDD",
-  "STORAGE_DISK_SSD"
+  "STORAGE_DISK_SSD",
 ]);

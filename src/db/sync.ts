@@ -84,6 +84,10 @@ export async function syncStandardNames(store: Store): Promise<void> {
     }
     const traits = new Set((await trx.selectFrom("traits").select("name").execute()).map((r) => r.name));
     const newTraits = STANDARD_TRAITS.filter((t) => !traits.has(t)).map((name) => ({ name, created_at: now }));
-    for (let i = 0; i < newTraits.length; i += 500) await trx.insertInto("traits").values(newTraits.slice(i, i + 500)).execute();
+    for (let i = 0; i < newTraits.length; i += 500)
+      await trx
+        .insertInto("traits")
+        .values(newTraits.slice(i, i + 500))
+        .execute();
   });
 }

@@ -78,12 +78,7 @@ export function retryReason(e: unknown): RetryReason | undefined {
 }
 
 /** Inserts one row and returns its generated id, on every dialect. */
-export async function insertId<T extends keyof DB & string>(
-  store: Store,
-  trx: Tx,
-  table: T,
-  values: Record<string, unknown>,
-): Promise<number> {
+export async function insertId<T extends keyof DB & string>(store: Store, trx: Tx, table: T, values: Record<string, unknown>): Promise<number> {
   if (store.caps.supportsReturning) {
     const row = await (trx as Kysely<any>).insertInto(table).values(values).returning("id").executeTakeFirstOrThrow();
     return Number(row.id);

@@ -43,10 +43,7 @@ export async function replace(ctx: Ctx): Promise<Response> {
   if (withGeneration) {
     const body = await readJson<{ aggregates: string[]; resource_provider_generation: number }>(ctx, schema.putAggregatesV1_19);
     if (body.resource_provider_generation !== p.generation) {
-      throw conflict(
-        "Resource provider's generation already changed. Please update the generation and try again.",
-        ErrorCodes.CONCURRENT_UPDATE,
-      );
+      throw conflict("Resource provider's generation already changed. Please update the generation and try again.", ErrorCodes.CONCURRENT_UPDATE);
     }
     aggregates = body.aggregates;
   } else {
@@ -62,10 +59,7 @@ export async function replace(ctx: Ctx): Promise<Response> {
     });
   } catch (e) {
     if (e instanceof ConcurrentUpdate) {
-      throw conflict(
-        "Update conflict: Another thread concurrently updated the resource provider data. Please retry your update",
-        ErrorCodes.CONCURRENT_UPDATE,
-      );
+      throw conflict("Update conflict: Another thread concurrently updated the resource provider data. Please retry your update", ErrorCodes.CONCURRENT_UPDATE);
     }
     throw e;
   }

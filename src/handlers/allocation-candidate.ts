@@ -10,7 +10,15 @@ import { policies } from "../policies/index.js";
 import { isUuidLike } from "../python/uuid.js";
 import * as schema from "../schemas/allocation-candidate.js";
 import { UnknownResourceClass, UnknownTrait } from "../objects/provider-filter.js";
-import { checkGroups, CandidateQueryError, newGroup, type CandidateRequest, type GroupPolicy, type RequestGroup, type RequestWide } from "../objects/candidates/request.js";
+import {
+  checkGroups,
+  CandidateQueryError,
+  newGroup,
+  type CandidateRequest,
+  type GroupPolicy,
+  type RequestGroup,
+  type RequestWide,
+} from "../objects/candidates/request.js";
 import { findCandidates, type SearchOptions, type SearchResult } from "../objects/candidates/search.js";
 import { explainCandidates } from "../objects/candidates/explain-read.js";
 import { responseBody, type BodyOptions } from "../http/candidate-body.js";

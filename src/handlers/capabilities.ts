@@ -69,7 +69,13 @@ function judge(ctx: Ctx, op: OperationInfo): OperationAnswer {
   answer.refused_by = [
     wrongScope
       ? { reason: "scope", rule: op.rule, detail: `the rule takes ${scopes.join(" or ")}-scoped tokens; this one is ${scope}-scoped` }
-      : { reason: "policy", rule: op.rule, check: enforcer.describe(op.rule), expanded: expand(ctx, enforcer.describe(op.rule) ?? ""), detail: `the rule ${op.rule} refuses this caller` },
+      : {
+          reason: "policy",
+          rule: op.rule,
+          check: enforcer.describe(op.rule),
+          expanded: expand(ctx, enforcer.describe(op.rule) ?? ""),
+          detail: `the rule ${op.rule} refuses this caller`,
+        },
   ];
   return answer;
 }

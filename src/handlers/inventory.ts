@@ -80,8 +80,7 @@ export async function replaceAll(ctx: Ctx): Promise<Response> {
   try {
     generation = await inTransaction(ctx.deps.store, (trx) => inventories.setInventories(trx, rp, invs));
   } catch (e) {
-    if (e instanceof ResourceClassNotFound)
-      throw badRequest(`Unknown resource class in inventory for resource provider ${rp.uuid}: ${e.message}`);
+    if (e instanceof ResourceClassNotFound) throw badRequest(`Unknown resource class in inventory for resource provider ${rp.uuid}: ${e.message}`);
     if (e instanceof ConcurrentUpdate) throw conflict(`update conflict: ${CONCURRENT}`, ErrorCodes.CONCURRENT_UPDATE);
     if (e instanceof InventoryInUse) throw conflict(`update conflict: ${e.message}`, ErrorCodes.INVENTORY_INUSE);
     throw e;
@@ -124,8 +123,7 @@ export async function update(ctx: Ctx): Promise<Response> {
   } catch (e) {
     // NOTE: the reference lets an unknown class through as a plain 404.
     if (e instanceof ResourceClassNotFound) throw escapedNotFound(e.message);
-    if (e instanceof InventoryNotFound)
-      throw badRequest(`No inventory record with resource class for resource provider ${rp.uuid}: ${e.message}`);
+    if (e instanceof InventoryNotFound) throw badRequest(`No inventory record with resource class for resource provider ${rp.uuid}: ${e.message}`);
     if (e instanceof ConcurrentUpdate) throw conflict(`update conflict: ${CONCURRENT}`, ErrorCodes.CONCURRENT_UPDATE);
     throw e;
   }
@@ -194,8 +192,7 @@ function checkArithmetic(f: Record<string, unknown>): void {
   const total = f.total;
   const reserved = f.reserved ?? 0;
   const isNum = (v: unknown) => typeof v === "number" || typeof v === "boolean";
-  if (!isNum(total) || !isNum(reserved))
-    throw new HttpError(500, `unsupported operand type(s) for -: '${pyType(total)}' and '${pyType(reserved)}'`);
+  if (!isNum(total) || !isNum(reserved)) throw new HttpError(500, `unsupported operand type(s) for -: '${pyType(total)}' and '${pyType(reserved)}'`);
   const ratio = f.allocation_ratio ?? 1.0;
   if (!isNum(ratio)) throw new HttpError(500, `unsupported operand type(s) for *: 'int' and '${pyType(ratio)}'`);
 }

@@ -29,7 +29,16 @@ export async function list(ctx: Ctx): Promise<Response> {
   const all = await classes.listResourceClasses(ctx.deps.store.db);
   // A class without timestamps counts as modified now, as in the reference.
   const now = ctx.deps.clock();
-  return json(ctx, { resource_classes: all.map(render) }, { lastModified: latest(ctx, all.map((rc) => rc.modified ?? now)) });
+  return json(
+    ctx,
+    { resource_classes: all.map(render) },
+    {
+      lastModified: latest(
+        ctx,
+        all.map((rc) => rc.modified ?? now),
+      ),
+    },
+  );
 }
 
 export async function show(ctx: Ctx): Promise<Response> {
@@ -46,8 +55,7 @@ export async function create(ctx: Ctx): Promise<Response> {
     await classes.createResourceClass(ctx.deps.store, name);
   } catch (e) {
     if (e instanceof ResourceClassExists) throw conflict(`Conflicting resource class already exists: ${name}`);
-    if (e instanceof TooManyRetries)
-      throw conflict(`Max retries of DB transaction exceeded attempting to create resource class: ${name}, please try again.`);
+    if (e instanceof TooManyRetries) throw conflict(`Max retries of DB transaction exceeded attempting to create resource class: ${name}, please try again.`);
     throw e;
   }
   return new Response(null, { status: 201, headers: { location: location(ctx, name) } });

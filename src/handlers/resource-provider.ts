@@ -99,7 +99,12 @@ export async function list(ctx: Ctx): Promise<Response> {
     throw e;
   }
   const body = { resource_providers: providers.map((p) => serialize(ctx, p)) };
-  return json(ctx, body, { lastModified: latest(ctx, providers.map((p) => p.updatedAt ?? p.createdAt)) });
+  return json(ctx, body, {
+    lastModified: latest(
+      ctx,
+      providers.map((p) => p.updatedAt ?? p.createdAt),
+    ),
+  });
 }
 
 interface PostBody {

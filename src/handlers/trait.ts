@@ -108,10 +108,7 @@ export async function removeForProvider(ctx: Ctx): Promise<Response> {
       await traits.setProviderTraits(trx, provider, [], ctx.deps.clock);
     } catch (e) {
       if (e instanceof ConcurrentUpdate) {
-        throw conflict(
-          "Another thread concurrently updated the resource provider data. Please retry your update",
-          ErrorCodes.CONCURRENT_UPDATE,
-        );
+        throw conflict("Another thread concurrently updated the resource provider data. Please retry your update", ErrorCodes.CONCURRENT_UPDATE);
       }
       throw e;
     }
@@ -154,10 +151,7 @@ export function isCustomTraitName(name: string): boolean {
 }
 
 function generationConflict(): HttpError {
-  return conflict(
-    "Resource provider's generation already changed. Please update the generation and try again.",
-    ErrorCodes.CONCURRENT_UPDATE,
-  );
+  return conflict("Resource provider's generation already changed. Please update the generation and try again.", ErrorCodes.CONCURRENT_UPDATE);
 }
 
 /** The missing provider of a write: the reference's lookup escapes its handler, so no vary. */

@@ -39,7 +39,15 @@ export function noauthCredentials(headers: Headers): Credentials | undefined {
   const userId = i < 0 ? token : token.slice(0, i);
   const projectId = (i < 0 ? "" : token.slice(i + 1)) || userId;
   const rolesHeader = headers.get("x-roles");
-  const roles = rolesHeader !== null ? rolesHeader.split(",").map((r) => r.trim()).filter(Boolean) : userId === "admin" ? ["admin"] : [];
+  const roles =
+    rolesHeader !== null
+      ? rolesHeader
+          .split(",")
+          .map((r) => r.trim())
+          .filter(Boolean)
+      : userId === "admin"
+        ? ["admin"]
+        : [];
   const systemScope = headers.get("openstack-system-scope") || null;
   return { userId, projectId: systemScope ? null : projectId, roles, systemScope };
 }

@@ -149,13 +149,37 @@ export const QUERY: Readonly<Partial<Record<CapabilityType, readonly QueryParame
   resource_providers: [
     { operation: "GET /resource_providers", name: "name", since: "1.0" },
     { operation: "GET /resource_providers", name: "uuid", since: "1.0" },
-    { operation: "GET /resource_providers", name: "member_of", since: "1.3", forms: [{ form: "in:AGG1,AGG2", since: "1.3" }, { form: "!AGG", since: "1.32" }] },
+    {
+      operation: "GET /resource_providers",
+      name: "member_of",
+      since: "1.3",
+      forms: [
+        { form: "in:AGG1,AGG2", since: "1.3" },
+        { form: "!AGG", since: "1.32" },
+      ],
+    },
     { operation: "GET /resource_providers", name: "resources", since: "1.4" },
     { operation: "GET /resource_providers", name: "in_tree", since: "1.14" },
-    { operation: "GET /resource_providers", name: "required", since: "1.18", forms: [{ form: "!TRAIT", since: "1.22" }, { form: "in:T1,T2", since: "1.39" }] },
+    {
+      operation: "GET /resource_providers",
+      name: "required",
+      since: "1.18",
+      forms: [
+        { form: "!TRAIT", since: "1.22" },
+        { form: "in:T1,T2", since: "1.39" },
+      ],
+    },
   ],
   traits: [
-    { operation: "GET /traits", name: "name", since: "1.6", forms: [{ form: "in:T1,T2", since: "1.6" }, { form: "startswith:PREFIX", since: "1.6" }] },
+    {
+      operation: "GET /traits",
+      name: "name",
+      since: "1.6",
+      forms: [
+        { form: "in:T1,T2", since: "1.6" },
+        { form: "startswith:PREFIX", since: "1.6" },
+      ],
+    },
     { operation: "GET /traits", name: "associated", since: "1.6" },
   ],
   usages: [
@@ -166,8 +190,24 @@ export const QUERY: Readonly<Partial<Record<CapabilityType, readonly QueryParame
   allocation_candidates: [
     { operation: "GET /allocation_candidates", name: "resources", since: "1.10" },
     { operation: "GET /allocation_candidates", name: "limit", since: "1.16" },
-    { operation: "GET /allocation_candidates", name: "required", since: "1.17", forms: [{ form: "!TRAIT", since: "1.22" }, { form: "in:T1,T2", since: "1.39" }] },
-    { operation: "GET /allocation_candidates", name: "member_of", since: "1.21", forms: [{ form: "in:AGG1,AGG2", since: "1.21" }, { form: "!AGG", since: "1.32" }] },
+    {
+      operation: "GET /allocation_candidates",
+      name: "required",
+      since: "1.17",
+      forms: [
+        { form: "!TRAIT", since: "1.22" },
+        { form: "in:T1,T2", since: "1.39" },
+      ],
+    },
+    {
+      operation: "GET /allocation_candidates",
+      name: "member_of",
+      since: "1.21",
+      forms: [
+        { form: "in:AGG1,AGG2", since: "1.21" },
+        { form: "!AGG", since: "1.32" },
+      ],
+    },
     { operation: "GET /allocation_candidates", name: "group_policy", since: "1.25" },
     { operation: "GET /allocation_candidates", name: "resources1", since: "1.25", forms: [{ form: "resources_NAME (any suffix)", since: "1.33" }] },
     { operation: "GET /allocation_candidates", name: "required1", since: "1.25" },
@@ -192,7 +232,11 @@ export const FIELDS: Readonly<Record<CapabilityType, readonly Field[]>> = {
   ],
   inventories: [
     { in: "GET /resource_providers/{uuid}/inventories", name: "resource_provider_generation", since: "1.0" },
-    ...["total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio"].map((name) => ({ in: "GET /resource_providers/{uuid}/inventories", name, since: "1.0" })),
+    ...["total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio"].map((name) => ({
+      in: "GET /resource_providers/{uuid}/inventories",
+      name,
+      since: "1.0",
+    })),
   ],
   usages: [
     { in: "GET /resource_providers/{uuid}/usages", name: "usages", since: "1.0" },

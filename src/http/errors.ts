@@ -40,8 +40,7 @@ export const REASONS: Record<number, string> = {
 
 // webob's explanation line for each status, which the reference puts before the detail.
 const EXPLANATIONS: Record<number, string> = {
-  401:
-    "This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.",
+  401: "This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.",
   400: "The server could not comply with the request since it is either malformed or otherwise incorrect.",
   403: "Access was denied to this resource.",
   404: "The resource could not be found.",
@@ -146,7 +145,8 @@ export function notAcceptable(detail: string, extra: Record<string, unknown> = {
   return new HttpError(406, `The resource could not be generated that was acceptable to your browser (content of type application/json. \n\n ${detail}`, {
     extra,
     rawDetail: true,
-    markup: (esc, req) => `The resource could not be generated that was acceptable to your browser\n(content of type ${esc(req.accept)}. <br /><br />\n${esc(detail)}`,
+    markup: (esc, req) =>
+      `The resource could not be generated that was acceptable to your browser\n(content of type ${esc(req.accept)}. <br /><br />\n${esc(detail)}`,
   });
 }
 

@@ -44,15 +44,18 @@ export function keystoneConfigProblem(k: KeystoneConfig): string | undefined {
   if (k.authSection) return `${where} auth_section is not supported by Berth: put the auth options in ${where} itself`;
   if (!k.authType)
     return `${where} auth_type is not set: Berth supports auth_type = password (with auth_url, username, password, project_name...); the legacy admin_user/admin_password options are not supported`;
-  if (k.authType !== "password")
-    return `${where} auth_type = ${k.authType} is not supported by Berth: use auth_type = password`;
+  if (k.authType !== "password") return `${where} auth_type = ${k.authType} is not supported by Berth: use auth_type = password`;
   if (k.delayAuthDecision) return `${where} delay_auth_decision = true is not supported by Berth`;
   if (!k.authUrl) return `${where} auth_url is required with auth_type = password`;
   if (!/^https?:\/\/[^/]/i.test(k.authUrl) || !URL.canParse(k.authUrl)) return `${where} auth_url = ${k.authUrl} is not an http:// or https:// URL`;
   if (!k.username && !k.userId) return `${where} username (or user_id) is required with auth_type = password`;
   if (k.password === undefined) return `${where} password is required with auth_type = password`;
   if (k.systemScope && k.systemScope !== "all") return `${where} system_scope must be all when set`;
-  for (const [name, file] of [["cafile", k.cafile], ["certfile", k.certfile], ["keyfile", k.keyfile]] as const) {
+  for (const [name, file] of [
+    ["cafile", k.cafile],
+    ["certfile", k.certfile],
+    ["keyfile", k.keyfile],
+  ] as const) {
     if (!file) continue;
     try {
       readFileSync(file);
@@ -67,7 +70,9 @@ export function keystoneConfigProblem(k: KeystoneConfig): string | undefined {
 export function passwordAuthBody(k: KeystoneConfig): unknown {
   const defaultDomain = k.defaultDomainId ? { id: k.defaultDomainId } : k.defaultDomainName ? { name: k.defaultDomainName } : undefined;
   const domainOf = (id?: string, name?: string) => (id ? { id } : name ? { name } : defaultDomain);
-  const user = k.userId ? { id: k.userId, password: k.password } : { name: k.username, domain: domainOf(k.userDomainId, k.userDomainName), password: k.password };
+  const user = k.userId
+    ? { id: k.userId, password: k.password }
+    : { name: k.username, domain: domainOf(k.userDomainId, k.userDomainName), password: k.password };
   let scope: unknown;
   if (k.projectId) scope = { project: { id: k.projectId } };
   else if (k.projectName) scope = { project: { name: k.projectName, domain: domainOf(k.projectDomainId, k.projectDomainName) } };
@@ -170,7 +175,11 @@ const UNAVAILABLE_EXPLANATION = "The server is currently unavailable. Please try
 const UNAVAILABLE_DETAIL = "The Keystone service is temporarily unavailable.";
 const UNAVAILABLE: Record<"json" | "html" | "plain", { body: string; type: string }> = {
   json: {
-    body: JSON.stringify({ message: `${UNAVAILABLE_EXPLANATION}<br /><br />\n${UNAVAILABLE_DETAIL}\n\n`, code: "503 Service Unavailable", title: "Service Unavailable" }),
+    body: JSON.stringify({
+      message: `${UNAVAILABLE_EXPLANATION}<br /><br />\n${UNAVAILABLE_DETAIL}\n\n`,
+      code: "503 Service Unavailable",
+      title: "Service Unavailable",
+    }),
     type: "application/json",
   },
   html: {
@@ -259,7 +268,9 @@ export class KeystoneAuth {
         if (this.k.serviceTokenRolesRequired && !passed) return this.unauthorized();
         if (!passed && !this.warnedServiceToken) {
           this.warnedServiceToken = true;
-          this.logger.warn("A valid token was submitted as a service token, but it was not a valid service token (none of [keystone_authtoken] service_token_roles)");
+          this.logger.warn(
+            "A valid token was submitted as a service token, but it was not a valid service token (none of [keystone_authtoken] service_token_roles)",
+          );
         }
         // NOTE: as keystonemiddleware: only a service token with a service role lets an expired user token through.
         allowExpired = passed;
@@ -380,7 +391,9 @@ export class KeystoneAuth {
     this.counts.authenticate++;
     const r = await this.send("POST", `${v3(this.k.authUrl!)}/auth/tokens`, { "content-type": "application/json" }, JSON.stringify(passwordAuthBody(this.k)));
     if (r.status !== 201 || !r.subjectToken) {
-      throw new KeystoneUnavailable(`Berth could not authenticate to ${this.k.authUrl} as [keystone_authtoken] configures (${r.status}: ${r.body.slice(0, 200)})`);
+      throw new KeystoneUnavailable(
+        `Berth could not authenticate to ${this.k.authUrl} as [keystone_authtoken] configures (${r.status}: ${r.body.slice(0, 200)})`,
+      );
     }
     let info: TokenInfo;
     let catalog: unknown;
@@ -433,7 +446,12 @@ export class KeystoneAuth {
         {
           method,
           agent: https ? this.httpsAgent : this.httpAgent,
-          headers: { accept: "application/json", "user-agent": "berth keystone auth", ...headers, ...(body ? { "content-length": Buffer.byteLength(body) } : {}) },
+          headers: {
+            accept: "application/json",
+            "user-agent": "berth keystone auth",
+            ...headers,
+            ...(body ? { "content-length": Buffer.byteLength(body) } : {}),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

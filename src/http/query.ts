@@ -16,9 +16,7 @@ export interface MemberOf {
 /** One `member_of` value: a uuid, `in:a,b`, `!uuid` or `!in:a,b`. */
 export function parseMemberOfValue(value: string): { required: string[]; forbidden: string[] } {
   if (value.includes(",") && !(value.startsWith("in:") || value.startsWith("!in:"))) {
-    throw badRequest(
-      `Multiple values for 'member_of' must be prefixed with the 'in:' or '!in:' keyword using the valid microversion. Got: ${value}`,
-    );
+    throw badRequest(`Multiple values for 'member_of' must be prefixed with the 'in:' or '!in:' keyword using the valid microversion. Got: ${value}`);
   }
   let required: string[] = [];
   let forbidden: string[] = [];
@@ -64,20 +62,21 @@ export interface RequiredTraits {
 export function parseRequiredValue(value: string, allowForbidden: boolean, allowAnyOf: boolean): RequiredTraits {
   if (value.startsWith("in:")) {
     if (!allowAnyOf) {
-      throw badRequest(
-        `Invalid query string parameters: The format 'in:HW_CPU_X86_VMX,CUSTOM_MAGIC' only supported since microversion 1.39. Got: ${value}`,
-      );
+      throw badRequest(`Invalid query string parameters: The format 'in:HW_CPU_X86_VMX,CUSTOM_MAGIC' only supported since microversion 1.39. Got: ${value}`);
     }
-    const anyOf = unique(value.slice(3).split(",").map((s) => s.trim()));
+    const anyOf = unique(
+      value
+        .slice(3)
+        .split(",")
+        .map((s) => s.trim()),
+    );
     if (anyOf.some((t) => !t)) {
       throw badRequest(
         `Invalid query string parameters: Expected 'required' parameter value of the form: in:HW_CPU_X86_VMX,CUSTOM_MAGIC. Got an empty trait in: ${value}`,
       );
     }
     if (anyOf.some((t) => t.startsWith("!"))) {
-      throw badRequest(
-        `Invalid query string parameters: The format 'in:HW_CPU_X86_VMX,CUSTOM_MAGIC' does not support forbidden traits. Got: ${value}`,
-      );
+      throw badRequest(`Invalid query string parameters: The format 'in:HW_CPU_X86_VMX,CUSTOM_MAGIC' does not support forbidden traits. Got: ${value}`);
     }
     return { required: [anyOf], forbidden: [] };
   }

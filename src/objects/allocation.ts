@@ -175,4 +175,3 @@ export async function deleteAllocationsOfConsumer(trx: Tx, consumerUuid: string)
     .execute();
   await deleteConsumersWithoutAllocations(trx, [first(rows).uuid]);
 }
-

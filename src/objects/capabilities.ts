@@ -25,12 +25,12 @@ export interface ProviderState {
 
 export async function providerState(trx: Tx, rp: ProviderRow): Promise<ProviderState> {
   const [children, consumers, usages, tree] = await Promise.all([
-    trx.selectFrom("resource_providers").select((eb) => eb.fn.countAll<number>().as("n")).where("parent_provider_id", "=", rp.id).executeTakeFirstOrThrow(),
     trx
-      .selectFrom("allocations")
-      .select(sql<number>`count(distinct consumer_id)`.as("n"))
-      .where("resource_provider_id", "=", rp.id)
+      .selectFrom("resource_providers")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("parent_provider_id", "=", rp.id)
       .executeTakeFirstOrThrow(),
+    trx.selectFrom("allocations").select(sql<number>`count(distinct consumer_id)`.as("n")).where("resource_provider_id", "=", rp.id).executeTakeFirstOrThrow(),
     usagesOfProvider(trx, rp.id),
     trx
       .selectFrom("resource_providers as p")

@@ -15,7 +15,11 @@ export type CapacityRow = Inv;
  * `inv` may hold more providers and classes than the items name (a batch reads them at once);
  * `usedOf` gives the usage to check against (by default what was read).
  */
-export function judgeCapacity(items: readonly Item[], inv: ReadonlyMap<string, CapacityRow>, usedOf: (key: string) => number = (k) => inv.get(k)?.used ?? 0): void {
+export function judgeCapacity(
+  items: readonly Item[],
+  inv: ReadonlyMap<string, CapacityRow>,
+  usedOf: (key: string) => number = (k) => inv.get(k)?.used ?? 0,
+): void {
   const rcIds = [...new Set(items.map((i) => i.rcId))];
   const providers = new Map(items.map((i) => [i.provider.id, i.provider.uuid]));
   const missing = [...providers].filter(([id]) => !rcIds.some((rc) => inv.has(`${id}:${rc}`))).map(([, u]) => u);
@@ -87,4 +91,3 @@ export function bumpsPerClaim(claims: readonly Live[]): Map<number, number> {
 }
 
 const key = (it: Item) => `${it.provider.id}:${it.rcId}`;
-

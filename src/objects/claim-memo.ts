@@ -32,7 +32,12 @@ interface Known {
 
 export class ClaimMemo {
   readonly #providers = new Map<string, Known>();
-  readonly #ids = { classes: new Map<string, number>(), projects: new Map<string, number>(), users: new Map<string, number>(), types: new Map<string, number>() };
+  readonly #ids = {
+    classes: new Map<string, number>(),
+    projects: new Map<string, number>(),
+    users: new Map<string, number>(),
+    types: new Map<string, number>(),
+  };
 
   /**
    * A plan and capacity for the claims from memory, or undefined unless every write gives a new

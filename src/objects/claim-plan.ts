@@ -102,7 +102,8 @@ export async function planClaim(
 
 /** The first resource class of the writes that does not exist. */
 export function unknownClass(writes: readonly ConsumerWrite[], lookup: Lookup): DomainError | undefined {
-  for (const w of writes) for (const res of w.allocations.values()) for (const rc of res.keys()) if (!lookup.classes.has(rc)) return new ResourceClassNotFound(rc);
+  for (const w of writes)
+    for (const res of w.allocations.values()) for (const rc of res.keys()) if (!lookup.classes.has(rc)) return new ResourceClassNotFound(rc);
   return undefined;
 }
 
@@ -138,8 +139,8 @@ export function claimItems(plan: ClaimPlan, writes: readonly ConsumerWrite[]): I
       continue;
     }
     for (const [rp, res] of w.allocations)
-      for (const [rc, used] of res) items.push({ consumer: w.uuid, provider: pick(plan.providers, rp)!, rcId: pick(plan.lookup.classes, rc)!, rcName: rc, used });
+      for (const [rc, used] of res)
+        items.push({ consumer: w.uuid, provider: pick(plan.providers, rp)!, rcId: pick(plan.lookup.classes, rc)!, rcName: rc, used });
   }
   return items;
 }
-

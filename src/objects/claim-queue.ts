@@ -292,5 +292,3 @@ export async function claimTogether(
   await writeAllocations(store, trx, done, visited, bumpsPerClaim(accepted));
   return results;
 }
-
-

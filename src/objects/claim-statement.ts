@@ -61,7 +61,12 @@ export function checkedWrites(store: Store): boolean {
  * them in a transaction. `memo` (MySQL): what this process last wrote, to judge on instead of the
  * read where it covers the claims (claim-memo.ts).
  */
-export async function claimWithCheckedWrite(store: Store, claims: readonly ConsumerWrite[][], attempts: number, memo?: ClaimMemo): Promise<Outcomes | undefined> {
+export async function claimWithCheckedWrite(
+  store: Store,
+  claims: readonly ConsumerWrite[][],
+  attempts: number,
+  memo?: ClaimMemo,
+): Promise<Outcomes | undefined> {
   const all = claims.flat();
   let known = memo?.plan(all);
   for (let attempt = 0; attempt < attempts; ) {
@@ -182,7 +187,10 @@ function parseRows(rows: readonly ReadRow[]): { lookup: Lookup; inv: Map<string,
   for (const r of rows) {
     if (r.kind !== "i") addLookupRow(lookup, r);
     else
-      inv.set(`${Number(r.id)}:${Number(r.a)}`, invFromRow({ total: r.b, reserved: r.c, min_unit: r.d, max_unit: r.e, step_size: r.f, allocation_ratio: r.g, used: r.h }));
+      inv.set(
+        `${Number(r.id)}:${Number(r.a)}`,
+        invFromRow({ total: r.b, reserved: r.c, min_unit: r.d, max_unit: r.e, step_size: r.f, allocation_ratio: r.g, used: r.h }),
+      );
   }
   return { lookup, inv };
 }
@@ -273,9 +281,16 @@ async function writeScript(
   const { items, by, providers, existing, fresh, now } = whatToWrite(lookup, accepted);
   const ok = sql.raw("@berth_claim_ok");
   const list = (values: readonly (number | string)[]) => sql.join(values);
-  const byId = (pairs: readonly (readonly [number, unknown])[]) => sql`CASE id ${sql.join(pairs.map(([id, v]) => sql`WHEN ${id} THEN ${v}`), sql` `)} END`;
+  const byId = (pairs: readonly (readonly [number, unknown])[]) =>
+    sql`CASE id ${sql.join(
+      pairs.map(([id, v]) => sql`WHEN ${id} THEN ${v}`),
+      sql` `,
+    )} END`;
   const unchanged = (table: "resource_providers" | "consumers", rows: readonly { id: number; generation: number }[]) =>
-    sql`(SELECT count(*) FROM ${sql.table(table)} WHERE ${sql.join(rows.map((r) => sql`(id = ${r.id} AND generation = ${r.generation})`), sql` OR `)}) = ${rows.length}`;
+    sql`(SELECT count(*) FROM ${sql.table(table)} WHERE ${sql.join(
+      rows.map((r) => sql`(id = ${r.id} AND generation = ${r.generation})`),
+      sql` OR `,
+    )}) = ${rows.length}`;
   /** Rows as a derived table (the first row names the columns), kept only when the checks passed. */
   const rowsIf = (rows: readonly RawBuilder<unknown>[]) => sql`SELECT * FROM (${sql.join(rows, sql` UNION ALL `)}) AS v WHERE ${ok}`;
   const consumerIds = existing.map(({ c }) => c.id);
@@ -291,11 +306,24 @@ async function writeScript(
   // their inventories are the ones judged on and the usage now leaves room for what is added
   // (another process's claims on them since the read then cost no retry). Consumers replaced keep
   // the generation check alone (their old allocations were judged as given back).
-  const providersHold = existing.length ? unchanged("resource_providers", providers) : sql`(${unchanged("resource_providers", providers)} OR (${stillFits(items, judgedOn)}))`;
+  const providersHold = existing.length
+    ? unchanged("resource_providers", providers)
+    : sql`(${unchanged("resource_providers", providers)} OR (${stillFits(items, judgedOn)}))`;
   script.push(
-    sql`SET ${ok} = ${providersHold}${existing.length ? sql` AND ${unchanged("consumers", existing.map(({ c }) => c))}` : sql``}${
-      fresh.length ? sql` AND NOT EXISTS (SELECT 1 FROM allocations WHERE consumer_id IN (${list(fresh.map((w) => w.uuid))}))` : sql``
-    }${exist("projects", writes.map((w) => pick(lookup.projects, w.project)!))}${exist("users", writes.map((w) => pick(lookup.users, w.user)!))}${exist(
+    sql`SET ${ok} = ${providersHold}${
+      existing.length
+        ? sql` AND ${unchanged(
+            "consumers",
+            existing.map(({ c }) => c),
+          )}`
+        : sql``
+    }${fresh.length ? sql` AND NOT EXISTS (SELECT 1 FROM allocations WHERE consumer_id IN (${list(fresh.map((w) => w.uuid))}))` : sql``}${exist(
+      "projects",
+      writes.map((w) => pick(lookup.projects, w.project)!),
+    )}${exist(
+      "users",
+      writes.map((w) => pick(lookup.users, w.user)!),
+    )}${exist(
       "consumer_types",
       writes.map((w) => (w.consumerType === undefined ? null : pick(lookup.types, w.consumerType)!)),
     )}`,
@@ -309,16 +337,23 @@ async function writeScript(
       WHERE ${ok} AND id IN (${list(consumerIds)})`);
   }
   if (fresh.length)
-    script.push(sql`INSERT INTO consumers (uuid, project_id, user_id, generation, consumer_type_id, created_at) ${rowsIf(
-      fresh.map(
-        (w) =>
-          sql`SELECT ${w.uuid} AS uuid, ${pick(lookup.projects, w.project)!} AS project_id, ${pick(lookup.users, w.user)!} AS user_id, 1 AS generation,
+    script.push(
+      sql`INSERT INTO consumers (uuid, project_id, user_id, generation, consumer_type_id, created_at) ${rowsIf(
+        fresh.map(
+          (w) =>
+            sql`SELECT ${w.uuid} AS uuid, ${pick(lookup.projects, w.project)!} AS project_id, ${pick(lookup.users, w.user)!} AS user_id, 1 AS generation,
                      ${w.consumerType === undefined ? null : pick(lookup.types, w.consumerType)!} AS consumer_type_id, ${now} AS created_at`,
+        ),
+      )}`,
+    );
+  script.push(
+    sql`INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used, created_at) ${rowsIf(
+      items.map(
+        (i) =>
+          sql`SELECT ${i.provider.id} AS resource_provider_id, ${i.consumer} AS consumer_id, ${i.rcId} AS resource_class_id, ${i.used} AS used, ${now} AS created_at`,
       ),
-    )}`);
-  script.push(sql`INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used, created_at) ${rowsIf(
-    items.map((i) => sql`SELECT ${i.provider.id} AS resource_provider_id, ${i.consumer} AS consumer_id, ${i.rcId} AS resource_class_id, ${i.used} AS used, ${now} AS created_at`),
-  )}`);
+    )}`,
+  );
   script.push(sql`UPDATE resource_providers SET generation = generation + ${byId(providers.map((p) => [p.id, by.get(p.id) ?? 1]))}, updated_at = ${now}
     WHERE ${ok} AND id IN (${list(providers.map((p) => p.id))})`);
   script.push(sql`SELECT ${ok} AS ok`);

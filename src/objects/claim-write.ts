@@ -83,7 +83,11 @@ export async function lockProviders(store: Store, trx: Tx, plan: ClaimPlan, all:
   // NOTE: the ones the lookup locked are locked already, generations included.
   const uuids = all.filter((u) => !plan.locked.has(u.toLowerCase()));
   if (!uuids.length) return;
-  let q = trx.selectFrom("resource_providers").select(["id", "uuid", "generation"]).where("uuid", "in", [...new Set(uuids)]).orderBy("uuid");
+  let q = trx
+    .selectFrom("resource_providers")
+    .select(["id", "uuid", "generation"])
+    .where("uuid", "in", [...new Set(uuids)])
+    .orderBy("uuid");
   if (store.caps.supportsForUpdate) q = q.forUpdate();
   const rows = await q.execute();
   const seen = new Set<string>();
@@ -129,9 +133,7 @@ export async function applyClaim(store: Store, trx: Tx, plan: ClaimPlan): Promis
  */
 export function optimisticWrites(store: Store, plan: ClaimPlan, writes: readonly ConsumerWrite[], items: readonly Item[]): boolean {
   return (
-    store.caps.supportsDataModifyingCte &&
-    writes.every((w) => w.allocations.size > 0 && !pick(plan.lookup.consumers, w.uuid)) &&
-    items.every((i) => i.used > 0)
+    store.caps.supportsDataModifyingCte && writes.every((w) => w.allocations.size > 0 && !pick(plan.lookup.consumers, w.uuid)) && items.every((i) => i.used > 0)
   );
 }
 
@@ -197,10 +199,7 @@ async function checkAndWrite(trx: Tx, items: readonly Item[], visited: ReadonlyS
   const now = nowUtc();
   let qc: Writer = trx;
   if (rows.length) qc = qc.with("new_allocations", (q) => insertQuery(q, rows, now)) as unknown as Writer;
-  const result = await capacityQuery(
-    qc.with("bumped", (q) => bumpQuery(q, touched, now).returning("id")) as unknown as Writer,
-    items,
-  )
+  const result = await capacityQuery(qc.with("bumped", (q) => bumpQuery(q, touched, now).returning("id")) as unknown as Writer, items)
     .select(() => sql<number>`(select count(*) from bumped)`.as("bumped"))
     .execute();
   judgeCapacity(items, capacityRows(result));
@@ -237,7 +236,13 @@ export async function replaceConsumers(store: Store, trx: Tx, lookup: Lookup, wr
  * the visited consumers left without allocations. NOTE: the providers are locked from before the
  * capacity check to the commit; the insert and the bumps are one statement where the database can.
  */
-export async function writeAllocations(store: Store, trx: Tx, items: readonly Item[], visited: ReadonlySet<string>, by?: ReadonlyMap<number, number>): Promise<void> {
+export async function writeAllocations(
+  store: Store,
+  trx: Tx,
+  items: readonly Item[],
+  visited: ReadonlySet<string>,
+  by?: ReadonlyMap<number, number>,
+): Promise<void> {
   const touched = [...new Map(items.map((i) => [i.provider.uuid, i.provider])).values()];
   const rows = items.filter((i) => i.used > 0);
   const now = nowUtc();
@@ -277,7 +282,20 @@ function bumpQuery(qc: Writer, providers: readonly LockedProvider[], now: string
     .updateTable("resource_providers")
     .set((eb) => ({
       generation: uneven
-        ? eb("generation", "+", providers.slice(1).reduce((c, p) => c.when("id", "=", p.id).then(step(p.id)), eb.case().when("id", "=", first(providers).id).then(step(first(providers).id))).end())
+        ? eb(
+            "generation",
+            "+",
+            providers
+              .slice(1)
+              .reduce(
+                (c, p) => c.when("id", "=", p.id).then(step(p.id)),
+                eb
+                  .case()
+                  .when("id", "=", first(providers).id)
+                  .then(step(first(providers).id)),
+              )
+              .end(),
+          )
         : eb("generation", "+", 1),
       updated_at: now,
     }))
@@ -321,7 +339,6 @@ type CapacityQueryRow = Awaited<ReturnType<ReturnType<typeof capacityQuery>["exe
 function capacityRows(rows: readonly CapacityQueryRow[]): Map<string, CapacityRow> {
   return new Map(rows.map((r) => [`${r.resource_provider_id}:${r.resource_class_id}`, invFromRow(r)]));
 }
-
 
 // Consumers in uuid order (two claims on the same consumers lock them in the same order); the new
 // ones in one INSERT.

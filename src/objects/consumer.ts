@@ -81,11 +81,12 @@ export async function lookupAll(trx: Tx, want: LookupRequest): Promise<Lookup> {
         .select([sql<string>`'c'`.as("kind"), "id", "uuid as k", "project_id as a", "user_id as b", "generation as c", "consumer_type_id as d"])
         .where("uuid", "in", uniq(want.consumers)),
     );
-  const simple = (kind: string, table: "projects" | "users" | "consumer_types" | "resource_classes", col: "external_id" | "name", keys: readonly string[]) => (qc: any) =>
-    qc
-      .selectFrom(table)
-      .select([sql<string>`${sql.lit(kind)}`.as("kind"), "id", `${col} as k`, nil.as("a"), nil.as("b"), nil.as("c"), nil.as("d")])
-      .where(col, "in", uniq(keys));
+  const simple =
+    (kind: string, table: "projects" | "users" | "consumer_types" | "resource_classes", col: "external_id" | "name", keys: readonly string[]) => (qc: any) =>
+      qc
+        .selectFrom(table)
+        .select([sql<string>`${sql.lit(kind)}`.as("kind"), "id", `${col} as k`, nil.as("a"), nil.as("b"), nil.as("c"), nil.as("d")])
+        .where(col, "in", uniq(keys));
   if (want.classes.length) parts.push(simple("r", "resource_classes", "name", want.classes));
   if (want.projects.length) parts.push(simple("p", "projects", "external_id", want.projects));
   if (want.users.length) parts.push(simple("u", "users", "external_id", want.users));
@@ -108,7 +109,15 @@ export async function lookupAll(trx: Tx, want: LookupRequest): Promise<Lookup> {
     parts.push((qc) =>
       qc
         .selectFrom("allocations")
-        .select([sql<string>`'a'`.as("kind"), "resource_provider_id as id", "consumer_id as k", "resource_class_id as a", "used as b", nil.as("c"), nil.as("d")])
+        .select([
+          sql<string>`'a'`.as("kind"),
+          "resource_provider_id as id",
+          "consumer_id as k",
+          "resource_class_id as a",
+          "used as b",
+          nil.as("c"),
+          nil.as("d"),
+        ])
         .where("consumer_id", "in", uniq(allocationsOf)),
     );
   if (!parts.length) return out;
@@ -148,7 +157,14 @@ export interface LookupRow {
 export function addLookupRow(out: Lookup, r: LookupRow): void {
   const id = Number(r.id);
   if (r.kind === "c")
-    out.consumers.set(r.k, { id, uuid: r.k, projectId: Number(r.a), userId: Number(r.b), generation: Number(r.c), consumerTypeId: r.d === null ? null : Number(r.d) });
+    out.consumers.set(r.k, {
+      id,
+      uuid: r.k,
+      projectId: Number(r.a),
+      userId: Number(r.b),
+      generation: Number(r.c),
+      consumerTypeId: r.d === null ? null : Number(r.d),
+    });
   else if (r.kind === "g") out.providers.set(r.k, { id, uuid: r.k, generation: Number(r.a ?? 0) });
   else if (r.kind === "a") {
     const c = r.k.toLowerCase();

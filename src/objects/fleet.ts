@@ -173,7 +173,12 @@ export async function fleetSummary(db: Tx, f: FleetFilter, rankBy: string | unde
       .where("rp.id", "in", ids)
       .execute())
       names.set(num(r.id), { uuid: r.uuid, name: r.name, root_uuid: r.root_uuid, root_name: r.root_name });
-  const view = (p: { id: number; capacity: number; used: number }): RankedProvider => ({ ...names.get(p.id)!, resource_class: ranked, capacity: p.capacity, used: p.used });
+  const view = (p: { id: number; capacity: number; used: number }): RankedProvider => ({
+    ...names.get(p.id)!,
+    resource_class: ranked,
+    capacity: p.capacity,
+    used: p.used,
+  });
   return { classes, resource_class: ranked, fullest: fullest.map(view), emptiest: emptiest.map(view) };
 }
 
@@ -223,7 +228,9 @@ export async function treesPage(db: Tx, search: string | undefined, offset: numb
     if (match) q = q.where(sql<SqlBool>`(lower(rp.name) like ${match} escape '!' or lower(rp.uuid) like ${match} escape '!')`);
     return q;
   };
-  const count = await roots().select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirst();
+  const count = await roots()
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirst();
   const page = await roots().select(["rp.id", "rp.uuid", "rp.name"]).orderBy("rp.name").orderBy("rp.id").offset(offset).limit(limit).execute();
   const ids = page.map((r) => r.id);
   const sizes = new Map<number, number>();
@@ -284,24 +291,43 @@ export interface ProviderView {
 
 /** Providers (by id) with inventories, usage, traits and aggregates, in four statements. */
 async function providerViews(db: Tx, where: (q: any) => any): Promise<ProviderView[]> {
-  const rows = await where(
+  const rows = (await where(
     db
       .selectFrom("resource_providers as rp")
       .leftJoin("resource_providers as parent", "parent.id", "rp.parent_provider_id")
       .innerJoin("resource_providers as root", "root.id", "rp.root_provider_id")
       .select(["rp.id", "rp.uuid", "rp.name", "rp.generation", "parent.uuid as parent_uuid", "root.uuid as root_uuid"])
       .orderBy("rp.id"),
-  ).execute() as { id: number; uuid: string; name: string | null; generation: number | null; parent_uuid: string | null; root_uuid: string }[];
+  ).execute()) as { id: number; uuid: string; name: string | null; generation: number | null; parent_uuid: string | null; root_uuid: string }[];
   const ids = rows.map((r) => r.id);
   const byId = new Map<number, ProviderView>();
   for (const r of rows)
-    byId.set(r.id, { uuid: r.uuid, name: r.name, generation: num(r.generation), parent_provider_uuid: r.parent_uuid, root_provider_uuid: r.root_uuid, inventories: {}, traits: [], aggregates: [] });
+    byId.set(r.id, {
+      uuid: r.uuid,
+      name: r.name,
+      generation: num(r.generation),
+      parent_provider_uuid: r.parent_uuid,
+      root_provider_uuid: r.root_uuid,
+      inventories: {},
+      traits: [],
+      aggregates: [],
+    });
   if (!ids.length) return [];
   const inv = await db
     .selectFrom("inventories as i")
     .innerJoin("resource_classes as rc", "rc.id", "i.resource_class_id")
     .leftJoin(usageTable(db), (j) => j.onRef("u.rp", "=", "i.resource_provider_id").onRef("u.rc", "=", "i.resource_class_id"))
-    .select(["i.resource_provider_id", "rc.name", "i.total", "i.reserved", "i.min_unit", "i.max_unit", "i.step_size", "i.allocation_ratio", sql<number>`coalesce(u.used, 0)`.as("used")])
+    .select([
+      "i.resource_provider_id",
+      "rc.name",
+      "i.total",
+      "i.reserved",
+      "i.min_unit",
+      "i.max_unit",
+      "i.step_size",
+      "i.allocation_ratio",
+      sql<number>`coalesce(u.used, 0)`.as("used"),
+    ])
     .where("i.resource_provider_id", "in", ids)
     .orderBy("rc.id")
     .execute();
@@ -414,7 +440,9 @@ function consumersWhere(db: Tx, f: ConsumerFilter) {
 
 /** One page of consumers (by uuid) with their usage, and the total count. */
 export async function consumersPage(db: Tx, f: ConsumerFilter, offset: number, limit: number): Promise<{ total: number; consumers: ConsumerSummary[] }> {
-  const count = await consumersWhere(db, f).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirst();
+  const count = await consumersWhere(db, f)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirst();
   const page = await consumersWhere(db, f)
     .select(["c.uuid", "c.generation", "p.external_id as project", "us.external_id as user", "ct.name as type"])
     .orderBy("c.uuid")
@@ -423,7 +451,15 @@ export async function consumersPage(db: Tx, f: ConsumerFilter, offset: number, l
     .execute();
   const byUuid = new Map<string, ConsumerSummary>();
   for (const r of page)
-    byUuid.set(r.uuid, { uuid: r.uuid, project_id: r.project, user_id: r.user, consumer_type: r.type ?? NULL_CONSUMER_TYPE_ALIAS, generation: num(r.generation), providers: 0, usages: {} });
+    byUuid.set(r.uuid, {
+      uuid: r.uuid,
+      project_id: r.project,
+      user_id: r.user,
+      consumer_type: r.type ?? NULL_CONSUMER_TYPE_ALIAS,
+      generation: num(r.generation),
+      providers: 0,
+      usages: {},
+    });
   if (byUuid.size) {
     const rows = await db
       .selectFrom("allocations as a")

@@ -85,11 +85,7 @@ export async function updateInventory(trx: Tx, provider: ProviderRow, inv: Inven
 export async function deleteInventory(trx: Tx, provider: ProviderRow, resourceClass: string): Promise<number> {
   const rcId = (await classIds(trx, [resourceClass])).get(resourceClass)!;
   await refuseInUse(trx, provider, [rcId]);
-  const r = await trx
-    .deleteFrom("inventories")
-    .where("resource_provider_id", "=", provider.id)
-    .where("resource_class_id", "=", rcId)
-    .executeTakeFirst();
+  const r = await trx.deleteFrom("inventories").where("resource_provider_id", "=", provider.id).where("resource_class_id", "=", rcId).executeTakeFirst();
   if (Number(r.numDeletedRows) === 0) throw new InventoryNotFound(`No inventory of class ${resourceClass} found for delete`);
   return bumpGeneration(trx, provider.id, provider.generation);
 }
@@ -123,7 +119,11 @@ export async function setInventories(trx: Tx, provider: ProviderRow, invs: reado
 async function classIds(trx: Tx, names: readonly string[]): Promise<Map<string, number>> {
   const found = new Map<string, number>();
   if (names.length) {
-    const rows = await trx.selectFrom("resource_classes").select(["id", "name"]).where("name", "in", [...new Set(names)]).execute();
+    const rows = await trx
+      .selectFrom("resource_classes")
+      .select(["id", "name"])
+      .where("name", "in", [...new Set(names)])
+      .execute();
     for (const r of rows) found.set(r.name, r.id);
   }
   const missing = names.find((n) => !found.has(n));
@@ -147,8 +147,7 @@ async function refuseInUse(trx: Tx, provider: ProviderRow, rcIds: readonly numbe
     .groupBy(["rc.id", "rc.name"])
     .orderBy("rc.id")
     .execute();
-  if (used.length)
-    throw new InventoryInUse(`Inventory for '${used.map((u) => u.name).join(", ")}' on resource provider '${provider.uuid}' in use.`);
+  if (used.length) throw new InventoryInUse(`Inventory for '${used.map((u) => u.name).join(", ")}' on resource provider '${provider.uuid}' in use.`);
 }
 
 function columns(inv: Inventory) {

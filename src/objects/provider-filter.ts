@@ -83,7 +83,10 @@ export async function providersWithTraits(trx: Tx, groups: readonly (readonly nu
     .select(["resource_provider_id as rp", "trait_id as member"])
     .where("trait_id", "in", [...new Set(groups.flat())])
     .execute();
-  return matchAllGroups(groups.map((g) => [...g]), rows);
+  return matchAllGroups(
+    groups.map((g) => [...g]),
+    rows,
+  );
 }
 
 /** Providers having any of these traits (forbidden traits), by trait id. */

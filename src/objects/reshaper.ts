@@ -41,9 +41,7 @@ export async function reshape(store: Store, trx: Tx, req: ReshapeRequest): Promi
     const p = pick(plan.providers, uuid);
     if (!p) throw new ReshapeProviderNotFound(uuid);
     if (p.generation !== want.generation)
-      throw new ReshapeGenerationConflict(
-        `resource provider generation conflict for provider ${uuid}: actual: ${p.generation}, given: ${want.generation}`,
-      );
+      throw new ReshapeGenerationConflict(`resource provider generation conflict for provider ${uuid}: actual: ${p.generation}, given: ${want.generation}`);
   }
   if (plan.error) throw plan.error;
   for (const [uuid, want] of req.inventories) {

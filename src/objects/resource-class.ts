@@ -79,7 +79,10 @@ export async function createResourceClass(store: Store, name: string): Promise<R
 
 async function insertResourceClass(trx: Tx, name: string): Promise<ResourceClass> {
   if ((await findResourceClassId(trx, name)) !== undefined) throw new ResourceClassExists(name);
-  const max = await trx.selectFrom("resource_classes").select((eb) => eb.fn.max("id").as("max")).executeTakeFirst();
+  const max = await trx
+    .selectFrom("resource_classes")
+    .select((eb) => eb.fn.max("id").as("max"))
+    .executeTakeFirst();
   const top = max?.max == null ? 0 : Number(max.max);
   const id = top < MIN_CUSTOM_ID ? MIN_CUSTOM_ID : top + 1;
   const now = nowUtc();

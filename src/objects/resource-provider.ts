@@ -51,7 +51,12 @@ export async function bumpGeneration(trx: Tx, providerId: number, expected: numb
  * row, so a write that went first is never missed. It writes the value it finds (nothing changes).
  */
 export async function confirmGeneration(trx: Tx, providerId: number, expected: number): Promise<void> {
-  const r = await trx.updateTable("resource_providers").set({ generation: expected }).where("id", "=", providerId).where("generation", "=", expected).executeTakeFirst();
+  const r = await trx
+    .updateTable("resource_providers")
+    .set({ generation: expected })
+    .where("id", "=", providerId)
+    .where("generation", "=", expected)
+    .executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) throw new ConcurrentUpdate(`generation of provider ${providerId} changed`);
 }
 
@@ -148,25 +153,20 @@ export async function listProviders(trx: Tx, filter: ProviderFilter): Promise<Pr
 }
 
 /** Inserts a provider (a root unless parentUuid is given). Throws ProviderActionError, DuplicateProvider. */
-export async function createProvider(
-  store: Store,
-  trx: Tx,
-  input: { uuid: string; name: string; parentUuid?: string | null },
-): Promise<ProviderView> {
+export async function createProvider(store: Store, trx: Tx, input: { uuid: string; name: string; parentUuid?: string | null }): Promise<ProviderView> {
   if (!input.name) throw new ProviderActionError("create", "name is required");
   let parent: ProviderView | undefined;
   if (input.parentUuid != null) {
     if (input.parentUuid === input.uuid) {
-      throw new ProviderActionError(
-        "create",
-        "parent provider UUID cannot be same as UUID. Please set parent provider UUID to None if there is no parent.",
-      );
+      throw new ProviderActionError("create", "parent provider UUID cannot be same as UUID. Please set parent provider UUID to None if there is no parent.");
     }
     parent = await findProviderView(trx, input.parentUuid);
     if (!parent) throw new ProviderActionError("create", "parent provider UUID does not exist.");
   }
   const now = nowUtc();
-  const parentRow = parent ? await trx.selectFrom("resource_providers").select("root_provider_id").where("id", "=", parent.id).executeTakeFirstOrThrow() : undefined;
+  const parentRow = parent
+    ? await trx.selectFrom("resource_providers").select("root_provider_id").where("id", "=", parent.id).executeTakeFirstOrThrow()
+    : undefined;
   // NOTE: checked first because a failed insert aborts a PostgreSQL transaction; the insert's own
   // error still covers a race.
   const taken = await trx
@@ -186,7 +186,8 @@ export async function createProvider(
       created_at: now,
     });
   } catch (e) {
-    if (isDuplicateKey(e)) throw new DuplicateProvider(/0name|\.name/.test(`${(e as Error).message} ${(e as { constraint?: string }).constraint ?? ""}`) ? "name" : "uuid");
+    if (isDuplicateKey(e))
+      throw new DuplicateProvider(/0name|\.name/.test(`${(e as Error).message} ${(e as { constraint?: string }).constraint ?? ""}`) ? "name" : "uuid");
     throw e;
   }
   // NOTE: a root learns its own id only after the insert; the reference's second write also

@@ -28,7 +28,12 @@ export async function onlineDataMigrations(store: Store, config: Config, maxCoun
   const ids = { projectId: config.placement.incompleteConsumerProjectId, userId: config.placement.incompleteConsumerUserId };
   const r = await runOnlineMigrations(store, maxCount, limited, ids);
   out.push(...r.lines);
-  out.push(prettyTable(["Migration", "Total Found", "Completed"], r.totals.map((t) => [t.name, t.found, t.done])));
+  out.push(
+    prettyTable(
+      ["Migration", "Total Found", "Completed"],
+      r.totals.map((t) => [t.name, t.found, t.done]),
+    ),
+  );
   const code = onlineExitCode(r, limited);
   if (code === 2) out.push("Some migrations failed unexpectedly. Check log for details.");
   const stderr = r.errors.map((e) => `${e.name}: ${(e.error as Error)?.message ?? String(e.error)}\n`).join("");

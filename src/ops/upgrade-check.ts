@@ -32,8 +32,7 @@ export const CHECKS: readonly Check[] = [
       if (!(await providersWithoutRoot(store.db))) return ok;
       return {
         code: Code.FAILURE,
-        details:
-          'There is at least one resource provider table record which misses its root provider id. Run the "berth db online_data_migrations" command.',
+        details: 'There is at least one resource provider table record which misses its root provider id. Run the "berth db online_data_migrations" command.',
       };
     },
   },
@@ -102,5 +101,7 @@ export function pyDumps(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   if (Array.isArray(v)) return `[${v.map(pyDumps).join(", ")}]`;
-  return `{${Object.entries(v as object).map(([k, x]) => `${pyDumps(k)}: ${pyDumps(x)}`).join(", ")}}`;
+  return `{${Object.entries(v as object)
+    .map(([k, x]) => `${pyDumps(k)}: ${pyDumps(x)}`)
+    .join(", ")}}`;
 }

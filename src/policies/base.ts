@@ -37,10 +37,5 @@ export const baseRules: readonly RuleDefault[] = Object.freeze([
   baseRule(base.ADMIN_OR_SERVICE_API, "role:admin or role:service", true, true),
   // Upstream gives this one no scope_types.
   baseRule(base.PROJECT_READER_API, "role:reader and project_id:%(project_id)s", false, true),
-  baseRule(
-    base.ADMIN_OR_PROJECT_READER_OR_SERVICE_API,
-    `role:admin or rule:${base.PROJECT_READER_API} or role:service`,
-    true,
-    true,
-  ),
+  baseRule(base.ADMIN_OR_PROJECT_READER_OR_SERVICE_API, `role:admin or rule:${base.PROJECT_READER_API} or role:service`, true, true),
 ]);

@@ -79,9 +79,7 @@ export function createEnforcer(opts: EnforcerOptions): Enforcer {
     if (!scopeAllows(rule, creds)) return false;
     const allowed = evaluate(rules.get(ruleName)!, { target, creds: toPolicyCreds(creds), resolve });
     if (!allowed) {
-      logger.debug?.(
-        `Policy check for ${ruleName} failed with credentials ${JSON.stringify(toPolicyCreds(creds))}`,
-      );
+      logger.debug?.(`Policy check for ${ruleName} failed with credentials ${JSON.stringify(toPolicyCreds(creds))}`);
     }
     return allowed;
   }
@@ -116,12 +114,7 @@ function buildRules(
 
 // oslo.policy's handling of a default that replaced an older one. Called only
 // for rules the file does not override by their current name.
-function defaultCheck(
-  def: RuleDefault,
-  fileChecks: ReadonlyMap<string, Check>,
-  enforceNewDefaults: boolean,
-  onError: ParseErrorHandler,
-): Check {
+function defaultCheck(def: RuleDefault, fileChecks: ReadonlyMap<string, Check>, enforceNewDefaults: boolean, onError: ParseErrorHandler): Check {
   const current = parseText(def.checkStr, onError);
   const old = def.deprecatedRule;
   if (!old) return current;

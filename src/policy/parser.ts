@@ -11,10 +11,7 @@ import { at, first } from "@berth/client/common";
 
 export type ParseErrorHandler = (message: string, rule: string) => void;
 
-type Token =
-  | { readonly t: "(" | ")" | "and" | "or" | "not" }
-  | { readonly t: "check"; readonly check: Check }
-  | { readonly t: "string" };
+type Token = { readonly t: "(" | ")" | "and" | "or" | "not" } | { readonly t: "check"; readonly check: Check } | { readonly t: "string" };
 
 /** A single `kind:match` token (or `@` / `!`). */
 export function parseAtom(text: string, onError?: ParseErrorHandler): Check {

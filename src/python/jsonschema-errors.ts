@@ -35,8 +35,7 @@ interface Found {
   nested?: SchemaError[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof PyNumber);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof PyNumber);
 
 /** A number's value to compare (a PyNumber's nearest double: exact enough against any bound here). */
 const num = (v: unknown): unknown => (v instanceof PyNumber ? v.value : v);
@@ -64,7 +63,6 @@ export function isType(v: unknown, type: string): boolean {
       return false;
   }
 }
-
 
 /** The format checks the reference has; formats it has no checker for always pass. */
 const FORMATS: Record<string, (v: unknown) => boolean> = { uuid: isUuidLike };
@@ -114,16 +112,14 @@ const codePoints = (s: string) => [...s].length;
 /** Python ==, where True == 1 (for enum and nested values). */
 function pyLooseEqual(a: unknown, b: unknown): boolean {
   const num = (v: unknown) => (typeof v === "boolean" ? Number(v) : v instanceof PyNumber ? v.value : v);
-  if (Array.isArray(a) || Array.isArray(b))
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pyLooseEqual(x, b[i]));
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pyLooseEqual(x, b[i]));
   if (isObject(a) || isObject(b)) return isObject(a) && isObject(b) && mappingEqual(a, b, pyLooseEqual);
   return num(a) === num(b);
 }
 
 /** jsonschema's equal(): like == but True is not 1, at every depth (const, uniqueItems). */
 function pyStrictEqual(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) || Array.isArray(b))
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pyStrictEqual(x, b[i]));
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pyStrictEqual(x, b[i]));
   if (isObject(a) || isObject(b)) return isObject(a) && isObject(b) && mappingEqual(a, b, pyStrictEqual);
   return num(a) === num(b);
 }
@@ -197,10 +193,16 @@ const KEYWORDS: Record<string, Keyword> = {
     const extras = Object.keys(v).filter((k) => !Object.hasOwn(props, k) && !patterns.some((p) => pyRegExp(p).test(k)));
     if (isObject(ap)) return extras.map((k) => ({ message: "", nested: descend(v[k], ap, k) }));
     if (ap !== false || extras.length === 0) return [];
-    const names = extras.sort(byCodePoint).map((k) => r(k)).join(", ");
+    const names = extras
+      .sort(byCodePoint)
+      .map((k) => r(k))
+      .join(", ");
     // NOTE: with patternProperties (even empty) jsonschema names the patterns instead.
     if ("patternProperties" in schema) {
-      const regexes = patterns.sort(byCodePoint).map((p) => r(p)).join(", ");
+      const regexes = patterns
+        .sort(byCodePoint)
+        .map((p) => r(p))
+        .join(", ");
       return [{ message: `${names} ${extras.length === 1 ? "does" : "do"} not match any of the regexes: ${regexes}` }];
     }
     return [{ message: `Additional properties are not allowed (${names} ${extras.length === 1 ? "was" : "were"} unexpected)` }];

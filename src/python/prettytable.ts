@@ -13,7 +13,11 @@ function justify(text: string, width: number, align: Align): string {
 }
 
 /** A table in prettytable's default style; `hrules` puts a rule under every row (prettytable.ALL). */
-export function prettyTable(headers: readonly string[], rows: readonly (readonly (string | number)[])[], opts: { align?: Align; hrules?: boolean } = {}): string {
+export function prettyTable(
+  headers: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+  opts: { align?: Align; hrules?: boolean } = {},
+): string {
   const align = opts.align ?? "c";
   const cells = rows.map((r) => r.map((c) => String(c).split("\n")));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => Math.max(...at(r, i).map((l) => l.length)))));

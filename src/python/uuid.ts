@@ -5,7 +5,11 @@
 
 /** The hex digits uuid.UUID reads from `s`: urn: and uuid: removed, braces stripped at both ends, dashes removed. */
 function hexOf(s: string): string | undefined {
-  const hex = s.replaceAll("urn:", "").replaceAll("uuid:", "").replace(/^[{}]+|[{}]+$/g, "").replaceAll("-", "");
+  const hex = s
+    .replaceAll("urn:", "")
+    .replaceAll("uuid:", "")
+    .replace(/^[{}]+|[{}]+$/g, "")
+    .replaceAll("-", "");
   return /^[0-9a-fA-F]{32}$/.test(hex) ? hex.toLowerCase() : undefined;
 }
 

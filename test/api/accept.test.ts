@@ -178,7 +178,11 @@ async function fixtures(base: string): Promise<void> {
     ["PUT", `/resource_providers/${RP}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 8 } } }],
     ["PUT", "/traits/CUSTOM_T"],
     ["PUT", "/resource_classes/CUSTOM_A"],
-    ["PUT", `/allocations/${CONSUMER}`, { allocations: { [RP]: { resources: { VCPU: 1 } } }, project_id: "p", user_id: "u", consumer_generation: null, consumer_type: "INSTANCE" }],
+    [
+      "PUT",
+      `/allocations/${CONSUMER}`,
+      { allocations: { [RP]: { resources: { VCPU: 1 } } }, project_id: "p", user_id: "u", consumer_generation: null, consumer_type: "INSTANCE" },
+    ],
   ];
   for (const [method, path, body] of steps) {
     const r = await rawRequest(base, method, path, json, body === undefined ? undefined : JSON.stringify(body));
@@ -199,10 +203,7 @@ async function fixtures(base: string): Promise<void> {
       drops.push(db.drop);
       return db.url;
     };
-    [ref, berth] = await Promise.all([
-      url("ref.sqlite").then((u) => startReference(u, dir, 1)),
-      url("berth.sqlite").then((u) => startBerth(u, dir, {}, true)),
-    ]);
+    [ref, berth] = await Promise.all([url("ref.sqlite").then((u) => startReference(u, dir, 1)), url("berth.sqlite").then((u) => startBerth(u, dir, {}, true))]);
     await fixtures(ref.base);
     await fixtures(berth.base);
   }, 120_000);

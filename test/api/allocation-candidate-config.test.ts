@@ -14,8 +14,7 @@ async function hosts(api: TestApi) {
   return [a.uuid.get("host")!, b.uuid.get("host")!];
 }
 
-const rootsOf = (body: any) =>
-  new Set(Object.keys(body.provider_summaries).map((u) => body.provider_summaries[u].root_provider_uuid));
+const rootsOf = (body: any) => new Set(Object.keys(body.provider_summaries).map((u) => body.provider_summaries[u].root_provider_uuid));
 
 describeEachDb("allocation candidates: max_allocation_candidates, depth-first", (dialect) => {
   const api = useApi(dialect, { placement: { max_allocation_candidates: "5" } });

@@ -37,7 +37,9 @@ describeEachDb("allocation candidates explain", (dialect) => {
     never = createApp({ store: api().store, config: testConfig({}), candidateSnapshot: "never" });
   });
   const explainFrom = async (app: Hono, query: string, version = "1.39") => {
-    const r = await app.request(`/allocation_candidates/explain?${query}`, { headers: { "x-auth-token": "admin", "openstack-api-version": `placement ${version}` } });
+    const r = await app.request(`/allocation_candidates/explain?${query}`, {
+      headers: { "x-auth-token": "admin", "openstack-api-version": `placement ${version}` },
+    });
     return { status: r.status, body: await r.json() };
   };
   const explain = async (query: string, version = "1.39") => {
@@ -53,7 +55,12 @@ describeEachDb("allocation candidates explain", (dialect) => {
     const host = uuid();
     expect((await api().post("/resource_providers", { name: "compute-17", uuid: host }, { version: "1.20" })).status).toBe(200);
     expect(
-      (await api().put(`/resource_providers/${host}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 32, reserved: 2, allocation_ratio: 1.0 } } })).status,
+      (
+        await api().put(`/resource_providers/${host}/inventories`, {
+          resource_provider_generation: 0,
+          inventories: { VCPU: { total: 32, reserved: 2, allocation_ratio: 1.0 } },
+        })
+      ).status,
     ).toBe(200);
     const alloc = { allocations: { [host]: { resources: { VCPU: 24 } } }, project_id: "p", user_id: "u", consumer_generation: null };
     expect((await api().put(`/allocations/${uuid()}`, alloc, { version: "1.28" })).status).toBe(204);
@@ -88,7 +95,9 @@ describeEachDb("allocation candidates explain", (dialect) => {
       used: 24,
       message: "compute-17: VCPU asks 8, free 6 = (32 - 2) x 1.0 - 24 used",
     });
-    expect(doc.summary).toBe("no candidates: group (unsuffixed) fits no tree after capacity of VCPU (asks 8); closest: compute-17: VCPU asks 8, free 6 = (32 - 2) x 1.0 - 24 used");
+    expect(doc.summary).toBe(
+      "no candidates: group (unsuffixed) fits no tree after capacity of VCPU (asks 8); closest: compute-17: VCPU asks 8, free 6 = (32 - 2) x 1.0 - 24 used",
+    );
     // The database read without a snapshot gives the same explanation.
     const direct = await explainFrom(never, "resources=VCPU:8");
     expect(direct.status).toBe(200);
@@ -97,10 +106,21 @@ describeEachDb("allocation candidates explain", (dialect) => {
     // Units: a max_unit below the request.
     const [small] = await api().store.db.selectFrom("resource_providers").select("uuid").where("name", "like", "%-small").execute();
     const inv = await api().get(`/resource_providers/${small!.uuid}/inventories`);
-    await api().put(`/resource_providers/${small!.uuid}/inventories/VCPU`, { resource_provider_generation: inv.body.resource_provider_generation, total: 4, allocation_ratio: 1.5, max_unit: 2 });
+    await api().put(`/resource_providers/${small!.uuid}/inventories/VCPU`, {
+      resource_provider_generation: inv.body.resource_provider_generation,
+      total: 4,
+      allocation_ratio: 1.5,
+      max_unit: 2,
+    });
     const units = await explain("resources=VCPU:3");
     expect(units.fits).toBe(true);
-    expect(units.groups[0].steps.find((s: { constraint: string }) => s.constraint === "units")).toEqual({ constraint: "units", resource_class: "VCPU", amount: 3, providers: 1, trees: 1 });
+    expect(units.groups[0].steps.find((s: { constraint: string }) => s.constraint === "units")).toEqual({
+      constraint: "units",
+      resource_class: "VCPU",
+      amount: 3,
+      providers: 1,
+      trees: 1,
+    });
     expect(units.near_misses[0].message).toMatch(/-small: VCPU asks 3, above max_unit 2$/);
   });
 
@@ -134,7 +154,9 @@ describeEachDb("allocation candidates explain", (dialect) => {
     expect(doc.trees_with_candidates).toBe(2);
     expect(doc.summary).toBe("2 candidates returned; 2 of 6 trees fit");
     // Why not the others: the constraints each fails.
-    const misses = Object.fromEntries(doc.near_misses.map((m: { root: { uuid: string }; failed: { constraint: string }[] }) => [s.name.get(m.root.uuid), m.failed.map((f) => f.constraint)]));
+    const misses = Object.fromEntries(
+      doc.near_misses.map((m: { root: { uuid: string }; failed: { constraint: string }[] }) => [s.name.get(m.root.uuid), m.failed.map((f) => f.constraint)]),
+    );
     expect(misses).toEqual({ c: ["forbidden_traits"], d: ["member_of"], e: ["capacity", "units"], f: ["resource_class", "required_traits", "member_of"] });
     // A limit cuts the list, not the trees that fit.
     const limited = await explain(`${q}&limit=1`);
@@ -166,15 +188,30 @@ describeEachDb("allocation candidates explain", (dialect) => {
     expect(doc.near_misses).toHaveLength(1);
     expect(doc.near_misses[0].root.uuid).toBe(s.uuid.get("host1"));
     expect(doc.near_misses[0].failed).toEqual([
-      expect.objectContaining({ constraint: "same_subtree", groups: ["_C", "_N"], message: expect.stringMatching(/-host1: same_subtree: the groups _C, _N fit, but not within one subtree$/) }),
+      expect.objectContaining({
+        constraint: "same_subtree",
+        groups: ["_C", "_N"],
+        message: expect.stringMatching(/-host1: same_subtree: the groups _C, _N fit, but not within one subtree$/),
+      }),
     ]);
     // Fill host2's NUMA node: nothing fits, and host2's near miss names its provider and amounts.
-    await api().store.db.insertInto("allocations").values({ resource_provider_id: s.id.get("h2n0")!, consumer_id: uuid(), resource_class_id: 0, used: 3, created_at: "2024-01-01 00:00:00" }).execute();
+    await api()
+      .store.db.insertInto("allocations")
+      .values({ resource_provider_id: s.id.get("h2n0")!, consumer_id: uuid(), resource_class_id: 0, used: 3, created_at: "2024-01-01 00:00:00" })
+      .execute();
     const none = await explain(q);
     expect(none.fits).toBe(false);
     expect(none.summary).toMatch(/^no candidates: every group fits somewhere, but no tree fits them after same_subtree \(_C, _N\)/);
-    const vcpu = await explain("resources_C=VCPU:2&resources_N=SRIOV_NET_VF:1&required_N=CUSTOM_PHYSNET_A&group_policy=isolate&same_subtree=_C,_N&root_required=!HW_CPU_X86_AVX2");
-    expect(vcpu.groups[0].steps.map((x: { constraint: string }) => x.constraint)).toEqual(["resource_class", "capacity", "units", "root_required", "group_alone"]);
+    const vcpu = await explain(
+      "resources_C=VCPU:2&resources_N=SRIOV_NET_VF:1&required_N=CUSTOM_PHYSNET_A&group_policy=isolate&same_subtree=_C,_N&root_required=!HW_CPU_X86_AVX2",
+    );
+    expect(vcpu.groups[0].steps.map((x: { constraint: string }) => x.constraint)).toEqual([
+      "resource_class",
+      "capacity",
+      "units",
+      "root_required",
+      "group_alone",
+    ]);
     const miss = none.near_misses.find((m: { root: { uuid: string } }) => m.root.uuid === s.uuid.get("host2"));
     expect(miss.failed[0]).toMatchObject({ constraint: "capacity", group: "_C", asks: 2, free: 1, provider: { uuid: s.uuid.get("h2n0") } });
   });
@@ -222,10 +259,18 @@ describeEachDb("allocation candidates explain", (dialect) => {
       expect(l.status).toBeGreaterThanOrEqual(400);
       expect({ q, status: e.status, body: blank(e.text) }).toEqual({ q, status: l.status, body: blank(l.text) });
     }
-    const member = await api().get("/allocation_candidates/explain?resources=VCPU:1", { token: null, version: "1.39", headers: { "x-auth-token": "alice:proj-a", "x-roles": "member" } });
+    const member = await api().get("/allocation_candidates/explain?resources=VCPU:1", {
+      token: null,
+      version: "1.39",
+      headers: { "x-auth-token": "alice:proj-a", "x-roles": "member" },
+    });
     expect(member.status).toBe(403);
     expect(member.body.errors[0].detail).toContain("placement:allocation_candidates:explain");
-    const service = await api().get("/allocation_candidates/explain?resources=VCPU:1", { token: null, version: "1.39", headers: { "x-auth-token": "nova:svc", "x-roles": "service" } });
+    const service = await api().get("/allocation_candidates/explain?resources=VCPU:1", {
+      token: null,
+      version: "1.39",
+      headers: { "x-auth-token": "nova:svc", "x-roles": "service" },
+    });
     expect(service.status).toBe(200);
   });
 });

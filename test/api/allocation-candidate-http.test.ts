@@ -69,7 +69,9 @@ describeEachDb("candidate bodies over HTTP, from kept buffers", (dialect) => {
     writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${connection}\n`);
     port = await freePort();
     let out = "";
-    child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.stdout!.on("data", (d) => (out = (out + d).slice(-4000)));
     child.stderr!.on("data", (d) => (out = (out + d).slice(-4000)));
     await waitUp(`http://127.0.0.1:${port}`, child, () => out);

@@ -81,7 +81,10 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
       for (const [i, rp] of rps.entries()) {
         await call("POST", "/resource_providers", { name: `mixed-${i}`, uuid: rp });
         await same(`created ${i}`);
-        await call("PUT", `/resource_providers/${rp}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 4 }, MEMORY_MB: { total: 2048 } } });
+        await call("PUT", `/resource_providers/${rp}/inventories`, {
+          resource_provider_generation: 0,
+          inventories: { VCPU: { total: 4 }, MEMORY_MB: { total: 2048 } },
+        });
         await same(`inventory ${i}`);
       }
       // NOTE: quiet requests, so that the auto process answers from its snapshot too.

@@ -56,7 +56,10 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
     const config = testConfig({ placement_database: { connection: db.url, sync_on_startup: "true" } });
     ({ store } = await prepare(config));
     for (const strategy of ["depth-first", "breadth-first"]) {
-      const c = testConfig({ placement_database: { connection: db.url, sync_on_startup: "true" }, placement: { allocation_candidates_generation_strategy: strategy } });
+      const c = testConfig({
+        placement_database: { connection: db.url, sync_on_startup: "true" },
+        placement: { allocation_candidates_generation_strategy: strategy },
+      });
       apps[strategy] = {
         never: createApp({ store, config: c, candidateSnapshot: "never" }),
         always: createApp({ store, config: c, candidateSnapshot: "always" }),
@@ -117,7 +120,9 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
     );
     const app = entry(apps, "depth-first");
     for (const mode of ["never", "always", "always"] as const) {
-      const r = await app[mode].request("/allocation_candidates?resources=VCPU:1,MEMORY_MB:64", { headers: { ...HEADERS, "openstack-api-version": "placement 1.39" } });
+      const r = await app[mode].request("/allocation_candidates?resources=VCPU:1,MEMORY_MB:64", {
+        headers: { ...HEADERS, "openstack-api-version": "placement 1.39" },
+      });
       const bytes = Buffer.from(await r.arrayBuffer());
       expect(bytes.length).toBeGreaterThan(2 * 65_536);
       expect(r.headers.get("content-length")).toBe(String(bytes.length));
@@ -134,7 +139,9 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
     const AGGS = ["G1", "G2"];
     const provider = fc.record({
       parent: fc.option(fc.nat(), { freq: 2 }),
-      inv: fc.dictionary(fc.constantFrom(...CLASSES), fc.record({ total: fc.integer({ min: 1, max: 4 }), max_unit: fc.integer({ min: 1, max: 4 }) }), { maxKeys: 2 }),
+      inv: fc.dictionary(fc.constantFrom(...CLASSES), fc.record({ total: fc.integer({ min: 1, max: 4 }), max_unit: fc.integer({ min: 1, max: 4 }) }), {
+        maxKeys: 2,
+      }),
       used: fc.dictionary(fc.constantFrom(...CLASSES), fc.integer({ min: 0, max: 2 }), { maxKeys: 1 }),
       traits: fc.subarray(TRAITS),
       aggs: fc.subarray(AGGS),
@@ -158,7 +165,9 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
     const toQuery = (r: Of<typeof request>): string | undefined => {
       const parts: string[] = [];
       const add = (suffix: string, g: Of<typeof group>) => {
-        const res = Object.entries(g.resources).map(([rc, n]) => `${rc}:${n}`).join(",");
+        const res = Object.entries(g.resources)
+          .map(([rc, n]) => `${rc}:${n}`)
+          .join(",");
         if (res) parts.push(`resources${suffix}=${res}`);
         if (g.required) parts.push(`required${suffix}=${g.required}`);
         if (g.memberOf) parts.push(`member_of${suffix}=${agg(g.memberOf)}`);
@@ -315,7 +324,8 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
     await reset(store);
     const seeded = await seedProviders(store.db, [{ name: "cn", inv: { VCPU: 4 } }]);
     const app = entry(apps, "depth-first").auto;
-    const used = async () => JSON.parse((await answer(app, "1.39", "resources=VCPU:1")).slice(4)).provider_summaries[seeded.uuid.get("cn")!].resources.VCPU.used;
+    const used = async () =>
+      JSON.parse((await answer(app, "1.39", "resources=VCPU:1")).slice(4)).provider_summaries[seeded.uuid.get("cn")!].resources.VCPU.used;
     expect(await used()).toBe(0);
     expect(await used()).toBe(0);
     expect(await used()).toBe(0);
@@ -323,7 +333,13 @@ describeEachDb("candidates from a snapshot answer as the database reads do", (di
     const put = await app.request(`/allocations/${consumer}`, {
       method: "PUT",
       headers: { ...HEADERS, "content-type": "application/json", "openstack-api-version": "placement 1.39" },
-      body: JSON.stringify({ allocations: { [seeded.uuid.get("cn")!]: { resources: { VCPU: 3 } } }, project_id: "p", user_id: "u", consumer_generation: null, consumer_type: "INSTANCE" }),
+      body: JSON.stringify({
+        allocations: { [seeded.uuid.get("cn")!]: { resources: { VCPU: 3 } } },
+        project_id: "p",
+        user_id: "u",
+        consumer_generation: null,
+        consumer_type: "INSTANCE",
+      }),
     });
     expect(put.status).toBe(204);
     expect(await used()).toBe(3);
@@ -368,7 +384,10 @@ describe("a snapshot sees other connections' commits [sqlite file]", () => {
   });
 
   it("auto: with a commit before every request (never quiet), rebuilds once the database reads cost as much as a build", async () => {
-    const seeded = await seedProviders(store.db, Array.from({ length: 50 }, (_, i) => ({ name: `busy-${i}`, inv: { VCPU: 4 } })));
+    const seeded = await seedProviders(
+      store.db,
+      Array.from({ length: 50 }, (_, i) => ({ name: `busy-${i}`, inv: { VCPU: 4 } })),
+    );
     let builds = 0;
     const reader = copyReader(store)!;
     const snapshots = new Snapshots(reader, "auto", () => builds++);
@@ -436,7 +455,10 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
       }
       await other.db.transaction().execute(async (trx) => {
         await trx.updateTable("inventories").set({ total: 7 }).where("resource_provider_id", "=", id).execute();
-        await trx.insertInto("resource_providers").values({ uuid: crypto.randomUUID(), name: "late", generation: 0, created_at: new Date(), updated_at: new Date() }).execute();
+        await trx
+          .insertInto("resource_providers")
+          .values({ uuid: crypto.randomUUID(), name: "late", generation: 0, created_at: new Date(), updated_at: new Date() })
+          .execute();
       });
       expect(await capacity(cn)).toBe(7);
       await other.db.deleteFrom("inventories").where("resource_provider_id", "=", id).execute();
@@ -482,7 +504,11 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
       expect(builds).toBe(1);
       let answered = 0;
       for (let i = 0; i < 60; i++) {
-        await other.db.updateTable("inventories").set({ reserved: 1 + (i % 2) }).where("resource_provider_id", "=", seeded.id.get("tl")!).execute();
+        await other.db
+          .updateTable("inventories")
+          .set({ reserved: 1 + (i % 2) })
+          .where("resource_provider_id", "=", seeded.id.get("tl")!)
+          .execute();
         const snap = await snapshots.get();
         if (snap) {
           answered++;
@@ -514,8 +540,14 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
         // Commits that move the (server-wide) token but not what a copy reads.
         const unchanged: [string, () => Promise<unknown>][] = [
           ["a commit in another database of the server", () => sql.raw("CREATE TABLE side_t (x int)").execute(sideStore.db)],
-          ["a provider renamed, its generation bumped", () => raw(`UPDATE resource_providers SET name = 'dg-renamed', generation = generation + 1, updated_at = ${now} WHERE id = ${a}`)],
-          ["a project and a user created", () => raw("INSERT INTO projects (external_id) VALUES ('dg-project')").then(() => raw("INSERT INTO users (external_id) VALUES ('dg-user')"))],
+          [
+            "a provider renamed, its generation bumped",
+            () => raw(`UPDATE resource_providers SET name = 'dg-renamed', generation = generation + 1, updated_at = ${now} WHERE id = ${a}`),
+          ],
+          [
+            "a project and a user created",
+            () => raw("INSERT INTO projects (external_id) VALUES ('dg-project')").then(() => raw("INSERT INTO users (external_id) VALUES ('dg-user')")),
+          ],
         ];
         for (const [what, write] of unchanged) {
           await write();
@@ -525,17 +557,41 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
         }
         // One change per table a copy reads, none of them moving a generation.
         const changed: [string, () => Promise<unknown>][] = [
-          ["resource_providers: a new provider", () => raw(`INSERT INTO resource_providers (uuid, name, generation) VALUES ('${crypto.randomUUID()}', 'dg-new', 0)`)],
+          [
+            "resource_providers: a new provider",
+            () => raw(`INSERT INTO resource_providers (uuid, name, generation) VALUES ('${crypto.randomUUID()}', 'dg-new', 0)`),
+          ],
           ["resource_providers: a parent set", () => raw(`UPDATE resource_providers SET parent_provider_id = ${a} WHERE id = ${b}`)],
-          ["resource_classes: a class renamed", () => raw("INSERT INTO resource_classes (name) VALUES ('CUSTOM_DG_X')").then(() => raw("UPDATE resource_classes SET name = 'CUSTOM_DG_Y' WHERE name = 'CUSTOM_DG_X'"))],
+          [
+            "resource_classes: a class renamed",
+            () =>
+              raw("INSERT INTO resource_classes (name) VALUES ('CUSTOM_DG_X')").then(() =>
+                raw("UPDATE resource_classes SET name = 'CUSTOM_DG_Y' WHERE name = 'CUSTOM_DG_X'"),
+              ),
+          ],
           ["traits: a trait created", () => raw("INSERT INTO traits (name) VALUES ('CUSTOM_DG_NEW')")],
           ["placement_aggregates: an aggregate created", () => raw(`INSERT INTO placement_aggregates (uuid) VALUES ('${crypto.randomUUID()}')`)],
           ["inventories: reserved changed", () => raw(`UPDATE inventories SET reserved = 1 WHERE resource_provider_id = ${a}`)],
-          ["allocations: a claim written", () => raw(`INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used) SELECT resource_provider_id, '${crypto.randomUUID()}', resource_class_id, 1 FROM inventories WHERE resource_provider_id = ${b}`)],
-          ["allocations: the claim moved to another consumer, usage unchanged (no rebuild needed)", () => raw(`UPDATE allocations SET consumer_id = '${crypto.randomUUID()}' WHERE resource_provider_id = ${b}`)],
+          [
+            "allocations: a claim written",
+            () =>
+              raw(
+                `INSERT INTO allocations (resource_provider_id, consumer_id, resource_class_id, used) SELECT resource_provider_id, '${crypto.randomUUID()}', resource_class_id, 1 FROM inventories WHERE resource_provider_id = ${b}`,
+              ),
+          ],
+          [
+            "allocations: the claim moved to another consumer, usage unchanged (no rebuild needed)",
+            () => raw(`UPDATE allocations SET consumer_id = '${crypto.randomUUID()}' WHERE resource_provider_id = ${b}`),
+          ],
           ["allocations: the claim deleted", () => raw(`DELETE FROM allocations WHERE resource_provider_id = ${b}`)],
           ["resource_provider_traits: a trait removed", () => raw(`DELETE FROM resource_provider_traits WHERE resource_provider_id = ${a}`)],
-          ["resource_provider_aggregates: a provider joined an aggregate", () => raw(`INSERT INTO resource_provider_aggregates (resource_provider_id, aggregate_id) SELECT ${b}, id FROM placement_aggregates ORDER BY id LIMIT 1`)],
+          [
+            "resource_provider_aggregates: a provider joined an aggregate",
+            () =>
+              raw(
+                `INSERT INTO resource_provider_aggregates (resource_provider_id, aggregate_id) SELECT ${b}, id FROM placement_aggregates ORDER BY id LIMIT 1`,
+              ),
+          ],
         ];
         let expected = 1;
         for (const [what, write] of changed) {

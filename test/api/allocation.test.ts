@@ -70,10 +70,13 @@ describeEachDb("allocations", (dialect) => {
 
   it("refuses over capacity, constraint violations and missing inventory with 409", async () => {
     const rp = await provider();
-    const put = (res: Record<string, number>) => api().put(`/allocations/${uuid()}`, { allocations: { [rp]: { resources: res } }, ...who }, { version: "1.23" });
+    const put = (res: Record<string, number>) =>
+      api().put(`/allocations/${uuid()}`, { allocations: { [rp]: { resources: res } }, ...who }, { version: "1.23" });
     const over = await put({ VCPU: 9 });
     expect(over.status).toBe(409);
-    expect(detail(over)).toContain(`Unable to allocate inventory: Unable to create allocation for 'VCPU' on resource provider '${rp}'. The requested amount would exceed the capacity.`);
+    expect(detail(over)).toContain(
+      `Unable to allocate inventory: Unable to create allocation for 'VCPU' on resource provider '${rp}'. The requested amount would exceed the capacity.`,
+    );
     expect(over.body.errors[0].code).toBe("placement.undefined_code");
     const step = await put({ MEMORY_MB: 100 });
     expect(detail(step)).toContain("would violate inventory constraints");
@@ -114,7 +117,11 @@ describeEachDb("allocations", (dialect) => {
     expect((await api().get(`/allocations/${a}`)).body).toEqual({ allocations: {} });
     expect((await api().get(`/resource_providers/${rp}/usages`)).body.usages.VCPU).toBe(0);
     // A failed claim for a new consumer leaves no consumer behind: null still means "new".
-    const again = await api().put(`/allocations/${a}`, { allocations: { [rp]: { resources: { VCPU: 1 } } }, ...who, consumer_generation: null }, { version: "1.28" });
+    const again = await api().put(
+      `/allocations/${a}`,
+      { allocations: { [rp]: { resources: { VCPU: 1 } } }, ...who, consumer_generation: null },
+      { version: "1.28" },
+    );
     expect(again.status).toBe(204);
   });
 
@@ -141,7 +148,9 @@ describeEachDb("allocations", (dialect) => {
   it("normalizes the consumer uuid of a PUT", async () => {
     const rp = await provider();
     const c = uuid();
-    const r = await api().put(`/allocations/${c.replace(/-/g, "").toUpperCase()}`, { allocations: [{ resource_provider: { uuid: rp }, resources: { VCPU: 1 } }] });
+    const r = await api().put(`/allocations/${c.replace(/-/g, "").toUpperCase()}`, {
+      allocations: [{ resource_provider: { uuid: rp }, resources: { VCPU: 1 } }],
+    });
     expect(r.status).toBe(204);
     expect(Object.keys((await api().get(`/allocations/${c}`)).body.allocations)).toEqual([rp]);
   });

@@ -46,7 +46,8 @@ describe("the capabilities catalog", () => {
 
 describeEachDb("capabilities", (dialect) => {
   const api = useApi(dialect);
-  const get = (path: string, who: string, extra: Record<string, string> = {}) => api().get(path, { token: null, headers: { ...entry(CALLERS, who), ...extra } });
+  const get = (path: string, who: string, extra: Record<string, string> = {}) =>
+    api().get(path, { token: null, headers: { ...entry(CALLERS, who), ...extra } });
 
   it("service level: each operation's verdict is the one the real request gets, for every caller", async () => {
     const rp = uuid();
@@ -67,7 +68,12 @@ describeEachDb("capabilities", (dialect) => {
       const verdict = (id: string) => doc.operations.find((o: { id: string }) => o.id === id);
       if (who === "project admin") {
         expect(doc.operations.filter((o: { allowed: boolean }) => !o.allowed).map((o: { id: string }) => o.id)).toEqual(["reshaper:reshape"]);
-        expect(verdict("reshaper:reshape").refused_by[0]).toMatchObject({ reason: "policy", rule: "placement:reshaper:reshape", check: "rule:service_api", expanded: "(role:service)" });
+        expect(verdict("reshaper:reshape").refused_by[0]).toMatchObject({
+          reason: "policy",
+          rule: "placement:reshaper:reshape",
+          check: "rule:service_api",
+          expanded: "(role:service)",
+        });
       }
       if (who === "project service") expect(doc.operations.every((o: { allowed: boolean }) => o.allowed)).toBe(true);
       if (who === "project reader") {
@@ -103,8 +109,21 @@ describeEachDb("capabilities", (dialect) => {
         const base = path === "/allocation_candidates" && q.name !== "resources" ? "resources=VCPU:1&" : "";
         const value = q.name.startsWith("resources")
           ? "VCPU:1"
-          : ({ limit: "1", group_policy: "none", associated: "true", uuid: uuid(), member_of: uuid(), member_of1: uuid(), in_tree: uuid(), in_tree1: uuid(), same_subtree: "_A" } as Record<string, string>)[q.name] ?? "x";
-        const unknown = (r: { status: number; text: string }) => r.status === 400 && /Additional properties are not allowed|was unexpected/.test(r.text) && r.text.includes(q.name);
+          : ((
+              {
+                limit: "1",
+                group_policy: "none",
+                associated: "true",
+                uuid: uuid(),
+                member_of: uuid(),
+                member_of1: uuid(),
+                in_tree: uuid(),
+                in_tree1: uuid(),
+                same_subtree: "_A",
+              } as Record<string, string>
+            )[q.name] ?? "x");
+        const unknown = (r: { status: number; text: string }) =>
+          r.status === 400 && /Additional properties are not allowed|was unexpected/.test(r.text) && r.text.includes(q.name);
         const at = await api().get(`${path}?${base}${q.name}=${value}`, { version: q.since });
         expect({ param: q.name, at: q.since, unknown: unknown(at), text: at.text.slice(0, 200) }).toMatchObject({ param: q.name, unknown: false });
         // Below its microversion (when the path itself exists there) the parameter is refused.
@@ -121,17 +140,30 @@ describeEachDb("capabilities", (dialect) => {
     const parent = uuid();
     const child = uuid();
     const lone = uuid();
-    for (const [u, extra] of [[parent, {}], [child, { parent_provider_uuid: parent }], [lone, {}]] as const)
+    for (const [u, extra] of [
+      [parent, {}],
+      [child, { parent_provider_uuid: parent }],
+      [lone, {}],
+    ] as const)
       expect((await api().post("/resource_providers", { name: `cap-${u}`, uuid: u, ...extra }, { version: "1.20" })).status).toBe(200);
-    expect((await api().put(`/resource_providers/${parent}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 8 } } })).status).toBe(200);
+    expect(
+      (await api().put(`/resource_providers/${parent}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 8 } } })).status,
+    ).toBe(200);
     const consumer = uuid();
     expect(
-      (await api().put(`/allocations/${consumer}`, { allocations: { [parent]: { resources: { VCPU: 3 } } }, project_id: "p", user_id: "u", consumer_generation: null }, { version: "1.28" })).status,
+      (
+        await api().put(
+          `/allocations/${consumer}`,
+          { allocations: { [parent]: { resources: { VCPU: 3 } } }, project_id: "p", user_id: "u", consumer_generation: null },
+          { version: "1.28" },
+        )
+      ).status,
     ).toBe(204);
     const doc = (await get(`/capabilities/resource_providers/${parent}`, "project admin")).body;
     expect(valid(doc)).toEqual([]);
     expect(doc.state).toMatchObject({ children: 1, consumers: 1, usages: { VCPU: 3 }, parent_provider_uuid: null, root_provider_uuid: parent });
-    const op = (d: typeof doc, method: string, path: string) => d.operations.find((o: { method: string; path: string }) => o.method === method && o.path === path);
+    const op = (d: typeof doc, method: string, path: string) =>
+      d.operations.find((o: { method: string; path: string }) => o.method === method && o.path === path);
     const del = op(doc, "DELETE", "/resource_providers/{uuid}");
     expect(del.allowed).toBe(false);
     expect(del.refused_by.map((r: { reason: string }) => r.reason)).toEqual(["state", "state"]);

@@ -75,9 +75,13 @@ describeEachDb("deliberate differences", (dialect) => {
 
   it("writes JSON as Python's json.dumps does, as the reference (not a difference)", async () => {
     const root = await api().get("/");
-    expect(root.text).toBe('{"versions": [{"id": "v1.0", "max_version": "1.39", "min_version": "1.0", "status": "CURRENT", "links": [{"rel": "self", "href": ""}]}]}');
+    expect(root.text).toBe(
+      '{"versions": [{"id": "v1.0", "max_version": "1.39", "min_version": "1.0", "status": "CURRENT", "links": [{"rel": "self", "href": ""}]}]}',
+    );
     const rp = await api().get("/resource_providers?member_of=%F0%9F%98%80%7F", { version: "1.39" });
-    expect(rp.text).toContain('"detail": "The server could not comply with the request since it is either malformed or otherwise incorrect.\\n\\n Invalid query string parameters: Expected \'member_of\' parameter to contain valid UUID(s). Got: \\ud83d\\ude00\\u007f  "');
+    expect(rp.text).toContain(
+      '"detail": "The server could not comply with the request since it is either malformed or otherwise incorrect.\\n\\n Invalid query string parameters: Expected \'member_of\' parameter to contain valid UUID(s). Got: \\ud83d\\ude00\\u007f  "',
+    );
   });
 });
 

@@ -40,13 +40,19 @@ describeEachDb("consumers", (dialect) => {
   const put = async (consumer: string, allocations: Allocs, generation: number | null, who: object = WHO) =>
     outcome(await api().put(`/allocations/${consumer}`, { allocations, ...who, consumer_generation: generation }, { version: V }));
   const post = async (body: Record<string, { allocations: Allocs; consumer_generation: number | null }>) =>
-    outcome(
-      await api().post("/allocations", Object.fromEntries(Object.entries(body).map(([c, b]) => [c, { ...WHO, ...b }])), { version: V }),
-    );
+    outcome(await api().post("/allocations", Object.fromEntries(Object.entries(body).map(([c, b]) => [c, { ...WHO, ...b }])), { version: V }));
   const show = async (consumer: string) => (await api().get(`/allocations/${consumer}`, { version: V })).body;
   const vcpu = (n: number): Allocs => ({ [rp]: { resources: { VCPU: n } } });
-  const conflict = (expected: string, got: string): [number, string, string] => [409, GEN_CONFLICT, `consumer generation conflict - expected ${expected} but got ${got}  `];
-  const held = (n: number, generation = 1, who: object = WHO) => ({ allocations: { [rp]: { resources: { VCPU: n }, generation: expect.any(Number) } }, ...who, consumer_generation: generation });
+  const conflict = (expected: string, got: string): [number, string, string] => [
+    409,
+    GEN_CONFLICT,
+    `consumer generation conflict - expected ${expected} but got ${got}  `,
+  ];
+  const held = (n: number, generation = 1, who: object = WHO) => ({
+    allocations: { [rp]: { resources: { VCPU: n }, generation: expect.any(Number) } },
+    ...who,
+    consumer_generation: generation,
+  });
   const missingProvider: [number, string, string] = [400, "placement.undefined_code", `Allocation for resource provider '${missing}' that does not exist.  `];
   const overCapacity = (): [number, string, string] => [
     409,
@@ -122,9 +128,12 @@ describeEachDb("consumers", (dialect) => {
     expect(await show(c)).toEqual(held(1));
     // The same in POST /allocations, for the new consumer next to the one that failed.
     const [h, i] = [uuid(), uuid()];
-    expect(await post({ [h]: { allocations: vcpu(1), consumer_generation: null }, [i]: { allocations: { [missing]: { resources: { VCPU: 1 } } }, consumer_generation: null } })).toEqual(
-      missingProvider,
-    );
+    expect(
+      await post({
+        [h]: { allocations: vcpu(1), consumer_generation: null },
+        [i]: { allocations: { [missing]: { resources: { VCPU: 1 } } }, consumer_generation: null },
+      }),
+    ).toEqual(missingProvider);
     expect(await show(h)).toEqual({ allocations: {} });
     expect(await post({ [h]: { allocations: vcpu(1), consumer_generation: null } })).toEqual([204]);
     expect(await show(h)).toEqual(held(1));
@@ -144,7 +153,9 @@ describeEachDb("consumers", (dialect) => {
   it("changes nothing in a POST /allocations when one consumer's generation is wrong", async () => {
     const [g, h] = [uuid(), uuid()];
     expect(await put(g, vcpu(1), null)).toEqual([204]);
-    expect(await post({ [h]: { allocations: vcpu(1), consumer_generation: null }, [g]: { allocations: {}, consumer_generation: 9 } })).toEqual(conflict("1", "9"));
+    expect(await post({ [h]: { allocations: vcpu(1), consumer_generation: null }, [g]: { allocations: {}, consumer_generation: 9 } })).toEqual(
+      conflict("1", "9"),
+    );
     expect(await show(h)).toEqual({ allocations: {} });
     expect(await show(g)).toEqual(held(1));
     expect(await post({ [h]: { allocations: vcpu(1), consumer_generation: null }, [g]: { allocations: {}, consumer_generation: 1 } })).toEqual([204]);

@@ -65,7 +65,22 @@ const PAGE =
   "    Invalid HTTP Header: &#x27;CONTENT-LENGTH&#x27;\n  </body>\n</html>\n";
 
 // What gunicorn 20.1 refuses (Python's int() fails, or the value is negative, or framing is doubled).
-const REFUSED = ["abc", "1x", "-1", "", "0x10", "1.5", "5, 5", "\u00b3", "1__0", "_1", "+-3", "\x1c3", "5\r\nContent-Length: 5", "5\r\nTransfer-Encoding: chunked"];
+const REFUSED = [
+  "abc",
+  "1x",
+  "-1",
+  "",
+  "0x10",
+  "1.5",
+  "5, 5",
+  "\u00b3",
+  "1__0",
+  "_1",
+  "+-3",
+  "\x1c3",
+  "5\r\nContent-Length: 5",
+  "5\r\nTransfer-Encoding: chunked",
+];
 
 const BAD = "The server could not comply with the request since it is either malformed or otherwise incorrect.\n\n ";
 const error = (status: number, title: string, detail: string) => ({ errors: [{ status, title, detail, request_id: "req" }] });
@@ -79,15 +94,15 @@ const PYTHON_READS: [string, Sent, Got][] = [
     { contentLength: v, body: "abc" },
     { status: 400, headers: V10, body: error(400, "Bad Request", `${BAD}content-type header required when content-length > 0  `) },
   ]),
-  [
-    '"-0" without Content-Type',
-    { contentLength: "-0" },
-    { status: 200, headers: { ...V10, vary: "openstack-api-version" }, body: { resource_providers: [] } },
-  ],
+  ['"-0" without Content-Type', { contentLength: "-0" }, { status: 200, headers: { ...V10, vary: "openstack-api-version" }, body: { resource_providers: [] } }],
   [
     '"+3" with a body that is not JSON',
     { method: "POST", contentLength: "+3", contentType: "application/json", body: "abc" },
-    { status: 400, headers: { ...V10, vary: "openstack-api-version" }, body: error(400, "Bad Request", `${BAD}Malformed JSON: Expecting value: line 1 column 1 (char 0)  `) },
+    {
+      status: 400,
+      headers: { ...V10, vary: "openstack-api-version" },
+      body: error(400, "Bad Request", `${BAD}Malformed JSON: Expecting value: line 1 column 1 (char 0)  `),
+    },
   ],
   [
     '"+2_0" with a class to create',
@@ -140,7 +155,13 @@ describeEachDb("a malformed Content-Length on a real berth serve", (dialect) => 
     for (const contentType of [undefined, "application/json"]) {
       const ours = await exchange(berth!.base, { contentLength: "99999999999999999999", contentType });
       expect(ours.status).toBe(413);
-      expect(ours.body).toEqual(error(413, "Request Entity Too Large", "The body of your request was too large for this server.\n\n The request body is larger than 8388608 bytes ([api] max_request_body_size).  "));
+      expect(ours.body).toEqual(
+        error(
+          413,
+          "Request Entity Too Large",
+          "The body of your request was too large for this server.\n\n The request body is larger than 8388608 bytes ([api] max_request_body_size).  ",
+        ),
+      );
     }
   });
 

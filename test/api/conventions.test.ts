@@ -65,4 +65,3 @@ describeEachDb("conventions", (dialect) => {
     expect((await api().get("/", { headers: { accept: "text/html" } })).status).toBe(200);
   });
 });
-

@@ -45,7 +45,14 @@ describeEachDb("dashboard reads", (dialect) => {
   });
 
   it("refuses what the caller's role may not read, with Placement's error body", async () => {
-    for (const path of ["/ui/api/fleet", "/ui/api/filters", "/ui/api/trees", `/ui/api/trees/${fleet.rp["compute-1"]}`, "/ui/api/consumers", `/ui/api/names?uuid=${fleet.rp["compute-1"]}`]) {
+    for (const path of [
+      "/ui/api/fleet",
+      "/ui/api/filters",
+      "/ui/api/trees",
+      `/ui/api/trees/${fleet.rp["compute-1"]}`,
+      "/ui/api/consumers",
+      `/ui/api/names?uuid=${fleet.rp["compute-1"]}`,
+    ]) {
       const r = await api().get(path, { token: null, headers: READER, version: "1.39" });
       expect(r.status, path).toBe(403);
       expect(r.body.errors[0]).toMatchObject({ status: 403, title: "Forbidden", code: "placement.undefined_code" });
@@ -94,7 +101,17 @@ describeEachDb("dashboard reads", (dialect) => {
     const etag = first.headers.get("etag")!;
     expect((await api().get("/ui/api/fleet", { headers: { "if-none-match": etag } })).status).toBe(304);
     const c = crypto.randomUUID();
-    const put = await api().put(`/allocations/${c}`, { allocations: { [entry(fleet.rp, "compute-1-numa1")]: { resources: { VCPU: 1 } } }, project_id: "proj-c", user_id: "carol", consumer_generation: null, consumer_type: "INSTANCE" }, { version: "1.38" });
+    const put = await api().put(
+      `/allocations/${c}`,
+      {
+        allocations: { [entry(fleet.rp, "compute-1-numa1")]: { resources: { VCPU: 1 } } },
+        project_id: "proj-c",
+        user_id: "carol",
+        consumer_generation: null,
+        consumer_type: "INSTANCE",
+      },
+      { version: "1.38" },
+    );
     expect(put.status).toBe(204);
     const after = await api().get("/ui/api/fleet", { headers: { "if-none-match": etag } });
     expect(after.status).toBe(200);
@@ -118,7 +135,16 @@ describeEachDb("dashboard reads", (dialect) => {
     expect(t.providers.map((p: { name: string }) => p.name)).toEqual(["compute-1", "compute-1-numa0", "compute-1-numa1", "compute-1-pf0", "compute-1-gpu0"]);
     expect(t.providers[3].parent_provider_uuid).toBe(fleet.rp["compute-1-numa0"]);
     expect(t.providers[0]).toMatchObject({ traits: ["HW_CPU_X86_AVX2"], aggregates: [fleet.aggregate] });
-    expect(t.providers[0].inventories.MEMORY_MB).toEqual({ total: 65536, reserved: 512, min_unit: 1, max_unit: 2147483647, step_size: 1, allocation_ratio: 1, capacity: 65024, used: 2048 });
+    expect(t.providers[0].inventories.MEMORY_MB).toEqual({
+      total: 65536,
+      reserved: 512,
+      min_unit: 1,
+      max_unit: 2147483647,
+      step_size: 1,
+      allocation_ratio: 1,
+      capacity: 65024,
+      used: 2048,
+    });
     expect(t.sharing.map((p: { name: string }) => p.name)).toEqual(["shared-storage"]);
     expect((await api().get(`/ui/api/trees/${fleet.rp["compute-2"]}`)).body.sharing).toEqual([]);
   });
@@ -131,10 +157,21 @@ describeEachDb("dashboard reads", (dialect) => {
       { key: "proj-b", consumers: 1, usages: { VCPU: 4, MEMORY_MB: 4096 } },
     ]);
     expect(all.by_user).toEqual([]);
-    expect(all.by_type.map((g: { key: string; consumers: number }) => [g.key, g.consumers])).toEqual([["INSTANCE", 2], ["MIGRATION", 1]]);
+    expect(all.by_type.map((g: { key: string; consumers: number }) => [g.key, g.consumers])).toEqual([
+      ["INSTANCE", 2],
+      ["MIGRATION", 1],
+    ]);
     const a = (await api().get("/ui/api/consumers?project_id=proj-a&consumer_type=MIGRATION")).body;
     expect(a.consumers).toEqual([
-      { uuid: fleet.consumers.migA, project_id: "proj-a", user_id: "alice", consumer_type: "MIGRATION", generation: 1, providers: 2, usages: { VCPU: 2, MEMORY_MB: 2048 } },
+      {
+        uuid: fleet.consumers.migA,
+        project_id: "proj-a",
+        user_id: "alice",
+        consumer_type: "MIGRATION",
+        generation: 1,
+        providers: 2,
+        usages: { VCPU: 2, MEMORY_MB: 2048 },
+      },
     ]);
     expect(a.by_user).toEqual([{ key: "alice", consumers: 1, usages: { VCPU: 2, MEMORY_MB: 2048 } }]);
     expect((await api().get("/ui/api/consumers?limit=1&offset=1")).body.consumers).toHaveLength(1);

@@ -40,7 +40,9 @@ async function send(base: string, method: string, path: string, version: string,
 
 /** JSON with object keys sorted: the order of an object's keys carries no meaning in JSON. */
 const key = (x: unknown): string =>
-  JSON.stringify(x, (_k, v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+  JSON.stringify(x, (_k, v) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
 
 const byKey = (x: unknown, y: unknown) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0);
 
@@ -61,8 +63,7 @@ function canonical(v: unknown, parent = ""): unknown {
     const items = v.map((x) => canonical(x));
     return SETS.has(parent) ? items.sort(byKey) : items;
   }
-  if (v && typeof v === "object")
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, canonical(x, parent === "mappings" ? "mapping" : k)]));
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, canonical(x, parent === "mappings" ? "mapping" : k)]));
   return v;
 }
 
@@ -113,7 +114,9 @@ function holds(ref: Answer, berth: Answer | undefined): boolean {
   type C = { allocation_requests: unknown[]; provider_summaries: Record<string, unknown> };
   const [r, b] = [ref.body as C, berth.body as C];
   const mine = new Set(b.allocation_requests.map(key));
-  return r.allocation_requests.every((x) => mine.has(key(x))) && Object.entries(r.provider_summaries).every(([u, s]) => key(s) === key(b.provider_summaries[u]));
+  return (
+    r.allocation_requests.every((x) => mine.has(key(x))) && Object.entries(r.provider_summaries).every(([u, s]) => key(s) === key(b.provider_summaries[u]))
+  );
 }
 
 for (const dialect of DIALECTS) {
@@ -124,7 +127,14 @@ for (const dialect of DIALECTS) {
     const running: Served[] = [];
     const ids: Record<string, string> = {};
     const aggs = { share: crypto.randomUUID(), gold: crypto.randomUUID(), other: crypto.randomUUID() };
-    const consumers = { inst1: crypto.randomUUID(), inst2: crypto.randomUUID(), inst3: crypto.randomUUID(), inst4: crypto.randomUUID(), inst5: crypto.randomUUID(), mig: crypto.randomUUID() };
+    const consumers = {
+      inst1: crypto.randomUUID(),
+      inst2: crypto.randomUUID(),
+      inst3: crypto.randomUUID(),
+      inst4: crypto.randomUUID(),
+      inst5: crypto.randomUUID(),
+      mig: crypto.randomUUID(),
+    };
 
     const up = async (which: "reference" | "berth"): Promise<Served> => {
       const s = which === "reference" ? await startReference(url, dir) : await startBerth(url, dir);
@@ -196,7 +206,11 @@ for (const dialect of DIALECTS) {
       // NOTE: on PostgreSQL the reference answers 500 to /usages at 1.38 (a GROUP BY error in its
       // query; FACTS.md): there is nothing to match, so those GETs are left to SQLite and MariaDB.
       if (dialect !== "postgres")
-        out.push([`/usages?project_id=p1`, "1.38"], [`/usages?project_id=p1&consumer_type=MIGRATION`, "1.38"], [`/usages?project_id=p2&consumer_type=all`, "1.38"]);
+        out.push(
+          [`/usages?project_id=p1`, "1.38"],
+          [`/usages?project_id=p1&consumer_type=MIGRATION`, "1.38"],
+          [`/usages?project_id=p2&consumer_type=all`, "1.38"],
+        );
       for (const c of Object.values(consumers)) for (const v of ["1.0", "1.12", "1.28", "1.38"]) out.push([`/allocations/${c}`, v]);
       out.push(
         ["/resource_classes", "1.2"],
@@ -225,8 +239,14 @@ for (const dialect of DIALECTS) {
         [`${c}resources=VCPU:1,CUSTOM_LICENSE:1&required=CUSTOM_GOLD`, "1.39"],
         [`${c}resources=VCPU:2&resources1=SRIOV_NET_VF:1&required1=CUSTOM_PHYSNET_A&group_policy=isolate`, "1.25"],
         [`${c}resources=VCPU:2&resources1=SRIOV_NET_VF:1&required1=CUSTOM_PHYSNET_A&group_policy=isolate`, "1.29"],
-        [`${c}resources_COMPUTE=VCPU:1,MEMORY_MB:512&resources_NET=SRIOV_NET_VF:1&required_NET=CUSTOM_PHYSNET_B&same_subtree=_COMPUTE,_NET&group_policy=none`, "1.36"],
-        [`${c}resources_C=VCPU:1&resources_N=SRIOV_NET_VF:1&required_N=in:CUSTOM_PHYSNET_A,CUSTOM_PHYSNET_B&same_subtree=_C,_N&resources=DISK_GB:5&group_policy=isolate`, "1.39"],
+        [
+          `${c}resources_COMPUTE=VCPU:1,MEMORY_MB:512&resources_NET=SRIOV_NET_VF:1&required_NET=CUSTOM_PHYSNET_B&same_subtree=_COMPUTE,_NET&group_policy=none`,
+          "1.36",
+        ],
+        [
+          `${c}resources_C=VCPU:1&resources_N=SRIOV_NET_VF:1&required_N=in:CUSTOM_PHYSNET_A,CUSTOM_PHYSNET_B&same_subtree=_C,_N&resources=DISK_GB:5&group_policy=isolate`,
+          "1.39",
+        ],
         [`${c}resources_A=SRIOV_NET_VF:1&resources_B=SRIOV_NET_VF:1&group_policy=isolate&in_tree_A=${cn1}&in_tree_B=${cn1}`, "1.36"],
         [`${c}required_X=CUSTOM_PHYSNET_A&resources_Y=VCPU:1&same_subtree=_X,_Y&group_policy=none`, "1.36"],
         [`${c}resources=VCPU:1`, "1.16"],
@@ -255,7 +275,9 @@ for (const dialect of DIALECTS) {
     const differences = (want: Map<string, Answer>, got: Map<string, Answer>) => {
       const known = (k: string) => KNOWN.some((x) => x.path.test(k.replace(/^GET /, "").replace(/ @[\d.]+$/, "")));
       for (const [k, a] of want) if (known(k) && key(got.get(k)) === key(a)) console.warn(`NOTE: a known difference is gone (update KNOWN): ${k}`);
-      const out = [...want].filter(([k, a]) => (known(k) ? !holds(a, got.get(k)) : key(got.get(k)) !== key(a))).map(([k, a]) => ({ request: k, reference: a, berth: got.get(k) }));
+      const out = [...want]
+        .filter(([k, a]) => (known(k) ? !holds(a, got.get(k)) : key(got.get(k)) !== key(a)))
+        .map(([k, a]) => ({ request: k, reference: a, berth: got.get(k) }));
       // DROPIN_DUMP=FILE writes the differences there too, whole, for reading.
       if (process.env.DROPIN_DUMP && out.length) appendFileSync(process.env.DROPIN_DUMP, `${dialect}\n${key(out)}\n`);
       return out;
@@ -278,11 +300,17 @@ for (const dialect of DIALECTS) {
         return uuid;
       };
       const inventories = async (key: string, inv: Record<string, unknown>) =>
-        w("PUT", `/resource_providers/${ids[key]}/inventories`, "1.39", { resource_provider_generation: await generation(ref.base, entry(ids, key)), inventories: inv });
+        w("PUT", `/resource_providers/${ids[key]}/inventories`, "1.39", {
+          resource_provider_generation: await generation(ref.base, entry(ids, key)),
+          inventories: inv,
+        });
       const traits = async (key: string, t: string[]) =>
         w("PUT", `/resource_providers/${ids[key]}/traits`, "1.39", { resource_provider_generation: await generation(ref.base, entry(ids, key)), traits: t });
       const aggregates = async (key: string, a: string[]) =>
-        w("PUT", `/resource_providers/${ids[key]}/aggregates`, "1.19", { resource_provider_generation: await generation(ref.base, entry(ids, key)), aggregates: a });
+        w("PUT", `/resource_providers/${ids[key]}/aggregates`, "1.19", {
+          resource_provider_generation: await generation(ref.base, entry(ids, key)),
+          aggregates: a,
+        });
 
       for (const cn of ["cn1", "cn2"]) {
         await provider(cn);
@@ -311,7 +339,11 @@ for (const dialect of DIALECTS) {
       await inventories("cn3", { VCPU: { total: 4 }, MEMORY_MB: { total: 2048 }, CUSTOM_FPGA: { total: 2 } });
       await aggregates("cn3", [aggs.other]);
       // One inventory changed on its own, as an operator does.
-      await w("PUT", `/resource_providers/${ids.cn1n1}/inventories/VCPU`, "1.39", { resource_provider_generation: await generation(ref.base, ids.cn1n1!), total: 12, allocation_ratio: 1.5 });
+      await w("PUT", `/resource_providers/${ids.cn1n1}/inventories/VCPU`, "1.39", {
+        resource_provider_generation: await generation(ref.base, ids.cn1n1!),
+        total: 12,
+        allocation_ratio: 1.5,
+      });
 
       const res = (r: Record<string, number>) => ({ resources: r });
       const source = {
@@ -320,7 +352,13 @@ for (const dialect of DIALECTS) {
         [ids.ss!]: res({ DISK_GB: 20 }),
         [ids.cn1!]: res({ CUSTOM_LICENSE: 1 }),
       };
-      await w("PUT", `/allocations/${consumers.inst1}`, "1.38", { allocations: source, project_id: "p1", user_id: "u1", consumer_generation: null, consumer_type: "INSTANCE" });
+      await w("PUT", `/allocations/${consumers.inst1}`, "1.38", {
+        allocations: source,
+        project_id: "p1",
+        user_id: "u1",
+        consumer_generation: null,
+        consumer_type: "INSTANCE",
+      });
       await w("PUT", `/allocations/${consumers.inst2}`, "1.38", {
         allocations: { [ids.cn2n1!]: res({ VCPU: 1, MEMORY_MB: 512 }), [ids.cn2!]: res({ DISK_GB: 10 }) },
         project_id: "p2",
@@ -330,7 +368,12 @@ for (const dialect of DIALECTS) {
       });
       // Before 1.38 a consumer has no type ("unknown" at 1.38); at 1.0 not even a project or user
       // (the configured incomplete_consumer_project_id and _user_id stand in).
-      await w("PUT", `/allocations/${consumers.inst3}`, "1.28", { allocations: { [ids.cn3!]: res({ VCPU: 1, CUSTOM_FPGA: 1 }) }, project_id: "p1", user_id: "u1", consumer_generation: null });
+      await w("PUT", `/allocations/${consumers.inst3}`, "1.28", {
+        allocations: { [ids.cn3!]: res({ VCPU: 1, CUSTOM_FPGA: 1 }) },
+        project_id: "p1",
+        user_id: "u1",
+        consumer_generation: null,
+      });
       await w("PUT", `/allocations/${consumers.inst5}`, "1.0", { allocations: [{ resource_provider: { uuid: ids.cn3 }, resources: { MEMORY_MB: 256 } }] });
       // The migration move, as Nova does it: the source host's allocations go to the migration
       // consumer, the instance holds the destination's, in one POST /allocations.
@@ -350,7 +393,9 @@ for (const dialect of DIALECTS) {
       referenceSaw = await answersOf(ref.base, list);
       // The fixture is what it means to be: the reference answered these as expected.
       expect(referenceSaw.get(`GET /allocations/${consumers.mig} @1.38`)!.body).toMatchObject({ consumer_type: "MIGRATION" });
-      const empty = [...referenceSaw].filter(([k, a]) => k.startsWith("GET /allocation_candidates") && !((a.body as any)?.allocation_requests?.length > 0 || (a.body as any)?.kept > 0));
+      const empty = [...referenceSaw].filter(
+        ([k, a]) => k.startsWith("GET /allocation_candidates") && !((a.body as any)?.allocation_requests?.length > 0 || (a.body as any)?.kept > 0),
+      );
       // Empty on purpose: a required trait on a tree's root that gives none of the resources asked
       // for; nested providers before 1.29; a PF in no aggregate; no room; an unknown class.
       expect(empty.map(([k, a]) => `${k} ${a.status}`)).toEqual([
@@ -379,7 +424,12 @@ for (const dialect of DIALECTS) {
         consumer_generation: null,
         consumer_type: "INSTANCE",
       });
-      await w("PUT", `/resource_providers/${ids.cn2n1}/inventories/VCPU`, "1.39", { resource_provider_generation: await generation(berth.base, ids.cn2n1!), total: 6, reserved: 0, allocation_ratio: 3 });
+      await w("PUT", `/resource_providers/${ids.cn2n1}/inventories/VCPU`, "1.39", {
+        resource_provider_generation: await generation(berth.base, ids.cn2n1!),
+        total: 6,
+        reserved: 0,
+        allocation_ratio: 3,
+      });
       // Nova confirms the migration: the migration consumer's (source) allocations go.
       await w("DELETE", `/allocations/${consumers.mig}`, "1.38");
       const list = gets();

@@ -41,7 +41,15 @@ function captured(): { logger: pino.Logger; lines: () => Record<string, unknown>
       done();
     },
   });
-  return { logger: pino({ level: "info" }, stream), lines: () => out.join("").split("\n").filter(Boolean).map((l) => JSON.parse(l)) };
+  return {
+    logger: pino({ level: "info" }, stream),
+    lines: () =>
+      out
+        .join("")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+  };
 }
 
 describe("healthcheck without a database", () => {

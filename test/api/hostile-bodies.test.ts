@@ -63,7 +63,11 @@ describeEachDb("hostile bodies", (dialect) => {
     const text = JSON.stringify({ name });
     const raw = text.slice(0, -1) + " ".repeat(LIMIT - text.length) + "}";
     expect(new TextEncoder().encode(raw).length).toBe(LIMIT);
-    const res = await api().request("POST", "/resource_providers", { raw, version: "1.39", headers: { "content-type": "application/json", "content-length": String(LIMIT) } });
+    const res = await api().request("POST", "/resource_providers", {
+      raw,
+      version: "1.39",
+      headers: { "content-type": "application/json", "content-length": String(LIMIT) },
+    });
     expect(res.status).toBe(200);
     expect(res.body.name).toBe(name);
     const over = await api().request("POST", "/resource_providers", { raw: raw + " ", version: "1.39", headers: { "content-type": "application/json" } });
@@ -76,7 +80,11 @@ describeEachDb("hostile bodies", (dialect) => {
     expect(res.status).toBe(400);
     expect(res.body.errors[0].detail).toContain("Malformed JSON: Nesting deeper than 100 levels: line 1 column 101 (char 100)");
     // At the bound it parses, and fails validation as an ordinary wrong body does.
-    const atBound = await api().request("POST", "/resource_providers", { raw: "[".repeat(100) + "]".repeat(100), version: "1.39", headers: { "content-type": "application/json" } });
+    const atBound = await api().request("POST", "/resource_providers", {
+      raw: "[".repeat(100) + "]".repeat(100),
+      version: "1.39",
+      headers: { "content-type": "application/json" },
+    });
     expect(atBound.status).toBe(400);
     expect(atBound.body.errors[0].detail).toContain("JSON does not validate: [[[[");
   });

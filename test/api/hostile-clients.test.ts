@@ -83,7 +83,9 @@ describeEachDb("hostile clients on the listener", (dialect) => {
   });
 
   it("takes a URL and headers of ordinary size", async () => {
-    const res = await fetch(`http://127.0.0.1:${port}/resource_providers?name=${"a".repeat(2000)}`, { headers: { "x-auth-token": "admin", "x-extra": "c".repeat(8000) } });
+    const res = await fetch(`http://127.0.0.1:${port}/resource_providers?name=${"a".repeat(2000)}`, {
+      headers: { "x-auth-token": "admin", "x-extra": "c".repeat(8000) },
+    });
     expect(res.status).toBe(200);
   });
 
@@ -111,7 +113,11 @@ describeEachDb("hostile clients on the listener", (dialect) => {
     }
     for (const path of ["/resource_providers/../traits", "/resource_providers/%2e%2E/traits"]) {
       const a = await get(path);
-      expect([path, a.status, a.body.errors[0].detail]).toEqual([path, 404, `${NOT_FOUND}No resource provider with uuid .. found: No resource provider with uuid .. found  `]);
+      expect([path, a.status, a.body.errors[0].detail]).toEqual([
+        path,
+        404,
+        `${NOT_FOUND}No resource provider with uuid .. found: No resource provider with uuid .. found  `,
+      ]);
     }
   });
 
@@ -178,7 +184,9 @@ describeEachDb("hostile clients on the listener", (dialect) => {
   it("answers 413 instead of 100 Continue to a client that asks before sending a body too large", async () => {
     const raw = await exchange(
       port,
-      [`POST /resource_providers HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\ncontent-type: application/json\r\ncontent-length: ${50 * 1024 * 1024}\r\nexpect: 100-continue\r\n\r\n`],
+      [
+        `POST /resource_providers HTTP/1.1\r\nHost: x\r\nx-auth-token: admin\r\ncontent-type: application/json\r\ncontent-length: ${50 * 1024 * 1024}\r\nexpect: 100-continue\r\n\r\n`,
+      ],
       true,
     );
     expect(raw).not.toContain("100 Continue");

@@ -94,7 +94,12 @@ describeEachDb("inventories", (dialect) => {
     expect(dup.body.errors[0].code).toBe("placement.concurrent_update");
     expect(dup.body.errors[0].detail).toContain("Update conflict: ");
     const unknown = await api().post(path, { resource_class: "CUSTOM_NOPE", total: 10 }, { version: "1.23" });
-    expectError(unknown, 400, `${BAD}Unable to create inventory for resource provider ${rp.uuid}: No such resource class CUSTOM_NOPE.  `, "placement.undefined_code");
+    expectError(
+      unknown,
+      400,
+      `${BAD}Unable to create inventory for resource provider ${rp.uuid}: No such resource class CUSTOM_NOPE.  `,
+      "placement.undefined_code",
+    );
     const all = await api().get(path);
     expect(all.body.resource_provider_generation).toBe(1);
     expect(Object.keys(all.body.inventories)).toEqual(["DISK_GB"]);
@@ -288,7 +293,12 @@ describeEachDb("inventories", (dialect) => {
     expect(r.text).toBe("");
     expect((await api().get(path)).body).toEqual({ resource_provider_generation: 2, inventories: {} });
     const again = await api().del(`${path}/DISK_GB`, { version: "1.23" });
-    expectError(again, 404, `${GONE}No inventory of class DISK_GB found for delete: No inventory of class DISK_GB found for delete  `, "placement.undefined_code");
+    expectError(
+      again,
+      404,
+      `${GONE}No inventory of class DISK_GB found for delete: No inventory of class DISK_GB found for delete  `,
+      "placement.undefined_code",
+    );
     const unknown = await api().del(`${path}/CUSTOM_NOPE`);
     expectError(unknown, 404, `${GONE}No inventory of class CUSTOM_NOPE found for delete: No such resource class CUSTOM_NOPE.  `);
     const show = await api().get(`${path}/DISK_GB`);
@@ -347,11 +357,23 @@ describeEachDb("inventories", (dialect) => {
     expect(all.text).toBe(
       '{"resource_provider_generation": 1, "inventories": {"VCPU": {"total": 8.0, "reserved": 1.0, "min_unit": 1.0, "max_unit": 8.0, "step_size": 1.0, "allocation_ratio": 2}}}',
     );
-    const one = await api().request("PUT", `${path}/VCPU`, { version: "1.39", headers: json, raw: '{"resource_provider_generation": 1.0, "total": 4.0, "allocation_ratio": 1}' });
-    expect(one.text).toBe('{"total": 4.0, "reserved": 0, "min_unit": 1, "max_unit": 2147483647, "step_size": 1, "allocation_ratio": 1, "resource_provider_generation": 2}');
-    const created = await api().request("POST", path, { version: "1.39", headers: json, raw: '{"resource_provider_generation": 2, "resource_class": "DISK_GB", "total": 1e1, "reserved": 0.0}' });
+    const one = await api().request("PUT", `${path}/VCPU`, {
+      version: "1.39",
+      headers: json,
+      raw: '{"resource_provider_generation": 1.0, "total": 4.0, "allocation_ratio": 1}',
+    });
+    expect(one.text).toBe(
+      '{"total": 4.0, "reserved": 0, "min_unit": 1, "max_unit": 2147483647, "step_size": 1, "allocation_ratio": 1, "resource_provider_generation": 2}',
+    );
+    const created = await api().request("POST", path, {
+      version: "1.39",
+      headers: json,
+      raw: '{"resource_provider_generation": 2, "resource_class": "DISK_GB", "total": 1e1, "reserved": 0.0}',
+    });
     expect(created.status).toBe(201);
-    expect(created.text).toBe('{"total": 10.0, "reserved": 0.0, "min_unit": 1, "max_unit": 2147483647, "step_size": 1, "allocation_ratio": 1.0, "resource_provider_generation": 3}');
+    expect(created.text).toBe(
+      '{"total": 10.0, "reserved": 0.0, "min_unit": 1, "max_unit": 2147483647, "step_size": 1, "allocation_ratio": 1.0, "resource_provider_generation": 3}',
+    );
     // What is stored is the integer: reads show it as one.
     expect((await api().get(`${path}/VCPU`, { version: "1.39" })).text).toBe(
       '{"total": 4, "reserved": 0, "min_unit": 1, "max_unit": 2147483647, "step_size": 1, "allocation_ratio": 1.0, "resource_provider_generation": 3}',

@@ -40,7 +40,11 @@ interface Berth {
   store: Store;
   /** Moves Berth's clock forward (the cache and token expiry read it). */
   advance(seconds: number): void;
-  request(method: string, path: string, opts?: { token?: string; headers?: Record<string, string>; body?: unknown; version?: string }): Promise<{ status: number; headers: Headers; body: any; text: string }>;
+  request(
+    method: string,
+    path: string,
+    opts?: { token?: string; headers?: Record<string, string>; body?: unknown; version?: string },
+  ): Promise<{ status: number; headers: Headers; body: any; text: string }>;
 }
 
 const closers: (() => unknown)[] = [];
@@ -65,7 +69,10 @@ async function berth(options: Record<string, string> = {}, policy: Record<string
     advance: (s) => void (offset += s * 1000),
     request: requester(app),
   };
-  closers.push(() => auth.close(), () => store.close());
+  closers.push(
+    () => auth.close(),
+    () => store.close(),
+  );
   return b;
 }
 
@@ -211,7 +218,23 @@ describe.skipIf(!ks)("keystone: TLS and www_authenticate_uri", () => {
   it("trusts an https auth_url by cafile, or with insecure, and refuses it otherwise (503)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "berth-tls-"));
     const [key, cert] = [join(dir, "key.pem"), join(dir, "cert.pem")];
-    await promisify(execFile)("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert]);
+    await promisify(execFile)("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ]);
     // An https front for Keystone (its catalog still names the plain endpoint, used for validation).
     const target = new URL(ks!.url);
     const front = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
@@ -225,7 +248,8 @@ describe.skipIf(!ks)("keystone: TLS and www_authenticate_uri", () => {
     try {
       const authUrl = `https://127.0.0.1:${(front.address() as { port: number }).port}/v3`;
       const token = await ks!.token("alice", { project: "alpha" });
-      const status = async (o: Record<string, string>) => (await (await berth({ auth_url: authUrl, http_request_max_retries: "0", ...o })).request("GET", "/resource_providers", { token })).status;
+      const status = async (o: Record<string, string>) =>
+        (await (await berth({ auth_url: authUrl, http_request_max_retries: "0", ...o })).request("GET", "/resource_providers", { token })).status;
       expect(await status({})).toBe(503);
       expect(await status({ cafile: cert })).toBe(200);
       expect(await status({ insecure: "true" })).toBe(200);
@@ -402,7 +426,13 @@ describe.skipIf(!ks)("keystone: the same RBAC answers as noauth2", () => {
     const persona = entry(personas, who);
     const k = await pair.keystoneBerth.request(method, path, { ...opts, token: tokens[who] });
     const n = await pair.noauthBerth.request(method, path, { ...opts, token: persona.noauth.token, headers: persona.noauth.headers });
-    const seen = (r: { status: number; body: any }) => ({ who, method, path, status: r.status, error: r.status >= 400 ? r.body?.errors?.[0]?.detail : undefined });
+    const seen = (r: { status: number; body: any }) => ({
+      who,
+      method,
+      path,
+      status: r.status,
+      error: r.status >= 400 ? r.body?.errors?.[0]?.detail : undefined,
+    });
     expect(seen(k)).toEqual(seen(n));
     return k.status;
   }
@@ -424,8 +454,12 @@ describe.skipIf(!ks)("keystone: the same RBAC answers as noauth2", () => {
   });
 
   it("allocations: admin and service only", async () => {
-    const rp = (await keystoneBerth.request("POST", "/resource_providers", { token: tokens.admin, body: { name: `host-${uuid()}` }, version: "1.20" })).body.uuid;
-    const inv = await keystoneBerth.request("PUT", `/resource_providers/${rp}/inventories`, { token: tokens.admin, body: { resource_provider_generation: 0, inventories: { VCPU: { total: 64 } } } });
+    const rp = (await keystoneBerth.request("POST", "/resource_providers", { token: tokens.admin, body: { name: `host-${uuid()}` }, version: "1.20" })).body
+      .uuid;
+    const inv = await keystoneBerth.request("PUT", `/resource_providers/${rp}/inventories`, {
+      token: tokens.admin,
+      body: { resource_provider_generation: 0, inventories: { VCPU: { total: 64 } } },
+    });
     expect(inv.status).toBe(200);
     for (const who of everyone) {
       const c = uuid();
@@ -477,10 +511,14 @@ describe.skipIf(!ks)("keystone: berth serve", () => {
   it("serves with auth_strategy = keystone from placement.conf, to the SDK with Keystone auth too", async () => {
     const dir = mkdtempSync(join(tmpdir(), "berth-ks-"));
     const conf = join(dir, "placement.conf");
-    const k = Object.entries(ks!.authtoken).map(([key, v]) => `${key} = ${v}`).join("\n");
+    const k = Object.entries(ks!.authtoken)
+      .map(([key, v]) => `${key} = ${v}`)
+      .join("\n");
     writeFileSync(conf, `[placement_database]\nconnection = sqlite://\nsync_on_startup = True\n[keystone_authtoken]\n${k}\n`);
     const port = await freePort();
-    const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", String(port)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     child.stderr!.on("data", (d) => (out += d));
@@ -498,8 +536,14 @@ describe.skipIf(!ks)("keystone: berth serve", () => {
       await ks!.admin("POST", "/endpoints", { endpoint: { service_id: service.service.id, interface: "internal", url: base, region_id: "RegionOne" } });
       const nova = new PlacementClient({
         auth: new KeystonePasswordAuth({
-          authUrl: ks!.url, username: "nova", password: USER_PASSWORD, userDomainName: "Default",
-          projectName: "service", projectDomainName: "Default", interface: "internal", regionName: "RegionOne",
+          authUrl: ks!.url,
+          username: "nova",
+          password: USER_PASSWORD,
+          userDomainName: "Default",
+          projectName: "service",
+          projectDomainName: "Default",
+          interface: "internal",
+          regionName: "RegionOne",
         }),
       });
       const rp = await nova.providers.create({ name: `sdk-${uuid()}` });
@@ -534,7 +578,10 @@ describe.skipIf(!ks)("keystone: capabilities for real tokens", () => {
       allowed[who] = doc.operations.filter((o: { allowed: boolean }) => o.allowed).map((o: { id: string }) => o.id);
       // Every read, sent for real with the same token: 403 exactly where the document refuses.
       for (const op of doc.operations.filter((o: { method: string }) => o.method === "GET")) {
-        const path = op.path.replace(/\{(\w+)\}/g, (_: string, n: string) => ({ uuid: rp, consumer_uuid: uuid(), name: "CUSTOM_NOPE", resource_class: "VCPU" })[n] ?? n);
+        const path = op.path.replace(
+          /\{(\w+)\}/g,
+          (_: string, n: string) => ({ uuid: rp, consumer_uuid: uuid(), name: "CUSTOM_NOPE", resource_class: "VCPU" })[n] ?? n,
+        );
         const query = op.path === "/allocation_candidates" ? "?resources=VCPU:1" : op.path === "/usages" ? `?project_id=${doc.caller.project_id}` : "";
         const real = await b.request("GET", path + query, { version: "1.39", token });
         expect({ who, op: op.id, forbidden: real.status === 403 }).toEqual({ who, op: op.id, forbidden: !op.allowed });

@@ -17,7 +17,8 @@ async function sample(registry: Registry, name: string, labels: Record<string, s
   if (!metric) return 0;
   const { values } = await metric.get();
   const hit = values.find(
-    (v: { metricName?: string; labels: object }) => (v.metricName ?? base) === name && Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want),
+    (v: { metricName?: string; labels: object }) =>
+      (v.metricName ?? base) === name && Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want),
   );
   return hit?.value ?? 0;
 }
@@ -42,7 +43,11 @@ describeEachDb("metrics", (dialect) => {
     const stale0 = await count("berth_http_requests_total", { ...route, status: "409" });
     const conflicts0 = await count("berth_generation_conflicts_total", route);
     const rp = await provider();
-    const stale = await api().put(`/resource_providers/${rp}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 4 } } }, { version: "1.23" });
+    const stale = await api().put(
+      `/resource_providers/${rp}/inventories`,
+      { resource_provider_generation: 0, inventories: { VCPU: { total: 4 } } },
+      { version: "1.23" },
+    );
     expect(stale.status).toBe(409);
     expect(stale.body.errors[0].code).toBe("placement.concurrent_update");
     await api().get(`/no/such/${rp}`);
@@ -71,7 +76,11 @@ describeEachDb("metrics", (dialect) => {
     const bad0 = await count("berth_allocation_candidates_duration_seconds_count", { status: "400" });
     const who = { project_id: "p", user_id: "u" };
     const c = uuid();
-    const claim = await api().put(`/allocations/${c}`, { allocations: { [rp]: { resources: { VCPU: 1 } } }, ...who, consumer_generation: null }, { version: "1.28" });
+    const claim = await api().put(
+      `/allocations/${c}`,
+      { allocations: { [rp]: { resources: { VCPU: 1 } } }, ...who, consumer_generation: null },
+      { version: "1.28" },
+    );
     expect(claim.status).toBe(204);
     const many = await api().post(
       "/allocations",
@@ -81,14 +90,20 @@ describeEachDb("metrics", (dialect) => {
     expect(many.status).toBe(204);
     // A claim with a stale consumer generation is a generation conflict too.
     const conflicts0 = await count("berth_generation_conflicts_total", { route: "/allocations/{consumer_uuid}", method: "PUT" });
-    const stale = await api().put(`/allocations/${c}`, { allocations: { [rp]: { resources: { VCPU: 2 } } }, ...who, consumer_generation: null }, { version: "1.28" });
+    const stale = await api().put(
+      `/allocations/${c}`,
+      { allocations: { [rp]: { resources: { VCPU: 2 } } }, ...who, consumer_generation: null },
+      { version: "1.28" },
+    );
     expect(stale.status).toBe(409);
     expect(await api().get("/allocation_candidates?resources=VCPU:1", { version: "1.10" })).toMatchObject({ status: 200 });
     expect(await api().get("/allocation_candidates?resources=VCPU:x", { version: "1.10" })).toMatchObject({ status: 400 });
 
     expect(await count("berth_claim_duration_seconds_count", put)).toBe(put0 + 1);
     expect(await count("berth_claim_duration_seconds_count", post)).toBe(post0 + 1);
-    expect(await count("berth_claim_duration_seconds_count", { route: "/allocations/{consumer_uuid}", method: "PUT", status: "409" })).toBeGreaterThanOrEqual(1);
+    expect(await count("berth_claim_duration_seconds_count", { route: "/allocations/{consumer_uuid}", method: "PUT", status: "409" })).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(await count("berth_generation_conflicts_total", { route: "/allocations/{consumer_uuid}", method: "PUT" })).toBe(conflicts0 + 1);
     expect(await count("berth_allocation_candidates_duration_seconds_count", { status: "200" })).toBe(cand0 + 1);
     expect(await count("berth_allocation_candidates_duration_seconds_count", { status: "400" })).toBe(bad0 + 1);

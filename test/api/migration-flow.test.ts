@@ -23,7 +23,10 @@ describeEachDb("migration flow", (dialect) => {
 
   async function migrate() {
     const [src, dst, inst, mig] = [await host(), await host(), uuid(), uuid()];
-    expect((await api().put(`/allocations/${inst}`, { allocations: { [src]: { resources: FLAVOR } }, ...who, consumer_generation: null }, { version: "1.28" })).status).toBe(204);
+    expect(
+      (await api().put(`/allocations/${inst}`, { allocations: { [src]: { resources: FLAVOR } }, ...who, consumer_generation: null }, { version: "1.28" }))
+        .status,
+    ).toBe(204);
     const move = await api().post(
       "/allocations",
       {

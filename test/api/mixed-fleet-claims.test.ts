@@ -50,7 +50,7 @@ async function prober(dialect: "postgres" | "mysql", url: string): Promise<{ pro
   return {
     probe: async (rp) => {
       const [rows] = await conn.query(`${QUERY}?`, [rp]);
-      const row = first((rows as Record<string, unknown>[]));
+      const row = first(rows as Record<string, unknown>[]);
       return { used: Number(row.used), generation: Number(row.generation) };
     },
     close: () => conn.end(),
@@ -134,13 +134,13 @@ for (const dialect of DIALECTS.filter((d): d is "postgres" | "mysql" => d !== "s
           const c = crypto.randomUUID();
           const r = await send(base, "PUT", `/allocations/${c}`, claim(rp, 1, null));
           statuses.push(r.status);
-          if (r.status === 204) (wrote++, (mine = c));
+          if (r.status === 204) wrote++, (mine = c);
         } else if (op % 4 === 1) await replace(at(shared, (seed * 7 + op) % shared.length), (had) => (had === 1 ? 2 : 1));
         else if (op % 4 === 2 && mine) await replace(mine, () => 2);
         else if (op % 4 === 3 && mine) {
           const r = await send(base, "DELETE", `/allocations/${mine}`);
           statuses.push(r.status);
-          if (r.status === 204) (deleted++, (mine = undefined));
+          if (r.status === 204) deleted++, (mine = undefined);
         }
       }
       return { wrote, deleted, statuses };
@@ -167,13 +167,14 @@ for (const dialect of DIALECTS.filter((d): d is "postgres" | "mysql" => d !== "s
     };
 
     if (dialect === "postgres")
-      it(
-      "16 clients, half through each, claim and replace: never over capacity, no 5xx from Berth, one generation per write",
-      async () => {
+      it("16 clients, half through each, claim and replace: never over capacity, no 5xx from Berth, one generation per write", async () => {
         const { rp, consumers } = await provider(2);
         const start = await db.probe(rp);
         expect(start.used).toBe(2);
-        const clients = Array.from({ length: CLIENTS }, (_, i) => ({ via: i % 2 ? "berth" : "reference", run: client(i % 2 ? berth.base : ref.base, rp, consumers, i) }));
+        const clients = Array.from({ length: CLIENTS }, (_, i) => ({
+          via: i % 2 ? "berth" : "reference",
+          run: client(i % 2 ? berth.base : ref.base, rp, consumers, i),
+        }));
         const { result, most, reads } = await watched(rp, Promise.all(clients.map((c) => c.run)));
         const end = await db.probe(rp);
         const wrote = { berth: 0, reference: 0 };
@@ -181,13 +182,18 @@ for (const dialect of DIALECTS.filter((d): d is "postgres" | "mysql" => d !== "s
         const deleted = result.reduce((n, r) => n + r.deleted, 0);
         const berthStatuses = result.filter((_, i) => at(clients, i).via === "berth").flatMap((r) => r.statuses);
 
-        console.log(`mixed fleet [postgres]: writes through Berth ${wrote.berth}, through the reference ${wrote.reference}, deletes ${deleted}; most used ${most} of ${CAPACITY} over ${reads} reads of the database`);
+        console.log(
+          `mixed fleet [postgres]: writes through Berth ${wrote.berth}, through the reference ${wrote.reference}, deletes ${deleted}; most used ${most} of ${CAPACITY} over ${reads} reads of the database`,
+        );
         expect(reads).toBeGreaterThan(0);
         expect(most).toBeLessThanOrEqual(CAPACITY);
         expect(end.used).toBeLessThanOrEqual(CAPACITY);
         // Berth answers a lost race with 409 (no room, or a consumer generation that moved on).
         expect(berthStatuses.filter((s) => ![200, 204, 409].includes(s))).toEqual([]);
-        const refOdd = result.filter((_, i) => at(clients, i).via === "reference").flatMap((r) => r.statuses).filter((s) => ![200, 204, 409].includes(s));
+        const refOdd = result
+          .filter((_, i) => at(clients, i).via === "reference")
+          .flatMap((r) => r.statuses)
+          .filter((s) => ![200, 204, 409].includes(s));
         if (refOdd.length) console.warn(`NOTE: the reference answered ${refOdd.join(", ")} during the race`);
         // Both servers wrote, and the provider was full at some point (the race was real).
         expect(wrote.berth).toBeGreaterThan(0);
@@ -200,9 +206,7 @@ for (const dialect of DIALECTS.filter((d): d is "postgres" | "mysql" => d !== "s
           const u = await send(base, "GET", `/resource_providers/${rp}/usages`);
           expect(u.body).toEqual({ resource_provider_generation: end.generation, usages: { VCPU: end.used } });
         }
-      },
-      180_000,
-    );
+      }, 180_000);
 
     // NOTE: on MariaDB the reference itself can over-allocate under concurrency (FACTS.md: 770
     // claims accepted where 768 fit; a mixed fleet once won 9 claims where 8 fit), so a mixed
@@ -210,9 +214,7 @@ for (const dialect of DIALECTS.filter((d): d is "postgres" | "mysql" => d !== "s
     // its own concurrent writers stay within capacity, and every write of Berth's bumps the provider
     // generation the reference checks, so a reference writer that read before it fails with 409.
     if (dialect === "mysql")
-      it(
-      "16 clients through Berth claim and replace while the reference reads: never over capacity, no 5xx, every write bumps the generation the reference checks",
-      async () => {
+      it("16 clients through Berth claim and replace while the reference reads: never over capacity, no 5xx, every write bumps the generation the reference checks", async () => {
         const { rp, consumers } = await provider(2);
         const start = await db.probe(rp);
         // The reference reads the provider all the while: its generation never goes back.
@@ -226,7 +228,9 @@ for (const dialect of DIALECTS.filter((d): d is "postgres" | "mysql" => d !== "s
         await reader;
         const end = await db.probe(rp);
         const wrote = result.reduce((n, r) => n + r.wrote, 0);
-        console.log(`mixed fleet [mysql]: writes through Berth ${wrote}, deletes ${result.reduce((n, r) => n + r.deleted, 0)}; most used ${most} of ${CAPACITY}; the reference read ${seen.length} generations`);
+        console.log(
+          `mixed fleet [mysql]: writes through Berth ${wrote}, deletes ${result.reduce((n, r) => n + r.deleted, 0)}; most used ${most} of ${CAPACITY}; the reference read ${seen.length} generations`,
+        );
 
         expect(most).toBeLessThanOrEqual(CAPACITY);
         expect(most).toBe(CAPACITY);
@@ -250,8 +254,6 @@ for (const dialect of DIALECTS.filter((d): d is "postgres" | "mysql" => d !== "s
           resource_provider_generation: end.generation + 1,
           inventories: { VCPU: { total: TOTAL + 1 } },
         });
-      },
-      180_000,
-    );
+      }, 180_000);
   });
 }

@@ -23,7 +23,12 @@ const roles = { "x-roles": "admin,service" };
 
 describeEachDb("the reference's answers", (dialect) => {
   const api = useApi(dialect);
-  const send = (c: Case) => api().request(c.method, c.path, { version: c.version, raw: c.raw, headers: c.raw === undefined ? roles : { ...roles, "content-type": "application/json" } });
+  const send = (c: Case) =>
+    api().request(c.method, c.path, {
+      version: c.version,
+      raw: c.raw,
+      headers: c.raw === undefined ? roles : { ...roles, "content-type": "application/json" },
+    });
 
   for (const c of fixture.cases)
     it(c.name, async () => {

@@ -13,7 +13,11 @@ describeEachDb("reshaper", (dialect) => {
   async function computeNode() {
     const [root, child, inst] = [uuid(), uuid(), uuid()];
     expect((await api().post("/resource_providers", { name: `root-${root}`, uuid: root }, { version: "1.20" })).status).toBe(200);
-    await api().put(`/resource_providers/${root}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 8 }, VGPU: { total: 4 } } }, { version: "1.20" });
+    await api().put(
+      `/resource_providers/${root}/inventories`,
+      { resource_provider_generation: 0, inventories: { VCPU: { total: 8 }, VGPU: { total: 4 } } },
+      { version: "1.20" },
+    );
     await api().post("/resource_providers", { name: `child-${child}`, uuid: child, parent_provider_uuid: root }, { version: "1.20" });
     const claim = { allocations: { [root]: { resources: { VCPU: 2, VGPU: 1 } } }, ...who, consumer_generation: null };
     expect((await api().put(`/allocations/${inst}`, claim, { version: "1.28" })).status).toBe(204);
@@ -57,11 +61,19 @@ describeEachDb("reshaper", (dialect) => {
     const inUse = await api().post("/reshaper", { ...body, allocations: {} }, { version: "1.30", ...service });
     expect(inUse.status).toBe(409);
     expect(inUse.body.errors[0].code).toBe("placement.inventory.inuse");
-    const stale = await api().post("/reshaper", { ...body, inventories: { [root]: { resource_provider_generation: 9, inventories: {} } } }, { version: "1.30", ...service });
+    const stale = await api().post(
+      "/reshaper",
+      { ...body, inventories: { [root]: { resource_provider_generation: 9, inventories: {} } } },
+      { version: "1.30", ...service },
+    );
     expect(stale.status).toBe(409);
     expect(stale.body.errors[0].detail).toContain(`resource provider generation conflict for provider ${root}: actual: 2, given: 9`);
     const nope = uuid();
-    const missing = await api().post("/reshaper", { inventories: { [nope]: { resource_provider_generation: 0, inventories: {} } }, allocations: {} }, { version: "1.30", ...service });
+    const missing = await api().post(
+      "/reshaper",
+      { inventories: { [nope]: { resource_provider_generation: 0, inventories: {} } }, allocations: {} },
+      { version: "1.30", ...service },
+    );
     expect(missing.status).toBe(400);
     expect(missing.body.errors[0].code).toBe("placement.resource_provider.not_found");
     const badClass = await api().post(

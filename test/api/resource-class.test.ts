@@ -54,11 +54,18 @@ describeEachDb("resource classes", (dialect) => {
     const r = await api().get("/resource_classes/VCPU", { version: "1.15" });
     expect(r.body).toEqual({ name: "VCPU", links: [{ rel: "self", href: "/resource_classes/VCPU" }] });
     // The class's stored time, or now for a class stored without one.
-    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM resource_classes WHERE name = 'VCPU' AND coalesce(updated_at, created_at) IS NOT NULL`.execute(api().store.db);
+    const { rows } = await sql<{
+      n: number;
+    }>`SELECT count(*) AS n FROM resource_classes WHERE name = 'VCPU' AND coalesce(updated_at, created_at) IS NOT NULL`.execute(api().store.db);
     if (Number(rows[0]?.n) > 0) expect(lastModified(r)).toBe(await storedTime(api().store, "resource_classes", sql`name = 'VCPU'`));
     else expect(lastModified(r)).toBeGreaterThanOrEqual(before);
     expect(r.headers.get("cache-control")).toBe("no-cache");
-    expectError(await api().get("/resource_classes/CUSTOM_NOPE", { version: "1.23" }), 404, `${GONE}No such resource class CUSTOM_NOPE.  `, "placement.undefined_code");
+    expectError(
+      await api().get("/resource_classes/CUSTOM_NOPE", { version: "1.23" }),
+      404,
+      `${GONE}No such resource class CUSTOM_NOPE.  `,
+      "placement.undefined_code",
+    );
   });
 
   it("creates custom classes with POST, numbered from 10000", async () => {
@@ -81,7 +88,12 @@ describeEachDb("resource classes", (dialect) => {
   it("refuses duplicate and invalid names", async () => {
     const a = fresh();
     await api().post("/resource_classes", { name: a }, { version: "1.2" });
-    expectError(await api().post("/resource_classes", { name: a }, { version: "1.23" }), 409, `${CONFLICT}Conflicting resource class already exists: ${a}  `, "placement.undefined_code");
+    expectError(
+      await api().post("/resource_classes", { name: a }, { version: "1.23" }),
+      409,
+      `${CONFLICT}Conflicting resource class already exists: ${a}  `,
+      "placement.undefined_code",
+    );
     const cases: [unknown, string][] = [
       [{ name: "VCPU" }, "'VCPU' does not match '^CUSTOM_[A-Z0-9_]+$'"],
       [{ name: "CUSTOM_lower" }, "'CUSTOM_lower' does not match '^CUSTOM_[A-Z0-9_]+$'"],
@@ -188,7 +200,11 @@ describeEachDb("resource classes", (dialect) => {
     expect(r.text).toBe("");
     expect(await classId(api(), a)).toBeUndefined();
     expectError(await api().del(`/resource_classes/${a}`, { version: "1.2" }), 404, `${GONE}No such resource class ${a}.  `);
-    expectError(await api().del("/resource_classes/VCPU", { version: "1.2" }), 400, `${BAD}Error in delete resource class: Cannot delete standard resource class VCPU.  `);
+    expectError(
+      await api().del("/resource_classes/VCPU", { version: "1.2" }),
+      400,
+      `${BAD}Error in delete resource class: Cannot delete standard resource class VCPU.  `,
+    );
     expect(rpId).toBeGreaterThan(0);
   });
 

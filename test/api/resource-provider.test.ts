@@ -20,7 +20,10 @@ async function classId(api: TestApi, name: string): Promise<number> {
 async function seedInventory(api: TestApi, rp: string, rc: string, inv: Inv, used = 0): Promise<void> {
   const db = api.store.db;
   const [id, rcId] = [await providerId(api, rp), await classId(api, rc)];
-  await db.insertInto("inventories").values(inventoryRow(id, rcId, inv)).execute();
+  await db
+    .insertInto("inventories")
+    .values(inventoryRow(id, rcId, inv))
+    .execute();
   if (used) {
     await db
       .insertInto("allocations")
@@ -129,7 +132,9 @@ describeEachDb("resource providers", (dialect) => {
       const missing = uuid();
       const m = await api().post("/resource_providers", { name: "orphan", uuid: missing, parent_provider_uuid: uuid() }, { version: "1.14" });
       expect(m.status).toBe(400);
-      expect(detail(m)).toContain(`Unable to create resource provider "orphan", ${missing}: Object action create failed because: parent provider UUID does not exist.`);
+      expect(detail(m)).toContain(
+        `Unable to create resource provider "orphan", ${missing}: Object action create failed because: parent provider UUID does not exist.`,
+      );
       const self = uuid();
       const s = await api().post("/resource_providers", { name: "selfish", uuid: self, parent_provider_uuid: self }, { version: "1.14" });
       expect(detail(s)).toContain("parent provider UUID cannot be same as UUID. Please set parent provider UUID to None if there is no parent.");
@@ -248,7 +253,9 @@ describeEachDb("resource providers", (dialect) => {
 
     it("refuses malformed member_of values", async () => {
       const a = await list(`member_of=${agg1},${agg2}`, "1.3");
-      expect(detail(a)).toContain(`Multiple values for 'member_of' must be prefixed with the 'in:' or '!in:' keyword using the valid microversion. Got: ${agg1},${agg2}`);
+      expect(detail(a)).toContain(
+        `Multiple values for 'member_of' must be prefixed with the 'in:' or '!in:' keyword using the valid microversion. Got: ${agg1},${agg2}`,
+      );
       const b = await list(`member_of=in:${agg1},nope`, "1.3");
       expect(detail(b)).toContain("Invalid query string parameters: Expected 'member_of' parameter to contain valid UUID(s). Got: nope");
     });
@@ -348,7 +355,9 @@ describeEachDb("resource providers", (dialect) => {
       expect(set.body).toMatchObject({ parent_provider_uuid: a, root_provider_uuid: a });
       const again = await api().put(`/resource_providers/${c}`, { name: "p-c", parent_provider_uuid: b }, { version: "1.36" });
       expect(again.status).toBe(400);
-      expect(detail(again)).toContain(`Unable to save resource provider ${c}: Object action update failed because: re-parenting a provider is not currently allowed.`);
+      expect(detail(again)).toContain(
+        `Unable to save resource provider ${c}: Object action update failed because: re-parenting a provider is not currently allowed.`,
+      );
       const un = await api().put(`/resource_providers/${c}`, { name: "p-c", parent_provider_uuid: null }, { version: "1.36" });
       expect(detail(un)).toContain("un-parenting a provider is not currently allowed.");
       const missing = await api().put(`/resource_providers/${c}`, { name: "p-c", parent_provider_uuid: uuid() }, { version: "1.37" });

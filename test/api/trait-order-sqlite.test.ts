@@ -15,7 +15,15 @@ import { at } from "@berth/client/common";
 
 const run = referenceAvailable("the trait order test (test/api/trait-order-sqlite.test.ts)");
 
-const STANDARD = ["HW_NUMA_ROOT", "HW_CPU_X86_AVX2", "COMPUTE_VOLUME_MULTI_ATTACH", "STORAGE_DISK_SSD", "HW_CPU_X86_SSE42", "COMPUTE_TRUSTED_CERTS", "HW_GPU_API_VULKAN"];
+const STANDARD = [
+  "HW_NUMA_ROOT",
+  "HW_CPU_X86_AVX2",
+  "COMPUTE_VOLUME_MULTI_ATTACH",
+  "STORAGE_DISK_SSD",
+  "HW_CPU_X86_SSE42",
+  "COMPUTE_TRUSTED_CERTS",
+  "HW_GPU_API_VULKAN",
+];
 const CUSTOM = ["CUSTOM_FOO", "CUSTOM_BAR", "CUSTOM_A", "CUSTOM_ZZ_TOP", "CUSTOM_GOLD", "CUSTOM_9"];
 const SHARES = "MISC_SHARES_VIA_AGGREGATE";
 
@@ -63,7 +71,10 @@ async function read(base: string, scenarios: Scenario[]): Promise<unknown[]> {
     for (const k of [1, 2]) out.push((await call(base, "GET", `/resource_providers/${uuid(i, k)}/traits`)).body);
     for (const version of ["1.17", "1.29", "1.39"]) {
       const rootRequired = version === "1.39" ? `&root_required=${s.root[1][0]}` : "";
-      out.push((await call(base, "GET", `/allocation_candidates?resources=CUSTOM_RC${i}:1,CUSTOM_SH${i}:1${rootRequired}`, undefined, version)).body.provider_summaries);
+      out.push(
+        (await call(base, "GET", `/allocation_candidates?resources=CUSTOM_RC${i}:1,CUSTOM_SH${i}:1${rootRequired}`, undefined, version)).body
+          .provider_summaries,
+      );
     }
   }
   return out;

@@ -257,9 +257,7 @@ describeEachDb("traits", (dialect) => {
     const path = `/resource_providers/${id}/traits`;
     const read = await api().get(path, { version: "latest" });
     expect(read.status).toBe(404);
-    expect(detail(read)).toBe(
-      `The resource could not be found.\n\n No resource provider with uuid ${id} found: No resource provider with uuid ${id} found  `,
-    );
+    expect(detail(read)).toBe(`The resource could not be found.\n\n No resource provider with uuid ${id} found: No resource provider with uuid ${id} found  `);
     expect(read.headers.get("vary")).toBe("openstack-api-version");
     const put = await api().put(path, { traits: [], resource_provider_generation: 0 }, { version: "latest" });
     const del = await api().del(path, { version: "latest" });

@@ -16,7 +16,16 @@ const run = referenceAvailable("the usages policy test (test/api/usage-policy-re
 
 const TOKENS = ["alice:p1", "alice", "alice:", "bob:p2"];
 const ROLES = [null, "reader", "member", "member,reader", "reader,member", "READER", "member, reader", "other"];
-const QUERIES = ["project_id=p1", "project_id=alice", "project_id=p2", "project_id=p2&project_id=p1", "project_id=p1&project_id=p2", "project_id=p1&user_id=alice", "", "project_id="];
+const QUERIES = [
+  "project_id=p1",
+  "project_id=alice",
+  "project_id=p2",
+  "project_id=p2&project_id=p1",
+  "project_id=p1&project_id=p2",
+  "project_id=p1&user_id=alice",
+  "",
+  "project_id=",
+];
 
 async function status(base: string, token: string, roles: string | null, query: string, version: string): Promise<number> {
   const headers: Record<string, string> = { "x-auth-token": token, "openstack-api-version": `placement ${version}` };

@@ -11,7 +11,9 @@ describe.skipIf(externalTarget)("berth capabilities", () => {
   it("shows the service's operations with the caller's verdicts, as a table or JSON", async () => {
     const table = await admin("capabilities", "show");
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/\| reshaper:reshape\s+\| POST\s+\| \/reshaper\s+\| 1\.30\s+\| False\s+\| policy: the rule placement:reshaper:reshape refuses this caller \|/);
+    expect(table.out).toMatch(
+      /\| reshaper:reshape\s+\| POST\s+\| \/reshaper\s+\| 1\.30\s+\| False\s+\| policy: the rule placement:reshaper:reshape refuses this caller \|/,
+    );
     const j = await admin("capabilities", "show", "allocation_candidates", "-f", "json");
     expect(j.json).toEqual([
       { id: "allocation_candidates:list", method: "GET", path: "/allocation_candidates", since: "1.10", allowed: true, why: "" },

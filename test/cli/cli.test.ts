@@ -40,7 +40,9 @@ describe("resource provider", () => {
 
     const refused = await berth("resource", "provider", "delete", root.json.uuid);
     expect(refused.code).toBe(1);
-    expect(refused.err).toMatch(/^berth: 409 Conflict: Unable to delete parent resource provider .*: It has child resource providers\. \(placement\.resource_provider\.cannot_delete_parent, request req-[0-9a-f-]+\)\n$/);
+    expect(refused.err).toMatch(
+      /^berth: 409 Conflict: Unable to delete parent resource provider .*: It has child resource providers\. \(placement\.resource_provider\.cannot_delete_parent, request req-[0-9a-f-]+\)\n$/,
+    );
     expect((await berth("resource", "provider", "delete", child.uuid)).code).toBe(0);
     expect((await berth("resource", "provider", "delete", root.json.uuid)).code).toBe(0);
     const gone = await berth("resource", "provider", "show", root.json.uuid);
@@ -118,10 +120,19 @@ describe("allocations", () => {
     await berth("resource", "provider", "inventory", "set", host, "--resource", "VCPU=4");
     await berth("resource", "provider", "inventory", "set", nic, "--resource", "SRIOV_NET_VF=8");
     const cands = await json(
-      "allocation", "candidate", "list",
-      "--resource", "VCPU=1", "--in-tree", host,
-      "--group", "_NET", "--resource", "SRIOV_NET_VF=2",
-      "--group-policy", "isolate",
+      "allocation",
+      "candidate",
+      "list",
+      "--resource",
+      "VCPU=1",
+      "--in-tree",
+      host,
+      "--group",
+      "_NET",
+      "--resource",
+      "SRIOV_NET_VF=2",
+      "--group-policy",
+      "isolate",
     );
     expect(cands.code).toBe(0);
     expect(cands.json).toEqual([
@@ -132,9 +143,19 @@ describe("allocations", () => {
     const consumer = uuid();
     const project = uuid();
     const set = await json(
-      "resource", "provider", "allocation", "set", consumer,
-      "--allocation", `rp=${host},VCPU=2`, "--allocation", `rp=${nic},SRIOV_NET_VF=1`,
-      "--project-id", project, "--user-id", "u",
+      "resource",
+      "provider",
+      "allocation",
+      "set",
+      consumer,
+      "--allocation",
+      `rp=${host},VCPU=2`,
+      "--allocation",
+      `rp=${nic},SRIOV_NET_VF=1`,
+      "--project-id",
+      project,
+      "--user-id",
+      "u",
     );
     expect(set.code).toBe(0);
     expect(set.json).toHaveLength(2);
@@ -143,7 +164,10 @@ describe("allocations", () => {
     expect((await json("resource", "usage", "show", project, "-c", "usage", "--sort-column", "usage")).json).toEqual([{ usage: 1 }, { usage: 2 }]);
     expect((await berth("resource", "usage", "show")).code).toBe(2);
     expect((await json("resource", "usage", "show", "--project-id", project)).json).toEqual(
-      expect.arrayContaining([{ resource_class: "VCPU", usage: 2 }, { resource_class: "SRIOV_NET_VF", usage: 1 }]),
+      expect.arrayContaining([
+        { resource_class: "VCPU", usage: 2 },
+        { resource_class: "SRIOV_NET_VF", usage: 1 },
+      ]),
     );
     const unset = await json("resource", "provider", "allocation", "unset", consumer, "--provider", nic);
     expect(unset.json.map((r: any) => r.resource_provider)).toEqual([host]);

@@ -25,7 +25,10 @@ async function complete(shell: "bash" | "zsh", ...words: string[]): Promise<stri
   const { stdout } = await run(shell === "bash" ? "bash" : zsh!, ["-c", driver]);
   const prefix = words[words.length - 1] ?? "";
   // zsh's compadd filters by the prefix itself; the stand-in does not.
-  return stdout.split("\n").filter((w) => w !== "" && w.startsWith(prefix)).sort();
+  return stdout
+    .split("\n")
+    .filter((w) => w !== "" && w.startsWith(prefix))
+    .sort();
 }
 
 beforeAll(async () => {
@@ -61,7 +64,10 @@ describe("the berth program", () => {
 
   it("takes global options before the command and exits 0, 1 or 2 as the openstack CLI", async () => {
     const { url, token } = target();
-    expect(await berth({}, "--os-endpoint", url, "--os-token", token, "resource", "class", "show", "VCPU", "-f", "value")).toMatchObject({ code: 0, stdout: "VCPU\n" });
+    expect(await berth({}, "--os-endpoint", url, "--os-token", token, "resource", "class", "show", "VCPU", "-f", "value")).toMatchObject({
+      code: 0,
+      stdout: "VCPU\n",
+    });
     expect(await berth({ OS_ENDPOINT: url, OS_TOKEN: token }, "resource", "class", "show", "CUSTOM_NONE")).toMatchObject({ code: 1 });
     const unconnected = await berth({}, "resource", "class", "list");
     expect(unconnected.code).toBe(1);
@@ -72,7 +78,10 @@ describe("the berth program", () => {
     // The program's completion knows the server commands too, without the client's global options.
     const script = (await berth({}, "completion", "bash")).stdout;
     writeFileSync(join(dir, "program.bash"), script);
-    const { stdout } = await run("bash", ["-c", `source ${join(dir, "program.bash")}; COMP_WORDS=(berth serve --); COMP_CWORD=2; _berth; printf '%s\\n' "\${COMPREPLY[@]}"`]);
+    const { stdout } = await run("bash", [
+      "-c",
+      `source ${join(dir, "program.bash")}; COMP_WORDS=(berth serve --); COMP_CWORD=2; _berth; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ]);
     expect(stdout.split("\n").filter(Boolean).sort()).toEqual(["--config-file", "--help", "--host", "--metrics-host", "--metrics-port", "--port", "--workers"]);
   });
 });

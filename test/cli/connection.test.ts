@@ -31,7 +31,17 @@ describe("global options", () => {
     expect(pinned.code).toBe(1);
     expect(pinned.err).toBe("berth: microversion 1.1 was requested, but resourceClasses needs 1.2\n");
     // Flags win over the variables.
-    const env = await bare({ env: { OS_ENDPOINT: "http://127.0.0.1:9", OS_TOKEN: "x" } })("--os-endpoint", url, "--os-token", token, "trait", "show", "HW_CPU_X86_AVX2", "-f", "value");
+    const env = await bare({ env: { OS_ENDPOINT: "http://127.0.0.1:9", OS_TOKEN: "x" } })(
+      "--os-endpoint",
+      url,
+      "--os-token",
+      token,
+      "trait",
+      "show",
+      "HW_CPU_X86_AVX2",
+      "-f",
+      "value",
+    );
     expect(env).toMatchObject({ code: 0, out: "HW_CPU_X86_AVX2\n" });
   });
 
@@ -104,7 +114,10 @@ describe("servers that do not answer", () => {
     expect(refused.err).toBe(`berth: cannot reach the placement endpoint ${closedUrl}: connection refused (GET ${closedUrl}/, after 3 attempts)\n`);
 
     const cwd = tmp();
-    writeFileSync(join(cwd, "clouds.yaml"), `clouds:\n  slow:\n    api_timeout: 0.5\n    auth_type: admin_token\n    auth:\n      endpoint: ${silentUrl}\n      token: admin\n`);
+    writeFileSync(
+      join(cwd, "clouds.yaml"),
+      `clouds:\n  slow:\n    api_timeout: 0.5\n    auth_type: admin_token\n    auth:\n      endpoint: ${silentUrl}\n      token: admin\n`,
+    );
     const timedOut = await bare({ cwd })("--os-cloud", "slow", "trait", "list");
     expect(timedOut.code).toBe(1);
     expect(timedOut.err).toBe(`berth: cannot reach the placement endpoint ${silentUrl}: timed out after 0.5 s (GET ${silentUrl}/, after 3 attempts)\n`);
@@ -121,10 +134,27 @@ describe("TLS", () => {
   let dir = "";
   beforeAll(async () => {
     dir = tmp();
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-      "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-    ], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
     const { readFileSync } = await import("node:fs");
     // An HTTPS front for the in-process Berth, as a TLS-terminating proxy would be.
     https = createHttpsServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) }, (req, res) => {
@@ -146,12 +176,36 @@ describe("TLS", () => {
     const berth = bare();
     const untrusted = await berth("--os-endpoint", url, "--os-token", "admin", "resource", "class", "show", "VCPU");
     expect(untrusted.code).toBe(1);
-    expect(untrusted.err).toMatch(new RegExp(`^berth: cannot reach the placement endpoint ${url}: TLS: .*self[- ]signed.* \\(DEPTH_ZERO_SELF_SIGNED_CERT\\) \\(GET ${url}/, after 3 attempts\\); give --os-cacert`));
-    const trusted = await berth("--os-endpoint", url, "--os-token", "admin", "--os-cacert", join(dir, "cert.pem"), "resource", "class", "show", "VCPU", "-f", "value");
+    expect(untrusted.err).toMatch(
+      new RegExp(
+        `^berth: cannot reach the placement endpoint ${url}: TLS: .*self[- ]signed.* \\(DEPTH_ZERO_SELF_SIGNED_CERT\\) \\(GET ${url}/, after 3 attempts\\); give --os-cacert`,
+      ),
+    );
+    const trusted = await berth(
+      "--os-endpoint",
+      url,
+      "--os-token",
+      "admin",
+      "--os-cacert",
+      join(dir, "cert.pem"),
+      "resource",
+      "class",
+      "show",
+      "VCPU",
+      "-f",
+      "value",
+    );
     expect(trusted).toMatchObject({ code: 0, out: "VCPU\n" });
     const insecure = await berth("--insecure", "--os-endpoint", url, "--os-token", "admin", "resource", "class", "show", "VCPU", "-f", "value");
     expect(insecure).toMatchObject({ code: 0, out: "VCPU\n" });
-    const viaEnv = await bare({ env: { OS_ENDPOINT: url, OS_TOKEN: "admin", OS_CACERT: join(dir, "cert.pem") } })("resource", "class", "show", "VCPU", "-f", "value");
+    const viaEnv = await bare({ env: { OS_ENDPOINT: url, OS_TOKEN: "admin", OS_CACERT: join(dir, "cert.pem") } })(
+      "resource",
+      "class",
+      "show",
+      "VCPU",
+      "-f",
+      "value",
+    );
     expect(viaEnv).toMatchObject({ code: 0, out: "VCPU\n" });
 
     const cwd = tmp();
@@ -182,7 +236,19 @@ describe("TLS", () => {
       const without = await bare()(...base, "resource", "class", "show", "VCPU");
       expect(without.code).toBe(1);
       expect(without.err).toContain(`berth: cannot reach the placement endpoint ${strictUrl}: `);
-      const withCert = await bare()(...base, "--os-cert", join(dir, "cert.pem"), "--os-key", join(dir, "key.pem"), "resource", "class", "show", "VCPU", "-f", "value");
+      const withCert = await bare()(
+        ...base,
+        "--os-cert",
+        join(dir, "cert.pem"),
+        "--os-key",
+        join(dir, "key.pem"),
+        "resource",
+        "class",
+        "show",
+        "VCPU",
+        "-f",
+        "value",
+      );
       expect(withCert).toMatchObject({ code: 0, out: "VCPU\n" });
     } finally {
       strict.closeAllConnections();

@@ -15,7 +15,9 @@ describe.skipIf(externalTarget)("berth allocation candidate explain", () => {
     const created = await admin("resource", "provider", "create", name, "-f", "json");
     expect(created.code).toBe(0);
     const uuid = created.json.uuid as string;
-    expect((await admin("resource", "provider", "inventory", "set", uuid, "--resource", "VCPU=32", "--resource", "VCPU:reserved=2", "-f", "json")).code).toBe(0);
+    expect((await admin("resource", "provider", "inventory", "set", uuid, "--resource", "VCPU=32", "--resource", "VCPU:reserved=2", "-f", "json")).code).toBe(
+      0,
+    );
     const flags = ["--resource", "VCPU=40", "--group", "_NET", "--resource", "SRIOV_NET_VF=1", "--group-policy", "isolate"];
     expect((await admin("allocation", "candidate", "list", ...flags, "-f", "json")).json).toEqual([]);
 

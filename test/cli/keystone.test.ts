@@ -96,7 +96,12 @@ describe.skipIf(!ks)("the CLI with Keystone", () => {
     expect(viaAc).toMatchObject({ code: 0, out: "VCPU\n", err: "" });
 
     const viaToken = await bare({ env: { ...common, OS_TOKEN: own, OS_PROJECT_NAME: "service", OS_PROJECT_DOMAIN_NAME: "Default" } })(
-      "resource", "class", "show", "VCPU", "-f", "value",
+      "resource",
+      "class",
+      "show",
+      "VCPU",
+      "-f",
+      "value",
     );
     expect(viaToken).toMatchObject({ code: 0, out: "VCPU\n", err: "" });
     const badSecret = await bare({ env: { ...common, OS_APPLICATION_CREDENTIAL_ID: ac.id, OS_APPLICATION_CREDENTIAL_SECRET: "nope" } })("trait", "list");

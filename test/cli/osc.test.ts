@@ -39,8 +39,11 @@ import { at } from "@berth/client/common";
 /** Exit code and stdout of `openstack <argv>` for each command line, with this environment. */
 function openstack(argvs: string[][], environment: Record<string, string>): Promise<{ code: number; out: string }[]> {
   return new Promise((resolve, reject) => {
-    const child = execFile("/usr/bin/python3", ["-c", BATCH], { env: { PATH: process.env.PATH, ...environment }, cwd: dir, maxBuffer: 1 << 24 }, (e, stdout, stderr) =>
-      e ? reject(new Error(`${e.message}: ${stderr}`)) : resolve(JSON.parse(stdout)),
+    const child = execFile(
+      "/usr/bin/python3",
+      ["-c", BATCH],
+      { env: { PATH: process.env.PATH, ...environment }, cwd: dir, maxBuffer: 1 << 24 },
+      (e, stdout, stderr) => (e ? reject(new Error(`${e.message}: ${stderr}`)) : resolve(JSON.parse(stdout))),
     );
     child.stdin!.end(JSON.stringify(argvs));
   });
@@ -54,10 +57,36 @@ beforeAll(async () => {
   ref = await startReference(`sqlite:////${join(dir, "db.sqlite")}`, dir);
   rp = (await berth("resource", "provider", "create", "osc-compute-1", "-f", "value", "-c", "uuid")).out.trim();
   await berth("resource", "provider", "create", "osc-nic-0", "--parent-provider", rp);
-  await berth("resource", "provider", "inventory", "set", rp, "--resource", "VCPU=8", "--resource", "MEMORY_MB=4096", "--resource", "VCPU:allocation_ratio=1.5");
+  await berth(
+    "resource",
+    "provider",
+    "inventory",
+    "set",
+    rp,
+    "--resource",
+    "VCPU=8",
+    "--resource",
+    "MEMORY_MB=4096",
+    "--resource",
+    "VCPU:allocation_ratio=1.5",
+  );
   await berth("resource", "provider", "trait", "set", rp, "--trait", "HW_CPU_X86_AVX2", "--trait", "HW_CPU_X86_SSE");
   consumer = crypto.randomUUID();
-  await berth("resource", "provider", "allocation", "set", consumer, "--allocation", `rp=${rp},VCPU=2`, "--project-id", "p", "--user-id", "u", "--consumer-type", "INSTANCE");
+  await berth(
+    "resource",
+    "provider",
+    "allocation",
+    "set",
+    consumer,
+    "--allocation",
+    `rp=${rp},VCPU=2`,
+    "--project-id",
+    "p",
+    "--user-id",
+    "u",
+    "--consumer-type",
+    "INSTANCE",
+  );
   // The openstack CLI runs the lines first; berth's then repeat them on the same data (they only read).
   const results = await openstack(LINES.map(argvOf), env());
   LINES.forEach((line, i) => expected.set(line, at(results, i)));
@@ -120,8 +149,14 @@ describe.skipIf(!available)("berth and the openstack CLI exit alike", () => {
     const unconnected = [["resource", "class", "list"], ["--os-cloud", "nope", "resource", "class", "list"], ["resource"]];
     // NOTE: the openstack CLI checks its auth settings before the command's arguments, so the
     // incomplete commands are compared with a connection.
-    const incomplete = [["resource", "provider", "show"], ["resource", "provider", "list", "-f", "csv", "--quote", "sometimes"]];
-    for (const [argvs, e] of [[unconnected, unset], [incomplete, { ...unset, ...env() }]] as const) {
+    const incomplete = [
+      ["resource", "provider", "show"],
+      ["resource", "provider", "list", "-f", "csv", "--quote", "sometimes"],
+    ];
+    for (const [argvs, e] of [
+      [unconnected, unset],
+      [incomplete, { ...unset, ...env() }],
+    ] as const) {
       const theirs = await openstack(argvs as string[][], e);
       for (const [i, argv] of argvs.entries()) expect({ argv, code: await mine(argv as string[], e) }).toEqual({ argv, code: at(theirs, i).code });
     }

@@ -76,7 +76,15 @@ describe("list formats", () => {
     // wraps as textwrap breaks a long word: after the last hyphen that fits.
     expect(narrow.out).toContain(`| ${a.slice(0, 14)} | ${p}-a |\n| ${a.slice(14, 24)}     |           |\n| ${a.slice(24)}   |           |\n`);
     const env = await run({ env: { OS_ENDPOINT: target().url, OS_TOKEN: target().token, CLIFF_MAX_TERM_WIDTH: "30" } })(
-      "resource", "provider", "list", "--in-tree", a, "-c", "uuid", "-c", "name",
+      "resource",
+      "provider",
+      "list",
+      "--in-tree",
+      a,
+      "-c",
+      "uuid",
+      "-c",
+      "name",
     );
     expect(env.out).toBe(narrow.out);
     const terminal = await run({ tty: true, columns: 30 })("resource", "provider", "list", "--in-tree", a, "-c", "uuid", "-c", "name");
@@ -148,7 +156,23 @@ describe("osc-placement's commands", () => {
 
   it("resource provider inventory class set changes one class and keeps the others", async () => {
     await berth("resource", "provider", "inventory", "set", a, "--resource", "VCPU=8", "--resource", "MEMORY_MB=1024");
-    const set = await berth("resource", "provider", "inventory", "class", "set", a, "DISK_GB", "--total", "100", "--reserved", "5", "--allocation_ratio", "1.5", "-f", "json");
+    const set = await berth(
+      "resource",
+      "provider",
+      "inventory",
+      "class",
+      "set",
+      a,
+      "DISK_GB",
+      "--total",
+      "100",
+      "--reserved",
+      "5",
+      "--allocation_ratio",
+      "1.5",
+      "-f",
+      "json",
+    );
     expect(set.code).toBe(0);
     expect(set.json).toEqual({ allocation_ratio: 1.5, min_unit: 1, max_unit: 2147483647, reserved: 5, step_size: 1, total: 100 });
     // Floats print as Python prints them, in every format.
@@ -159,7 +183,25 @@ describe("osc-placement's commands", () => {
     expect((await ratio("table")).out).toContain("| allocation_ratio | 1.0   |");
     const again = await berth("resource", "provider", "inventory", "class", "set", a, "VCPU", "--total", "16", "-f", "value", "-c", "total");
     expect(again.out).toBe("16\n");
-    const list = (await berth("resource", "provider", "inventory", "list", a, "-f", "value", "-c", "resource_class", "-c", "total", "-c", "used", "--sort-column", "resource_class")).out;
+    const list = (
+      await berth(
+        "resource",
+        "provider",
+        "inventory",
+        "list",
+        a,
+        "-f",
+        "value",
+        "-c",
+        "resource_class",
+        "-c",
+        "total",
+        "-c",
+        "used",
+        "--sort-column",
+        "resource_class",
+      )
+    ).out;
     expect(list).toBe("DISK_GB 100 0\nMEMORY_MB 1024 0\nVCPU 16 0\n");
     const missing = await berth("resource", "provider", "inventory", "class", "set", a, "VCPU");
     expect(missing.code).toBe(2);

@@ -169,7 +169,11 @@ describe("connection", () => {
 
   it("reads TLS settings: cacert from the flag or the cloud, verify: false or --insecure, --verify over both", () => {
     const f = disk(
-      { "/ca.pem": "CA", "/work/here/clouds.yaml": "clouds:\n  c:\n    cacert: /ca.pem\n    verify: false\n    api_timeout: 2\n    auth:\n      endpoint: http://p\n      token: t\n" },
+      {
+        "/ca.pem": "CA",
+        "/work/here/clouds.yaml":
+          "clouds:\n  c:\n    cacert: /ca.pem\n    verify: false\n    api_timeout: 2\n    auth:\n      endpoint: http://p\n      token: t\n",
+      },
       {},
     );
     expect(resolveConnection({ osCloud: "c" }, f)).toMatchObject({ tls: { ca: "CA", insecure: true }, timeoutMs: 2000 });
@@ -198,9 +202,15 @@ describe("Python's str() and repr() of values", () => {
 
 describe("table", () => {
   it("draws prettytable-style tables, numbers right-aligned by the first row", () => {
-    expect(table(["a", "bb"], [["xyz", 1], [null, undefined]])).toBe(
-      "+------+----+\n| a    | bb |\n+------+----+\n| xyz  |  1 |\n| None |    |\n+------+----+\n",
-    );
+    expect(
+      table(
+        ["a", "bb"],
+        [
+          ["xyz", 1],
+          [null, undefined],
+        ],
+      ),
+    ).toBe("+------+----+\n| a    | bb |\n+------+----+\n| xyz  |  1 |\n| None |    |\n+------+----+\n");
     expect(table(["a"], [])).toBe("\n");
     expect(table(["a"], [], { printEmpty: true })).toBe("+---+\n| a |\n+---+\n+---+\n");
   });

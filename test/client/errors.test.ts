@@ -61,8 +61,7 @@ describe("errorFromReply", () => {
 });
 
 describe("ConflictError.isGenerationConflict", () => {
-  const conflict = (detail: string, code?: string) =>
-    errorFromReply(409, new Headers(), body(409, detail, code ? { code } : {})) as ConflictError;
+  const conflict = (detail: string, code?: string) => errorFromReply(409, new Headers(), body(409, detail, code ? { code } : {})) as ConflictError;
   it("is true for placement.concurrent_update", () => {
     expect(conflict("x", "placement.concurrent_update").isGenerationConflict).toBe(true);
   });
@@ -78,9 +77,7 @@ describe("ConflictError.isGenerationConflict", () => {
 
 describe("shortDetail", () => {
   it("drops the explanation paragraph and trims", () => {
-    expect(shortDetail("The resource could not be found.\n\n No resource provider with uuid x found  ")).toBe(
-      "No resource provider with uuid x found",
-    );
+    expect(shortDetail("The resource could not be found.\n\n No resource provider with uuid x found  ")).toBe("No resource provider with uuid x found");
     expect(shortDetail("plain")).toBe("plain");
   });
 });

@@ -34,7 +34,14 @@ describe("allocation candidates explain", () => {
       expect(none).toMatchObject({ explain_version: "1.0", fits: false, candidates: 0 });
       const mine = none.near_misses.find((m) => m.root.uuid === p.uuid)!;
       expect(mine.failed).toEqual([
-        expect.objectContaining({ constraint: "capacity", resource_class: "VCPU", asks: 8, free: 6, provider: { uuid: p.uuid, name: p.name }, message: `${p.name}: VCPU asks 8, free 6 = (4 - 1) x 2.0 - 0 used` }),
+        expect.objectContaining({
+          constraint: "capacity",
+          resource_class: "VCPU",
+          asks: 8,
+          free: 6,
+          provider: { uuid: p.uuid, name: p.name },
+          message: `${p.name}: VCPU asks 8, free 6 = (4 - 1) x 2.0 - 0 used`,
+        }),
       ]);
       const some = await c.allocationCandidates.explain({ resources: { VCPU: 6 }, required: [trait] });
       expect(some).toMatchObject({ fits: true, candidates: 1, trees_with_candidates: 1 });

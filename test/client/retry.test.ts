@@ -3,8 +3,7 @@ import { describe, expect, it } from "vitest";
 import { errorFromReply } from "../../packages/client/src/errors.js";
 import { retryOnConflict } from "../../packages/client/src/retry.js";
 
-const genConflict = () =>
-  errorFromReply(409, new Headers(), JSON.stringify({ errors: [{ detail: "x", code: "placement.concurrent_update" }] }));
+const genConflict = () => errorFromReply(409, new Headers(), JSON.stringify({ errors: [{ detail: "x", code: "placement.concurrent_update" }] }));
 const otherConflict = () => errorFromReply(409, new Headers(), JSON.stringify({ errors: [{ detail: "x", code: "placement.inventory.inuse" }] }));
 const noDelay = { delayMs: () => 0 };
 
@@ -23,10 +22,13 @@ describe("retryOnConflict", () => {
   it("gives up after the bound with the last conflict", async () => {
     let calls = 0;
     await expect(
-      retryOnConflict(async () => {
-        calls++;
-        throw genConflict();
-      }, { attempts: 4, ...noDelay }),
+      retryOnConflict(
+        async () => {
+          calls++;
+          throw genConflict();
+        },
+        { attempts: 4, ...noDelay },
+      ),
     ).rejects.toMatchObject({ status: 409, code: "placement.concurrent_update" });
     expect(calls).toBe(4);
   });

@@ -118,7 +118,12 @@ describe("against a server", () => {
     expect(Object.keys((await c.allocations.get(failed.consumer)).allocations)).toEqual([dest.host]);
     expect((await c.allocations.get(mig2)).allocations).toEqual({});
 
-    await cleanup(c, picks.map((p) => p.consumer), [h1!, h2!, h3!], trait);
+    await cleanup(
+      c,
+      picks.map((p) => p.consumer),
+      [h1!, h2!, h3!],
+      trait,
+    );
   });
 
   it("fails with NoValidHost when nothing fits, and a claim retried after success is accepted", async () => {
@@ -135,12 +140,10 @@ describe("against a server", () => {
     expect(await s.claim(pick!.consumer, pick!.chosen.allocationRequest, pick!.owner)).toBe(true);
     // The retried claim changed nothing: the one allocation is there once.
     expect((await c.allocations.get(pick!.consumer)).allocations).toEqual({ [h!]: expect.objectContaining({ resources: { VCPU: 3 } }) });
-    const none = await s
-      .selectDestinations(candidateRequest().resources({ VCPU: 3 }).required(trait), { project_id: "p", user_id: "u", attempts: 2 })
-      .then(
-        () => undefined,
-        (e) => e,
-      );
+    const none = await s.selectDestinations(candidateRequest().resources({ VCPU: 3 }).required(trait), { project_id: "p", user_id: "u", attempts: 2 }).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(none).toBeInstanceOf(NoValidHostError);
     expect(none.message).toMatch(/^no host could be claimed/);
     if (externalTarget) expect(none.explanation).toBeUndefined();

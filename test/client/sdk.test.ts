@@ -181,14 +181,18 @@ describe("allocations and usages", () => {
     });
     const got = await c.allocations.get(i1);
     expect(got).toMatchObject({ project_id: project, user_id: "u", consumer_generation: 1, consumer_type: "unknown" });
-    const stale = await c.allocations
-      .set(i1, { allocations: {}, project_id: project, user_id: "u", consumer_generation: null })
-      .catch((x) => x);
+    const stale = await c.allocations.set(i1, { allocations: {}, project_id: project, user_id: "u", consumer_generation: null }).catch((x) => x);
     expect(stale).toBeInstanceOf(ConflictError);
     expect(stale.isGenerationConflict).toBe(true);
     await c.allocations.setMany({
       [i1]: { allocations: { [p.uuid]: { resources: { VCPU: 1 } } }, project_id: project, user_id: "u", consumer_generation: 1, consumer_type: "INSTANCE" },
-      [i2]: { allocations: { [p.uuid]: { resources: { MEMORY_MB: 256 } } }, project_id: project, user_id: "u", consumer_generation: null, consumer_type: "MIGRATION" },
+      [i2]: {
+        allocations: { [p.uuid]: { resources: { MEMORY_MB: 256 } } },
+        project_id: project,
+        user_id: "u",
+        consumer_generation: null,
+        consumer_type: "MIGRATION",
+      },
     });
     expect((await c.usages.forProvider(p.uuid)).usages).toEqual({ VCPU: 1, MEMORY_MB: 256 });
     expect((await c.usages.forProject({ project_id: project })).usages).toEqual({ VCPU: 1, MEMORY_MB: 256 });

@@ -39,4 +39,3 @@ export function useTarget(): () => Target {
   afterAll(async () => t?.close());
   return () => t!;
 }
-

@@ -61,8 +61,7 @@ describe("the SDK's transport in front of a faulty service", () => {
     await berth?.close();
   });
 
-  const client = (opts: Partial<ClientOptions> = {}) =>
-    new PlacementClient({ endpoint: f.url, token: berth.token, retry: { delayMs: () => 0 }, ...opts });
+  const client = (opts: Partial<ClientOptions> = {}) => new PlacementClient({ endpoint: f.url, token: berth.token, retry: { delayMs: () => 0 }, ...opts });
   const fresh = () => {
     f.seen.length = 0;
     f.faults.length = 0;
@@ -121,7 +120,9 @@ describe("the SDK's transport in front of a faulty service", () => {
     const c = new PlacementClient({ endpoint: gone.url, token: "admin", retry: { attempts: 3, delayMs: () => 0 } });
     await c.serverRange();
     await gone.close();
-    await expect(c.providers.create({ name: "nowhere" })).rejects.toThrow(/^cannot reach the placement endpoint http:\/\/127\.0\.0\.1:\d+: connection refused \(POST http:\/\/127\.0\.0\.1:\d+\/resource_providers, after 3 attempts\)$/);
+    await expect(c.providers.create({ name: "nowhere" })).rejects.toThrow(
+      /^cannot reach the placement endpoint http:\/\/127\.0\.0\.1:\d+: connection refused \(POST http:\/\/127\.0\.0\.1:\d+\/resource_providers, after 3 attempts\)$/,
+    );
   });
 
   it("sends its User-Agent (with the caller's product first) and the caller's global request id", async () => {

@@ -70,7 +70,10 @@ describe("chooseVersion, for each server maximum 1.0 ... 1.39", () => {
       }
       // A preferred feature never raises the version above the server's maximum.
       expect(chooseVersion({ prefer: ["anyOfTraits"] }, range(max))).toBe(max === "1.39" ? "1.39" : "1.0");
-      const newestFeature = Object.values(FEATURES).filter((v) => compareVersions(v, max) <= 0).pop() ?? "1.0";
+      const newestFeature =
+        Object.values(FEATURES)
+          .filter((v) => compareVersions(v, max) <= 0)
+          .pop() ?? "1.0";
       expect(chooseVersion({ prefer: Object.keys(FEATURES) as Feature[] }, range(max))).toBe(newestFeature);
     });
   }

@@ -17,7 +17,8 @@ const installed = (() => {
     return false;
   }
 })();
-if (!installed && process.env.CI !== "true") console.warn("note: openstack CLI with osc-placement not installed; skipping test/conformance/osc-placement.test.ts");
+if (!installed && process.env.CI !== "true")
+  console.warn("note: openstack CLI with osc-placement not installed; skipping test/conformance/osc-placement.test.ts");
 
 const verdicts = (r: { rules: { id: string; verdict: string }[] }) => Object.fromEntries(r.rules.map((x) => [x.id, x.verdict]));
 

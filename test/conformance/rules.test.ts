@@ -44,7 +44,9 @@ describe("rules", () => {
       "sent at 1.0 but uses operation GET /traits (1.6)",
       expect.stringMatching(/^sent at 1\.10 but uses query in_tree \(1\.14\)$/),
     ]);
-    expect(rule("microversion.lowest").evidence).toEqual([expect.objectContaining({ version: "1.39", why: expect.stringContaining("its answer changes last at 1.23") })]);
+    expect(rule("microversion.lowest").evidence).toEqual([
+      expect.objectContaining({ version: "1.39", why: expect.stringContaining("its answer changes last at 1.23") }),
+    ]);
     expect(rule("request-id").evidence.map((e) => e.why)).toEqual(["no X-OpenStack-Request-ID", 'X-OpenStack-Request-ID "abc" is not req-<uuid>']);
     expect(renderSummary(server.report())).toContain("| `microversion.sent` | **FAIL** | 4 |");
   });
@@ -60,7 +62,11 @@ describe("rules", () => {
     for (let i = 0; i < 3; i++) {
       const refused = await send("GET", path, { version: "1.30" });
       expect(refused.status).toBe(406);
-      expect(refused.json.errors[0]).toMatchObject({ max_version: "1.20", min_version: "1.0", detail: expect.stringContaining("Unacceptable version header: 1.30") });
+      expect(refused.json.errors[0]).toMatchObject({
+        max_version: "1.20",
+        min_version: "1.0",
+        detail: expect.stringContaining("Unacceptable version header: 1.30"),
+      });
     }
     expect(verdicts(server.report())).toMatchObject({ "generations.from-read": "fail", "generations.retry": "fail", "microversion.handles-406": "fail" });
     expect(first(rule("generations.from-read").evidence).why).toMatch(/^sent generation 7 for rp .* which no earlier answer showed \(shown: 0\)/);

@@ -27,8 +27,12 @@ describeEachDb("claim connections", (dialect) => {
   it.runIf(dialect === "mysql")("run every session in [placement_database] mysql_sql_mode (TRADITIONAL by default), as oslo.db", async () => {
     const store = api().store;
     const modes = await Promise.all([
-      ...Array.from({ length: 3 }, () => claimTransaction(store).execute(async (trx) => first((await sql<{ m: string }>`select @@session.sql_mode as m`.execute(trx)).rows).m)),
-      ...Array.from({ length: 3 }, () => store.db.transaction().execute(async (trx) => first((await sql<{ m: string }>`select @@session.sql_mode as m`.execute(trx)).rows).m)),
+      ...Array.from({ length: 3 }, () =>
+        claimTransaction(store).execute(async (trx) => first((await sql<{ m: string }>`select @@session.sql_mode as m`.execute(trx)).rows).m),
+      ),
+      ...Array.from({ length: 3 }, () =>
+        store.db.transaction().execute(async (trx) => first((await sql<{ m: string }>`select @@session.sql_mode as m`.execute(trx)).rows).m),
+      ),
     ]);
     // TRADITIONAL expands to strict modes that the server's default lacks (STRICT_ALL_TABLES).
     for (const m of modes) expect(m.split(",")).toEqual(expect.arrayContaining(["STRICT_TRANS_TABLES", "STRICT_ALL_TABLES", "NO_ZERO_DATE", "TRADITIONAL"]));

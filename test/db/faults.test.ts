@@ -37,10 +37,29 @@ const call = (base: string, method: string, path: string, body?: unknown) => cal
 /** Kills every connection of the server's Berth database from a session of its own; returns how many it killed. */
 function killConnections(server: PrivateServer): number {
   if (server.dialect === "postgres") {
-    const out = execFileSync("psql", ["-h", "127.0.0.1", "-p", String(server.port), "-U", "postgres", "-d", "postgres", "-qAtc", "select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = 'berth'"]);
+    const out = execFileSync("psql", [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(server.port),
+      "-U",
+      "postgres",
+      "-d",
+      "postgres",
+      "-qAtc",
+      "select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = 'berth'",
+    ]);
     return Number(out.toString().trim());
   }
-  const ids = execFileSync("mariadb", ["--no-defaults", "-uroot", "-h127.0.0.1", `-P${server.port}`, "-N", "-e", "select id from information_schema.processlist where db = 'berth'"])
+  const ids = execFileSync("mariadb", [
+    "--no-defaults",
+    "-uroot",
+    "-h127.0.0.1",
+    `-P${server.port}`,
+    "-N",
+    "-e",
+    "select id from information_schema.processlist where db = 'berth'",
+  ])
     .toString()
     .split("\n")
     .filter(Boolean);
@@ -68,7 +87,10 @@ for (const kind of kinds) {
       await waitUp(berth.base, berth.child, berth.log);
       rp = randomUUID();
       expect((await call(berth.base, "POST", "/resource_providers", { name: `fault-${rp}`, uuid: rp })).status).toBe(200);
-      const inv = await call(berth.base, "PUT", `/resource_providers/${rp}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: CAPACITY } } });
+      const inv = await call(berth.base, "PUT", `/resource_providers/${rp}/inventories`, {
+        resource_provider_generation: 0,
+        inventories: { VCPU: { total: CAPACITY } },
+      });
       expect(inv.status).toBe(200);
     }, 120_000);
 
@@ -96,7 +118,8 @@ for (const kind of kinds) {
       await new Promise((r) => setTimeout(r, 500));
       await fault();
       // Until the database answers again through Berth, then a little longer.
-      for (let i = 0; i < 300 && (await call(berth.base, "GET", `/resource_providers/${rp}/usages`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 300 && (await call(berth.base, "GET", `/resource_providers/${rp}/usages`)).status !== 200; i++)
+        await new Promise((r) => setTimeout(r, 100));
       await new Promise((r) => setTimeout(r, 500));
       stop = true;
       await Promise.all(running);

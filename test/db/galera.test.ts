@@ -56,7 +56,9 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
   async function provider(base: string, total: number): Promise<string> {
     const uuid = randomUUID();
     expect((await call(base, "POST", "/resource_providers", { name: `galera-${uuid}`, uuid })).status).toBe(200);
-    expect((await call(base, "PUT", `/resource_providers/${uuid}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total } } })).status).toBe(200);
+    expect(
+      (await call(base, "PUT", `/resource_providers/${uuid}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total } } })).status,
+    ).toBe(200);
     return uuid;
   }
 
@@ -73,7 +75,11 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
       // (wsrep_sync_wait) so the read sees every claim that was answered 204 through any node.
       return await store.db.connection().execute(async (conn) => {
         await sql`set session wsrep_sync_wait = 1`.execute(conn);
-        const rows = await sql<{ used: number }>`select coalesce(sum(a.used), 0) as used from allocations a join resource_providers p on p.id = a.resource_provider_id where p.uuid = ${rp}`.execute(conn);
+        const rows = await sql<{
+          used: number;
+        }>`select coalesce(sum(a.used), 0) as used from allocations a join resource_providers p on p.id = a.resource_provider_id where p.uuid = ${rp}`.execute(
+          conn,
+        );
         return Number(rows.rows[0]?.used);
       });
     } finally {
@@ -90,10 +96,7 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
       await Promise.all(
         Array.from({ length: CLIENTS }, async (_, i) => {
           const out = [];
-          for (let k = 0; k < claimsEach; k++)
-            out.push(
-              await call(at(bases, i % bases.length), "PUT", `/allocations/${randomUUID()}`, oneVcpu(rp)),
-            );
+          for (let k = 0; k < claimsEach; k++) out.push(await call(at(bases, i % bases.length), "PUT", `/allocations/${randomUUID()}`, oneVcpu(rp)));
           return out;
         }),
       )
@@ -142,7 +145,9 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
     for (const rp of rps) await everywhere(rp);
     const aggs = [randomUUID(), randomUUID()];
     const replies = await Promise.all(
-      rps.map((rp, i) => call(at(bases, i % bases.length), "PUT", `/resource_providers/${rp}/aggregates`, { aggregates: aggs, resource_provider_generation: 1 })),
+      rps.map((rp, i) =>
+        call(at(bases, i % bases.length), "PUT", `/resource_providers/${rp}/aggregates`, { aggregates: aggs, resource_provider_generation: 1 }),
+      ),
     );
     console.log("galera aggregates", JSON.stringify(count(replies)));
     expect(replies.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.text}`)).toEqual([]);
@@ -171,7 +176,12 @@ describe.runIf(available)("Berth on a 3-node MariaDB Galera cluster, writing thr
     await Promise.all(clients);
     console.log("galera node loss", JSON.stringify(count(seen)));
     // NOTE: while the cluster notices the lost node (a few seconds), commits may wait; they must not fail.
-    expect(seen.filter((r) => r.status !== 204).map((r) => `${r.status} ${r.text}`).slice(0, 5)).toEqual([]);
+    expect(
+      seen
+        .filter((r) => r.status !== 204)
+        .map((r) => `${r.status} ${r.text}`)
+        .slice(0, 5),
+    ).toEqual([]);
     expect(await usageInDatabase(first(nodes), rp)).toBe(claimed.length);
     // The Berth on the lost node answers 503, not 500, until its database is back.
     const lost = await call(at(bases, 2), "GET", `/resource_providers/${rp}/usages`);

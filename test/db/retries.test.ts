@@ -27,7 +27,10 @@ describeEachDb("retried transactions", (dialect) => {
       let attempt = 0;
       const out = await inTransaction(store, async (trx) => {
         attempt++;
-        await trx.insertInto("traits").values({ name: `CUSTOM_RETRY_A_${attempt}`, created_at: new Date().toISOString().slice(0, 19).replace("T", " ") }).execute();
+        await trx
+          .insertInto("traits")
+          .values({ name: `CUSTOM_RETRY_A_${attempt}`, created_at: new Date().toISOString().slice(0, 19).replace("T", " ") })
+          .execute();
         if (attempt === 1) throw Object.assign(new Error("deadlock"), deadlock[dialect]);
         return attempt;
       });

@@ -13,7 +13,14 @@ const reshape = (body: unknown, version: string): Step => ({ ...post("/reshaper"
 const get = (path: string, version: string): Step => ({ path, version });
 
 /** A provider with inventory, created the same way on both sides. */
-function provider(uuid: string, inventories: Record<string, unknown> = { VCPU: { total: 8 }, MEMORY_MB: { total: 4096, step_size: 256, max_unit: 2048 }, DISK_GB: { total: 100, reserved: 10, allocation_ratio: 1.5 } }): Step[] {
+function provider(
+  uuid: string,
+  inventories: Record<string, unknown> = {
+    VCPU: { total: 8 },
+    MEMORY_MB: { total: 4096, step_size: 256, max_unit: 2048 },
+    DISK_GB: { total: 100, reserved: 10, allocation_ratio: 1.5 },
+  },
+): Step[] {
   return [
     post("/resource_providers", { name: `alloc-${uuid}`, uuid }, "1.20"),
     put(`/resource_providers/${uuid}/inventories`, { resource_provider_generation: 0, inventories }, "1.20"),
@@ -82,7 +89,7 @@ describe.skipIf(!up)("allocations against the reference", () => {
         put(`/allocations/${u()}`, b({ VCPU: 1 }, u()), v),
         put(`/allocations/${u()}`, b({ VCPU: 0 }), v),
         put(`/allocations/${u()}`, b({}), v),
-        put(`/allocations/${u()}`, { allocations: m >= 12 ? {} : [] , ...extra }, v),
+        put(`/allocations/${u()}`, { allocations: m >= 12 ? {} : [], ...extra }, v),
         put(`/allocations/not-a-uuid`, b({ VCPU: 1 }), v),
         put(`/allocations/${u()}`, {}, v),
         { method: "PUT", path: `/allocations/${u()}`, raw: "{}", headers: { "content-type": "text/plain" }, version: v },
@@ -179,7 +186,11 @@ describe.skipIf(!up)("allocations against the reference", () => {
       post("/allocations", { [inst]: { allocations: {}, ...base, consumer_generation: 0 } }, "1.28"),
       post("/allocations", { [mig]: { allocations: {}, ...base, consumer_generation: 5 } }, "1.28"),
       post("/allocations", { [u()]: { allocations: {}, ...base, consumer_generation: null, mappings: { "": [src] } } }, "1.34"),
-      post("/allocations", { [u()]: { allocations: { [src]: { resources: { VCPU: 1 } } }, ...base, consumer_generation: null, mappings: { a: [src] } } }, "1.34"),
+      post(
+        "/allocations",
+        { [u()]: { allocations: { [src]: { resources: { VCPU: 1 } } }, ...base, consumer_generation: null, mappings: { a: [src] } } },
+        "1.34",
+      ),
       post("/allocations", { [u()]: { allocations: { [src]: { resources: { VCPU: 1 } } }, ...base, consumer_generation: null } }, "1.38"),
     );
   });
@@ -223,10 +234,7 @@ describe.skipIf(!up)("allocations against the reference", () => {
       reshape({ inventories: {}, allocations: {} }, "1.30"),
       reshape({ inventories: { [u()]: { resource_provider_generation: 0, inventories: {} } }, allocations: {} }, "1.30"),
       reshape({ inventories: { [root]: { resource_provider_generation: 99, inventories: {} } }, allocations: {} }, "1.30"),
-      reshape(
-        { inventories: { [root]: { resource_provider_generation: 2, inventories: { VCPU: { total: 8 } } } }, allocations: {} },
-        "1.30",
-      ),
+      reshape({ inventories: { [root]: { resource_provider_generation: 2, inventories: { VCPU: { total: 8 } } } }, allocations: {} }, "1.30"),
       reshape(
         {
           inventories: {
@@ -279,7 +287,16 @@ describe.skipIf(!up)("allocations against the reference", () => {
       ...provider(rp),
       ...provider(rp2),
       // A provider listed twice in the list form: the last entry wins.
-      put(`/allocations/${c}`, { allocations: [{ resource_provider: { uuid: rp }, resources: { VCPU: 1 } }, { resource_provider: { uuid: rp }, resources: { VCPU: 3 } }] }, "1.0"),
+      put(
+        `/allocations/${c}`,
+        {
+          allocations: [
+            { resource_provider: { uuid: rp }, resources: { VCPU: 1 } },
+            { resource_provider: { uuid: rp }, resources: { VCPU: 3 } },
+          ],
+        },
+        "1.0",
+      ),
       get(`/allocations/${c}`, "1.12"),
       // A different project and user move the consumer; the optional provider generation is ignored.
       put(`/allocations/${c}`, { allocations: { [rp]: { resources: { VCPU: 1 }, generation: 99 } }, project_id: P2, user_id: "u2" }, "1.12"),

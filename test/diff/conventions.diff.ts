@@ -58,7 +58,7 @@ describe.skipIf(!up)("conventions against the reference", () => {
       berth.app,
       { path: "/resource_providers", version: "1.15", headers: { accept: "text/html" } },
       { path: "/resource_providers?name=none-such", version: "1.15", headers: { accept: "application/json;q=0.5, text/html" } },
-      { method: "POST", path: "/resource_providers", version: "latest", raw: "{\"name\": \"x\"}", headers: { "content-type": "text/plain" } },
+      { method: "POST", path: "/resource_providers", version: "latest", raw: '{"name": "x"}', headers: { "content-type": "text/plain" } },
       { method: "POST", path: "/resource_providers", version: "latest", raw: "", headers: { "content-type": "application/json" } },
     );
   });

@@ -93,8 +93,7 @@ export function normalize(v: unknown): unknown {
     for (const [k, x] of Object.entries(v)) {
       if (k === "request_id") continue;
       // DIFF_LOOSE=1 ignores the Python dump of the failing schema in validation errors.
-      if (k === "detail" && typeof x === "string" && process.env.DIFF_LOOSE)
-        out[k] = x.replace(/ {2}Failed validating[\s\S]*$/, "  <schema dump>");
+      if (k === "detail" && typeof x === "string" && process.env.DIFF_LOOSE) out[k] = x.replace(/ {2}Failed validating[\s\S]*$/, "  <schema dump>");
       else out[k] = normalize(x);
     }
     return out;

@@ -96,7 +96,8 @@ describe.skipIf(!up)("the version matrix against the reference", () => {
       [cls]: { total: 4 },
     };
     await put(`${rp(a)}/inventories`, { resource_provider_generation: gen[a], inventories });
-    if (m < 2) await put(`${rp(a)}/inventories`, { resource_provider_generation: gen[a], inventories: { VCPU: inventories.VCPU, MEMORY_MB: inventories.MEMORY_MB } });
+    if (m < 2)
+      await put(`${rp(a)}/inventories`, { resource_provider_generation: gen[a], inventories: { VCPU: inventories.VCPU, MEMORY_MB: inventories.MEMORY_MB } });
     await post(`${rp(b)}/inventories`, { resource_class: "DISK_GB", total: 500, reserved: 501 });
     await post(`${rp(b)}/inventories`, { resource_class: "DISK_GB", total: 500, reserved: 10 });
     await post(`${rp(b)}/inventories`, { resource_class: "VCPU", total: 8 });

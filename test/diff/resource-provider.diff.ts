@@ -26,7 +26,7 @@ describe.skipIf(!up)("resource providers against the reference", () => {
     await same(
       berth.app,
       post({}),
-      post({ name: "" , uuid: id }),
+      post({ name: "", uuid: id }),
       post({ name: "x", uuid: "nope" }),
       post({ name: "x".repeat(201) }),
       post({ name: `p-${id}`, parent_provider_uuid: id }),
@@ -158,10 +158,17 @@ describe.skipIf(!up)("resource providers against the reference", () => {
     const db = berth.store.db;
     const { id } = await db.selectFrom("resource_providers").select("id").where("uuid", "=", rp).executeTakeFirstOrThrow();
     const bumps = Object.keys(used).length ? 2 : 1;
-    await db.updateTable("resource_providers").set({ generation: gen + bumps }).where("id", "=", id).execute();
+    await db
+      .updateTable("resource_providers")
+      .set({ generation: gen + bumps })
+      .where("id", "=", id)
+      .execute();
     for (const [rc, inv] of Object.entries(inventories)) {
       const c = await db.selectFrom("resource_classes").select("id").where("name", "=", rc).executeTakeFirstOrThrow();
-      await db.insertInto("inventories").values(inventoryRow(id, c.id, inv)).execute();
+      await db
+        .insertInto("inventories")
+        .values(inventoryRow(id, c.id, inv))
+        .execute();
       if (used[rc]) {
         await db
           .insertInto("allocations")

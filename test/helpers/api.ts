@@ -113,7 +113,9 @@ export function toSecond(d: Date | number): number {
  * to the second: what a last-modified drawn from those rows must equal.
  */
 export async function storedTime(store: Store, table: string, where: RawBuilder<unknown> = sql`1 = 1`): Promise<number> {
-  const { rows } = await sql<{ t: string | Date | null }>`SELECT max(coalesce(updated_at, created_at)) AS t FROM ${sql.table(table)} WHERE ${where}`.execute(store.db);
+  const { rows } = await sql<{ t: string | Date | null }>`SELECT max(coalesce(updated_at, created_at)) AS t FROM ${sql.table(table)} WHERE ${where}`.execute(
+    store.db,
+  );
   const t = fromDb(rows[0]?.t);
   expect(t, `a stored time in ${table}`).toBeDefined();
   return toSecond(t as Date);

@@ -30,7 +30,8 @@ export class World {
     }
   }
   async seed(providers: { VCPU: SeedInventory; MEMORY_MB: SeedInventory | null }[]) {
-    for (const [i, p] of providers.entries()) await seedProvider(this.store, this.uuids.get(at(PROVIDERS, i))!, p.MEMORY_MB ? { VCPU: p.VCPU, MEMORY_MB: p.MEMORY_MB } : { VCPU: p.VCPU });
+    for (const [i, p] of providers.entries())
+      await seedProvider(this.store, this.uuids.get(at(PROVIDERS, i))!, p.MEMORY_MB ? { VCPU: p.VCPU, MEMORY_MB: p.MEMORY_MB } : { VCPU: p.VCPU });
   }
   async writes(specs: WriteSpec[]): Promise<ConsumerWrite[]> {
     const out: ConsumerWrite[] = [];
@@ -81,4 +82,3 @@ export class World {
     return { allocations, consumers, providers };
   }
 }
-

@@ -27,10 +27,16 @@ async function sqlite(db: Kysely<any>): Promise<SchemaShape> {
   const out: SchemaShape = {};
   const tables = await rows<{ name: string }>(db, sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`);
   for (const { name } of tables) {
-    const cols = await rows<{ name: string; type: string; notnull: number; dflt_value: string | null; pk: number }>(db, sql`SELECT * FROM pragma_table_info(${name})`);
+    const cols = await rows<{ name: string; type: string; notnull: number; dflt_value: string | null; pk: number }>(
+      db,
+      sql`SELECT * FROM pragma_table_info(${name})`,
+    );
     const t: TableShape = {
       columns: cols.map((c) => ({ name: c.name, type: c.type.toUpperCase(), nullable: !c.notnull, default: c.dflt_value })),
-      primaryKey: cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name),
+      primaryKey: cols
+        .filter((c) => c.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((c) => c.name),
       uniques: {},
       indexes: {},
       foreignKeys: {},
@@ -38,7 +44,9 @@ async function sqlite(db: Kysely<any>): Promise<SchemaShape> {
     const idx = await rows<{ name: string; unique: number; origin: string }>(db, sql`SELECT * FROM pragma_index_list(${name})`);
     for (const i of idx) {
       if (i.origin === "pk") continue;
-      const icols = (await rows<{ name: string; seqno: number }>(db, sql`SELECT * FROM pragma_index_info(${i.name})`)).sort((a, b) => a.seqno - b.seqno).map((c) => c.name);
+      const icols = (await rows<{ name: string; seqno: number }>(db, sql`SELECT * FROM pragma_index_info(${i.name})`))
+        .sort((a, b) => a.seqno - b.seqno)
+        .map((c) => c.name);
       // SQLite names the indexes behind UNIQUE constraints itself; key them by their columns.
       if (i.origin === "u") t.uniques[icols.join(",")] = icols;
       else t.indexes[i.name] = icols;
@@ -52,14 +60,26 @@ async function sqlite(db: Kysely<any>): Promise<SchemaShape> {
 
 async function postgres(db: Kysely<any>): Promise<SchemaShape> {
   const out: SchemaShape = {};
-  const cols = await rows<{ table_name: string; column_name: string; data_type: string; len: number | null; is_nullable: string; column_default: string | null }>(
+  const cols = await rows<{
+    table_name: string;
+    column_name: string;
+    data_type: string;
+    len: number | null;
+    is_nullable: string;
+    column_default: string | null;
+  }>(
     db,
     sql`SELECT table_name, column_name, data_type, character_maximum_length AS len, is_nullable, column_default
         FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`,
   );
   for (const c of cols) {
     const t = (out[c.table_name] ??= { columns: [], primaryKey: [], uniques: {}, indexes: {}, foreignKeys: {} });
-    t.columns.push({ name: c.column_name, type: c.len ? `${c.data_type}(${c.len})` : c.data_type, nullable: c.is_nullable === "YES", default: c.column_default });
+    t.columns.push({
+      name: c.column_name,
+      type: c.len ? `${c.data_type}(${c.len})` : c.data_type,
+      nullable: c.is_nullable === "YES",
+      default: c.column_default,
+    });
   }
   const cons = await rows<{ table: string; name: string; type: string; def: string }>(
     db,
@@ -67,7 +87,10 @@ async function postgres(db: Kysely<any>): Promise<SchemaShape> {
         FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid JOIN pg_namespace n ON n.oid = rel.relnamespace
         WHERE n.nspname = 'public'`,
   );
-  const colsOf = (def: string) => at(/\(([^)]*)\)/.exec(def)!, 1).split(",").map((s) => s.trim());
+  const colsOf = (def: string) =>
+    at(/\(([^)]*)\)/.exec(def)!, 1)
+      .split(",")
+      .map((s) => s.trim());
   for (const c of cons) {
     const t = entry(out, c.table);
     if (c.type === "p") t.primaryKey = colsOf(c.def);
@@ -95,14 +118,25 @@ async function mysql(db: Kysely<any>): Promise<SchemaShape> {
   );
   for (const c of cols) {
     const t = (out[c.TABLE_NAME] ??= { columns: [], primaryKey: [], uniques: {}, indexes: {}, foreignKeys: {} });
-    t.columns.push({ name: c.COLUMN_NAME, type: `${c.COLUMN_TYPE}${c.EXTRA ? ` ${c.EXTRA}` : ""}`, nullable: c.IS_NULLABLE === "YES", default: c.COLUMN_DEFAULT });
+    t.columns.push({
+      name: c.COLUMN_NAME,
+      type: `${c.COLUMN_TYPE}${c.EXTRA ? ` ${c.EXTRA}` : ""}`,
+      nullable: c.IS_NULLABLE === "YES",
+      default: c.COLUMN_DEFAULT,
+    });
   }
   const stats = await rows<{ TABLE_NAME: string; INDEX_NAME: string; NON_UNIQUE: number; COLUMN_NAME: string; SEQ_IN_INDEX: number }>(
     db,
     sql`SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SEQ_IN_INDEX FROM information_schema.STATISTICS
         WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
   );
-  const fkRows = await rows<{ TABLE_NAME: string; CONSTRAINT_NAME: string; COLUMN_NAME: string; REFERENCED_TABLE_NAME: string; REFERENCED_COLUMN_NAME: string }>(
+  const fkRows = await rows<{
+    TABLE_NAME: string;
+    CONSTRAINT_NAME: string;
+    COLUMN_NAME: string;
+    REFERENCED_TABLE_NAME: string;
+    REFERENCED_COLUMN_NAME: string;
+  }>(
     db,
     sql`SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE
         WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL`,
@@ -116,6 +150,7 @@ async function mysql(db: Kysely<any>): Promise<SchemaShape> {
     else if (s.NON_UNIQUE === 0) (t.uniques[s.INDEX_NAME] ??= []).push(s.COLUMN_NAME);
     else (t.indexes[s.INDEX_NAME] ??= []).push(s.COLUMN_NAME);
   }
-  for (const f of fkRows) entry(out, f.TABLE_NAME).foreignKeys[f.CONSTRAINT_NAME] = `${f.COLUMN_NAME} -> ${f.REFERENCED_TABLE_NAME}(${f.REFERENCED_COLUMN_NAME})`;
+  for (const f of fkRows)
+    entry(out, f.TABLE_NAME).foreignKeys[f.CONSTRAINT_NAME] = `${f.COLUMN_NAME} -> ${f.REFERENCED_TABLE_NAME}(${f.REFERENCED_COLUMN_NAME})`;
   return out;
 }

@@ -97,17 +97,36 @@ export async function startKeystone(): Promise<Keystone | string> {
     await manage("credential_setup", "--keystone-user", "root", "--keystone-group", "root");
     await manage(
       "bootstrap",
-      "--bootstrap-password", ADMIN_PASSWORD,
-      "--bootstrap-admin-url", url,
-      "--bootstrap-public-url", url,
-      "--bootstrap-internal-url", url,
-      "--bootstrap-region-id", "RegionOne",
+      "--bootstrap-password",
+      ADMIN_PASSWORD,
+      "--bootstrap-admin-url",
+      url,
+      "--bootstrap-public-url",
+      url,
+      "--bootstrap-internal-url",
+      url,
+      "--bootstrap-region-id",
+      "RegionOne",
     );
     // NOTE: one worker process: enough for the tests, and the machine's two cores are shared.
     child = spawn(
       "uwsgi",
-      ["--plugin-dir", UWSGI_PLUGIN_DIR, "--plugin", "python3", "--http-socket", `127.0.0.1:${port}`, "--master", "--processes", "1",
-        "--wsgi-file", "/usr/bin/keystone-wsgi-public", "--die-on-term", "--logto", join(dir, "uwsgi.log")],
+      [
+        "--plugin-dir",
+        UWSGI_PLUGIN_DIR,
+        "--plugin",
+        "python3",
+        "--http-socket",
+        `127.0.0.1:${port}`,
+        "--master",
+        "--processes",
+        "1",
+        "--wsgi-file",
+        "/usr/bin/keystone-wsgi-public",
+        "--die-on-term",
+        "--logto",
+        join(dir, "uwsgi.log"),
+      ],
       { cwd: dir, env: { ...process.env, OS_KEYSTONE_CONFIG_FILES: conf }, detached: true, stdio: "ignore" },
     );
     // NOTE: a test process that exits without stop() (a crash, process.exit) takes its Keystone along.
@@ -129,7 +148,9 @@ export async function startKeystone(): Promise<Keystone | string> {
   } catch (e) {
     await stop();
     if (ci) throw e;
-    console.warn(`NOTE: Keystone could not be started (${(e as Error).message.slice(0, 500)} ${String((e as { cause?: unknown }).cause ?? "")}); the Keystone test suites are skipped`);
+    console.warn(
+      `NOTE: Keystone could not be started (${(e as Error).message.slice(0, 500)} ${String((e as { cause?: unknown }).cause ?? "")}); the Keystone test suites are skipped`,
+    );
     return `Keystone could not be started: ${(e as Error).message}`;
   }
 }
@@ -149,7 +170,14 @@ async function waitForKeystone(url: string, child: ChildProcess, log: () => stri
 
 // NOTE: node:http without keep-alive: uwsgi's --http-socket closes each connection after its
 // answer, and fetch's pooled connections then fail with "other side closed".
-function call(url: string, token: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; subject: string | null }> {
+function call(
+  url: string,
+  token: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; subject: string | null }> {
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -185,7 +213,8 @@ async function populate(url: string): Promise<Omit<Keystone, "url" | "stop">> {
   for (const r of (await call(url, admin, "GET", "/roles")).body.roles) roles[r.name] = r.id;
   for (const name of ["service", "other"]) roles[name] = (await call(url, admin, "POST", "/roles", { role: { name } })).body.role.id;
   const projects: Record<string, string> = {};
-  for (const name of ["alpha", "beta", "service"]) projects[name] = (await call(url, admin, "POST", "/projects", { project: { name, domain_id: "default" } })).body.project.id;
+  for (const name of ["alpha", "beta", "service"])
+    projects[name] = (await call(url, admin, "POST", "/projects", { project: { name, domain_id: "default" } })).body.project.id;
   const users: Record<string, string> = {};
   const grants: [string, string, string][] = [
     ["alice", "alpha", "admin"],
@@ -204,7 +233,12 @@ async function populate(url: string): Promise<Omit<Keystone, "url" | "stop">> {
     issue({
       auth: {
         identity: password(user, user === "admin" ? ADMIN_PASSWORD : USER_PASSWORD),
-        scope: "system" in scope ? { system: { all: true } } : "domain" in scope ? { domain: { id: scope.domain } } : { project: { name: scope.project, domain: { id: "default" } } },
+        scope:
+          "system" in scope
+            ? { system: { all: true } }
+            : "domain" in scope
+              ? { domain: { id: scope.domain } }
+              : { project: { name: scope.project, domain: { id: "default" } } },
       },
     });
   return {
@@ -226,7 +260,9 @@ async function populate(url: string): Promise<Omit<Keystone, "url" | "stop">> {
     appCredentialToken: async (user, accessRules) => {
       const own = await token(user, { project: "alpha" });
       const name = `ac-${Math.random().toString(36).slice(2)}`;
-      const ac = (await call(url, own, "POST", `/users/${users[user]}/application_credentials`, { application_credential: { name, access_rules: accessRules } })).body.application_credential;
+      const ac = (
+        await call(url, own, "POST", `/users/${users[user]}/application_credentials`, { application_credential: { name, access_rules: accessRules } })
+      ).body.application_credential;
       return issue({ auth: { identity: { methods: ["application_credential"], application_credential: { id: ac.id, secret: ac.secret } } } });
     },
     admin: async (method, path, body) => (await call(url, admin, method, path, body)).body,

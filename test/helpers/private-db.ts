@@ -65,7 +65,18 @@ export async function privatePostgres(): Promise<PrivateServer> {
     port,
     url: `postgresql://postgres@127.0.0.1:${port}/berth`,
     async start() {
-      const [cmd, args] = asUser("postgres", join(bin, "postgres"), ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]);
+      const [cmd, args] = asUser("postgres", join(bin, "postgres"), [
+        "-D",
+        data,
+        "-p",
+        String(port),
+        "-k",
+        dir,
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "fsync=off",
+      ]);
       child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
       child.stdout!.on("data", (d) => (out = (out + d).slice(-4000)));
       child.stderr!.on("data", (d) => (out = (out + d).slice(-4000)));
@@ -107,9 +118,13 @@ export async function privateMariadb(galera?: GaleraNode): Promise<PrivateServer
   const data = join(dir, "data");
   const socket = join(dir, "mysqld.sock");
   const root = process.getuid?.() === 0;
-  execFileSync("mariadb-install-db", ["--no-defaults", `--datadir=${data}`, ...(root ? ["--user=mysql"] : []), "--auth-root-authentication-method=normal", "--skip-test-db"], {
-    stdio: "ignore",
-  });
+  execFileSync(
+    "mariadb-install-db",
+    ["--no-defaults", `--datadir=${data}`, ...(root ? ["--user=mysql"] : []), "--auth-root-authentication-method=normal", "--skip-test-db"],
+    {
+      stdio: "ignore",
+    },
+  );
   const port = await freePort();
   let child: ChildProcess | undefined;
   let out = "";
@@ -209,7 +224,15 @@ export async function privateGalera(n = 3): Promise<PrivateServer[]> {
     await waitFor(
       () => {
         try {
-          const r = execFileSync("mariadb", ["--no-defaults", "-uroot", "-h127.0.0.1", `-P${node.port}`, "-N", "-e", "show status like 'wsrep_ready'"]).toString();
+          const r = execFileSync("mariadb", [
+            "--no-defaults",
+            "-uroot",
+            "-h127.0.0.1",
+            `-P${node.port}`,
+            "-N",
+            "-e",
+            "show status like 'wsrep_ready'",
+          ]).toString();
           return r.includes("ON");
         } catch {
           return false;

@@ -32,13 +32,22 @@ const CHUNK = 500;
 
 async function insertMany(db: Kysely<DB>, table: keyof DB, rows: Record<string, unknown>[]): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) {
-    await (db as Kysely<any>).insertInto(table).values(rows.slice(i, i + CHUNK)).execute();
+    await (db as Kysely<any>)
+      .insertInto(table)
+      .values(rows.slice(i, i + CHUNK))
+      .execute();
   }
 }
 
 async function ensureNames(db: Kysely<DB>, table: "traits" | "resource_classes", names: Set<string>): Promise<Map<string, number>> {
   const have = async () => {
-    const rows = names.size ? await db.selectFrom(table).select(["id", "name"]).where("name", "in", [...names]).execute() : [];
+    const rows = names.size
+      ? await db
+          .selectFrom(table)
+          .select(["id", "name"])
+          .where("name", "in", [...names])
+          .execute()
+      : [];
     return new Map(rows.map((r) => [r.name, r.id]));
   };
   let ids = await have();
@@ -48,9 +57,17 @@ async function ensureNames(db: Kysely<DB>, table: "traits" | "resource_classes",
       // NOTE: custom classes live at ids >= 10000, as the reference allocates them.
       const max = await db.selectFrom("resource_classes").select(sql<number>`max(id)`.as("m")).executeTakeFirst();
       let next = Math.max(10000, Number(max?.m ?? 0) + 1);
-      await insertMany(db, table, missing.map((name) => ({ id: next++, name, created_at: NOW })));
+      await insertMany(
+        db,
+        table,
+        missing.map((name) => ({ id: next++, name, created_at: NOW })),
+      );
     } else {
-      await insertMany(db, table, missing.map((name) => ({ name, created_at: NOW })));
+      await insertMany(
+        db,
+        table,
+        missing.map((name) => ({ name, created_at: NOW })),
+      );
     }
     ids = await have();
   }
@@ -72,7 +89,11 @@ export async function seedProviders(db: Kysely<DB>, specs: ProviderSpec[], tag =
   const traitIds = await ensureNames(db, "traits", traits);
   for (const a of aggs) out.agg.set(a, /^[0-9a-f-]{36}$/.test(a) ? a : crypto.randomUUID());
   const existingAggs = aggs.size
-    ? await db.selectFrom("placement_aggregates").select(["id", "uuid"]).where("uuid", "in", [...out.agg.values()]).execute()
+    ? await db
+        .selectFrom("placement_aggregates")
+        .select(["id", "uuid"])
+        .where("uuid", "in", [...out.agg.values()])
+        .execute()
     : [];
   const aggIds = new Map(existingAggs.map((r) => [r.uuid!, r.id]));
   const newAggs = [...out.agg.values()].filter((u) => !aggIds.has(u));

@@ -24,12 +24,25 @@ export async function seedFleet(api: TestApi): Promise<SeededFleet> {
   };
   const generation = async (name: string) => (await api.get(`/resource_providers/${rp[name]}`, { version: V })).body.generation as number;
   const inventories = async (name: string, inv: Record<string, Record<string, number>>) =>
-    ok(await api.put(`/resource_providers/${rp[name]}/inventories`, { resource_provider_generation: await generation(name), inventories: inv }, { version: V }), `${name} inventories`);
+    ok(
+      await api.put(`/resource_providers/${rp[name]}/inventories`, { resource_provider_generation: await generation(name), inventories: inv }, { version: V }),
+      `${name} inventories`,
+    );
   const traits = async (name: string, t: string[]) =>
-    ok(await api.put(`/resource_providers/${rp[name]}/traits`, { resource_provider_generation: await generation(name), traits: t }, { version: V }), `${name} traits`);
+    ok(
+      await api.put(`/resource_providers/${rp[name]}/traits`, { resource_provider_generation: await generation(name), traits: t }, { version: V }),
+      `${name} traits`,
+    );
   const aggregate = crypto.randomUUID();
   const aggregates = async (name: string) =>
-    ok(await api.put(`/resource_providers/${rp[name]}/aggregates`, { resource_provider_generation: await generation(name), aggregates: [aggregate] }, { version: V }), `${name} aggregates`);
+    ok(
+      await api.put(
+        `/resource_providers/${rp[name]}/aggregates`,
+        { resource_provider_generation: await generation(name), aggregates: [aggregate] },
+        { version: V },
+      ),
+      `${name} aggregates`,
+    );
   ok(await api.put("/traits/CUSTOM_VGPU_TYPE_A", undefined, { version: V }), "trait");
   for (const host of ["compute-1", "compute-2"]) {
     await create(host);
@@ -53,10 +66,18 @@ export async function seedFleet(api: TestApi): Promise<SeededFleet> {
   const consume = async (resources: Record<string, Record<string, number>>, project: string, user: string, type: string) => {
     const c = crypto.randomUUID();
     const allocations = Object.fromEntries(Object.entries(resources).map(([name, r]) => [rp[name], { resources: r }]));
-    ok(await api.put(`/allocations/${c}`, { allocations, project_id: project, user_id: user, consumer_generation: null, consumer_type: type }, { version: V }), `allocations ${c}`);
+    ok(
+      await api.put(`/allocations/${c}`, { allocations, project_id: project, user_id: user, consumer_generation: null, consumer_type: type }, { version: V }),
+      `allocations ${c}`,
+    );
     return c;
   };
-  const instA = await consume({ "compute-1-numa0": { VCPU: 2 }, "compute-1": { MEMORY_MB: 2048 }, "shared-storage": { DISK_GB: 20 }, "compute-1-gpu0": { VGPU: 1 } }, "proj-a", "alice", "INSTANCE");
+  const instA = await consume(
+    { "compute-1-numa0": { VCPU: 2 }, "compute-1": { MEMORY_MB: 2048 }, "shared-storage": { DISK_GB: 20 }, "compute-1-gpu0": { VGPU: 1 } },
+    "proj-a",
+    "alice",
+    "INSTANCE",
+  );
   const instB = await consume({ "compute-2-numa1": { VCPU: 4 }, "compute-2": { MEMORY_MB: 4096 } }, "proj-b", "bob", "INSTANCE");
   const migA = await consume({ "compute-2-numa0": { VCPU: 2 }, "compute-2": { MEMORY_MB: 2048 } }, "proj-a", "alice", "MIGRATION");
   return { aggregate, rp, consumers: { instA, instB, migA } };

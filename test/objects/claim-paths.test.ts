@@ -29,7 +29,11 @@ interface WritePath {
   run(store: Store, claims: ConsumerWrite[][]): Promise<unknown[] | undefined>;
 }
 
-const settle = (p: Promise<void>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
+const settle = (p: Promise<void>): Promise<unknown> =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 const PATHS: WritePath[] = [
   {
@@ -105,7 +109,8 @@ const w = (consumer: string, generation: WriteSpec["generation"], allocations: R
   generation,
   allocations: Object.entries(allocations).map(([p, res]) => [p, Object.entries(res)]),
 });
-const exceeds = (rc: string, rp: string) => `CapacityExceeded: Unable to create allocation for '${rc}' on resource provider '${rp}'. The requested amount would exceed the capacity.`;
+const exceeds = (rc: string, rp: string) =>
+  `CapacityExceeded: Unable to create allocation for '${rc}' on resource provider '${rp}'. The requested amount would exceed the capacity.`;
 const violates = (rc: string, rp: string) =>
   `ConstraintsViolated: Unable to create allocation for '${rc}' on resource provider '${rp}'. The requested amount would violate inventory constraints.`;
 

@@ -25,21 +25,14 @@ describe("policy catalog", () => {
 
   it("has upstream's base rules", () => {
     const base = Object.fromEntries(
-      ALL_DEFAULTS.filter((r) => r.operations.length === 0).map((r) => [
-        r.name,
-        [r.checkStr, r.scopeTypes.join(","), r.deprecatedRule?.checkStr ?? null],
-      ]),
+      ALL_DEFAULTS.filter((r) => r.operations.length === 0).map((r) => [r.name, [r.checkStr, r.scopeTypes.join(","), r.deprecatedRule?.checkStr ?? null]]),
     );
     expect(base).toEqual({
       admin_api: ["role:admin", "project", null],
       service_api: ["role:service", "project", "role:admin"],
       admin_or_service_api: ["role:admin or role:service", "project", "role:admin"],
       project_reader_api: ["role:reader and project_id:%(project_id)s", "", "role:admin"],
-      admin_or_project_reader_or_service_api: [
-        "role:admin or rule:project_reader_api or role:service",
-        "project",
-        "role:admin",
-      ],
+      admin_or_project_reader_or_service_api: ["role:admin or rule:project_reader_api or role:service", "project", "role:admin"],
     });
   });
 

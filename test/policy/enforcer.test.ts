@@ -1,21 +1,12 @@
 import { describe, it, expect } from "vitest";
 import { ALL_DEFAULTS, policies } from "../../src/policies/index.js";
-import {
-  createEnforcer,
-  defaultTarget,
-  PolicyNotAuthorized,
-  PolicyNotRegistered,
-  type Credentials,
-} from "../../src/policy/index.js";
+import { createEnforcer, defaultTarget, PolicyNotAuthorized, PolicyNotRegistered, type Credentials } from "../../src/policy/index.js";
 import { personas, quietLogger, type Persona } from "./personas.js";
 
-const enforcer = (enforceNewDefaults: boolean, enforceScope: boolean) =>
-  createEnforcer({ enforceNewDefaults, enforceScope, logger: quietLogger() });
+const enforcer = (enforceNewDefaults: boolean, enforceScope: boolean) => createEnforcer({ enforceNewDefaults, enforceScope, logger: quietLogger() });
 
 const apiRules = ALL_DEFAULTS.filter((r) => r.operations.length > 0).map((r) => r.name);
-const adminOrService = apiRules.filter(
-  (n) => n !== policies.reshaper.RESHAPE && n !== policies.usage.TOTAL_USAGES,
-);
+const adminOrService = apiRules.filter((n) => n !== policies.reshaper.RESHAPE && n !== policies.usage.TOTAL_USAGES);
 
 function allowedFor(e: ReturnType<typeof enforcer>, rule: string, who: Persona, target?: Record<string, unknown>) {
   const creds: Credentials = personas[who];

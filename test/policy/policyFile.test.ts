@@ -3,13 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { policies } from "../../src/policies/index.js";
-import {
-  createEnforcer,
-  defaultTarget,
-  parsePolicyDocument,
-  PolicyFileError,
-  type Credentials,
-} from "../../src/policy/index.js";
+import { createEnforcer, defaultTarget, parsePolicyDocument, PolicyFileError, type Credentials } from "../../src/policy/index.js";
 import { personas, quietLogger } from "./personas.js";
 
 const RP_LIST = policies.resourceProvider.LIST;
@@ -24,8 +18,7 @@ function enforcerFor(dir: string, file: string, enforceNewDefaults = true) {
   return createEnforcer({ policyFile: file, configDir: dir, enforceNewDefaults, enforceScope: true, logger: quietLogger() });
 }
 
-const can = (e: ReturnType<typeof enforcerFor>, rule: string, who: Credentials) =>
-  e.check(rule, defaultTarget(who), who);
+const can = (e: ReturnType<typeof enforcerFor>, rule: string, who: Credentials) => e.check(rule, defaultTarget(who), who);
 
 describe("policy_dirs", () => {
   it("reads every file of each directory in name order, each overriding the policy file and the files before it", () => {
@@ -33,7 +26,14 @@ describe("policy_dirs", () => {
     mkdirSync(join(dir, "policy.d"));
     writeFileSync(join(dir, "policy.d", "10-members.yaml"), `"${RP_LIST}": "role:member"\n"${policies.resourceProvider.SHOW}": "role:member"\n`);
     writeFileSync(join(dir, "policy.d", "20-admins.json"), `{"${RP_LIST}": "role:admin"}`);
-    const e = createEnforcer({ policyFile: "policy.yaml", policyDirs: ["policy.d", "missing.d"], configDir: dir, enforceNewDefaults: true, enforceScope: true, logger: quietLogger() });
+    const e = createEnforcer({
+      policyFile: "policy.yaml",
+      policyDirs: ["policy.d", "missing.d"],
+      configDir: dir,
+      enforceNewDefaults: true,
+      enforceScope: true,
+      logger: quietLogger(),
+    });
     expect(can(e, RP_LIST, personas.admin)).toBe(true);
     expect(can(e, RP_LIST, personas.member)).toBe(false);
     expect(can(e, policies.resourceProvider.SHOW, personas.member)).toBe(true);
@@ -43,7 +43,9 @@ describe("policy_dirs", () => {
     const dir = mkdtempSync(join(tmpdir(), "berth-policy-"));
     mkdirSync(join(dir, "policy.d"));
     writeFileSync(join(dir, "policy.d", "bad.yaml"), `- [unclosed\n`);
-    expect(() => createEnforcer({ policyDirs: ["policy.d"], configDir: dir, enforceNewDefaults: true, enforceScope: true, logger: quietLogger() })).toThrow(/bad\.yaml/);
+    expect(() => createEnforcer({ policyDirs: ["policy.d"], configDir: dir, enforceNewDefaults: true, enforceScope: true, logger: quietLogger() })).toThrow(
+      /bad\.yaml/,
+    );
   });
 });
 

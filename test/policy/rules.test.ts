@@ -160,9 +160,7 @@ describe("operators", () => {
     expect(allowed("not (@ and !)")).toBe(true);
     expect(allowed("((role:member))")).toBe(true);
     expect(allowed("(project_id:%(project_id)s or !)", { project_id: "p1" })).toBe(true);
-    expect(render(parseText("(role:a or role:b) and (role:c or not role:d)"))).toBe(
-      "((role:a or role:b) and (role:c or not role:d))",
-    );
+    expect(render(parseText("(role:a or role:b) and (role:c or not role:d)"))).toBe("((role:a or role:b) and (role:c or not role:d))");
   });
 
   it("malformed expressions fail closed", () => {

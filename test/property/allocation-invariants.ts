@@ -14,22 +14,18 @@ export interface ConsumerState {
   allocations: Allocs;
 }
 
-export type Op =
-  | { kind: "put"; consumer: number; allocations: Allocs }
-  | { kind: "delete"; consumer: number }
-  | { kind: "move"; consumer: number; to: number };
+export type Op = { kind: "put"; consumer: number; allocations: Allocs } | { kind: "delete"; consumer: number } | { kind: "move"; consumer: number; to: number };
 
 export const INVENTORY = { VCPU: { total: 16 }, MEMORY_MB: { total: 1000, reserved: 100, allocation_ratio: 1.5, step_size: 50 } };
 
 /** Claims on 1..3 of the providers, with amounts that often do not fit. */
 export function opArb(providers: string[], consumers: number): fc.Arbitrary<Op> {
-  const res = fc.record(
-    { VCPU: fc.integer({ min: 1, max: 6 }), MEMORY_MB: fc.integer({ min: 1, max: 12 }).map((n) => n * 50) },
-    { requiredKeys: [] },
-  ).filter((r) => Object.keys(r).length > 0);
-  const allocs = fc.uniqueArray(fc.constantFrom(...providers), { minLength: 1, maxLength: Math.min(3, providers.length) }).chain((rps) =>
-    fc.tuple(...rps.map(() => res)).map((rs) => Object.fromEntries(rps.map((rp, i) => [rp, at(rs, i)])) as Allocs),
-  );
+  const res = fc
+    .record({ VCPU: fc.integer({ min: 1, max: 6 }), MEMORY_MB: fc.integer({ min: 1, max: 12 }).map((n) => n * 50) }, { requiredKeys: [] })
+    .filter((r) => Object.keys(r).length > 0);
+  const allocs = fc
+    .uniqueArray(fc.constantFrom(...providers), { minLength: 1, maxLength: Math.min(3, providers.length) })
+    .chain((rps) => fc.tuple(...rps.map(() => res)).map((rs) => Object.fromEntries(rps.map((rp, i) => [rp, at(rs, i)])) as Allocs));
   const c = fc.integer({ min: 0, max: consumers - 1 });
   return fc.oneof(
     { weight: 6, arbitrary: fc.record({ kind: fc.constant("put" as const), consumer: c, allocations: allocs }) },
@@ -154,7 +150,9 @@ export async function checkInvariants(
   }
   // The model's totals are what the database holds, and what the usages API reports.
   const want = new Map<string, number>();
-  for (const c of model.values()) for (const [rp, res] of Object.entries(c.allocations)) for (const [rc, n] of Object.entries(res)) want.set(`${rp}:${rc}`, (want.get(`${rp}:${rc}`) ?? 0) + n);
+  for (const c of model.values())
+    for (const [rp, res] of Object.entries(c.allocations))
+      for (const [rc, n] of Object.entries(res)) want.set(`${rp}:${rc}`, (want.get(`${rp}:${rc}`) ?? 0) + n);
   expect(Object.fromEntries(used)).toEqual(Object.fromEntries(want));
   for (const rp of providers) {
     const r = await get(`/resource_providers/${rp}/usages`);

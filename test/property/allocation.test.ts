@@ -29,22 +29,19 @@ describeEachDb("concurrent claims", (dialect) => {
     const names = Array.from({ length: providerCount }, (_, i) => `rp${i}`);
     seen.clear();
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.array(opArb(names, CONSUMERS), { minLength: 8, maxLength: 40 }), { minLength: 2, maxLength: 4 }),
-        async (batches) => {
-          // Fresh providers and consumers for every run (and every shrink), named rp0.. in the ops.
-          const providers = names.map(() => uuid());
-          const real = (op: Op): Op => (op.kind === "put" ? { ...op, allocations: rename(op.allocations, providers) } : op);
-          for (const rp of providers) await seedProvider(api().store, rp, INVENTORY);
-          const uuids = Array.from({ length: CONSUMERS }, () => uuid());
-          const model = new Map<number, ConsumerState>();
-          const generations = new Map(providers.map((p) => [p, 0]));
-          for (const batch of batches) {
-            await runBatch(oneOpPerConsumer(batch).map(real), uuids, model, generations, send);
-            await checkInvariants(api().store.db, providers, uuids, model, generations, get);
-          }
-        },
-      ),
+      fc.asyncProperty(fc.array(fc.array(opArb(names, CONSUMERS), { minLength: 8, maxLength: 40 }), { minLength: 2, maxLength: 4 }), async (batches) => {
+        // Fresh providers and consumers for every run (and every shrink), named rp0.. in the ops.
+        const providers = names.map(() => uuid());
+        const real = (op: Op): Op => (op.kind === "put" ? { ...op, allocations: rename(op.allocations, providers) } : op);
+        for (const rp of providers) await seedProvider(api().store, rp, INVENTORY);
+        const uuids = Array.from({ length: CONSUMERS }, () => uuid());
+        const model = new Map<number, ConsumerState>();
+        const generations = new Map(providers.map((p) => [p, 0]));
+        for (const batch of batches) {
+          await runBatch(oneOpPerConsumer(batch).map(real), uuids, model, generations, send);
+          await checkInvariants(api().store.db, providers, uuids, model, generations, get);
+        }
+      }),
       { numRuns: runs },
     );
     // Over capacity is the case under test: some claims must have been refused, some written.

@@ -63,11 +63,7 @@ export async function makeFixture(send: Send, fx: Fixture = newFixture()): Promi
     ["POST", "/resource_providers", { name: fx.rpName, uuid: fx.rp }],
     ["PUT", `/resource_classes/${fx.rc}`],
     ["PUT", `/traits/${fx.trait}`],
-    [
-      "PUT",
-      `/resource_providers/${fx.rp}/inventories`,
-      { resource_provider_generation: 0, inventories: { VCPU: { total: 8 }, [fx.rc]: { total: 4 } } },
-    ],
+    ["PUT", `/resource_providers/${fx.rp}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 8 }, [fx.rc]: { total: 4 } } }],
     ["PUT", `/resource_providers/${fx.rp}/traits`, { resource_provider_generation: 1, traits: [fx.trait] }],
     ["PUT", `/resource_providers/${fx.rp}/aggregates`, { resource_provider_generation: 2, aggregates: [fx.aggregate] }],
     [
@@ -290,7 +286,18 @@ function wrongType(original: unknown): fc.Arbitrary<unknown> {
     array: fc.constantFrom([], [1], ["x"], [{}]),
     object: fc.constantFrom({}, { a: 1 }),
   };
-  const t = typeof original === "string" ? "string" : Number.isInteger(original) ? "integer" : typeof original === "number" ? "float" : typeof original === "boolean" ? "boolean" : Array.isArray(original) ? "array" : "object";
+  const t =
+    typeof original === "string"
+      ? "string"
+      : Number.isInteger(original)
+        ? "integer"
+        : typeof original === "number"
+          ? "float"
+          : typeof original === "boolean"
+            ? "boolean"
+            : Array.isArray(original)
+              ? "array"
+              : "object";
   const others = Object.entries(all).filter(([k]) => k !== t && !(t === "float" && k === "integer"));
   return fc.oneof(...others.map(([, a]) => a));
 }
@@ -354,10 +361,12 @@ function bodyBreakages({ ep, minor, fx }: Base): fc.Arbitrary<Broken>[] {
 
   out.push(
     fc.integer({ min: 0, max: Math.max(0, text.length - 1) }).map((n) => raw(`truncated JSON at ${n}`, text.slice(0, n))),
-    fc.constantFrom("{", "[", "{]", "{'a': 1}", "nul", "{\"a\":}", "\u0000", "{\"a\": NaN}", "{\"a\": Infinity}", "[1,]", "\ufeff{}", "{} {}", "\"unterminated").map((s) =>
-      raw(`malformed JSON ${JSON.stringify(s)}`, s),
-    ),
-    fc.constantFrom(null, 0, "x", true, [], [[]], [{}]).map((v) => raw(`body is ${JSON.stringify(v)}`, JSON.stringify(v), strict && !(Array.isArray(valid) && Array.isArray(v) && v.length === 0))),
+    fc
+      .constantFrom("{", "[", "{]", "{'a': 1}", "nul", '{"a":}', "\u0000", '{"a": NaN}', '{"a": Infinity}', "[1,]", "\ufeff{}", "{} {}", '"unterminated')
+      .map((s) => raw(`malformed JSON ${JSON.stringify(s)}`, s)),
+    fc
+      .constantFrom(null, 0, "x", true, [], [[]], [{}])
+      .map((v) => raw(`body is ${JSON.stringify(v)}`, JSON.stringify(v), strict && !(Array.isArray(valid) && Array.isArray(v) && v.length === 0))),
     fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "text/json", "application/jsonx", "multipart/form-data").map((ct) => ({
       label: `content-type ${ct}`,
       mustFail: strict,
@@ -369,9 +378,14 @@ function bodyBreakages({ ep, minor, fx }: Base): fc.Arbitrary<Broken>[] {
   if (Array.isArray(valid)) {
     // PUT aggregates before 1.19: the body is a list of uuids.
     out.push(
-      fc.oneof(fc.constant({ aggregates: valid }), wrongType("x").map((x) => [x]), unicode.map((s) => [s]), longString.map((s) => [s])).map((b) =>
-        raw(`aggregates body ${JSON.stringify(b).slice(0, 60)}`, JSON.stringify(b)),
-      ),
+      fc
+        .oneof(
+          fc.constant({ aggregates: valid }),
+          wrongType("x").map((x) => [x]),
+          unicode.map((s) => [s]),
+          longString.map((s) => [s]),
+        )
+        .map((b) => raw(`aggregates body ${JSON.stringify(b).slice(0, 60)}`, JSON.stringify(b))),
     );
     return out;
   }
@@ -383,7 +397,9 @@ function bodyBreakages({ ep, minor, fx }: Base): fc.Arbitrary<Broken>[] {
   const loose = (p: (string | number)[]) => ep.loose?.includes(fieldName(p)) ?? false;
   out.push(
     pathArb.chain((p) =>
-      wrongType(getAt(valid, p)).map((x) => raw(`wrong type at ${p.join(".")}: ${JSON.stringify(x)}`, JSON.stringify(setAt(valid, p, x)), !loose(p) || typeof x !== "string")),
+      wrongType(getAt(valid, p)).map((x) =>
+        raw(`wrong type at ${p.join(".")}: ${JSON.stringify(x)}`, JSON.stringify(setAt(valid, p, x)), !loose(p) || typeof x !== "string"),
+      ),
     ),
     pathArb.map((p) => raw(`null at ${p.join(".")}`, JSON.stringify(setAt(valid, p, null)), !nullable(p))),
     pathArb.chain((p) =>
@@ -412,23 +428,101 @@ function bodyBreakages({ ep, minor, fx }: Base): fc.Arbitrary<Broken>[] {
 
 /** Junk values per query key, and whether the reference surely refuses them. */
 const QUERY_JUNK: Record<string, [string, boolean][]> = {
-  uuid: [["not-a-uuid", true], ["", true], ["1234", true]],
-  in_tree: [["not-a-uuid", true], ["", true], ["%", true]],
-  member_of: [["junk", true], ["in:", true], ["in:junk", true], ["!", true], ["a,b", true], ["", true], ["in:,", true]],
-  required: [["", true], [",", true], ["!", true], ["in:", true], ["lowercase", true], ["CUSTOM_NOPE_XYZ", true], ["!!", true]],
-  root_required: [["", true], ["!", true], ["CUSTOM_NOPE_XYZ", true]],
-  resources: [["", true], ["VCPU", true], ["VCPU:", true], ["VCPU:-1", true], ["VCPU:0", true], ["VCPU:x", true], [":1", true], ["VCPU:1:2", true], ["NOPE_CLASS:1", true], [`VCPU:${2 ** 64}`, false], ["VCPU:1,,", true]],
-  resources1: [["", true], ["VCPU", true], ["VCPU:-1", true]],
-  required1: [["", true], ["!", true]],
+  uuid: [
+    ["not-a-uuid", true],
+    ["", true],
+    ["1234", true],
+  ],
+  in_tree: [
+    ["not-a-uuid", true],
+    ["", true],
+    ["%", true],
+  ],
+  member_of: [
+    ["junk", true],
+    ["in:", true],
+    ["in:junk", true],
+    ["!", true],
+    ["a,b", true],
+    ["", true],
+    ["in:,", true],
+  ],
+  required: [
+    ["", true],
+    [",", true],
+    ["!", true],
+    ["in:", true],
+    ["lowercase", true],
+    ["CUSTOM_NOPE_XYZ", true],
+    ["!!", true],
+  ],
+  root_required: [
+    ["", true],
+    ["!", true],
+    ["CUSTOM_NOPE_XYZ", true],
+  ],
+  resources: [
+    ["", true],
+    ["VCPU", true],
+    ["VCPU:", true],
+    ["VCPU:-1", true],
+    ["VCPU:0", true],
+    ["VCPU:x", true],
+    [":1", true],
+    ["VCPU:1:2", true],
+    ["NOPE_CLASS:1", true],
+    [`VCPU:${2 ** 64}`, false],
+    ["VCPU:1,,", true],
+  ],
+  resources1: [
+    ["", true],
+    ["VCPU", true],
+    ["VCPU:-1", true],
+  ],
+  required1: [
+    ["", true],
+    ["!", true],
+  ],
   member_of1: [["junk", true]],
-  limit: [["0", true], ["-1", true], ["x", true], ["", true], ["1.5", true], [`${2 ** 64}`, false]],
-  group_policy: [["bogus", true], ["", true]],
-  same_subtree: [["", true], ["_COMPUTE", true], [",", true]],
-  project_id: [["", false], ["x".repeat(300), false]],
+  limit: [
+    ["0", true],
+    ["-1", true],
+    ["x", true],
+    ["", true],
+    ["1.5", true],
+    [`${2 ** 64}`, false],
+  ],
+  group_policy: [
+    ["bogus", true],
+    ["", true],
+  ],
+  same_subtree: [
+    ["", true],
+    ["_COMPUTE", true],
+    [",", true],
+  ],
+  project_id: [
+    ["", false],
+    ["x".repeat(300), false],
+  ],
   user_id: [["", false]],
-  consumer_type: [["", false], ["lower", false]],
-  name: [["", false], ["startswith:", false], ["in:", false], ["in:a,,b", false], ["bogus:x", false], ["x".repeat(300), false]],
-  associated: [["maybe", true], ["", true], ["1", true]],
+  consumer_type: [
+    ["", false],
+    ["lower", false],
+  ],
+  name: [
+    ["", false],
+    ["startswith:", false],
+    ["in:", false],
+    ["in:a,,b", false],
+    ["bogus:x", false],
+    ["x".repeat(300), false],
+  ],
+  associated: [
+    ["maybe", true],
+    ["", true],
+    ["1", true],
+  ],
 };
 
 function queryBreakages({ ep, minor }: Base): fc.Arbitrary<Broken>[] {
@@ -445,14 +539,19 @@ function queryBreakages({ ep, minor }: Base): fc.Arbitrary<Broken>[] {
   const base = ep.template === "/allocation_candidates" ? "resources=VCPU:1" : ep.template === "/usages" ? "project_id=p" : "";
   const join = (...parts: string[]) => parts.filter(Boolean).join("&");
   const out: fc.Arbitrary<Broken>[] = [
-    fc.tuple(unknownKey.filter((k) => k !== "" && !keys.includes(k)), fc.string({ maxLength: 6 })).map(([k, v]) => ({
-      label: `unknown query key ${k}`,
-      mustFail: true,
-      query: join(base, enc(k, v)),
-    })),
-    fc.constantFrom(...keys).chain((k) =>
-      fc.string({ maxLength: 12 }).map((v) => ({ label: `random ${k}=${JSON.stringify(v)}`, mustFail: false, query: join(base, enc(k, v)) })),
-    ),
+    fc
+      .tuple(
+        unknownKey.filter((k) => k !== "" && !keys.includes(k)),
+        fc.string({ maxLength: 6 }),
+      )
+      .map(([k, v]) => ({
+        label: `unknown query key ${k}`,
+        mustFail: true,
+        query: join(base, enc(k, v)),
+      })),
+    fc
+      .constantFrom(...keys)
+      .chain((k) => fc.string({ maxLength: 12 }).map((v) => ({ label: `random ${k}=${JSON.stringify(v)}`, mustFail: false, query: join(base, enc(k, v)) }))),
     fc.constantFrom(...keys).map((k) => ({ label: `repeated ${k}`, mustFail: false, query: join(base, `${k}=a&${k}=b`) })),
     fc.constantFrom(...keys).map((k) => ({ label: `bare ${k}`, mustFail: false, query: join(base, k) })),
   ];
@@ -473,12 +572,29 @@ const BAD_VERSIONS = ["1.x", "2.0", "1.40", "1.999", "0.9", "abc", "1", "1.", ".
 function versionBreakages(): fc.Arbitrary<Broken>[] {
   return [
     fc.constantFrom(...BAD_VERSIONS).map((v) => ({ label: `version ${v}`, mustFail: true, headers: { "openstack-api-version": `placement ${v}` } })),
-    fc.string({ maxLength: 10 }).map((v) => ({ label: `random version ${JSON.stringify(v)}`, mustFail: false, headers: { "openstack-api-version": `placement ${v}` } })),
+    fc
+      .string({ maxLength: 10 })
+      .map((v) => ({ label: `random version ${JSON.stringify(v)}`, mustFail: false, headers: { "openstack-api-version": `placement ${v}` } })),
   ];
 }
 
 /** Path parameters that name nothing or are not names at all. */
-const PATH_JUNK = ["not-a-uuid", "%00", "a%00b", "%ff", "%e2%82", "%2F", "%20", "%25", "x".repeat(300), "%F0%9F%9A%80", "'", "%22%3B", "null", "00000000-0000-0000-0000-000000000000"];
+const PATH_JUNK = [
+  "not-a-uuid",
+  "%00",
+  "a%00b",
+  "%ff",
+  "%e2%82",
+  "%2F",
+  "%20",
+  "%25",
+  "x".repeat(300),
+  "%F0%9F%9A%80",
+  "'",
+  "%22%3B",
+  "null",
+  "00000000-0000-0000-0000-000000000000",
+];
 
 /**
  * "." and ".." (also percent-encoded): URL parsers remove such segments before a request is sent
@@ -490,13 +606,21 @@ function pathBreakages({ ep, fx }: Base): fc.Arbitrary<Broken>[] {
   const params = [...ep.template.matchAll(/\{(\w+)\}/g)].map((m) => at(m, 1));
   if (!params.length) return [];
   return [
-    fc.tuple(fc.constantFrom(...params), fc.oneof(fc.constantFrom(...PATH_JUNK), fc.stringMatching(/^[A-Za-z0-9_%.~-]{1,20}$/).filter((s) => !s.startsWith("CUSTOM_") && !DOT_SEGMENT.test(s)))).map(([param, value]) => ({
-      label: `path ${param}=${value.slice(0, 40)}`,
-      // GET /allocations/{x} answers an empty 200 for any consumer, and a PUT to a new consumer
-      // (a well-formed uuid) may be valid.
-      mustFail: !(param === "consumer_uuid" && (ep.method === "GET" || /^[0-9a-f-]{36}$/.test(value))),
-      path: fillPath(ep.template, fx, { param, value }),
-    })),
+    fc
+      .tuple(
+        fc.constantFrom(...params),
+        fc.oneof(
+          fc.constantFrom(...PATH_JUNK),
+          fc.stringMatching(/^[A-Za-z0-9_%.~-]{1,20}$/).filter((s) => !s.startsWith("CUSTOM_") && !DOT_SEGMENT.test(s)),
+        ),
+      )
+      .map(([param, value]) => ({
+        label: `path ${param}=${value.slice(0, 40)}`,
+        // GET /allocations/{x} answers an empty 200 for any consumer, and a PUT to a new consumer
+        // (a well-formed uuid) may be valid.
+        mustFail: !(param === "consumer_uuid" && (ep.method === "GET" || /^[0-9a-f-]{36}$/.test(value))),
+        path: fillPath(ep.template, fx, { param, value }),
+      })),
   ];
 }
 
@@ -517,7 +641,14 @@ export function badRequestArb(fx: Fixture): fc.Arbitrary<BadRequest> {
     .chain((ep) => fc.tuple(fc.constant(ep), fc.integer({ min: 0, max: 39 })))
     .chain(([ep, minor]) => {
       const base = { ep, minor, fx };
-      const all = [...bodyBreakages(base), ...queryBreakages(base), ...versionBreakages(), ...pathBreakages(base), ...methodBreakages(), ...strayBodyBreakages(base)];
+      const all = [
+        ...bodyBreakages(base),
+        ...queryBreakages(base),
+        ...versionBreakages(),
+        ...pathBreakages(base),
+        ...methodBreakages(),
+        ...strayBodyBreakages(base),
+      ];
       return fc.oneof(...all).map((b) => assemble(base, b));
     });
 }
@@ -527,5 +658,13 @@ function assemble({ ep, minor, fx }: Base, b: Broken): BadRequest {
   const headers: Record<string, string> = { "x-auth-token": "admin", "openstack-api-version": `placement 1.${minor}`, ...b.headers };
   // Below the route's version the route is a 404 (path) or 405 (method): a refusal either way.
   const tooOld = minor < ep.since;
-  return { method: b.method ?? ep.method, path, headers, body: b.body, route: `${ep.method} ${ep.template}`, label: `${b.label} @1.${minor}`, mustFail: b.mustFail || tooOld };
+  return {
+    method: b.method ?? ep.method,
+    path,
+    headers,
+    body: b.body,
+    route: `${ep.method} ${ep.template}`,
+    label: `${b.label} @1.${minor}`,
+    mustFail: b.mustFail || tooOld,
+  };
 }

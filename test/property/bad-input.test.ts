@@ -14,7 +14,6 @@ import { startApi, useApi } from "../helpers/api.js";
 import { badRequestArb, makeFixture, newFixture, type BadRequest, type Fixture, type Send, type WireReply } from "./bad-input-gen.js";
 import { at } from "@berth/client/common";
 
-
 /** Runs per database; the whole file stays well under 40 s per database. */
 const NUM_RUNS = Number(process.env.BAD_INPUT_RUNS ?? 500);
 
@@ -38,7 +37,8 @@ async function snapshot(db: Kysely<DB>): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const rows = await Promise.all(TABLES.map((t) => db.selectFrom(t).selectAll().execute()));
   TABLES.forEach((t, i) => {
-    out[t] = at(rows, i).map((r) => JSON.stringify(r, (_k, v) => (v instanceof Date ? v.toISOString() : v)))
+    out[t] = at(rows, i)
+      .map((r) => JSON.stringify(r, (_k, v) => (v instanceof Date ? v.toISOString() : v)))
       .sort()
       .join("\n");
   });

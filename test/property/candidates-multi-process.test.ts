@@ -73,7 +73,12 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
       const used = async (base: string) => JSON.parse((await candidates("resources=VCPU:1", base)).slice(4)).provider_summaries[rp]?.resources.VCPU.used;
       // NOTE: several quiet requests first, so that the auto process answers from its snapshot too.
       for (let i = 0; i < 3; i++) for (const base of bases) expect(await used(base)).toBe(0);
-      for (const [writer, reader] of [[a, b], [b, a], [a, auto], [b, auto]] as const) {
+      for (const [writer, reader] of [
+        [a, b],
+        [b, a],
+        [a, auto],
+        [b, auto],
+      ] as const) {
         const consumer = crypto.randomUUID();
         must(
           await call(writer, "PUT", `/allocations/${consumer}`, {
@@ -91,8 +96,15 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
         expect(await used(writer)).toBe(0);
         expect(await used(reader)).toBe(0);
       }
-      must(await call(b, "PUT", `/resource_providers/${rp}/inventories`, { resource_provider_generation: await generation(b, rp), inventories: { VCPU: { total: 6 } } }), [200]);
-      for (const base of bases) expect(JSON.parse((await candidates("resources=VCPU:1", base)).slice(4)).provider_summaries[rp].resources.VCPU.capacity).toBe(6);
+      must(
+        await call(b, "PUT", `/resource_providers/${rp}/inventories`, {
+          resource_provider_generation: await generation(b, rp),
+          inventories: { VCPU: { total: 6 } },
+        }),
+        [200],
+      );
+      for (const base of bases)
+        expect(JSON.parse((await candidates("resources=VCPU:1", base)).slice(4)).provider_summaries[rp].resources.VCPU.capacity).toBe(6);
       must(await call(a, "DELETE", `/resource_providers/${rp}/inventories`), [204]);
       for (const base of bases) expect(JSON.parse((await candidates("resources=VCPU:1", base)).slice(4)).provider_summaries[rp]).toBeUndefined();
     });
@@ -102,7 +114,10 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
       // become a deadlock victim of it (a 500), and every claim that fits succeeds.
       const rp = crypto.randomUUID();
       must(await call(first(bases), "POST", "/resource_providers", { name: `busy-${rp}`, uuid: rp }), [200]);
-      must(await call(first(bases), "PUT", `/resource_providers/${rp}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 1000 } } }), [200]);
+      must(
+        await call(first(bases), "PUT", `/resource_providers/${rp}/inventories`, { resource_provider_generation: 0, inventories: { VCPU: { total: 1000 } } }),
+        [200],
+      );
       const CLAIMS = 120;
       let next = 0;
       const statuses: number[] = [];
@@ -148,10 +163,21 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
         | { kind: "unrelated" };
       const write: fc.Arbitrary<Write> = fc.oneof(
         { weight: 2, arbitrary: fc.record({ kind: fc.constant("provider" as const), parent: fc.option(fc.nat(), { freq: 3 }) }) },
-        { weight: 3, arbitrary: fc.record({ kind: fc.constant("inventory" as const), rp: fc.nat(), vcpu: fc.integer({ min: 0, max: 4 }), mem: fc.integer({ min: 0, max: 2 }) }) },
+        {
+          weight: 3,
+          arbitrary: fc.record({
+            kind: fc.constant("inventory" as const),
+            rp: fc.nat(),
+            vcpu: fc.integer({ min: 0, max: 4 }),
+            mem: fc.integer({ min: 0, max: 2 }),
+          }),
+        },
         { weight: 2, arbitrary: fc.record({ kind: fc.constant("traits" as const), rp: fc.nat(), traits: fc.subarray(["CUSTOM_SNAP_A", "CUSTOM_SNAP_B"]) }) },
         { weight: 1, arbitrary: fc.record({ kind: fc.constant("aggregates" as const), rp: fc.nat(), aggs: fc.subarray([0, 1]) }) },
-        { weight: 4, arbitrary: fc.record({ kind: fc.constant("claim" as const), consumer: fc.nat({ max: 5 }), rp: fc.nat(), vcpu: fc.integer({ min: 1, max: 3 }) }) },
+        {
+          weight: 4,
+          arbitrary: fc.record({ kind: fc.constant("claim" as const), consumer: fc.nat({ max: 5 }), rp: fc.nat(), vcpu: fc.integer({ min: 1, max: 3 }) }),
+        },
         { weight: 2, arbitrary: fc.record({ kind: fc.constant("unclaim" as const), consumer: fc.nat({ max: 5 }) }) },
         { weight: 1, arbitrary: fc.record({ kind: fc.constant("delete" as const), rp: fc.nat() }) },
         // Commits that move the change token but not what a snapshot copies (its digest is unchanged).
@@ -193,10 +219,16 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
             if (w.kind === "provider") {
               const uuid = crypto.randomUUID();
               const parent = w.parent !== null && providers.length ? providers[w.parent % providers.length] : undefined;
-              must(await call(base, "POST", "/resource_providers", { name: `${tag}-${made++}`, uuid, ...(parent ? { parent_provider_uuid: parent } : {}) }), [200]);
+              must(
+                await call(base, "POST", "/resource_providers", { name: `${tag}-${made++}`, uuid, ...(parent ? { parent_provider_uuid: parent } : {}) }),
+                [200],
+              );
               providers.push(uuid);
             } else if (w.kind === "unrelated") {
-              await store.db.insertInto("projects").values({ external_id: `${tag}-${crypto.randomUUID()}` }).execute();
+              await store.db
+                .insertInto("projects")
+                .values({ external_id: `${tag}-${crypto.randomUUID()}` })
+                .execute();
             } else if (rp === undefined) {
               continue;
             } else if (w.kind === "inventory") {
@@ -204,11 +236,23 @@ for (const dialect of DIALECTS.filter((d) => d !== "sqlite")) {
               if (w.vcpu) inventories.VCPU = { total: w.vcpu };
               if (w.mem) inventories.MEMORY_MB = { total: w.mem * 512 };
               // NOTE: an inventory in use cannot go below its usage or away (409): a lost case, not an error.
-              must(await call(base, "PUT", `/resource_providers/${rp}/inventories`, { resource_provider_generation: await generation(base, rp), inventories }), [200, 409]);
+              must(
+                await call(base, "PUT", `/resource_providers/${rp}/inventories`, { resource_provider_generation: await generation(base, rp), inventories }),
+                [200, 409],
+              );
             } else if (w.kind === "traits") {
-              must(await call(base, "PUT", `/resource_providers/${rp}/traits`, { resource_provider_generation: await generation(base, rp), traits: w.traits }), [200]);
+              must(
+                await call(base, "PUT", `/resource_providers/${rp}/traits`, { resource_provider_generation: await generation(base, rp), traits: w.traits }),
+                [200],
+              );
             } else if (w.kind === "aggregates") {
-              must(await call(base, "PUT", `/resource_providers/${rp}/aggregates`, { resource_provider_generation: await generation(base, rp), aggregates: w.aggs.map((i) => at(aggs, i)) }), [200]);
+              must(
+                await call(base, "PUT", `/resource_providers/${rp}/aggregates`, {
+                  resource_provider_generation: await generation(base, rp),
+                  aggregates: w.aggs.map((i) => at(aggs, i)),
+                }),
+                [200],
+              );
             } else if (w.kind === "claim") {
               const c = at(consumers, w.consumer);
               const current = (await call(base, "GET", `/allocations/${c}`)).body;

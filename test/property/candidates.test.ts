@@ -15,9 +15,13 @@ const CLASSES = ["A", "B"];
 const TRAITS = ["T1", "T2"];
 const AGGS = ["G1", "G2"];
 
-const invArb = fc.record({ total: fc.integer({ min: 1, max: 4 }), used: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 })), maxUnit: fc.integer({ min: 2, max: 4 }) });
+const invArb = fc.record({
+  total: fc.integer({ min: 1, max: 4 }),
+  used: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 })),
+  maxUnit: fc.integer({ min: 2, max: 4 }),
+});
 /** Mostly no filter, sometimes one. */
-const rarely = <T,>(arb: fc.Arbitrary<T[]>) => fc.oneof({ weight: 4, arbitrary: fc.constant([] as T[]) }, { weight: 1, arbitrary: arb });
+const rarely = <T>(arb: fc.Arbitrary<T[]>) => fc.oneof({ weight: 4, arbitrary: fc.constant([] as T[]) }, { weight: 1, arbitrary: arb });
 const provArb = fc.record({
   inv: fc.dictionary(fc.constantFrom(...CLASSES), invArb, { minKeys: 1, maxKeys: 2 }),
   traits: fc.subarray(TRAITS),
@@ -40,7 +44,12 @@ function buildWorld(specs: Of<typeof provArb>[], anchorRootMask: number): World 
     const rootId = parent === null ? id : at(ps, parent - 1).rootId;
     const src = asTwin ? prev! : undefined;
     const inv = new Map<string, Inv>(
-      src ? [...src.inv] : Object.entries(s.inv).map(([rc, v]) => [rc, { total: v.total, reserved: 0, minUnit: 1, maxUnit: v.maxUnit, stepSize: 1, ratio: 1, used: Math.min(v.used, v.total) }]),
+      src
+        ? [...src.inv]
+        : Object.entries(s.inv).map(([rc, v]) => [
+            rc,
+            { total: v.total, reserved: 0, minUnit: 1, maxUnit: v.maxUnit, stepSize: 1, ratio: 1, used: Math.min(v.used, v.total) },
+          ]),
     );
     const traits = new Set(src ? src.traits : s.traits);
     if (!src && s.sharing && parent === null) traits.add(SHARES_TRAIT);
@@ -55,7 +64,13 @@ function buildWorld(specs: Of<typeof provArb>[], anchorRootMask: number): World 
   }
   const roots = ps.filter((p) => p.parentId === null).map((p) => p.id);
   const anchorRoots = anchorRootMask ? new Set(roots.filter((_, i) => (anchorRootMask >> i) & 1)) : undefined;
-  const world = emptyWorld({ hasTrees: ps.some((p) => p.parentId !== null), sharing, sharingAnchors, anchorRoots, inTreeRoots: new Map(ps.map((p) => [p.uuid, p.rootId])) });
+  const world = emptyWorld({
+    hasTrees: ps.some((p) => p.parentId !== null),
+    sharing,
+    sharingAnchors,
+    anchorRoots,
+    inTreeRoots: new Map(ps.map((p) => [p.uuid, p.rootId])),
+  });
   addProviders(world, ps);
   return world;
 }
@@ -65,7 +80,12 @@ const groupArb = fc.record({
   resourceless: fc.boolean(),
   required: rarely(fc.subarray(TRAITS.map((t) => [t]).concat([TRAITS]))),
   forbidden: rarely(fc.subarray(TRAITS, { maxLength: 1 })),
-  memberOf: rarely(fc.subarray(AGGS.map((a) => [a]), { maxLength: 1 })),
+  memberOf: rarely(
+    fc.subarray(
+      AGGS.map((a) => [a]),
+      { maxLength: 1 },
+    ),
+  ),
   forbiddenAggs: rarely(fc.subarray(AGGS, { maxLength: 1 })),
   inTree: fc.option(fc.integer({ min: 1, max: 8 }), { freq: 8 }),
 });
@@ -115,7 +135,7 @@ function bruteForce(world: World, req: CandidateRequest): Set<string> {
     else slots.push({ group: g, amounts: [...g.resources] });
   }
   const inTree = (g: RequestGroup) => (g.inTree === undefined ? undefined : world.inTreeRoots.get(g.inTree));
-  const anchorsOf = (p: Provider) => new Set([p.rootId, ...(p.traits.has(SHARES_TRAIT) ? world.sharingAnchors.get(p.id) ?? [] : [])]);
+  const anchorsOf = (p: Provider) => new Set([p.rootId, ...(p.traits.has(SHARES_TRAIT) ? (world.sharingAnchors.get(p.id) ?? []) : [])]);
   const inAll = (p: Provider, g: RequestGroup) => g.memberOf.every((any) => any.some((a) => p.aggs.has(a)));
   const bad = (p: Provider, g: RequestGroup) => g.forbiddenAggs.some((a) => p.aggs.has(a));
 
@@ -238,8 +258,18 @@ it("the engine gives exactly the brute force's candidates", () => {
 
 it("a limit bounds the work on wide symmetric trees", () => {
   const world = buildWorld(
-    ([{ inv: { A: { total: 16, used: 0, maxUnit: 16 } }, traits: [], aggs: [], parent: 0, root: true, sharing: false, twin: false }] as Of<typeof provArb>[]).concat(
-      Array.from({ length: 21 }, (_, i) => ({ inv: { B: { total: 1, used: 0, maxUnit: 1 } }, traits: [], aggs: [], parent: 0, root: false, sharing: false, twin: i > 0 })),
+    (
+      [{ inv: { A: { total: 16, used: 0, maxUnit: 16 } }, traits: [], aggs: [], parent: 0, root: true, sharing: false, twin: false }] as Of<typeof provArb>[]
+    ).concat(
+      Array.from({ length: 21 }, (_, i) => ({
+        inv: { B: { total: 1, used: 0, maxUnit: 1 } },
+        traits: [],
+        aggs: [],
+        parent: 0,
+        root: false,
+        sharing: false,
+        twin: i > 0,
+      })),
     ),
     0,
   );
@@ -265,7 +295,15 @@ it("a limit bounds the work on wide symmetric trees", () => {
   // Nine one-unit groups on eight devices: no answer, found without walking 8^9 assignments.
   const none = buildWorld(
     ([{ inv: {}, traits: [], aggs: [], parent: 0, root: true, sharing: false, twin: false }] as Of<typeof provArb>[]).concat(
-      Array.from({ length: 8 }, (_, i) => ({ inv: { B: { total: 1, used: 0, maxUnit: 1 } }, traits: [], aggs: [], parent: 0, root: false, sharing: false, twin: i > 0 })),
+      Array.from({ length: 8 }, (_, i) => ({
+        inv: { B: { total: 1, used: 0, maxUnit: 1 } },
+        traits: [],
+        aggs: [],
+        parent: 0,
+        root: false,
+        sharing: false,
+        twin: i > 0,
+      })),
     ),
     0,
   );

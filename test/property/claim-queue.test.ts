@@ -85,7 +85,15 @@ describeEachDb("claims sharing a transaction", (dialect) => {
 
   async function serially(w: World, claims: WriteSpec[][]): Promise<string[]> {
     const out: string[] = [];
-    for (const c of claims) out.push(w.outcome(await claimAlone(w.store, opts, await w.writes(c)).then(() => undefined, (e) => e)));
+    for (const c of claims)
+      out.push(
+        w.outcome(
+          await claimAlone(w.store, opts, await w.writes(c)).then(
+            () => undefined,
+            (e) => e,
+          ),
+        ),
+      );
     return out;
   }
 
@@ -136,7 +144,14 @@ describeEachDb("claims sharing a transaction", (dialect) => {
         const alone = await serially(a, fresh);
         const queue = new ClaimQueue(b.store, opts);
         const writes = await Promise.all(fresh.map((c) => b.writes(c)));
-        const settled = await Promise.all(writes.map((w) => queue.claim(w).then(() => undefined, (e) => e)));
+        const settled = await Promise.all(
+          writes.map((w) =>
+            queue.claim(w).then(
+              () => undefined,
+              (e) => e,
+            ),
+          ),
+        );
         expect(settled.map((e) => b.outcome(e))).toEqual(alone);
         expect(await b.state()).toEqual(await a.state());
         note(alone);
@@ -156,7 +171,14 @@ describeEachDb("claims sharing a transaction", (dialect) => {
         const alone = await serially(a, claims);
         const queue = new ClaimQueue(b.store, { ...opts, concurrency: 1 });
         const writes = await Promise.all(claims.map((c) => b.writes(c)));
-        const settled = await Promise.all(writes.map((w) => queue.claim(w).then(() => undefined, (e) => e)));
+        const settled = await Promise.all(
+          writes.map((w) =>
+            queue.claim(w).then(
+              () => undefined,
+              (e) => e,
+            ),
+          ),
+        );
         expect(settled.map((e) => b.outcome(e))).toEqual(alone);
         expect(await b.state()).toEqual(await a.state());
         note(alone);
@@ -198,7 +220,14 @@ describeEachDb("a claim that loses a consumer race", (dialect) => {
     const w = new World(store);
     await w.seed([{ VCPU: { total: 8 }, MEMORY_MB: null }]);
     // Creates the project and user the consumers will name.
-    expect(w.outcome(await claimAlone(store, { retries: 3 }, await w.writes([{ consumer: "C9", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }])).then(() => undefined, (e) => e))).toBe("ok");
+    expect(
+      w.outcome(
+        await claimAlone(store, { retries: 3 }, await w.writes([{ consumer: "C9", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }])).then(
+          () => undefined,
+          (e) => e,
+        ),
+      ),
+    ).toBe("ok");
     const ids = await store.db.selectFrom("consumers").select(["project_id", "user_id"]).where("uuid", "=", w.uuids.get("C9")!).executeTakeFirstOrThrow();
     const fallbacks: boolean[] = [];
     const queue = new ClaimQueue(store, { retries: 3, onFallback: (_n, _e, expected) => fallbacks.push(expected) });
@@ -210,7 +239,14 @@ describeEachDb("a claim that loses a consumer race", (dialect) => {
         .values({ uuid: w.uuids.get("C0")!, project_id: ids.project_id, user_id: ids.user_id, generation: 0, created_at: null })
         .execute();
     });
-    const settled = Promise.all([x, y].map((c) => queue.claim(c).then(() => undefined, (e) => e)));
+    const settled = Promise.all(
+      [x, y].map((c) =>
+        queue.claim(c).then(
+          () => undefined,
+          (e) => e,
+        ),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 300));
     await blocker.commit();
     const [ox, oy] = await settled;
@@ -228,7 +264,14 @@ async function worldWithOneClaim(store: Store, total: number, consumer: string):
   const w = new World(store);
   await w.seed([{ VCPU: { total }, MEMORY_MB: null }]);
   const first = await w.writes([{ consumer, allocations: [["P0", [["VCPU", 1]]]], generation: "null" }]);
-  expect(w.outcome(await claimAlone(store, { retries: 3 }, first).then(() => undefined, (e) => e))).toBe("ok");
+  expect(
+    w.outcome(
+      await claimAlone(store, { retries: 3 }, first).then(
+        () => undefined,
+        (e) => e,
+      ),
+    ),
+  ).toBe("ok");
   return w;
 }
 
@@ -277,66 +320,88 @@ async function untilWaitingForLock(store: Store, claim: Promise<unknown>): Promi
 describeEachDb("a claim with a checked write whose provider moves between its read and its write", (dialect) => {
   const api = useApi(dialect);
 
-  it.runIf(dialect !== "sqlite").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then judges afresh", async (attempts) => {
-    const store = api().store;
-    const w = await worldWithOneClaim(store, 2, "C9");
-    const ids = await store.db.selectFrom("consumers").select(["project_id", "user_id"]).where("uuid", "=", w.uuids.get("C9")!).executeTakeFirstOrThrow();
-    const p0 = await store.db.selectFrom("resource_providers").select("id").where("uuid", "=", w.uuids.get("P0")!).executeTakeFirstOrThrow();
-    const vcpu = await store.db.selectFrom("resource_classes").select("id").where("name", "=", "VCPU").executeTakeFirstOrThrow();
-    const claim = await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }]);
+  it.runIf(dialect !== "sqlite").each([1, 2])(
+    "with %i attempt(s): writes nothing on the stale read, then judges afresh",
+    async (attempts) => {
+      const store = api().store;
+      const w = await worldWithOneClaim(store, 2, "C9");
+      const ids = await store.db.selectFrom("consumers").select(["project_id", "user_id"]).where("uuid", "=", w.uuids.get("C9")!).executeTakeFirstOrThrow();
+      const p0 = await store.db.selectFrom("resource_providers").select("id").where("uuid", "=", w.uuids.get("P0")!).executeTakeFirstOrThrow();
+      const vcpu = await store.db.selectFrom("resource_classes").select("id").where("name", "=", "VCPU").executeTakeFirstOrThrow();
+      const claim = await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }]);
 
-    // Another writer takes the last VCPU and holds the provider row until told to commit.
-    const blocker = await holding(store, async (trx) => {
-      await trx.updateTable("resource_providers").set((eb) => ({ generation: eb("generation", "+", 1) })).where("id", "=", p0.id).execute();
-      await trx.insertInto("consumers").values({ uuid: w.uuids.get("C8")!, project_id: ids.project_id, user_id: ids.user_id, generation: 1, created_at: null }).execute();
-      await trx.insertInto("allocations").values({ resource_provider_id: p0.id, consumer_id: w.uuids.get("C8")!, resource_class_id: vcpu.id, used: 1, created_at: null }).execute();
-    });
-    // The claim reads one VCPU free (the other writer has not committed), then its write waits for the row.
-    const settled = claimWithCheckedWrite(store, [claim], attempts);
-    // NOTE: should the claim never wait, the blocker still ends, so no later test waits on its locks.
-    await untilWaitingForLock(store, settled).catch(async (e) => {
+      // Another writer takes the last VCPU and holds the provider row until told to commit.
+      const blocker = await holding(store, async (trx) => {
+        await trx
+          .updateTable("resource_providers")
+          .set((eb) => ({ generation: eb("generation", "+", 1) }))
+          .where("id", "=", p0.id)
+          .execute();
+        await trx
+          .insertInto("consumers")
+          .values({ uuid: w.uuids.get("C8")!, project_id: ids.project_id, user_id: ids.user_id, generation: 1, created_at: null })
+          .execute();
+        await trx
+          .insertInto("allocations")
+          .values({ resource_provider_id: p0.id, consumer_id: w.uuids.get("C8")!, resource_class_id: vcpu.id, used: 1, created_at: null })
+          .execute();
+      });
+      // The claim reads one VCPU free (the other writer has not committed), then its write waits for the row.
+      const settled = claimWithCheckedWrite(store, [claim], attempts);
+      // NOTE: should the claim never wait, the blocker still ends, so no later test waits on its locks.
+      await untilWaitingForLock(store, settled).catch(async (e) => {
+        await blocker.commit();
+        await settled.catch(() => undefined);
+        throw e;
+      });
       await blocker.commit();
-      await settled.catch(() => undefined);
-      throw e;
-    });
-    await blocker.commit();
-    const outcomes = await settled;
-    if (attempts === 1) expect(outcomes).toBeUndefined();
-    else expect(outcomes?.map((o) => w.outcome(o))).toEqual([expect.stringMatching(/^CapacityExceeded: .*'VCPU' on resource provider 'P0'/)]);
-    // Nothing of the claim was written; the other writer's bump is the only one.
-    expect(await w.state()).toEqual({ allocations: ["C8 P0 VCPU 1", "C9 P0 VCPU 1"], consumers: ["C8@1", "C9@1"], providers: ["P0@2"] });
-  }, 150_000);
+      const outcomes = await settled;
+      if (attempts === 1) expect(outcomes).toBeUndefined();
+      else expect(outcomes?.map((o) => w.outcome(o))).toEqual([expect.stringMatching(/^CapacityExceeded: .*'VCPU' on resource provider 'P0'/)]);
+      // Nothing of the claim was written; the other writer's bump is the only one.
+      expect(await w.state()).toEqual({ allocations: ["C8 P0 VCPU 1", "C9 P0 VCPU 1"], consumers: ["C8@1", "C9@1"], providers: ["P0@2"] });
+    },
+    150_000,
+  );
 });
 
 describeEachDb("a claim with a checked write whose consumer moves between its read and its write", (dialect) => {
   const api = useApi(dialect);
 
-  it.runIf(dialect !== "sqlite").each([1, 2])("with %i attempt(s): writes nothing on the stale read, then replaces afresh", async (attempts) => {
-    const store = api().store;
-    const w = await worldWithOneClaim(store, 4, "C0");
-    const claim = await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 2]]]], generation: "unchecked" }]);
+  it.runIf(dialect !== "sqlite").each([1, 2])(
+    "with %i attempt(s): writes nothing on the stale read, then replaces afresh",
+    async (attempts) => {
+      const store = api().store;
+      const w = await worldWithOneClaim(store, 4, "C0");
+      const claim = await w.writes([{ consumer: "C0", allocations: [["P0", [["VCPU", 2]]]], generation: "unchecked" }]);
 
-    // Another writer bumps the consumer and holds its row until told to commit.
-    const blocker = await holding(store, async (trx) => {
-      await trx.updateTable("consumers").set((eb) => ({ generation: eb("generation", "+", 1) })).where("uuid", "=", w.uuids.get("C0")!).execute();
-    });
-    const settled = claimWithCheckedWrite(store, [claim], attempts);
-    // NOTE: should the claim never wait, the blocker still ends, so no later test waits on its locks.
-    await untilWaitingForLock(store, settled).catch(async (e) => {
+      // Another writer bumps the consumer and holds its row until told to commit.
+      const blocker = await holding(store, async (trx) => {
+        await trx
+          .updateTable("consumers")
+          .set((eb) => ({ generation: eb("generation", "+", 1) }))
+          .where("uuid", "=", w.uuids.get("C0")!)
+          .execute();
+      });
+      const settled = claimWithCheckedWrite(store, [claim], attempts);
+      // NOTE: should the claim never wait, the blocker still ends, so no later test waits on its locks.
+      await untilWaitingForLock(store, settled).catch(async (e) => {
+        await blocker.commit();
+        await settled.catch(() => undefined);
+        throw e;
+      });
       await blocker.commit();
-      await settled.catch(() => undefined);
-      throw e;
-    });
-    await blocker.commit();
-    const outcomes = await settled;
-    if (attempts === 1) {
-      expect(outcomes).toBeUndefined();
-      expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 1"], consumers: ["C0@2"], providers: ["P0@1"] });
-    } else {
-      expect(outcomes?.map((o) => w.outcome(o))).toEqual(["ok"]);
-      expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 2"], consumers: ["C0@3"], providers: ["P0@2"] });
-    }
-  }, 150_000);
+      const outcomes = await settled;
+      if (attempts === 1) {
+        expect(outcomes).toBeUndefined();
+        expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 1"], consumers: ["C0@2"], providers: ["P0@1"] });
+      } else {
+        expect(outcomes?.map((o) => w.outcome(o))).toEqual(["ok"]);
+        expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 2"], consumers: ["C0@3"], providers: ["P0@2"] });
+      }
+    },
+    150_000,
+  );
 });
 
 // MySQL: the queue judges new consumers' claims on what its last checked write left on their
@@ -345,7 +410,12 @@ describeEachDb("a claim with a checked write whose consumer moves between its re
 describeEachDb("claims judged on what the queue last wrote", (dialect) => {
   const api = useApi(dialect);
   const claim = async (q: ClaimQueue, w: World, consumer: string, vcpu: number) =>
-    w.outcome(await q.claim(await w.writes([{ consumer, allocations: [["P0", [["VCPU", vcpu]]]], generation: "null" }])).then(() => undefined, (e) => e));
+    w.outcome(
+      await q.claim(await w.writes([{ consumer, allocations: [["P0", [["VCPU", vcpu]]]], generation: "null" }])).then(
+        () => undefined,
+        (e) => e,
+      ),
+    );
 
   it.runIf(dialect === "mysql")("are judged again on the provider as it is when another writer moved it since", async () => {
     const store = api().store;
@@ -356,11 +426,22 @@ describeEachDb("claims judged on what the queue last wrote", (dialect) => {
     expect(await claim(queue, w, "C0", 1)).toBe("ok");
     // Another writer (the transactional path, as another process or the reference would) takes two.
     const other = await w.writes([{ consumer: "C1", allocations: [["P0", [["VCPU", 2]]]], generation: "null" }]);
-    expect(w.outcome(await claimAlone(store, { retries: 3 }, other).then(() => undefined, (e) => e))).toBe("ok");
+    expect(
+      w.outcome(
+        await claimAlone(store, { retries: 3 }, other).then(
+          () => undefined,
+          (e) => e,
+        ),
+      ),
+    ).toBe("ok");
     // Remembered: 1 used of 4, so 2 more would fit; really 3 are used.
     expect(await claim(queue, w, "C2", 2)).toMatch(/^CapacityExceeded: .*'VCPU' on resource provider 'P0'/);
     expect(await claim(queue, w, "C3", 1)).toBe("ok");
-    expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 1", "C1 P0 VCPU 2", "C3 P0 VCPU 1"], consumers: ["C0@1", "C1@1", "C3@1"], providers: ["P0@3"] });
+    expect(await w.state()).toEqual({
+      allocations: ["C0 P0 VCPU 1", "C1 P0 VCPU 2", "C3 P0 VCPU 1"],
+      consumers: ["C0@1", "C1@1", "C3@1"],
+      providers: ["P0@3"],
+    });
   });
 
   it.runIf(dialect === "mysql")("are refused only on a read: usage lowered without a generation bump is seen", async () => {
@@ -388,7 +469,14 @@ describeEachDb("claims judged on what the queue last wrote", (dialect) => {
     const mine = async (consumer: string) => [await w.writes([{ consumer, allocations: [["P0", [["VCPU", 1]]]], generation: "null" }])];
     expect(await claimWithCheckedWrite(store, await mine("C0"), 1, memo)).toEqual([undefined]);
     const other = await w.writes([{ consumer: "C1", allocations: [["P0", [["VCPU", otherTakes]]]], generation: "null" }]);
-    expect(w.outcome(await claimAlone(store, { retries: 3 }, other).then(() => undefined, (e) => e))).toBe("ok");
+    expect(
+      w.outcome(
+        await claimAlone(store, { retries: 3 }, other).then(
+          () => undefined,
+          (e) => e,
+        ),
+      ),
+    ).toBe("ok");
     await change?.(store, w);
     return { w, outcome: await claimWithCheckedWrite(store, await mine("C2"), 1, memo) };
   };
@@ -396,7 +484,11 @@ describeEachDb("claims judged on what the queue last wrote", (dialect) => {
   it.runIf(dialect === "mysql")("are written at once when another writer moved the provider but left room", async () => {
     const { w, outcome } = await judgedOnMemory(4, 2);
     expect(outcome).toEqual([undefined]);
-    expect(await w.state()).toEqual({ allocations: ["C0 P0 VCPU 1", "C1 P0 VCPU 2", "C2 P0 VCPU 1"], consumers: ["C0@1", "C1@1", "C2@1"], providers: ["P0@3"] });
+    expect(await w.state()).toEqual({
+      allocations: ["C0 P0 VCPU 1", "C1 P0 VCPU 2", "C2 P0 VCPU 1"],
+      consumers: ["C0@1", "C1@1", "C2@1"],
+      providers: ["P0@3"],
+    });
   });
 
   it.runIf(dialect === "mysql")("write nothing when another writer left no room", async () => {

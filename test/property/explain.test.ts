@@ -26,7 +26,7 @@ const invArb = fc.record({
   maxUnit: fc.integer({ min: 2, max: 4 }),
   stepSize: fc.oneof({ weight: 4, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.constant(2) }),
 });
-const rarely = <T,>(arb: fc.Arbitrary<T[]>) => fc.oneof({ weight: 4, arbitrary: fc.constant([] as T[]) }, { weight: 1, arbitrary: arb });
+const rarely = <T>(arb: fc.Arbitrary<T[]>) => fc.oneof({ weight: 4, arbitrary: fc.constant([] as T[]) }, { weight: 1, arbitrary: arb });
 const provArb = fc.record({
   inv: fc.dictionary(fc.constantFrom(...CLASSES), invArb, { minKeys: 1, maxKeys: 2 }),
   traits: fc.subarray(TRAITS),
@@ -49,7 +49,10 @@ function buildWorld(specs: Of<typeof provArb>[], anchorRootMask: number, stable:
     const inv = new Map<string, Inv>(
       src
         ? [...src.inv]
-        : Object.entries(s.inv).map(([rc, v]) => [rc, { total: v.total, reserved: v.reserved, minUnit: 1, maxUnit: v.maxUnit, stepSize: v.stepSize, ratio: v.ratio, used: Math.min(v.used, v.total) }]),
+        : Object.entries(s.inv).map(([rc, v]) => [
+            rc,
+            { total: v.total, reserved: v.reserved, minUnit: 1, maxUnit: v.maxUnit, stepSize: v.stepSize, ratio: v.ratio, used: Math.min(v.used, v.total) },
+          ]),
     );
     const traits = new Set(src ? src.traits : s.traits);
     // NOTE: sharing providers are roots here, as in test/property/candidates.test.ts.
@@ -64,7 +67,14 @@ function buildWorld(specs: Of<typeof provArb>[], anchorRootMask: number, stable:
   }
   const roots = ps.filter((p) => p.parentId === null).map((p) => p.id);
   const anchorRoots = anchorRootMask ? new Set(roots.filter((_, i) => (anchorRootMask >> i) & 1)) : undefined;
-  const world = emptyWorld({ stable, hasTrees: ps.some((p) => p.parentId !== null), sharing, sharingAnchors, anchorRoots, inTreeRoots: new Map(ps.map((p) => [p.uuid, p.rootId])) });
+  const world = emptyWorld({
+    stable,
+    hasTrees: ps.some((p) => p.parentId !== null),
+    sharing,
+    sharingAnchors,
+    anchorRoots,
+    inTreeRoots: new Map(ps.map((p) => [p.uuid, p.rootId])),
+  });
   addProviders(world, ps);
   return world;
 }
@@ -121,7 +131,8 @@ function treesWithCandidates(world: World, req: CandidateRequest): Set<number> {
 /** Every provider some candidate of `req` maps to the group `suffix`. */
 function optionsOf(world: World, req: CandidateRequest, suffix: string): Set<number> {
   const out = new Set<number>();
-  for (const c of acrossAnchors(new Searcher(world, req, newSearchState()), [...world.byRoot.keys()], "depth-first")) for (const p of c.mappings.get(suffix) ?? []) out.add(p);
+  for (const c of acrossAnchors(new Searcher(world, req, newSearchState()), [...world.byRoot.keys()], "depth-first"))
+    for (const p of c.mappings.get(suffix) ?? []) out.add(p);
   return out;
 }
 

@@ -54,7 +54,8 @@ describeEachDb("racing writers", (dialect) => {
     );
     noServerErrors(replies);
     expect(statuses(replies)).toEqual({ 200: CLIENTS });
-    for (const rp of rps) expect(new Set((await api().get(`/resource_providers/${rp}/aggregates`, { version: "1.19" })).body.aggregates)).toEqual(new Set(aggs));
+    for (const rp of rps)
+      expect(new Set((await api().get(`/resource_providers/${rp}/aggregates`, { version: "1.19" })).body.aggregates)).toEqual(new Set(aggs));
     const rows = await api().store.db.selectFrom("placement_aggregates").select("uuid").where("uuid", "in", aggs).execute();
     expect(rows.length).toBe(aggs.length);
   });
@@ -83,7 +84,11 @@ describeEachDb("racing writers", (dialect) => {
   it("gives one provider its traits per generation, 409 to the others (also to those asking for the winner's set)", async () => {
     const [rp] = await providers(1, "traits");
     const replies = await together(CLIENTS, (i) =>
-      api().put(`/resource_providers/${rp}/traits`, { traits: [i % 4 ? "HW_CPU_X86_AVX" : "HW_CPU_X86_SSE"], resource_provider_generation: 0 }, { version: "1.6" }),
+      api().put(
+        `/resource_providers/${rp}/traits`,
+        { traits: [i % 4 ? "HW_CPU_X86_AVX" : "HW_CPU_X86_SSE"], resource_provider_generation: 0 },
+        { version: "1.6" },
+      ),
     );
     noServerErrors(replies);
     expect(statuses(replies)).toEqual({ 200: 1, 409: CLIENTS - 1 });
@@ -186,11 +191,7 @@ describeEachDb("racing writers", (dialect) => {
       const order = i % 2 ? [...rps] : [...rps].reverse();
       const allocations = Object.fromEntries(order.map((rp) => [rp, { resources: { VCPU: 1 } }]));
       const consumer = randomUUID();
-      return api().post(
-        "/allocations",
-        { [consumer]: { allocations, project_id: "p", user_id: "u", consumer_generation: null } },
-        { version: "1.28" },
-      );
+      return api().post("/allocations", { [consumer]: { allocations, project_id: "p", user_id: "u", consumer_generation: null } }, { version: "1.28" });
     });
     noServerErrors(replies);
     expect(statuses(replies)).toEqual({ 204: CLIENTS });

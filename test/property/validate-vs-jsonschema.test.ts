@@ -54,7 +54,10 @@ function askOracle(mode: string[], cases: (object | string)[]): (string | null)[
   const input = cases.map((c) => (typeof c === "string" ? c : JSON.stringify(c))).join("\n") + "\n";
   const run = spawnSync(PYTHON, [ORACLE, ...mode], { input, encoding: "utf8", maxBuffer: 1 << 28 });
   if (run.status !== 0) throw new Error(`oracle failed: ${run.stderr}`);
-  const answers = run.stdout.trim().split("\n").map((l) => JSON.parse(l) as string | null);
+  const answers = run.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as string | null);
   // One answer per case: a missing one would compare as "valid" below.
   if (answers.length !== cases.length) throw new Error(`oracle answered ${answers.length} of ${cases.length} cases: ${run.stderr}`);
   return answers;
@@ -123,10 +126,9 @@ function objectFor(s: Schema, depth: number): fc.Arbitrary<unknown> {
   const props: Record<string, Schema> = s.properties ?? {};
   const required: string[] = s.required ?? [];
   const patterns: Record<string, Schema> = s.patternProperties ?? {};
-  const fixed = fc.record(
-    Object.fromEntries(Object.entries(props).map(([k, sub]) => [k, instanceFor(sub, depth + 1)])),
-    { requiredKeys: Object.keys(props).filter((k) => required.includes(k)) },
-  );
+  const fixed = fc.record(Object.fromEntries(Object.entries(props).map(([k, sub]) => [k, instanceFor(sub, depth + 1)])), {
+    requiredKeys: Object.keys(props).filter((k) => required.includes(k)),
+  });
   const patternKeyed = Object.entries(patterns).map(([p, sub]) =>
     fc.array(fc.tuple(patterned(p), instanceFor(sub, depth + 1)), { maxLength: depth > 2 ? 1 : 2 }),
   );
@@ -149,9 +151,9 @@ function validFor(s: Schema, depth: number): fc.Arbitrary<unknown> {
         case "object":
           return objectFor(s, depth);
         case "array":
-          return fc.array(instanceFor(s.items ?? {}, depth + 1), { minLength: 0, maxLength: 3 }).chain((a) =>
-            s.uniqueItems && a.length ? fc.constantFrom(a, [...a, a[0]]) : fc.constant(a),
-          );
+          return fc
+            .array(instanceFor(s.items ?? {}, depth + 1), { minLength: 0, maxLength: 3 })
+            .chain((a) => (s.uniqueItems && a.length ? fc.constantFrom(a, [...a, a[0]]) : fc.constant(a)));
         case "string":
           return stringFor(s);
         case "integer":
@@ -217,33 +219,55 @@ describe.skipIf(!available)("validate() against the reference's jsonschema", () 
     const cases: { name: string; schema: Schema; instance: unknown }[] = [];
     for (const [i, [name, schema]] of schemas().entries())
       for (const instance of fc.sample(brokenFor(schema), { numRuns: RUNS, seed: SEED + 7919 + i })) cases.push({ name, schema, instance });
-    const expected = askOracle([], cases.map(({ schema, instance }) => ({ schema, instance })));
+    const expected = askOracle(
+      [],
+      cases.map(({ schema, instance }) => ({ schema, instance })),
+    );
     expect(expected).toHaveLength(cases.length);
     const several = cases.filter((c) => iterErrors(c.schema, c.instance).length >= 2).length;
-    const wrong = cases
-      .map((c, i) => ({ ...c, ours: validate(c.schema, c.instance) ?? null, theirs: at(expected, i) }))
-      .filter((c) => c.ours !== c.theirs);
+    const wrong = cases.map((c, i) => ({ ...c, ours: validate(c.schema, c.instance) ?? null, theirs: at(expected, i) })).filter((c) => c.ours !== c.theirs);
     console.info(`validate-vs-jsonschema (several errors): ${cases.length} cases, ${several} with 2 or more errors, ${wrong.length} different (seed ${SEED})`);
     // The generator is for several errors at once (about half the cases have them; a broken root has
     // one): far fewer would mean this checks little.
     expect(several).toBeGreaterThan(cases.length / 4);
-    expect(wrong.slice(0, 5).map(({ name, instance, ours, theirs }) => ({ name, instance: JSON.stringify(instance), ...difference(ours, theirs) }))).toEqual([]);
+    expect(wrong.slice(0, 5).map(({ name, instance, ours, theirs }) => ({ name, instance: JSON.stringify(instance), ...difference(ours, theirs) }))).toEqual(
+      [],
+    );
   });
 
   it(`echoes numbers as Python has them: 2^63, hundreds of digits, 1.0, 1e2, -0.0 (seed ${SEED})`, () => {
     const digits = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 400 }).map((d) => String(BigInt(d.join(""))));
     const numberText = fc.oneof(
       fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
-      fc.constantFrom("9223372036854775808", "-9223372036854775809", "2147483648", "1e400", "-1e400", "-0.0", "0.0", "1.0", "1E2", "2147483647.0", "9007199254740993"),
+      fc.constantFrom(
+        "9223372036854775808",
+        "-9223372036854775809",
+        "2147483648",
+        "1e400",
+        "-1e400",
+        "-0.0",
+        "0.0",
+        "1.0",
+        "1E2",
+        "2147483647.0",
+        "9007199254740993",
+      ),
       fc.tuple(fc.boolean(), digits).map(([neg, d]) => (neg ? "-" : "") + d),
       fc.tuple(digits, fc.constantFrom(".0", ".5", "e0", "e5", "e-1", "E+20", ".000")).map(([d, tail]) => d.slice(0, 30) + tail),
     );
-    const bodies = fc.tuple(fc.constantFrom("total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio", "resource_provider_generation"), numberText, numberText).map(
-      ([field, n, m]) => `{"resource_provider_generation": ${m}, "inventories": {"VCPU": {"total": 8, "${field}": ${n}}}}`,
-    );
+    const bodies = fc
+      .tuple(
+        fc.constantFrom("total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio", "resource_provider_generation"),
+        numberText,
+        numberText,
+      )
+      .map(([field, n, m]) => `{"resource_provider_generation": ${m}, "inventories": {"VCPU": {"total": 8, "${field}": ${n}}}}`);
     const texts = fc.sample(bodies, { numRuns: RUNS * 4, seed: SEED + 31 });
     const schema = inventory.putInventories;
-    const expected = askOracle([], texts.map((t) => `{"schema": ${JSON.stringify(schema)}, "instance": ${t}}`));
+    const expected = askOracle(
+      [],
+      texts.map((t) => `{"schema": ${JSON.stringify(schema)}, "instance": ${t}}`),
+    );
     // Only an error message echoes a number, and valid bodies say nothing: many must be refused
     // (about 55% are).
     console.info(`validate-vs-jsonschema (numbers): ${texts.length} bodies, ${expected.filter((e) => e !== null).length} refused`);
@@ -263,7 +287,15 @@ describe.skipIf(!available)("validate() against the reference's jsonschema", () 
     if (run.status !== 0) throw new Error(`oracle --schemas failed: ${run.stderr}`);
     const reference = Object.entries(JSON.parse(run.stdout) as Record<string, Schema>);
     const sorted = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(sorted) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as any)[k])])) : v;
+      Array.isArray(v)
+        ? v.map(sorted)
+        : v && typeof v === "object"
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .map((k) => [k, sorted((v as any)[k])]),
+            )
+          : v;
     const same = (a: unknown, b: unknown) => JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
     const orderOf = (v: unknown, at = "", out: string[] = []): string[] => {
       if (Array.isArray(v)) v.forEach((x, i) => orderOf(x, `${at}[${i}]`, out));
@@ -292,11 +324,12 @@ describe.skipIf(!available)("validate() against the reference's jsonschema", () 
     const cases: { name: string; schema: Schema; instance: unknown }[] = [];
     for (const [i, [name, schema]] of schemas().entries())
       for (const instance of fc.sample(instanceFor(schema), { numRuns: RUNS, seed: SEED + i })) cases.push({ name, schema, instance });
-    const expected = askOracle([], cases.map(({ schema, instance }) => ({ schema, instance })));
+    const expected = askOracle(
+      [],
+      cases.map(({ schema, instance }) => ({ schema, instance })),
+    );
     expect(expected).toHaveLength(cases.length);
-    const wrong = cases
-      .map((c, i) => ({ ...c, ours: validate(c.schema, c.instance) ?? null, theirs: at(expected, i) }))
-      .filter((c) => c.ours !== c.theirs);
+    const wrong = cases.map((c, i) => ({ ...c, ours: validate(c.schema, c.instance) ?? null, theirs: at(expected, i) })).filter((c) => c.ours !== c.theirs);
     const byKeyword: Record<string, number> = {};
     for (const e of expected) {
       const k = e === null ? "(valid)" : (/Failed validating '(\w+)'/.exec(e)?.[1] ?? "?");
@@ -307,13 +340,15 @@ describe.skipIf(!available)("validate() against the reference's jsonschema", () 
     expect(byKeyword["(valid)"] ?? 0).toBeGreaterThan(cases.length / 10);
     expect(cases.length - (byKeyword["(valid)"] ?? 0)).toBeGreaterThan(cases.length / 10);
     expect(Object.keys(byKeyword).filter((k) => k !== "(valid)").length).toBeGreaterThanOrEqual(8);
-    expect(wrong.slice(0, 5).map(({ name, instance, ours, theirs }) => ({ name, instance: JSON.stringify(instance), ...difference(ours, theirs) }))).toEqual([]);
+    expect(wrong.slice(0, 5).map(({ name, instance, ours, theirs }) => ({ name, instance: JSON.stringify(instance), ...difference(ours, theirs) }))).toEqual(
+      [],
+    );
   });
 });
 
 // ---- bodies: texts and bytes near JSON -----------------------------------------------------------
 
-const SIGNIFICANT = [..."{}[],:\"\\unNI-1.eE+0 \n\ttf", "\x01", "\ufeff", "😀", "\udc00", "NaN", "Infinity", "-Infinity", "\\u12", "\\ud800"];
+const SIGNIFICANT = [...'{}[],:"\\unNI-1.eE+0 \n\ttf', "\x01", "\ufeff", "😀", "\udc00", "NaN", "Infinity", "-Infinity", "\\u12", "\\ud800"];
 
 /** A JSON text with a few edits: a character dropped, one put in, the end cut off. */
 const nearJson = fc

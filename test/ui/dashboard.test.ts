@@ -84,7 +84,13 @@ describe.skipIf(!!missing)("dashboard in Chromium", () => {
       const c = crypto.randomUUID();
       const put = await api().put(
         `/allocations/${c}`,
-        { allocations: { [entry(fleet.rp, "compute-1-numa1")]: { resources: { VCPU: 3 } } }, project_id: "proj-b", user_id: "bob", consumer_generation: null, consumer_type: "INSTANCE" },
+        {
+          allocations: { [entry(fleet.rp, "compute-1-numa1")]: { resources: { VCPU: 3 } } },
+          project_id: "proj-b",
+          user_id: "bob",
+          consumer_generation: null,
+          consumer_type: "INSTANCE",
+        },
         { version: "1.38" },
       );
       expect(put.status).toBe(204);
@@ -142,7 +148,9 @@ describe.skipIf(!!missing)("dashboard in Chromium", () => {
       await detail.waitFor();
       expect(await detail.locator(".migration-note").textContent()).toContain("migration");
       // NOTE: provider names arrive by a read of their own; until then the rows show uuids.
-      await expect.poll(async () => (await detail.locator("table.allocations tbody tr").allTextContents()).sort()).toEqual(["compute-2-numa0VCPU 2", "compute-2MEMORY_MB 2,048"]);
+      await expect
+        .poll(async () => (await detail.locator("table.allocations tbody tr").allTextContents()).sort())
+        .toEqual(["compute-2-numa0VCPU 2", "compute-2MEMORY_MB 2,048"]);
       await shot("consumer");
     });
 
@@ -163,7 +171,9 @@ describe.skipIf(!!missing)("dashboard in Chromium", () => {
       expect(await page.locator(".no-candidates").getAttribute("data-explain-query")).toBe("resources=VCPU%3A1000&required=HW_CPU_X86_AVX2&limit=20");
       // Why: GET /allocation_candidates/explain's summary, each group's steps and the near misses.
       await page.locator(".no-candidates[data-explained=yes]").waitFor();
-      expect(await page.locator(".no-candidates p").textContent()).toMatch(/^No candidates: group \(unsuffixed\) fits no tree .*capacity of VCPU \(asks 1000\)/);
+      expect(await page.locator(".no-candidates p").textContent()).toMatch(
+        /^No candidates: group \(unsuffixed\) fits no tree .*capacity of VCPU \(asks 1000\)/,
+      );
       expect(await page.locator(".no-candidates table.explain-steps tbody tr").allTextContents()).toContain("capacity (VCPU asks 1,000)00");
       expect(await page.locator(".near-misses li").first().textContent()).toMatch(/VCPU asks 1000, free \d+ = \(16 - 0\) x 1\.0 - \d+ used/);
       await shot("explain");

@@ -21,16 +21,26 @@ function sandbox(): { cwd: string; home: string; env: NodeJS.ProcessEnv } {
   return { cwd, home, env };
 }
 
-it.skipIf(systemConfig)("a database command without any config says what to do and creates no database", async () => {
-  const { cwd, home, env } = sandbox();
-  for (const args of [["db", "sync"], ["db", "version"], ["db", "online_data_migrations"], ["status", "upgrade", "check"], ["db", "stamp", "head"]]) {
-    const r = await berth(args, env, cwd);
-    expect({ args, code: r.code }).toEqual({ args, code: 1 });
-    expect(r.stderr).toContain("no config file: give --config-file (for example /etc/placement/placement.conf), or set OS_PLACEMENT_CONFIG_DIR");
-    expect(r.stderr).toContain(`${home}/.placement/placement.conf`);
-  }
-  expect(existsSync(join(cwd, "berth.sqlite"))).toBe(false);
-}, 60_000);
+it.skipIf(systemConfig)(
+  "a database command without any config says what to do and creates no database",
+  async () => {
+    const { cwd, home, env } = sandbox();
+    for (const args of [
+      ["db", "sync"],
+      ["db", "version"],
+      ["db", "online_data_migrations"],
+      ["status", "upgrade", "check"],
+      ["db", "stamp", "head"],
+    ]) {
+      const r = await berth(args, env, cwd);
+      expect({ args, code: r.code }).toEqual({ args, code: 1 });
+      expect(r.stderr).toContain("no config file: give --config-file (for example /etc/placement/placement.conf), or set OS_PLACEMENT_CONFIG_DIR");
+      expect(r.stderr).toContain(`${home}/.placement/placement.conf`);
+    }
+    expect(existsSync(join(cwd, "berth.sqlite"))).toBe(false);
+  },
+  60_000,
+);
 
 it("reads ~/.placement/placement.conf, and $OS_PLACEMENT_CONFIG_DIR before it", async () => {
   const { cwd, home, env } = sandbox();
@@ -51,21 +61,25 @@ it("reads ~/.placement/placement.conf, and $OS_PLACEMENT_CONFIG_DIR before it", 
   expect(existsSync(join(cwd, "berth.sqlite"))).toBe(false);
 }, 60_000);
 
-it.skipIf(systemConfig)("berth serve without any config serves SQLite in ./berth.sqlite with noauth2", async () => {
-  const { cwd, env } = sandbox();
-  const port = await freePort();
-  const child = spawn(process.execPath, [bin, "serve", "--port", String(port)], { cwd, env });
-  let log = "";
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  try {
-    await waitUp(`http://127.0.0.1:${port}`, child, () => log);
-    const r = await fetch(`http://127.0.0.1:${port}/resource_providers`, { headers: { "X-Auth-Token": "admin" } });
-    expect(r.status).toBe(200);
-    expect(existsSync(join(cwd, "berth.sqlite"))).toBe(true);
-    expect(log).toContain("no config file given: serving SQLite");
-  } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => child.once("exit", r));
-  }
-}, 60_000);
+it.skipIf(systemConfig)(
+  "berth serve without any config serves SQLite in ./berth.sqlite with noauth2",
+  async () => {
+    const { cwd, env } = sandbox();
+    const port = await freePort();
+    const child = spawn(process.execPath, [bin, "serve", "--port", String(port)], { cwd, env });
+    let log = "";
+    child.stdout.on("data", (d) => (log += d));
+    child.stderr.on("data", (d) => (log += d));
+    try {
+      await waitUp(`http://127.0.0.1:${port}`, child, () => log);
+      const r = await fetch(`http://127.0.0.1:${port}/resource_providers`, { headers: { "X-Auth-Token": "admin" } });
+      expect(r.status).toBe(200);
+      expect(existsSync(join(cwd, "berth.sqlite"))).toBe(true);
+      expect(log).toContain("no config file given: serving SQLite");
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
+  },
+  60_000,
+);

@@ -36,9 +36,9 @@ policy_dirs = policy.d, extra.d
   });
 
   it("refuses slave_connection, saying why and what to do", () => {
-    expect(() => loadConfig({ configFile: file(`[placement_database]\nconnection = sqlite://\nslave_connection = mysql+pymysql://r@replica/placement\n`) })).toThrow(
-      /\[placement_database\] slave_connection is not supported.*remove slave_connection/,
-    );
+    expect(() =>
+      loadConfig({ configFile: file(`[placement_database]\nconnection = sqlite://\nslave_connection = mysql+pymysql://r@replica/placement\n`) }),
+    ).toThrow(/\[placement_database\] slave_connection is not supported.*remove slave_connection/);
   });
 });
 
@@ -138,7 +138,10 @@ describe("connection URLs", () => {
     ["sqlite:///rel.sqlite", { dialect: "sqlite", file: "rel.sqlite" }],
     ["postgresql://u:p%40ss@h:5433/placement", { dialect: "postgres", user: "u", password: "p@ss", host: "h", port: 5433, database: "placement" }],
     ["postgresql+psycopg2://u@h/placement", { dialect: "postgres", user: "u", host: "h", database: "placement" }],
-    ["mysql+pymysql://root:pw@127.0.0.1/placement?charset=utf8", { dialect: "mysql", user: "root", password: "pw", host: "127.0.0.1", database: "placement", params: { charset: "utf8" } }],
+    [
+      "mysql+pymysql://root:pw@127.0.0.1/placement?charset=utf8",
+      { dialect: "mysql", user: "root", password: "pw", host: "127.0.0.1", database: "placement", params: { charset: "utf8" } },
+    ],
   ])("parses %s", (url, expected) => {
     expect(parseConnectionUrl(url)).toMatchObject(expected);
   });

@@ -72,7 +72,14 @@ describe("[keystone_authtoken]", () => {
 
   it("has keystonemiddleware's defaults", () => {
     const k = testConfig().keystone;
-    expect(k).toMatchObject({ interface: "internal", tokenCacheTime: 300, serviceTokenRoles: ["service"], serviceTokenRolesRequired: false, insecure: false, httpRequestMaxRetries: 3 });
+    expect(k).toMatchObject({
+      interface: "internal",
+      tokenCacheTime: 300,
+      serviceTokenRoles: ["service"],
+      serviceTokenRolesRequired: false,
+      insecure: false,
+      httpRequestMaxRetries: 3,
+    });
     expect(k.httpConnectTimeout).toBeUndefined();
   });
 
@@ -181,7 +188,10 @@ describe("the policy credentials of a token", () => {
       token: {
         user: { id: "u1", domain: { id: "default" } },
         project: { id: "p1", domain: { id: "default" } },
-        roles: [{ id: "r1", name: "member" }, { id: "r2", name: "reader" }],
+        roles: [
+          { id: "r1", name: "member" },
+          { id: "r2", name: "reader" },
+        ],
         expires_at: "2030-01-01T00:00:00.000000Z",
       },
     });
@@ -198,7 +208,9 @@ describe("the policy credentials of a token", () => {
     expect(parseTokenBody({ token: { user: { id: "a" }, system: { all: true }, roles: [], expires_at: "2030-01-01T00:00:00Z" } }).systemScope).toBe("all");
     expect(() => parseTokenBody({ token: { user: {} } })).toThrow();
     // Malformed access rules allow nothing (and never fail the request with a 500).
-    const odd = parseTokenBody({ token: { user: { id: "a" }, roles: [], expires_at: "2030-01-01T00:00:00Z", application_credential: { access_rules: [null, 3, { method: "GET" }] } } });
+    const odd = parseTokenBody({
+      token: { user: { id: "a" }, roles: [], expires_at: "2030-01-01T00:00:00Z", application_credential: { access_rules: [null, 3, { method: "GET" }] } },
+    });
     expect(odd.accessRules).toEqual([]);
     expect(accessAllowed(odd.accessRules!, "placement", "GET", "/traits", false)).toBe(false);
     expect(() => parseTokenBody({})).toThrow();

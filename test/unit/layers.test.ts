@@ -17,7 +17,11 @@ const imports = (file: string) => [...readFileSync(join(ROOT, file), "utf8").mat
 
 describe("layers the dependency rules do not see", () => {
   it("no test imports from bench/", () => {
-    const offenders = files("test").flatMap((f) => imports(f).filter((i) => /(^|\/)bench\//.test(i)).map((i) => `${f} -> ${i}`));
+    const offenders = files("test").flatMap((f) =>
+      imports(f)
+        .filter((i) => /(^|\/)bench\//.test(i))
+        .map((i) => `${f} -> ${i}`),
+    );
     expect(offenders).toEqual([]);
   });
 

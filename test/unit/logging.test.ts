@@ -12,7 +12,14 @@ import { openStore } from "../../src/db/open.js";
 import { syncSchema } from "../../src/db/sync.js";
 import { createLogging, logFilePath } from "../../src/logging.js";
 
-const logging = (o: Partial<Parameters<typeof logFilePath>[0]>) => ({ logFile: undefined, logDir: undefined, useStderr: false, useSyslog: false, useJournal: false, ...o });
+const logging = (o: Partial<Parameters<typeof logFilePath>[0]>) => ({
+  logFile: undefined,
+  logDir: undefined,
+  useStderr: false,
+  useSyslog: false,
+  useJournal: false,
+  ...o,
+});
 
 describe("logging options", () => {
   it("puts log_file under log_dir as oslo.log does", () => {
@@ -42,12 +49,18 @@ describe("logging options", () => {
     expect(l.target).toBe(join(dir, "placement.log"));
     l.logger.debug("a debug line");
     l.logger.info("an info line");
-    const lines = readFileSync(join(dir, "placement.log"), "utf8").trim().split("\n").map((s) => JSON.parse(s));
+    const lines = readFileSync(join(dir, "placement.log"), "utf8")
+      .trim()
+      .split("\n")
+      .map((s) => JSON.parse(s));
     expect(lines.map((x) => x.msg)).toEqual(["a debug line", "an info line"]);
     const quiet = createLogging(testConfig({ DEFAULT: { log_file: join(dir, "quiet.log") } }));
     quiet.logger.debug("not written");
     quiet.logger.info("written");
-    const quietLines = readFileSync(join(dir, "quiet.log"), "utf8").trim().split("\n").map((s) => JSON.parse(s));
+    const quietLines = readFileSync(join(dir, "quiet.log"), "utf8")
+      .trim()
+      .split("\n")
+      .map((s) => JSON.parse(s));
     expect(quietLines.map((x) => x.msg)).toEqual(["written"]);
     expect(createLogging(testConfig({ DEFAULT: { log_dir: dir, use_stderr: "true" } })).target).toBe(`${join(dir, "berth.log")} and stderr`);
   });

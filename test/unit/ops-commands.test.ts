@@ -24,7 +24,10 @@ async function database(dialect: Dialect): Promise<{ url: string; drop: () => Pr
 async function unmigrated(store: Store): Promise<void> {
   const now = nowUtc();
   for (const n of [1, 2, 3])
-    await store.db.insertInto("resource_providers").values({ uuid: `00000000-0000-0000-0000-00000000000${n}`, name: `rp${n}`, generation: 0, created_at: now }).execute();
+    await store.db
+      .insertInto("resource_providers")
+      .values({ uuid: `00000000-0000-0000-0000-00000000000${n}`, name: `rp${n}`, generation: 0, created_at: now })
+      .execute();
   const rp = (await store.db.selectFrom("resource_providers").select("id").orderBy("id").executeTakeFirstOrThrow()).id;
   for (const c of ["a", "b", "b"])
     await store.db
@@ -65,42 +68,46 @@ describeEachDb("operator commands", (dialect) => {
     for (const d of dbs) await d.drop();
   });
 
-  it.skipIf(!referenceInstalled)("upgrade check and online data migrations print what the reference prints, with its exit codes", async () => {
-    // A clean database: every check succeeds; the tables are the reference's to the character.
-    const clean = await berth(["status", "upgrade", "check", "--config-file", mine]);
-    const ref = await reference("placement-status", ["--config-file", theirs, "upgrade", "check"]);
-    expect([clean.code, clean.stdout]).toEqual([0, ref.stdout]);
-    expect(ref.code).toBe(0);
+  it.skipIf(!referenceInstalled)(
+    "upgrade check and online data migrations print what the reference prints, with its exit codes",
+    async () => {
+      // A clean database: every check succeeds; the tables are the reference's to the character.
+      const clean = await berth(["status", "upgrade", "check", "--config-file", mine]);
+      const ref = await reference("placement-status", ["--config-file", theirs, "upgrade", "check"]);
+      expect([clean.code, clean.stdout]).toEqual([0, ref.stdout]);
+      expect(ref.code).toBe(0);
 
-    for (const d of dbs) {
-      const s = openStore(d.url);
-      stores.push(s);
-      await unmigrated(s);
-    }
-    const failing = await berth(["status", "upgrade", "check", "--config-file", mine]);
-    const refFailing = await reference("placement-status", ["--config-file", theirs, "upgrade", "check"]);
-    expect(failing.code).toBe(2);
-    expect(refFailing.code).toBe(2);
-    expect(words(failing.stdout)).toBe(words(refFailing.stdout));
-    expect(failing.stdout).toContain("There are 2 incomplete consumers table records");
-    const lines = failing.stdout.trimEnd().split("\n");
-    for (const line of lines) expect(line.length).toBe(first(lines).length);
+      for (const d of dbs) {
+        const s = openStore(d.url);
+        stores.push(s);
+        await unmigrated(s);
+      }
+      const failing = await berth(["status", "upgrade", "check", "--config-file", mine]);
+      const refFailing = await reference("placement-status", ["--config-file", theirs, "upgrade", "check"]);
+      expect(failing.code).toBe(2);
+      expect(refFailing.code).toBe(2);
+      expect(words(failing.stdout)).toBe(words(refFailing.stdout));
+      expect(failing.stdout).toContain("There are 2 incomplete consumers table records");
+      const lines = failing.stdout.trimEnd().split("\n");
+      for (const line of lines) expect(line.length).toBe(first(lines).length);
 
-    for (const args of [["--max-count", "2"], ["--max-count", "2"], ["--max-count", "0"], ["--max-count", "x"], [], []]) {
-      const b = await berth(["db", "online_data_migrations", ...args, "--config-file", mine]);
-      const r = await reference("placement-manage", ["--config-file", theirs, "db", "online_data_migrations", ...args]);
-      expect({ args, code: b.code, stdout: b.stdout }).toEqual({ args, code: r.code, stdout: r.stdout });
-    }
-    // Only the policy check is left to fail: with a JSON policy file.
-    const policyDir = mkdtempSync(join(tmpdir(), "berth-policy-"));
-    writeFileSync(join(policyDir, "policy.json"), '{"placement:resource_providers:list": "role:admin"}');
-    const withJson = referenceConf(first(dbs).url, `[oslo_policy]\npolicy_file = ${join(policyDir, "policy.json")}\n`);
-    const refJson = referenceConf(at(dbs, 1).url, `[oslo_policy]\npolicy_file = ${join(policyDir, "policy.json")}\n`);
-    const pj = await berth(["status", "upgrade", "check", "--config-file", withJson]);
-    const rpj = await reference("placement-status", ["--config-file", refJson, "upgrade", "check"]);
-    expect([pj.code, pj.stdout]).toEqual([rpj.code, rpj.stdout]);
-    expect(pj.code).toBe(2);
-  }, 240_000);
+      for (const args of [["--max-count", "2"], ["--max-count", "2"], ["--max-count", "0"], ["--max-count", "x"], [], []]) {
+        const b = await berth(["db", "online_data_migrations", ...args, "--config-file", mine]);
+        const r = await reference("placement-manage", ["--config-file", theirs, "db", "online_data_migrations", ...args]);
+        expect({ args, code: b.code, stdout: b.stdout }).toEqual({ args, code: r.code, stdout: r.stdout });
+      }
+      // Only the policy check is left to fail: with a JSON policy file.
+      const policyDir = mkdtempSync(join(tmpdir(), "berth-policy-"));
+      writeFileSync(join(policyDir, "policy.json"), '{"placement:resource_providers:list": "role:admin"}');
+      const withJson = referenceConf(first(dbs).url, `[oslo_policy]\npolicy_file = ${join(policyDir, "policy.json")}\n`);
+      const refJson = referenceConf(at(dbs, 1).url, `[oslo_policy]\npolicy_file = ${join(policyDir, "policy.json")}\n`);
+      const pj = await berth(["status", "upgrade", "check", "--config-file", withJson]);
+      const rpj = await reference("placement-status", ["--config-file", refJson, "upgrade", "check"]);
+      expect([pj.code, pj.stdout]).toEqual([rpj.code, rpj.stdout]);
+      expect(pj.code).toBe(2);
+    },
+    240_000,
+  );
 
   it("stamps a revision (and refuses one that is not Placement's); upgrade check on no schema is an error (255)", async () => {
     const db = await database(dialect);
@@ -123,18 +130,25 @@ describeEachDb("operator commands", (dialect) => {
     expect((await berth(["db", "version", "--config-file", conf])).stdout).toBe("None\n");
   }, 120_000);
 
-  it.skipIf(!referenceInstalled)("db sync upgrades a database the reference left at its initial revision", async () => {
-    const db = await database(dialect);
-    dbs.push(db);
-    await referenceUpgrade(db.url, "b4ed3a175331");
-    const conf = referenceConf(db.url);
-    // The reference agrees that this revision is where it is, and Berth reads it there too.
-    expect((await reference("placement-manage", ["--config-file", conf, "db", "version"])).stdout).toBe("b4ed3a175331\n");
-    expect((await berth(["db", "version", "--config-file", conf])).stdout).toBe("b4ed3a175331\n");
-    const r = await berth(["db", "sync", "--config-file", conf]);
-    expect(r).toMatchObject({ code: 0, stdout: `upgraded to 611cd6dffd7b\nupgraded to b5c396305c25\nupgraded to ${ALEMBIC_HEAD}\nschema now at ${ALEMBIC_HEAD}\n` });
-    expect((await reference("placement-manage", ["--config-file", conf, "db", "version"])).stdout).toBe(`${ALEMBIC_HEAD}\n`);
-    // The reference's own db sync finds nothing to do.
-    expect((await reference("placement-manage", ["--config-file", conf, "db", "sync"])).code).toBe(0);
-  }, 120_000);
+  it.skipIf(!referenceInstalled)(
+    "db sync upgrades a database the reference left at its initial revision",
+    async () => {
+      const db = await database(dialect);
+      dbs.push(db);
+      await referenceUpgrade(db.url, "b4ed3a175331");
+      const conf = referenceConf(db.url);
+      // The reference agrees that this revision is where it is, and Berth reads it there too.
+      expect((await reference("placement-manage", ["--config-file", conf, "db", "version"])).stdout).toBe("b4ed3a175331\n");
+      expect((await berth(["db", "version", "--config-file", conf])).stdout).toBe("b4ed3a175331\n");
+      const r = await berth(["db", "sync", "--config-file", conf]);
+      expect(r).toMatchObject({
+        code: 0,
+        stdout: `upgraded to 611cd6dffd7b\nupgraded to b5c396305c25\nupgraded to ${ALEMBIC_HEAD}\nschema now at ${ALEMBIC_HEAD}\n`,
+      });
+      expect((await reference("placement-manage", ["--config-file", conf, "db", "version"])).stdout).toBe(`${ALEMBIC_HEAD}\n`);
+      // The reference's own db sync finds nothing to do.
+      expect((await reference("placement-manage", ["--config-file", conf, "db", "sync"])).code).toBe(0);
+    },
+    120_000,
+  );
 });

@@ -31,16 +31,26 @@ describe("wrap", () => {
   });
 
   it.skipIf(!existsSync(PY))("draws tables as prettytable", () => {
-    const rows = [["a", 1, "odd"], ["even", 22, "x"]];
-    const py = execFileSync(PY, ["-c", "import json,sys,prettytable; t=prettytable.PrettyTable(['Name','N','Third col']); [t.add_row(r) for r in json.load(sys.stdin)]; print(t)"], {
-      input: JSON.stringify(rows),
-    }).toString();
+    const rows = [
+      ["a", 1, "odd"],
+      ["even", 22, "x"],
+    ];
+    const py = execFileSync(
+      PY,
+      ["-c", "import json,sys,prettytable; t=prettytable.PrettyTable(['Name','N','Third col']); [t.add_row(r) for r in json.load(sys.stdin)]; print(t)"],
+      {
+        input: JSON.stringify(rows),
+      },
+    ).toString();
     expect(`${prettyTable(["Name", "N", "Third col"], rows)}\n`).toBe(py);
   });
 });
 
 describe("config file search", () => {
-  const has = (...files: string[]) => (f: string) => files.includes(f);
+  const has =
+    (...files: string[]) =>
+    (f: string) =>
+      files.includes(f);
   it("takes --config-file first, then $OS_PLACEMENT_CONFIG_DIR, then oslo.config's places in order", () => {
     const all = has("/h/.placement/placement.conf", "/h/placement.conf", "/etc/placement/placement.conf", "/etc/placement.conf", "/d/placement.conf");
     expect(findConfigFile({ explicit: "/x.conf", configDir: "/d", home: "/h", exists: all })).toBe("/x.conf");

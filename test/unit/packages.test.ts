@@ -28,7 +28,7 @@ interface Packed {
 /** `npm pack` of a workspace into dir (dist/ is up to date: test/global-setup.ts built it). */
 function pack(workspace: string, dir: string): Packed {
   const out = execFileSync("npm", ["pack", "-w", workspace, "--ignore-scripts", "--json", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8" });
-  return first((JSON.parse(out) as Packed[]));
+  return first(JSON.parse(out) as Packed[]);
 }
 
 /** The packed package.json. */
@@ -92,7 +92,15 @@ describe("packages", () => {
           'const c = new PlacementClient({ endpoint: "http://placement", token: "t" });\n' +
           "export const list: Promise<ResourceProvider[]> = c.providers.list();\n",
       );
-      const compilerOptions = { noEmit: true, strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", lib: ["es2022", "dom"], types: [] };
+      const compilerOptions = {
+        noEmit: true,
+        strict: true,
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        target: "es2022",
+        lib: ["es2022", "dom"],
+        types: [],
+      };
       writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["use.ts"] }));
       execFileSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], { cwd: project, stdio: "pipe" });
 

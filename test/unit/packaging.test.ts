@@ -64,7 +64,11 @@ describe("Dockerfile", () => {
 
 describe("contrib/berth.service", () => {
   const unit = read("contrib/berth.service");
-  const value = (key: string) => unit.split("\n").find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1);
+  const value = (key: string) =>
+    unit
+      .split("\n")
+      .find((l) => l.startsWith(`${key}=`))
+      ?.slice(key.length + 1);
 
   it("runs berth serve as placement with the reference's config on every address, restarted on failure", () => {
     expect(value("User")).toBe("placement");
@@ -85,7 +89,10 @@ describe("contrib/berth.service", () => {
     // NOTE: verify wants the executable to exist; the unit's own path is the install's.
     writeFileSync(file, unit.replace(/^ExecStart=\S+/m, `ExecStart=${process.execPath} ${bin}`));
     const r = spawnSync("/usr/bin/systemd-analyze", ["verify", file]);
-    const complaints = r.stderr.toString().split("\n").filter((l) => l.includes("berth.service"));
+    const complaints = r.stderr
+      .toString()
+      .split("\n")
+      .filter((l) => l.includes("berth.service"));
     expect(complaints).toEqual([]);
   });
 });
@@ -94,12 +101,30 @@ describe("docs/deploy.md", () => {
   const doc = read("docs/deploy.md");
   it("shows only berth commands and options that exist", () => {
     const blocks = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => at(m, 1));
-    const commands = blocks.flatMap((b) => b.split("\n")).filter((l) => l.startsWith("berth ")).map((l) => l.replace(/\s+#.*$/, "").replace(/\[([^\]]*)\]/g, "$1"));
+    const commands = blocks
+      .flatMap((b) => b.split("\n"))
+      .filter((l) => l.startsWith("berth "))
+      .map((l) => l.replace(/\s+#.*$/, "").replace(/\[([^\]]*)\]/g, "$1"));
     expect(commands.length).toBeGreaterThan(3);
-    for (const c of commands) knownCommand(c.split(/\s+/).slice(1).filter((w) => !/^[A-Z]+$/.test(w)));
+    for (const c of commands)
+      knownCommand(
+        c
+          .split(/\s+/)
+          .slice(1)
+          .filter((w) => !/^[A-Z]+$/.test(w)),
+      );
   });
   it("covers the operator's path", () => {
-    for (const s of ["/healthcheck", "--metrics-port", "--workers", "keystone.md", "berth status upgrade check", "berth db sync", "Rolling back", "max_connections"])
+    for (const s of [
+      "/healthcheck",
+      "--metrics-port",
+      "--workers",
+      "keystone.md",
+      "berth status upgrade check",
+      "berth db sync",
+      "Rolling back",
+      "max_connections",
+    ])
       expect(doc).toContain(s);
   });
 });

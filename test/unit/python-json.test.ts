@@ -37,22 +37,37 @@ describe("parseBody", () => {
 
   it("keeps a repeated key where it first was, with its last value (as dict() does)", () => {
     const r = text('{"a": 1, "b": 2, "a": NaN}');
-    expect(r.ok && Object.entries(r.value as object)).toEqual([["a", NaN], ["b", 2]]);
+    expect(r.ok && Object.entries(r.value as object)).toEqual([
+      ["a", NaN],
+      ["b", 2],
+    ]);
   });
 
   it("decodes strictly, with Python's words for bad UTF-8", () => {
     expect(bytes(0xff, 0x7b, 0x7d)).toEqual({ ok: false, message: "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte" });
     expect(bytes(0x22, 0xe2, 0x82, 0x22)).toEqual({ ok: false, message: "'utf-8' codec can't decode bytes in position 1-2: invalid continuation byte" });
-    expect(bytes(0x22, 0xed, 0xa0, 0x80, 0x22)).toEqual({ ok: false, message: "'utf-8' codec can't decode byte 0xed in position 1: invalid continuation byte" });
+    expect(bytes(0x22, 0xed, 0xa0, 0x80, 0x22)).toEqual({
+      ok: false,
+      message: "'utf-8' codec can't decode byte 0xed in position 1: invalid continuation byte",
+    });
     expect(bytes(0x22, 0xf0, 0x9f, 0x98)).toEqual({ ok: false, message: "'utf-8' codec can't decode bytes in position 1-3: unexpected end of data" });
   });
 
   it("bounds nesting at MAX_DEPTH, whatever the mix of arrays and objects, without recursing further", () => {
     expect(text("[".repeat(MAX_DEPTH) + "]".repeat(MAX_DEPTH)).ok).toBe(true);
-    expect(text("[".repeat(MAX_DEPTH + 1) + "]".repeat(MAX_DEPTH + 1))).toEqual({ ok: false, message: `Nesting deeper than ${MAX_DEPTH} levels: line 1 column ${MAX_DEPTH + 1} (char ${MAX_DEPTH})` });
-    expect(text('{"a":'.repeat(200_000))).toEqual({ ok: false, message: `Nesting deeper than ${MAX_DEPTH} levels: line 1 column ${5 * MAX_DEPTH + 1} (char ${5 * MAX_DEPTH})` });
+    expect(text("[".repeat(MAX_DEPTH + 1) + "]".repeat(MAX_DEPTH + 1))).toEqual({
+      ok: false,
+      message: `Nesting deeper than ${MAX_DEPTH} levels: line 1 column ${MAX_DEPTH + 1} (char ${MAX_DEPTH})`,
+    });
+    expect(text('{"a":'.repeat(200_000))).toEqual({
+      ok: false,
+      message: `Nesting deeper than ${MAX_DEPTH} levels: line 1 column ${5 * MAX_DEPTH + 1} (char ${5 * MAX_DEPTH})`,
+    });
     // Unclosed and malformed too: the scanner, not the stack, says where.
-    expect(text("[".repeat(200_000))).toEqual({ ok: false, message: `Nesting deeper than ${MAX_DEPTH} levels: line 1 column ${MAX_DEPTH + 1} (char ${MAX_DEPTH})` });
+    expect(text("[".repeat(200_000))).toEqual({
+      ok: false,
+      message: `Nesting deeper than ${MAX_DEPTH} levels: line 1 column ${MAX_DEPTH + 1} (char ${MAX_DEPTH})`,
+    });
   });
 
   it("reports a syntax error that comes before the nesting limit, as Python would", () => {
@@ -75,7 +90,17 @@ describe("loadsExact", () => {
       "9007199254740993",
       "1" + "0".repeat(400),
     ]);
-    expect(reprs("1.0, 1e2, 1E+20, -0.0, 0.0, 1e400, -1e400, 2147483648.5, 1e16")).toEqual(["1.0", "100.0", "1e+20", "-0.0", "0.0", "inf", "-inf", "2147483648.5", "1e+16"]);
+    expect(reprs("1.0, 1e2, 1E+20, -0.0, 0.0, 1e400, -1e400, 2147483648.5, 1e16")).toEqual([
+      "1.0",
+      "100.0",
+      "1e+20",
+      "-0.0",
+      "0.0",
+      "inf",
+      "-inf",
+      "2147483648.5",
+      "1e+16",
+    ]);
   });
 
   it("leaves plain numbers alone: safe integers and floats JavaScript shows as Python does", () => {
@@ -91,7 +116,7 @@ describe("loadsExact", () => {
 describe("dumps", () => {
   it("writes what Python's json.dumps writes (the strings checked with python3 -c 'import json; print(json.dumps(...))')", () => {
     expect(dumps({ a: [1, 2.5, null, true], b: {}, c: [] })).toBe('{"a": [1, 2.5, null, true], "b": {}, "c": []}');
-    expect(dumps("\u00e9\u007f\u0001\n\"\\/\ud83d\ude00")).toBe('"\\u00e9\\u007f\\u0001\\n\\"\\\\/\\ud83d\\ude00"');
+    expect(dumps('\u00e9\u007f\u0001\n"\\/\ud83d\ude00')).toBe('"\\u00e9\\u007f\\u0001\\n\\"\\\\/\\ud83d\\ude00"');
     expect(dumps({ "\u00e9": "x" })).toBe('{"\\u00e9": "x"}');
   });
 

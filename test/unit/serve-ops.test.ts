@@ -78,7 +78,10 @@ describe("berth serve for operators", () => {
   it("warns that every caller is trusted with noauth2 on another address", async () => {
     const s = serve(["--host", "0.0.0.0", "--port", "0"]);
     await s.waitFor(/Berth listening on http:\/\/0\.0\.0\.0:\d+ \(ready in \d+ ms\)"/);
-    const warning = s.out().split("\n").find((l) => l.includes("every caller"));
+    const warning = s
+      .out()
+      .split("\n")
+      .find((l) => l.includes("every caller"));
     expect(JSON.parse(warning!)).toMatchObject({
       level: 40,
       msg: "[api] auth_strategy = noauth2 while listening on 0.0.0.0: every caller that can reach it is trusted (no token is checked; X-Auth-Token: admin is an admin)",
@@ -97,7 +100,9 @@ describe("berth serve for operators", () => {
     const res = await fetch(`http://127.0.0.1:${port}/resource_providers`, { headers: { "x-auth-token": "admin", "x-openstack-request-id": global } });
     expect(res.status).toBe(200);
     await s.waitFor(/GET \/resource_providers 200/, log);
-    const line = readIf(log).split("\n").find((l) => l.includes("GET /resource_providers 200"))!;
+    const line = readIf(log)
+      .split("\n")
+      .find((l) => l.includes("GET /resource_providers 200"))!;
     expect(JSON.parse(line)).toMatchObject({ requestId: res.headers.get("x-openstack-request-id"), globalRequestId: global });
     // Only the pointer to the file on stdout.
     expect(s.out()).not.toContain("listening");

@@ -11,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, DIALECTS } from "../helpers/databases.js";
 import { freePort, waitUp } from "../helpers/serve.js";
 
-beforeAll(() => {
-}, 120_000);
+beforeAll(() => {}, 120_000);
 
 interface Served {
   child: ChildProcess;
@@ -31,9 +30,13 @@ function conf(connection: string, ini = ""): string {
 
 async function serve(connection: string, extra: string[] = [], ini = ""): Promise<Served> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf(connection, ini), "--host", "127.0.0.1", "--port", String(port), ...extra], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["bin/berth.js", "serve", "--config-file", conf(connection, ini), "--host", "127.0.0.1", "--port", String(port), ...extra],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   const waiters: (() => void)[] = [];
   const onData = (d: Buffer) => {
@@ -71,7 +74,8 @@ function getOnce(port: number, path: string): Promise<number> {
   });
 }
 
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (c) => resolve(c))));
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (c) => resolve(c))));
 
 describe("berth serve and a 50 MB body", () => {
   let served: Served;
@@ -238,7 +242,12 @@ it("serves the workers' metrics, summed, from the primary's metrics port", async
     await served.waitFor(/with 2 workers \(pids (\d+), (\d+)\)/);
     for (let i = 0; i < 12; i++) expect(await getOnce(served.port, "/resource_providers")).toBe(200);
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const line = text.split("\n").find((l) => l.startsWith("berth_http_requests_total{") && l.includes('route="/resource_providers"') && l.includes('method="GET"') && l.includes('status="200"'));
+    const line = text
+      .split("\n")
+      .find(
+        (l) =>
+          l.startsWith("berth_http_requests_total{") && l.includes('route="/resource_providers"') && l.includes('method="GET"') && l.includes('status="200"'),
+      );
     expect(line, text.slice(0, 2000)).toBeDefined();
     expect(Number(line!.split(" ").pop())).toBe(12);
   } finally {

@@ -60,7 +60,9 @@ describe("start-up", () => {
       ),
     );
     const log = r.stdout + r.stderr;
-    expect(log).toContain("cannot reach the database at postgresql://placement:***@127.0.0.1:1/placement (connect ECONNREFUSED 127.0.0.1:1); retry 1 of 2 in 0 s");
+    expect(log).toContain(
+      "cannot reach the database at postgresql://placement:***@127.0.0.1:1/placement (connect ECONNREFUSED 127.0.0.1:1); retry 1 of 2 in 0 s",
+    );
     expect(log).toContain("retry 2 of 2 in 0 s");
     expect(log).not.toContain("retry 3");
     expect(r.code).toBe(1);
@@ -72,7 +74,9 @@ describe("start-up", () => {
   it("stops on SIGTERM after the requests in flight, and says so", async () => {
     const conf = join(mkdtempSync(join(tmpdir(), "berth-")), "placement.conf");
     writeFileSync(conf, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = sqlite://\nsync_on_startup = True\n`);
-    const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["bin/berth.js", "serve", "--config-file", conf, "--host", "127.0.0.1", "--port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     const port = await new Promise<number>((resolve, reject) => {

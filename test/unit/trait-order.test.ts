@@ -4,7 +4,10 @@ import fc from "fast-check";
 import { sortByTraitId } from "../../src/objects/candidates/load.js";
 
 it("gives each provider its traits in id order", () => {
-  const rows = fc.uniqueArray(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 400 })), { selector: (r) => `${r[0]}:${r[1]}`, maxLength: 40 });
+  const rows = fc.uniqueArray(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 400 })), {
+    selector: (r) => `${r[0]}:${r[1]}`,
+    maxLength: 40,
+  });
   fc.assert(
     fc.property(rows, fc.boolean(), (rs, presorted) => {
       const input = presorted ? [...rs].sort((a, b) => a[0] - b[0] || a[1] - b[1]) : rs;

@@ -51,7 +51,11 @@ function useRoute(): [Route, (r: Route) => void] {
   return [route, (r) => (location.hash = hashOf(r))];
 }
 
-type Session = { state: "starting" } | { state: "signin"; strategy: string; error?: unknown } | { state: "ready"; strategy: string; caps: Capabilities } | { state: "failed"; error: unknown };
+type Session =
+  | { state: "starting" }
+  | { state: "signin"; strategy: string; error?: unknown }
+  | { state: "ready"; strategy: string; caps: Capabilities }
+  | { state: "failed"; error: unknown };
 
 export function App() {
   const [session, setSession] = useState<Session>({ state: "starting" });
@@ -83,7 +87,8 @@ export function App() {
   }, []);
   if (session.state === "starting") return html`<p class="loading">Loading…</p>`;
   if (session.state === "failed") return html`<${ErrorNote} error=${session.error} />`;
-  if (session.state === "signin") return html`<${SignIn} strategy=${session.strategy} error=${session.error} onToken=${(t: string) => start(session.strategy, t)} />`;
+  if (session.state === "signin")
+    return html`<${SignIn} strategy=${session.strategy} error=${session.error} onToken=${(t: string) => start(session.strategy, t)} />`;
   const allowed = new Set(session.caps.operations.filter((o) => o.allowed).map((o) => o.id));
   const tabs = (Object.keys(NEEDS) as Tab[]).filter((t) => allowed.has(NEEDS[t]) && !(t === "usage" && allowed.has(NEEDS.consumers)));
   const tab = tabs.includes(route.tab) ? route.tab : tabs[0];
@@ -104,10 +109,12 @@ export function App() {
       ${tab === undefined ? html`<p class="error" role="alert">This token may read nothing the dashboard shows.</p>` : null}
       ${tab === "fleet" ? html`<${FleetView} filter=${route.params as FleetFilter} setFilter=${(f: FleetFilter) => go({ tab, params: f as Record<string, string> })} />` : null}
       ${tab === "trees" ? html`<${TreesView} selected=${route.tab === "trees" ? route.id : undefined} />` : null}
-      ${tab === "consumers"
-        ? html`<${ConsumersView} filter=${route.params as ConsumerFilter} selected=${route.tab === "consumers" ? route.id : undefined}
+      ${
+        tab === "consumers"
+          ? html`<${ConsumersView} filter=${route.params as ConsumerFilter} selected=${route.tab === "consumers" ? route.id : undefined}
             setFilter=${(f: ConsumerFilter) => go({ tab, params: f as Record<string, string> })} />`
-        : null}
+          : null
+      }
       ${tab === "usage" && caller.project_id ? html`<${OwnUsageView} project=${caller.project_id} />` : null}
       ${tab === "candidates" ? html`<${CandidatesView} />` : null}
     </main>

@@ -22,10 +22,18 @@ export function candidateQuery(groups: Group[], rest: { group_policy: string; sa
   for (const g of groups) {
     for (const k of ["resources", "required", "member_of", "in_tree"] as const) {
       // NOTE: required and member_of may repeat (each repetition is ANDed); one per line.
-      for (const v of g[k].split("\n").map((s) => s.trim()).filter(Boolean)) q.append(`${k}${g.suffix}`, v);
+      for (const v of g[k]
+        .split("\n")
+        .map((s) => s.trim())
+        .filter(Boolean))
+        q.append(`${k}${g.suffix}`, v);
     }
   }
-  for (const s of rest.same_subtree.split("\n").map((s) => s.trim()).filter(Boolean)) q.append("same_subtree", s);
+  for (const s of rest.same_subtree
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean))
+    q.append("same_subtree", s);
   if (rest.group_policy) q.set("group_policy", rest.group_policy);
   if (rest.root_required.trim()) q.set("root_required", rest.root_required.trim());
   if (rest.limit.trim()) q.set("limit", rest.limit.trim());
@@ -46,7 +54,9 @@ export function CandidatesView() {
       const body = await read<Candidates>(`../allocation_candidates?${q}`);
       const uuids = Object.keys(body.provider_summaries);
       let names: Record<string, { name: string | null }> = {};
-      if (uuids.length) names = (await read<{ providers: typeof names }>(`api/names${query({ uuid: uuids.slice(0, 500).join(",") })}`).catch(() => ({ providers: {} }))).providers;
+      if (uuids.length)
+        names = (await read<{ providers: typeof names }>(`api/names${query({ uuid: uuids.slice(0, 500).join(",") })}`).catch(() => ({ providers: {} })))
+          .providers;
       setResult({ q, body, names });
     } catch (error) {
       setResult({ q, names: {}, error });
@@ -96,7 +106,12 @@ function Results(props: { r: { q: string; body?: Candidates; names: Record<strin
         const rps = Object.keys(a.allocations);
         const roots = [...new Set(rps.map((u) => body.provider_summaries[u]?.root_provider_uuid ?? u))];
         return html`<tr><td>${i + 1}</td><td>${roots.map((r) => html`<a href=${`#/trees/${r}`}>${label(r)}</a> `)}</td>
-          <td>${rps.map((u) => html`<div><strong>${label(u)}</strong>: ${Object.entries(a.allocations[u]!.resources).map(([rc, n]) => `${rc} ${fmt(n)}`).join(", ")}</div>`)}</td>
+          <td>${rps.map(
+            (u) =>
+              html`<div><strong>${label(u)}</strong>: ${Object.entries(a.allocations[u]!.resources)
+                .map(([rc, n]) => `${rc} ${fmt(n)}`)
+                .join(", ")}</div>`,
+          )}</td>
           <td class="dim">${Object.entries(a.mappings ?? {}).map(([g, us]) => html`<div>${g || "(unsuffixed)"} → ${us.map(label).join(", ")}</div>`)}</td></tr>`;
       })}
     </tbody></table>
@@ -124,18 +139,22 @@ export function NoCandidatesExplanation(props: { query: string }) {
   }, [props.query]);
   return html`<div class="no-candidates" data-explain-query=${props.query} data-explained=${why === undefined ? "pending" : why ? "yes" : "no"}>
     <p><strong>No candidates</strong>: ${why ? why.summary.replace(/^no candidates: /, "") : "no provider (or tree) fits this request."}</p>
-    ${why
-      ? html`${why.groups.map(
-          (g) => html`<h4>Group ${g.suffix || "(unsuffixed)"}</h4>
+    ${
+      why
+        ? html`${why.groups.map(
+            (g) => html`<h4>Group ${g.suffix || "(unsuffixed)"}</h4>
             <table class="explain-steps"><thead><tr><th>After</th><th>Providers</th><th>Trees</th></tr></thead><tbody>
               ${g.steps.map((st) => html`<tr><td>${stepLabel(st)}</td><td>${fmt(st.providers ?? 0)}</td><td>${fmt(st.trees)}</td></tr>`)}
             </tbody></table>`,
-        )}
+          )}
         ${why.together.length ? html`<h4>All groups together</h4><ul>${why.together.map((st) => html`<li>${stepLabel(st)}: ${fmt(st.trees)} trees</li>`)}</ul>` : null}
-        ${why.near_misses.length
-          ? html`<h4>Near misses</h4><ul class="near-misses">${why.near_misses.map((m) => html`<li><a href=${`#/trees/${m.root.uuid}`}>${providerLabel(m.root)}</a>: ${m.message}</li>`)}</ul>`
-          : null}`
-      : null}
+        ${
+          why.near_misses.length
+            ? html`<h4>Near misses</h4><ul class="near-misses">${why.near_misses.map((m) => html`<li><a href=${`#/trees/${m.root.uuid}`}>${providerLabel(m.root)}</a>: ${m.message}</li>`)}</ul>`
+            : null
+        }`
+        : null
+    }
   </div>`;
 }
 

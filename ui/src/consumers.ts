@@ -24,16 +24,23 @@ export function ConsumersView(props: { filter: ConsumerFilter; setFilter: (f: Co
     <div class="consumer-list">
       <h2>Consumers and usage</h2>
       <p class="filter-line">
-        ${Object.entries(f).filter(([, v]) => v).map(([k, v]) => html`<span class="chip">${k}=${v} <button type="button" aria-label=${`clear ${k}`} onClick=${() => pick(k as keyof ConsumerFilter, undefined)}>×</button></span>`)}
+        ${Object.entries(f)
+          .filter(([, v]) => v)
+          .map(
+            ([k, v]) =>
+              html`<span class="chip">${k}=${v} <button type="button" aria-label=${`clear ${k}`} onClick=${() => pick(k as keyof ConsumerFilter, undefined)}>×</button></span>`,
+          )}
       </p>
       ${error ? html`<${ErrorNote} error=${error} />` : null}
-      ${data
-        ? html`<div class="groups" data-ready="consumers">
+      ${
+        data
+          ? html`<div class="groups" data-ready="consumers">
             <${Groups} title="By project" groups=${data.by_project} onPick=${(k: string) => pick("project_id", k)} />
             ${f.project_id ? html`<${Groups} title="By user" groups=${data.by_user} onPick=${(k: string) => pick("user_id", k)} />` : null}
             <${Groups} title="By consumer type" groups=${data.by_type} onPick=${(k: string) => pick("consumer_type", k)} />
           </div>`
-        : null}
+          : null
+      }
       <h3>${fmt(pages.total)} consumers</h3>
       <${VirtualList}
         label="consumers"
@@ -46,7 +53,9 @@ export function ConsumersView(props: { filter: ConsumerFilter; setFilter: (f: Co
           c
             ? html`<a class=${`consumer-row${c.uuid === props.selected ? " selected" : ""}`} href=${`#/consumers/${c.uuid}`}>
                 <code>${c.uuid.slice(0, 8)}</code> <span>${c.project_id}</span> <${TypeBadge} type=${c.consumer_type} />
-                <span class="dim">${Object.entries(c.usages).map(([rc, n]) => `${rc} ${fmt(n)}`).join(", ")}</span></a>`
+                <span class="dim">${Object.entries(c.usages)
+                  .map(([rc, n]) => `${rc} ${fmt(n)}`)
+                  .join(", ")}</span></a>`
             : html`<span class="dim">…</span>`}
       />
     </div>
@@ -60,17 +69,27 @@ function TypeBadge(props: { type: string }) {
 
 function Groups(props: { title: string; groups: UsageGroup[]; onPick: (key: string) => void }) {
   return html`<div class="group"><h3>${props.title}</h3><table><tbody>${props.groups.map(
-    (g) => html`<tr><td><button type="button" class="link" onClick=${() => props.onPick(g.key)}>${g.key}</button></td><td>${fmt(g.consumers)} consumer${g.consumers === 1 ? "" : "s"}</td>
-      <td class="dim">${Object.entries(g.usages).map(([rc, n]) => `${rc} ${fmt(n)}`).join(", ")}</td></tr>`,
+    (
+      g,
+    ) => html`<tr><td><button type="button" class="link" onClick=${() => props.onPick(g.key)}>${g.key}</button></td><td>${fmt(g.consumers)} consumer${g.consumers === 1 ? "" : "s"}</td>
+      <td class="dim">${Object.entries(g.usages)
+        .map(([rc, n]) => `${rc} ${fmt(n)}`)
+        .join(", ")}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
 function ConsumerDetail(props: { uuid: string }) {
   const { data, error } = usePolled<ConsumerAllocations>(`../allocations/${encodeURIComponent(props.uuid)}`);
   const [names, setNames] = useState<Record<string, { name: string | null; root_uuid: string | null }>>({});
-  const uuids = Object.keys(data?.allocations ?? {}).sort().join(",");
+  const uuids = Object.keys(data?.allocations ?? {})
+    .sort()
+    .join(",");
   useEffect(() => {
-    if (uuids) read<{ providers: typeof names }>(`api/names${query({ uuid: uuids })}`).then((r) => setNames(r.providers), () => {});
+    if (uuids)
+      read<{ providers: typeof names }>(`api/names${query({ uuid: uuids })}`).then(
+        (r) => setNames(r.providers),
+        () => {},
+      );
   }, [uuids]);
   if (error && !data) return html`<${ErrorNote} error=${error} />`;
   if (!data) return html`<p class="loading">Loading…</p>`;
@@ -86,7 +105,9 @@ function ConsumerDetail(props: { uuid: string }) {
     <table class="allocations"><thead><tr><th>Provider</th><th>Resources</th></tr></thead><tbody>
       ${Object.entries(data.allocations).map(([rp, a]) => {
         const n = names[rp];
-        return html`<tr><td><a href=${`#/trees/${n?.root_uuid ?? rp}`}>${n?.name ?? rp}</a></td><td>${Object.entries(a.resources).map(([rc, v]) => `${rc} ${fmt(v)}`).join(", ")}</td></tr>`;
+        return html`<tr><td><a href=${`#/trees/${n?.root_uuid ?? rp}`}>${n?.name ?? rp}</a></td><td>${Object.entries(a.resources)
+          .map(([rc, v]) => `${rc} ${fmt(v)}`)
+          .join(", ")}</td></tr>`;
       })}
     </tbody></table>
   </div>`;
@@ -94,17 +115,23 @@ function ConsumerDetail(props: { uuid: string }) {
 
 /** For a caller who may read only their own project's usage (a project reader): GET /usages. */
 export function OwnUsageView(props: { project: string }) {
-  const { data, error } = usePolled<{ usages: Record<string, Record<string, number> & { consumer_count: number }> }>(`../usages${query({ project_id: props.project })}`);
+  const { data, error } = usePolled<{ usages: Record<string, Record<string, number> & { consumer_count: number }> }>(
+    `../usages${query({ project_id: props.project })}`,
+  );
   return html`<section class="view" data-view="usage">
     <h2>Usage of project ${props.project}</h2>
     ${error ? html`<${ErrorNote} error=${error} />` : null}
-    ${data
-      ? html`<table data-ready="usage"><thead><tr><th>Consumer type</th><th>Consumers</th><th>Usage</th></tr></thead><tbody>
+    ${
+      data
+        ? html`<table data-ready="usage"><thead><tr><th>Consumer type</th><th>Consumers</th><th>Usage</th></tr></thead><tbody>
           ${Object.entries(data.usages).map(([type, u]) => {
             const { consumer_count, ...rest } = u;
-            return html`<tr><td>${type}</td><td>${consumer_count}</td><td>${Object.entries(rest).map(([rc, n]) => `${rc} ${fmt(n)}`).join(", ")}</td></tr>`;
+            return html`<tr><td>${type}</td><td>${consumer_count}</td><td>${Object.entries(rest)
+              .map(([rc, n]) => `${rc} ${fmt(n)}`)
+              .join(", ")}</td></tr>`;
           })}
         </tbody></table>`
-      : null}
+        : null
+    }
   </section>`;
 }

@@ -25,7 +25,8 @@ export function FleetView(props: { filter: FleetFilter; setFilter: (f: FleetFilt
   const key = JSON.stringify(f);
   useEffect(() => setPoints([]), [key]);
   useEffect(() => {
-    if (data) setPoints((p) => [...p.slice(-299), { t: Date.now() / 1000, shares: Object.fromEntries(data.classes.map((c) => [c.name, pct(c.used, c.capacity)])) }]);
+    if (data)
+      setPoints((p) => [...p.slice(-299), { t: Date.now() / 1000, shares: Object.fromEntries(data.classes.map((c) => [c.name, pct(c.used, c.capacity)])) }]);
   }, [data]);
   const set = (k: keyof FleetFilter, v: string) => props.setFilter({ ...f, [k]: v || undefined });
   return html`<section class="view" data-view="fleet" data-ready=${data ? "fleet" : undefined}>
@@ -45,12 +46,15 @@ export function FleetView(props: { filter: FleetFilter; setFilter: (f: FleetFilt
       </select></label>
     </form>
     ${error ? html`<${ErrorNote} error=${error} />` : null}
-    ${data
-      ? html`<p class="counts"><strong>${fmt(data.providers)}</strong> providers in <strong>${fmt(data.trees)}</strong> trees</p>
+    ${
+      data
+        ? html`<p class="counts"><strong>${fmt(data.providers)}</strong> providers in <strong>${fmt(data.trees)}</strong> trees</p>
           <table class="classes">
             <thead><tr><th>Resource class</th><th>Providers</th><th>Total</th><th>Reserved</th><th>Capacity</th><th>Used</th><th>Usage</th></tr></thead>
             <tbody>${data.classes.map(
-              (c) => html`<tr data-class=${c.name}><td>${c.name}</td><td>${fmt(c.providers)}</td><td>${fmt(c.total)}</td><td>${fmt(c.reserved)}</td><td>${fmt(c.capacity)}</td><td>${fmt(c.used)}</td>
+              (
+                c,
+              ) => html`<tr data-class=${c.name}><td>${c.name}</td><td>${fmt(c.providers)}</td><td>${fmt(c.total)}</td><td>${fmt(c.reserved)}</td><td>${fmt(c.capacity)}</td><td>${fmt(c.used)}</td>
                 <td><${UsageBar} used=${c.used} capacity=${c.capacity} /></td></tr>`,
             )}</tbody>
           </table>
@@ -62,14 +66,19 @@ export function FleetView(props: { filter: FleetFilter; setFilter: (f: FleetFilt
             <${Ranked} title=${`Fullest by ${data.resource_class ?? ""}`} rows=${data.fullest} />
             <${Ranked} title=${`Emptiest by ${data.resource_class ?? ""}`} rows=${data.emptiest} />
           </div>`
-      : error ? null : html`<p class="loading">Loading…</p>`}
+        : error
+          ? null
+          : html`<p class="loading">Loading…</p>`
+    }
   </section>`;
 }
 
 function Ranked(props: { title: string; rows: RankedProvider[] }) {
   return html`<div class="ranked-list"><h3>${props.title}</h3>
     <table><tbody>${props.rows.map(
-      (r) => html`<tr><td><a href=${`#/trees/${r.root_uuid}`}>${providerLabel(r)}</a>${r.uuid !== r.root_uuid ? html` <span class="dim">in ${r.root_name ?? r.root_uuid.slice(0, 8)}</span>` : null}</td>
+      (
+        r,
+      ) => html`<tr><td><a href=${`#/trees/${r.root_uuid}`}>${providerLabel(r)}</a>${r.uuid !== r.root_uuid ? html` <span class="dim">in ${r.root_name ?? r.root_uuid.slice(0, 8)}</span>` : null}</td>
         <td><${UsageBar} used=${r.used} capacity=${r.capacity} /></td></tr>`,
     )}</tbody></table></div>`;
 }

@@ -10,7 +10,8 @@ import { ErrorNote, fmt, providerLabel, UsageBar, usePages, usePolled, VirtualLi
 export function TreesView(props: { selected?: string }) {
   const [search, setSearch] = useState("");
   const pages = usePages<TreeSummary>(
-    (offset, limit) => read<{ total: number; trees: TreeSummary[] }>(`api/trees${query({ q: search, offset, limit })}`).then((r) => ({ total: r.total, items: r.trees })),
+    (offset, limit) =>
+      read<{ total: number; trees: TreeSummary[] }>(`api/trees${query({ q: search, offset, limit })}`).then((r) => ({ total: r.total, items: r.trees })),
     search,
   );
   return html`<section class="view trees" data-view="trees">
@@ -32,7 +33,10 @@ export function TreesView(props: { selected?: string }) {
                 <span class="name">${providerLabel(t)}</span><span class="dim"> ${t.providers} provider${t.providers === 1 ? "" : "s"}</span>
                 <span class="mini">${Object.entries(t.resources)
                   .slice(0, 3)
-                  .map(([rc, r]) => html`<span class="mini-bar" title=${`${rc} ${fmt(r.used)} / ${fmt(r.capacity)}`}><span style=${`width:${r.capacity ? Math.min(100, (100 * r.used) / r.capacity) : 0}%`}></span></span>`)}</span>
+                  .map(
+                    ([rc, r]) =>
+                      html`<span class="mini-bar" title=${`${rc} ${fmt(r.used)} / ${fmt(r.capacity)}`}><span style=${`width:${r.capacity ? Math.min(100, (100 * r.used) / r.capacity) : 0}%`}></span></span>`,
+                  )}</span>
               </a>`
             : html`<span class="dim">…</span>`}
       />
@@ -63,9 +67,11 @@ function TreeDetail(props: { uuid: string }) {
     <p class="dim">${root.uuid} · ${data.providers.length} provider${data.providers.length === 1 ? "" : "s"}</p>
     <div class="providers">${rows}</div>
     <h3>Sharing providers</h3>
-    ${data.sharing.length
-      ? html`<div class="providers sharing">${data.sharing.map((p) => html`<${ProviderCard} p=${p} depth=${0} />`)}</div>`
-      : html`<p class="dim">No sharing provider serves this tree.</p>`}
+    ${
+      data.sharing.length
+        ? html`<div class="providers sharing">${data.sharing.map((p) => html`<${ProviderCard} p=${p} depth=${0} />`)}</div>`
+        : html`<p class="dim">No sharing provider serves this tree.</p>`
+    }
   </div>`;
 }
 

@@ -114,7 +114,10 @@ export interface ConsumerAllocations {
 /** GET /allocation_candidates at 1.39 (the parts shown). */
 export interface Candidates {
   allocation_requests: { allocations: Record<string, { resources: Record<string, number> }>; mappings?: Record<string, string[]> }[];
-  provider_summaries: Record<string, { resources: Record<string, { capacity: number; used: number }>; traits: string[]; parent_provider_uuid: string | null; root_provider_uuid: string }>;
+  provider_summaries: Record<
+    string,
+    { resources: Record<string, { capacity: number; used: number }>; traits: string[]; parent_provider_uuid: string | null; root_provider_uuid: string }
+  >;
 }
 
 /** The migration consumer type Nova gives the allocations it holds during a move. */

@@ -133,7 +133,12 @@ export function usePages<T>(fetchPage: (offset: number, limit: number) => Promis
   };
 }
 
-const COLORS = { used: "#d9534f", reserved: "#f0ad4e", capacity: "#cfe3f6", line: ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"] };
+const COLORS = {
+  used: "#d9534f",
+  reserved: "#f0ad4e",
+  capacity: "#cfe3f6",
+  line: ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"],
+};
 
 /**
  * Used and reserved per resource class as a share of each class's capacity (classes differ by

@@ -9,7 +9,11 @@ export function register(rp: Command, io: CliIo): void {
 
   leaf("list", agg, "list <uuid>", "list a provider's aggregates", io, async ({ client, out }, [uuid]) => {
     const r = await client.aggregates.get(uuid!);
-    printList(out, ["uuid"], r.aggregates.map((uuid) => ({ uuid })));
+    printList(
+      out,
+      ["uuid"],
+      r.aggregates.map((uuid) => ({ uuid })),
+    );
   });
 
   leaf<{ aggregate?: string[]; generation?: string; amend?: boolean }>(
@@ -29,7 +33,11 @@ export function register(rp: Command, io: CliIo): void {
               const next = o.amend ? [...new Set([...cur.aggregates, ...given])] : given;
               return client.aggregates.set(uuid!, next, cur.resource_provider_generation);
             });
-      printList(out, ["uuid"], r.aggregates.map((uuid) => ({ uuid })));
+      printList(
+        out,
+        ["uuid"],
+        r.aggregates.map((uuid) => ({ uuid })),
+      );
     },
     (c) =>
       c

@@ -95,7 +95,9 @@ export function register(program: Command, io: CliIo): void {
           const s = r.provider_summaries[rp];
           return {
             "#": i + 1,
-            allocation: Object.entries(resources).map(([rc, n]) => `${rc}=${n}`).join(","),
+            allocation: Object.entries(resources)
+              .map(([rc, n]) => `${rc}=${n}`)
+              .join(","),
             "resource provider": rp,
             "inventory used/capacity": Object.entries(s?.resources ?? {})
               .map(([rc, u]) => `${rc}=${u.used}/${u.capacity}`)
@@ -148,12 +150,21 @@ function stepsTable(steps: readonly ExplainStep[]): string {
 export function explanationText(e: CandidateExplanation): string {
   const parts = [`${e.summary}\n`, `${e.providers} providers in ${e.trees} trees (${e.source}, microversion ${e.microversion})\n`];
   for (const g of e.groups) {
-    const res = Object.entries(g.resources).map(([rc, n]) => `${rc}=${n}`).join(",");
-    parts.push(`\ngroup ${groupName(g.suffix)}${res ? `: ${res}` : ""}${g.separate_providers ? " (from one or more providers of a tree)" : ""}\n${stepsTable(g.steps)}`);
+    const res = Object.entries(g.resources)
+      .map(([rc, n]) => `${rc}=${n}`)
+      .join(",");
+    parts.push(
+      `\ngroup ${groupName(g.suffix)}${res ? `: ${res}` : ""}${g.separate_providers ? " (from one or more providers of a tree)" : ""}\n${stepsTable(g.steps)}`,
+    );
   }
   parts.push(`\ntogether\n${stepsTable(e.together)}`);
   if (e.near_misses.length) {
-    parts.push(`\nnear misses\n${table(["tree", "fails", "why"], e.near_misses.map((m) => [m.root.name ?? m.root.uuid, m.fails, m.failed.map((f) => f.message).join("\n")]))}`);
+    parts.push(
+      `\nnear misses\n${table(
+        ["tree", "fails", "why"],
+        e.near_misses.map((m) => [m.root.name ?? m.root.uuid, m.fails, m.failed.map((f) => f.message).join("\n")]),
+      )}`,
+    );
   }
   return parts.join("");
 }

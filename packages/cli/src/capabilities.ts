@@ -20,17 +20,10 @@ function rows(ops: readonly OperationCapability[]) {
 
 export function register(program: Command, io: CliIo): void {
   const caps = program.command("capabilities").description("what this caller may do here (Berth's capabilities documents)");
-  leaf(
-    "list",
-    caps,
-    "show [type]",
-    "the service's operations (or one type's) with this caller's verdicts",
-    io,
-    async ({ client, out }, [type]) => {
-      const doc = type ? await client.capabilities.forType(type as CapabilityType) : await client.capabilities.service();
-      printList(out, COLUMNS, rows(doc.operations));
-    },
-  );
+  leaf("list", caps, "show [type]", "the service's operations (or one type's) with this caller's verdicts", io, async ({ client, out }, [type]) => {
+    const doc = type ? await client.capabilities.forType(type as CapabilityType) : await client.capabilities.service();
+    printList(out, COLUMNS, rows(doc.operations));
+  });
   leaf("list", caps, "provider <uuid>", "a provider's operations, refused by policy or by its state", io, async ({ client, out }, [uuid]) => {
     printList(out, COLUMNS, rows((await client.capabilities.provider(uuid!)).operations));
   });

@@ -72,7 +72,15 @@ export function loadCloud(name: string, f: Files): Cloud {
   const b = secure?.clouds[name];
   if (a === undefined && b === undefined) {
     const where = [clouds?.path, secure?.path].filter(Boolean).join(" and ");
-    throw new CliError(`cloud ${name} was not found${where ? ` in ${where}` : ` (no clouds.yaml in ${searchPath("clouds", f).filter((p) => p.endsWith(".yaml")).join(", ")})`}`);
+    throw new CliError(
+      `cloud ${name} was not found${
+        where
+          ? ` in ${where}`
+          : ` (no clouds.yaml in ${searchPath("clouds", f)
+              .filter((p) => p.endsWith(".yaml"))
+              .join(", ")})`
+      }`,
+    );
   }
   return deepMerge(isObject(a) ? a : {}, isObject(b) ? b : {}) as Cloud;
 }

@@ -51,7 +51,11 @@ const SPECS: Spec[] = [
   { flag: "--os-cacert <file>", help: "CA bundle to verify the servers' TLS certificates with (env OS_CACERT)", top: "cacert" },
   { flag: "--os-cert <file>", help: "client certificate, PEM (env OS_CERT)", top: "cert" },
   { flag: "--os-key <file>", help: "client certificate's key, PEM (env OS_KEY)", top: "key" },
-  { flag: "--os-placement-api-version <version>", help: "send this microversion instead of negotiating (env OS_PLACEMENT_API_VERSION)", top: "placement_api_version" },
+  {
+    flag: "--os-placement-api-version <version>",
+    help: "send this microversion instead of negotiating (env OS_PLACEMENT_API_VERSION)",
+    top: "placement_api_version",
+  },
 ];
 
 /** `--os-auth-url <url>` -> ["osAuthUrl", "OS_AUTH_URL"] */
@@ -81,7 +85,18 @@ function settings(o: GlobalOptions, env: NodeJS.ProcessEnv, cloud: Cloud) {
   return get;
 }
 
-const AUTH_TYPES = ["password", "v3password", "v3applicationcredential", "applicationcredential", "token", "v3token", "admin_token", "token_endpoint", "none", "noauth"];
+const AUTH_TYPES = [
+  "password",
+  "v3password",
+  "v3applicationcredential",
+  "applicationcredential",
+  "token",
+  "v3token",
+  "admin_token",
+  "token_endpoint",
+  "none",
+  "noauth",
+];
 
 /** Everything needed to build the client; resolved without touching the network. */
 export interface Connection {
@@ -138,7 +153,8 @@ export function resolveConnection(o: GlobalOptions, files: Files): Connection {
         "no connection: give --os-cloud (or OS_CLOUD), --os-endpoint with --os-token, or --os-auth-url with credentials (or their OS_* variables)",
       );
   }
-  if (!AUTH_TYPES.includes(authType)) throw new CliError(`auth type ${authType} is not supported: use ${["password", "v3applicationcredential", "token", "admin_token", "none"].join(", ")}`);
+  if (!AUTH_TYPES.includes(authType))
+    throw new CliError(`auth type ${authType} is not supported: use ${["password", "v3applicationcredential", "token", "admin_token", "none"].join(", ")}`);
 
   const base = { authType, version, tls, ...(timeout ? { timeoutMs: timeout * 1000 } : {}) };
   if (["admin_token", "token_endpoint", "none", "noauth"].includes(authType)) {
@@ -179,7 +195,13 @@ export function resolveConnection(o: GlobalOptions, files: Files): Connection {
     if (!acSecret || (!id && !name))
       throw new CliError("application credential auth needs --os-application-credential-secret and --os-application-credential-id (or a name and the user)");
     if (!id && !userOpts.username && !userOpts.userId) throw new CliError("an application credential given by name needs --os-username or --os-user-id");
-    auth = new KeystoneApplicationCredentialAuth({ ...common, ...userOpts, applicationCredentialId: id, applicationCredentialName: name, applicationCredentialSecret: acSecret });
+    auth = new KeystoneApplicationCredentialAuth({
+      ...common,
+      ...userOpts,
+      applicationCredentialId: id,
+      applicationCredentialName: name,
+      applicationCredentialSecret: acSecret,
+    });
   }
   return { ...base, endpoint, auth };
 }

@@ -57,9 +57,7 @@ function exitCodeOf(e: CommanderError): number {
  */
 export async function runCli(argv: readonly string[], io: CliIo, program: Command = new Command("berth")): Promise<number> {
   // NOTE: set before the commands are added: subcommands copy these settings when created.
-  program
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+  program.exitOverride().configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
   registerCli(program, io);
   try {
     await program.parseAsync([...argv], { from: "user" });

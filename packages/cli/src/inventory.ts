@@ -82,7 +82,11 @@ export function register(rp: Command, io: CliIo): void {
     },
     (c) =>
       c
-        .option("--resource <spec>", "CLASS=TOTAL or CLASS:FIELD=VALUE, FIELD one of total, reserved, min_unit, max_unit, step_size, allocation_ratio (repeat)", collect)
+        .option(
+          "--resource <spec>",
+          "CLASS=TOTAL or CLASS:FIELD=VALUE, FIELD one of total, reserved, min_unit, max_unit, step_size, allocation_ratio (repeat)",
+          collect,
+        )
         .option("--amend", "keep the inventories and fields not given")
         .option("--dry-run", "print the resulting inventories without setting them"),
   );

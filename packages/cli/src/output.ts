@@ -96,7 +96,10 @@ export function pyRepr(v: unknown): string {
   if (typeof v === "string") return pyQuote(v);
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
   if (v instanceof PyFloat) return String(v);
-  if (v !== null && typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${pyQuote(k)}: ${pyRepr(x)}`).join(", ")}}`;
+  if (v !== null && typeof v === "object")
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${pyQuote(k)}: ${pyRepr(x)}`)
+      .join(", ")}}`;
   return pyStr(v);
 }
 
@@ -157,7 +160,10 @@ export function wrap(line: string, width: number): string[] {
   if (line.length <= width) return [line];
   // NOTE: textwrap's rule: a hyphen splits a word only between letters ("two-letter-words"), not
   // in uuids; a word too long for a line breaks after its last hyphen that fits, if any.
-  const chunks = line.split(/( +)|(?<=(?:[^\d\W]{2}|[^\d\W]-[^\d\W])-)(?=[^\d\W]-?[^\d\W])/).filter(Boolean).reverse();
+  const chunks = line
+    .split(/( +)|(?<=(?:[^\d\W]{2}|[^\d\W]-[^\d\W])-)(?=[^\d\W]-?[^\d\W])/)
+    .filter(Boolean)
+    .reverse();
   const blank = (c: string | undefined) => c !== undefined && c.trim() === "";
   const lines: string[] = [];
   while (chunks.length) {
@@ -198,7 +204,11 @@ function targetWidth(out: Out): number | undefined {
  * An ASCII table in prettytable's style: numbers (by the first row) right-aligned, the rest left;
  * when wider than `maxWidth`, the wide columns shrink (not below `minWidth`) and their cells wrap.
  */
-export function table(columns: readonly string[], rows: readonly (readonly unknown[])[], o: { maxWidth?: number; minWidth?: number; printEmpty?: boolean } = {}): string {
+export function table(
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  o: { maxWidth?: number; minWidth?: number; printEmpty?: boolean } = {},
+): string {
   if (!rows.length && !o.printEmpty) return "\n";
   const right = columns.map((_c, i) => rows.length > 0 && isNumber(first(rows)[i]));
   const text = rows.map((r) => columns.map((_c, i) => pyStr(r[i]).replace(/\r\n/g, "\n").replace(/\r/g, " ")));
@@ -246,7 +256,9 @@ function selectColumns(out: Out, columns: readonly string[]): string[] {
   if (!wanted?.length) return [...columns];
   const kept = columns.filter((c) => wanted.includes(c));
   if (!kept.length)
-    throw new CliError(`No recognized column names in ${pyRepr(wanted)}. Recognized columns are (${columns.map(pyRepr).join(", ")}${columns.length === 1 ? "," : ""}).`);
+    throw new CliError(
+      `No recognized column names in ${pyRepr(wanted)}. Recognized columns are (${columns.map(pyRepr).join(", ")}${columns.length === 1 ? "," : ""}).`,
+    );
   return kept;
 }
 
@@ -284,12 +296,21 @@ function csvField(v: unknown, mode: string): string {
 
 /** A list: one row per item with these columns. */
 export function printList(out: Out, columns: readonly string[], items: readonly object[]): void {
-  const rows = sortRows(out, columns, (items as readonly Row[]).map((r) => columns.map((c) => r[c])));
+  const rows = sortRows(
+    out,
+    columns,
+    (items as readonly Row[]).map((r) => columns.map((c) => r[c])),
+  );
   const shown = selectColumns(out, columns);
   const picked = rows.map((r) => shown.map((c) => r[columns.indexOf(c)]));
   switch (out.opts.format ?? "table") {
     case "json":
-      return out.write(json(out, picked.map((r) => Object.fromEntries(shown.map((c, i) => [c, r[i] === undefined ? "" : r[i]])))));
+      return out.write(
+        json(
+          out,
+          picked.map((r) => Object.fromEntries(shown.map((c, i) => [c, r[i] === undefined ? "" : r[i]]))),
+        ),
+      );
     case "yaml":
       return out.write(yaml(picked.map((r) => Object.fromEntries(shown.map((c, i) => [c, r[i] === undefined ? "" : r[i]])))));
     case "value":

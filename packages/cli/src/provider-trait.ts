@@ -8,7 +8,11 @@ export function register(rp: Command, io: CliIo): void {
   const tr = rp.command("trait").description("traits of a resource provider");
 
   leaf("list", tr, "list <uuid>", "list a provider's traits", io, async ({ client, out }, [uuid]) => {
-    printList(out, ["name"], (await client.providerTraits.get(uuid!)).traits.map((name) => ({ name })));
+    printList(
+      out,
+      ["name"],
+      (await client.providerTraits.get(uuid!)).traits.map((name) => ({ name })),
+    );
   });
 
   leaf<{ trait?: string[] }>(
@@ -22,7 +26,11 @@ export function register(rp: Command, io: CliIo): void {
         const cur = await client.providerTraits.get(uuid!);
         return client.providerTraits.set(uuid!, cur.resource_provider_generation, o.trait ?? []);
       });
-      printList(out, ["name"], r.traits.map((name) => ({ name })));
+      printList(
+        out,
+        ["name"],
+        r.traits.map((name) => ({ name })),
+      );
     },
     (c) => c.option("--trait <name>", "trait (repeat); none clears them", collect),
   );

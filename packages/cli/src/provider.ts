@@ -21,7 +21,16 @@ const view = (p: ResourceProvider) => {
 };
 
 export function register(rp: Command, io: CliIo): void {
-  leaf<{ uuid?: string; name?: string; resource?: string[]; inTree?: string; required?: string[]; forbidden?: string[]; memberOf?: string[]; aggregateUuid?: string[] }>(
+  leaf<{
+    uuid?: string;
+    name?: string;
+    resource?: string[];
+    inTree?: string;
+    required?: string[];
+    forbidden?: string[];
+    memberOf?: string[];
+    aggregateUuid?: string[];
+  }>(
     "list",
     rp,
     "list",
@@ -87,10 +96,7 @@ export function register(rp: Command, io: CliIo): void {
       const parent = o.parentProvider === undefined ? undefined : o.parentProvider === "" ? null : o.parentProvider;
       printOne(out, view(await client.providers.update(uuid!, { name: o.name, parent_provider_uuid: parent })));
     },
-    (c) =>
-      c
-        .requiredOption("--name <name>", "new name")
-        .option("--parent-provider <uuid>", "new parent (1.14; changing it needs 1.37; \"\" un-parents)"),
+    (c) => c.requiredOption("--name <name>", "new name").option("--parent-provider <uuid>", 'new parent (1.14; changing it needs 1.37; "" un-parents)'),
   );
 
   leaf("none", rp, "delete <uuid>", "delete a resource provider", io, async ({ client }, [uuid]) => {

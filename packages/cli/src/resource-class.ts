@@ -6,7 +6,11 @@ import { printList, printOne } from "./output.js";
 export function register(resource: Command, io: CliIo): void {
   const rc = resource.command("class").description("resource classes");
   leaf("list", rc, "list", "list resource classes", io, async ({ client, out }) => {
-    printList(out, ["name"], (await client.resourceClasses.list()).map(({ name }) => ({ name })));
+    printList(
+      out,
+      ["name"],
+      (await client.resourceClasses.list()).map(({ name }) => ({ name })),
+    );
   });
   leaf("one", rc, "show <name>", "show a resource class", io, async ({ client, out }, [name]) => {
     printOne(out, { name: (await client.resourceClasses.get(name!)).name });

@@ -15,7 +15,11 @@ export function register(program: Command, io: CliIo): void {
     async ({ client, out }, _a, o) => {
       if (o.associated && o.notAssociated) throw new UsageError("--associated and --not-associated exclude each other");
       const associated = o.associated ? true : o.notAssociated ? false : undefined;
-      printList(out, ["name"], (await client.traits.list({ name: o.name, associated })).map((name) => ({ name })));
+      printList(
+        out,
+        ["name"],
+        (await client.traits.list({ name: o.name, associated })).map((name) => ({ name })),
+      );
     },
     (c) =>
       c

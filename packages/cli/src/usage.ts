@@ -8,7 +8,11 @@ export function registerProvider(rp: Command, io: CliIo): void {
   const usage = rp.command("usage").description("usages of a resource provider");
   leaf("list", usage, "show <uuid>", "show a provider's usages", io, async ({ client, out }, [uuid]) => {
     const r = await client.usages.forProvider(uuid!);
-    printList(out, ["resource_class", "usage"], Object.entries(r.usages).map(([resource_class, usage]) => ({ resource_class, usage })));
+    printList(
+      out,
+      ["resource_class", "usage"],
+      Object.entries(r.usages).map(([resource_class, usage]) => ({ resource_class, usage })),
+    );
   });
 }
 
@@ -21,7 +25,8 @@ export function registerTotals(resource: Command, io: CliIo): void {
     "show the usages of a project (and user)",
     io,
     async ({ client, out }, [project], o) => {
-      if (project && o.projectId && project !== o.projectId) throw new UsageError("give the project once: as the argument (osc-placement's way) or --project-id");
+      if (project && o.projectId && project !== o.projectId)
+        throw new UsageError("give the project once: as the argument (osc-placement's way) or --project-id");
       const projectId = project ?? o.projectId;
       if (!projectId) throw new UsageError("give the project: berth resource usage show <project_id> (or --project-id)");
       const r = await client.usages.forProject({ project_id: projectId, user_id: o.userId, consumer_type: o.consumerType });

@@ -98,12 +98,7 @@ export function errorClassFor(status: number): new (init: ErrorInit) => Placemen
 }
 
 /** Builds the typed error from a reply's status, headers and body text. */
-export function errorFromReply(
-  status: number,
-  headers: Headers,
-  text: string,
-  where: { method?: string; url?: string } = {},
-): PlacementError {
+export function errorFromReply(status: number, headers: Headers, text: string, where: { method?: string; url?: string } = {}): PlacementError {
   let first: Record<string, unknown> | undefined;
   try {
     const body = JSON.parse(text) as { errors?: Record<string, unknown>[] };

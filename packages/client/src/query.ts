@@ -32,12 +32,7 @@ export function encodeResources(r: Resources): string {
  * Adds `required<suffix>` and `member_of<suffix>` parameters. `features` says which feature makes
  * plain required traits and member_of legal on the endpoint (they differ between providers and candidates).
  */
-export function encodeFilter(
-  f: TraitAndAggregateFilter,
-  suffix: string,
-  features: { required: Feature; memberOf: Feature },
-  out: Encoded,
-): void {
+export function encodeFilter(f: TraitAndAggregateFilter, suffix: string, features: { required: Feature; memberOf: Feature }, out: Encoded): void {
   const required = f.required ?? [];
   const anyOf = f.anyOf ?? [];
   const reqValues: string[] = [];

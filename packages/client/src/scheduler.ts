@@ -105,8 +105,7 @@ export class Scheduler {
    */
   async selectDestinations(request: CandidateRequest | CandidateRequestBuilder, opts: SelectOptions): Promise<Selection[]> {
     const consumers = opts.consumers ?? Array.from({ length: opts.count ?? 1 }, () => crypto.randomUUID());
-    if (opts.count !== undefined && opts.consumers && opts.count !== opts.consumers.length)
-      throw new TypeError("count and consumers.length differ");
+    if (opts.count !== undefined && opts.consumers && opts.count !== opts.consumers.length) throw new TypeError("count and consumers.length differ");
     const weigher = opts.weigher === "pack" ? packWeigher : typeof opts.weigher === "function" ? opts.weigher : spreadWeigher;
     const owner: Owner = { project_id: opts.project_id, user_id: opts.user_id, consumer_type: opts.consumer_type };
     const attempts = Math.max(1, opts.attempts ?? 3);
@@ -318,7 +317,12 @@ export function sameAllocations(a: Record<string, { resources: Resources }>, b: 
       Object.keys(x)
         .filter((rp) => Object.values(entry(x, rp).resources).some((n) => n > 0))
         .sort()
-        .map((rp) => [rp, Object.entries(entry(x, rp).resources).filter(([, n]) => n > 0).sort()]),
+        .map((rp) => [
+          rp,
+          Object.entries(entry(x, rp).resources)
+            .filter(([, n]) => n > 0)
+            .sort(),
+        ]),
     );
   return norm(a) === norm(b);
 }

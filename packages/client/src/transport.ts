@@ -113,7 +113,8 @@ export class Transport {
   async request<T>(spec: RequestSpec, call: CallOptions = {}): Promise<Reply<T>> {
     const version = await this.versionFor(spec, call);
     checkGlobalId(call.globalRequestId);
-    const send = (v: string) => this.send<T>(spec.method, spec.path, { query: spec.query, body: spec.body, version: v, signal: call.signal, globalRequestId: call.globalRequestId });
+    const send = (v: string) =>
+      this.send<T>(spec.method, spec.path, { query: spec.query, body: spec.body, version: v, signal: call.signal, globalRequestId: call.globalRequestId });
     try {
       return await send(version);
     } catch (e) {

@@ -93,8 +93,7 @@ export interface VersionNeeds {
   prefer?: readonly (Feature | false | undefined)[];
 }
 
-const present = (fs: readonly (Feature | false | undefined)[] | undefined): Feature[] =>
-  (fs ?? []).filter((f): f is Feature => typeof f === "string");
+const present = (fs: readonly (Feature | false | undefined)[] | undefined): Feature[] => (fs ?? []).filter((f): f is Feature => typeof f === "string");
 
 /**
  * The version to send: the highest version a required feature needs, raised by preferred
@@ -115,11 +114,7 @@ export function chooseVersion(needs: VersionNeeds, range: ServerRange, pinned?: 
         missing,
       );
     if (compareVersions(pinned, range.min) < 0 || compareVersions(pinned, range.max) > 0)
-      throw new MicroversionError(
-        `microversion ${pinned} is outside the server's range ${range.min}-${range.max}`,
-        pinned,
-        required,
-      );
+      throw new MicroversionError(`microversion ${pinned} is outside the server's range ${range.min}-${range.max}`, pinned, required);
     return pinned;
   }
   const missing = blocking(range.max);
@@ -129,10 +124,7 @@ export function chooseVersion(needs: VersionNeeds, range: ServerRange, pinned?: 
       floor,
       missing,
     );
-  return present(needs.prefer).reduce(
-    (v, f) => (compareVersions(FEATURES[f], range.max) <= 0 ? maxVersion(v, FEATURES[f]) : v),
-    floor,
-  );
+  return present(needs.prefer).reduce((v, f) => (compareVersions(FEATURES[f], range.max) <= 0 ? maxVersion(v, FEATURES[f]) : v), floor);
 }
 
 function describe(fs: Feature[]): string {

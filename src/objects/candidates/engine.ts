@@ -99,7 +99,9 @@ export function matchesAlone(p: Provider, g: RequestGroup): boolean {
     // NOTE: the reference finds nothing for a resourceless group without required traits or member_of.
     if (g.requiredTraits.length === 0 && g.memberOf.length === 0) return false;
   } else if (!resourcesFit(p, g)) return false;
-  return hasEveryAnyOf(g.requiredTraits, p.traits) && hasEveryAnyOf(g.memberOf, p.aggs) && !hasAny(g.forbiddenAggs, p.aggs) && !hasAny(g.forbiddenTraits, p.traits);
+  return (
+    hasEveryAnyOf(g.requiredTraits, p.traits) && hasEveryAnyOf(g.memberOf, p.aggs) && !hasAny(g.forbiddenAggs, p.aggs) && !hasAny(g.forbiddenTraits, p.traits)
+  );
 }
 
 export class Searcher {
@@ -163,14 +165,14 @@ export class Searcher {
     let out = NONE;
     if (limitTree === undefined || limitTree === anchor) {
       const ps = this.world.byRoot.get(anchor) ?? NONE;
-      for (let i = 0; i < ps.length; i++) if (matchesAlone(at(ps, i), g)) (out = withOption(out, at(ps, i)));
+      for (let i = 0; i < ps.length; i++) if (matchesAlone(at(ps, i), g)) out = withOption(out, at(ps, i));
     }
     const shared = this.sharingFor.get(anchor) ?? NONE;
     for (let i = 0; i < shared.length; i++) {
       const s = at(shared, i);
       if (s.rootId === anchor || !s.traits.has(SHARES_TRAIT)) continue;
       if (limitTree !== undefined && s.rootId !== limitTree) continue;
-      if (matchesAlone(s, g)) (out = withOption(out, s));
+      if (matchesAlone(s, g)) out = withOption(out, s);
     }
     return out;
   }
@@ -187,14 +189,14 @@ export class Searcher {
     const ps = this.world.byRoot.get(anchor) ?? NONE;
     for (let i = 0; i < ps.length; i++) {
       const p = at(ps, i);
-      if (fits(p.inv.get(rc), amount) && (anyMember || hasEveryAnyOf(g.memberOf, p.aggs)) && this.allowedIn(p, g)) (out = withOption(out, p));
+      if (fits(p.inv.get(rc), amount) && (anyMember || hasEveryAnyOf(g.memberOf, p.aggs)) && this.allowedIn(p, g)) out = withOption(out, p);
     }
     if (tree === undefined) {
       const shared = this.sharingFor.get(anchor) ?? NONE;
       for (let i = 0; i < shared.length; i++) {
         const s = at(shared, i);
         if (s.rootId === anchor || !hasEveryAnyOf(g.memberOf, s.aggs)) continue;
-        if (fits(s.inv.get(rc), amount) && this.allowedIn(s, g)) (out = withOption(out, s));
+        if (fits(s.inv.get(rc), amount) && this.allowedIn(s, g)) out = withOption(out, s);
       }
     }
     return out;
@@ -214,12 +216,22 @@ export class Searcher {
       if (isMultiProvider(this.world, g)) {
         const rcs = [...g.resources];
         rcs.forEach(([rc, amount], i) => {
-          slots.push({ group: g, amounts: [[rc, amount]], granular: false, multi: true, closesFrom: i === rcs.length - 1 ? start : undefined, subtreeChecks: [] });
+          slots.push({
+            group: g,
+            amounts: [[rc, amount]],
+            granular: false,
+            multi: true,
+            closesFrom: i === rcs.length - 1 ? start : undefined,
+            subtreeChecks: [],
+          });
         });
       } else {
         slots.push({ group: g, amounts: [...g.resources], granular: g.useSameProvider, multi: false, subtreeChecks: [] });
       }
-      slotsOfSuffix.set(g.suffix, slots.slice(start).map((_, i) => start + i));
+      slotsOfSuffix.set(
+        g.suffix,
+        slots.slice(start).map((_, i) => start + i),
+      );
     }
     for (const set of this.req.wide.sameSubtrees) {
       const idx = set.flatMap((s) => slotsOfSuffix.get(s) ?? []);
@@ -494,7 +506,11 @@ export class Searcher {
       if (c) yield c;
       return;
     }
-    const gens = used.map(([c, k]) => () => kPermutations(c.members.length, k));
+    const gens = used.map(
+      ([c, k]) =>
+        () =>
+          kPermutations(c.members.length, k),
+    );
     const current: number[][] = new Array(used.length);
     const self = this;
     function* level(j: number): Generator<Candidate> {
@@ -656,11 +672,22 @@ function sameShape(a: Provider, b: Provider, named: readonly string[]): boolean 
 
 /** What makes two leaf siblings interchangeable: only the aggregates the request names count. */
 function shapeKey(p: Provider, named: readonly string[]): string {
-  return providerKey(p, named.filter((g) => p.aggs.has(g)));
+  return providerKey(
+    p,
+    named.filter((g) => p.aggs.has(g)),
+  );
 }
 
 export function candidateKey(c: Candidate): string {
-  const a = [...c.allocations].map(([p, m]) => `${p}:${[...m].sort().map(([rc, n]) => `${rc}=${n}`).join(",")}`).sort();
+  const a = [...c.allocations]
+    .map(
+      ([p, m]) =>
+        `${p}:${[...m]
+          .sort()
+          .map(([rc, n]) => `${rc}=${n}`)
+          .join(",")}`,
+    )
+    .sort();
   const m = [...c.mappings].map(([s, ps]) => `${s}:${[...ps].sort((x, y) => x - y).join(",")}`).sort();
   return `${a.join(";")}|${m.join(";")}`;
 }

@@ -248,7 +248,11 @@ function checksOf(g: RequestGroup, multi: boolean, world: World): Check[] {
         const own = bad.filter((a) => p.aggs.has(a));
         const inRoot = multi && root ? bad.filter((a) => root.aggs.has(a)) : [];
         const aggs = own.length ? own : inRoot;
-        return { constraint: "forbidden_aggregates", aggregates: aggs, detail: `${own.length ? "in" : "its root is in"} forbidden aggregate${aggs.length > 1 ? "s" : ""} ${list(aggs)}` };
+        return {
+          constraint: "forbidden_aggregates",
+          aggregates: aggs,
+          detail: `${own.length ? "in" : "its root is in"} forbidden aggregate${aggs.length > 1 ? "s" : ""} ${list(aggs)}`,
+        };
       },
     });
   }
@@ -538,10 +542,16 @@ export function explain(world: World, req: CandidateRequest, opts: ExplainOption
   const many = req.groups.length > 1;
   const isolate = req.wide.groupPolicy === "isolate" && req.groups.filter((g) => g.useSameProvider).length > 1;
   if (many || (!req.nestedAware && world.hasTrees && req.groups.some((g) => isMultiProvider(world, g)))) {
-    ask({ constraint: "groups_together", groups: req.groups.map((g) => g.suffix), trees: 0 }, variant(req, req.groups, { groupPolicy: undefined, sameSubtrees: [] }));
+    ask(
+      { constraint: "groups_together", groups: req.groups.map((g) => g.suffix), trees: 0 },
+      variant(req, req.groups, { groupPolicy: undefined, sameSubtrees: [] }),
+    );
   }
   if (isolate) {
-    ask({ constraint: "group_policy", groups: req.groups.filter((g) => g.useSameProvider).map((g) => g.suffix), trees: 0 }, variant(req, req.groups, { sameSubtrees: [] }));
+    ask(
+      { constraint: "group_policy", groups: req.groups.filter((g) => g.useSameProvider).map((g) => g.suffix), trees: 0 },
+      variant(req, req.groups, { sameSubtrees: [] }),
+    );
   }
   req.wide.sameSubtrees.forEach((set, i) => {
     ask({ constraint: "same_subtree", groups: set, trees: 0 }, variant(req, req.groups, { sameSubtrees: req.wide.sameSubtrees.slice(0, i + 1) }));
@@ -591,8 +601,20 @@ function nearMisses(
     const missing = req.wide.rootRequired.filter((t) => !root.traits.has(t));
     const present = req.wide.rootForbidden.filter((t) => root.traits.has(t));
     const out: Failure[] = [];
-    if (missing.length) out.push({ constraint: "root_required", provider: root.id, traits: missing, detail: `the root lacks required trait${missing.length > 1 ? "s" : ""} ${list(missing)} (root_required)` });
-    if (present.length) out.push({ constraint: "root_required", provider: root.id, traits: present, detail: `the root has forbidden trait${present.length > 1 ? "s" : ""} ${list(present)} (root_required)` });
+    if (missing.length)
+      out.push({
+        constraint: "root_required",
+        provider: root.id,
+        traits: missing,
+        detail: `the root lacks required trait${missing.length > 1 ? "s" : ""} ${list(missing)} (root_required)`,
+      });
+    if (present.length)
+      out.push({
+        constraint: "root_required",
+        provider: root.id,
+        traits: present,
+        detail: `the root has forbidden trait${present.length > 1 ? "s" : ""} ${list(present)} (root_required)`,
+      });
     if (!out.length) out.push({ constraint: "root_required", provider: root.id, detail: "the root does not meet root_required" });
     return out;
   };
@@ -628,8 +650,18 @@ function nearMisses(
       if (!detail) continue;
       if (tf !== undefined) {
         const anyOf = st.checks[tf]!.anyOf!;
-        failed.push({ constraint: "required_traits", group: suffix, traits: anyOf, detail: `group ${label(suffix)}: no provider of this tree that fits has ${anyOf.length > 1 ? "any of " : ""}${list(anyOf)}` });
-      } else failed.push({ constraint: "group_alone", group: suffix, detail: `group ${label(suffix)}: its providers here do not combine into an allocation request` });
+        failed.push({
+          constraint: "required_traits",
+          group: suffix,
+          traits: anyOf,
+          detail: `group ${label(suffix)}: no provider of this tree that fits has ${anyOf.length > 1 ? "any of " : ""}${list(anyOf)}`,
+        });
+      } else
+        failed.push({
+          constraint: "group_alone",
+          group: suffix,
+          detail: `group ${label(suffix)}: its providers here do not combine into an allocation request`,
+        });
     }
     if (fails === 0) {
       fails = 1;
@@ -659,7 +691,11 @@ function wideFailure(step: Step | undefined, req: CandidateRequest): Failure {
   const groups = step?.groups ?? [];
   switch (step?.constraint) {
     case "group_policy":
-      return { constraint: "group_policy", groups, detail: `group_policy=isolate: the groups ${list(groups.map(label))} cannot each have providers of their own here` };
+      return {
+        constraint: "group_policy",
+        groups,
+        detail: `group_policy=isolate: the groups ${list(groups.map(label))} cannot each have providers of their own here`,
+      };
     case "same_subtree":
       return { constraint: "same_subtree", groups, detail: `same_subtree: the groups ${list(groups.map(label))} fit, but not within one subtree` };
     case "groups_together":

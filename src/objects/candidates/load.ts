@@ -52,11 +52,31 @@ export function requestNames(req: CandidateRequest): { classes: Set<string>; tra
 export async function lookupNames(db: Tx, req: CandidateRequest): Promise<Names> {
   const { classes: rcs, traits, aggregates: aggs, trees } = requestNames(req);
   const [rcRows, traitRows, aggRows, treeRows] = await Promise.all([
-    rcs.size ? db.selectFrom("resource_classes").select(["id", "name"]).where("name", "in", [...rcs]).execute() : [],
-    db.selectFrom("traits").select(["id", "name"]).where("name", "in", [...traits]).execute(),
-    aggs.size ? db.selectFrom("placement_aggregates").select(["id", "uuid"]).where("uuid", "in", [...aggs]).execute() : [],
+    rcs.size
+      ? db
+          .selectFrom("resource_classes")
+          .select(["id", "name"])
+          .where("name", "in", [...rcs])
+          .execute()
+      : [],
+    db
+      .selectFrom("traits")
+      .select(["id", "name"])
+      .where("name", "in", [...traits])
+      .execute(),
+    aggs.size
+      ? db
+          .selectFrom("placement_aggregates")
+          .select(["id", "uuid"])
+          .where("uuid", "in", [...aggs])
+          .execute()
+      : [],
     trees.size
-      ? db.selectFrom("resource_providers").select(["uuid", "root_provider_id"]).where("uuid", "in", [...trees]).execute()
+      ? db
+          .selectFrom("resource_providers")
+          .select(["uuid", "root_provider_id"])
+          .where("uuid", "in", [...trees])
+          .execute()
       : [],
   ]);
   return {
@@ -177,27 +197,22 @@ async function loadChunk(db: Tx, read: RowReader, world: World, names: Names, pa
       : read(within(db.selectFrom("resource_providers").select(["id", "uuid", "parent_provider_id", "root_provider_id"]), "root_provider_id")),
     read(
       inTrees(
-        db
-          .selectFrom("inventories as i")
-          .select([
-            "i.resource_provider_id as rp",
-            "i.resource_class_id as rc",
-            ...INVENTORY_COLUMNS,
-            // NOTE: usage per inventory as a correlated sum (an index lookup per row) rather than a
-            // separate grouped query joined in memory.
-            sql<number | string | null>`(SELECT sum(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)`.as("used"),
-          ]),
+        db.selectFrom("inventories as i").select([
+          "i.resource_provider_id as rp",
+          "i.resource_class_id as rc",
+          ...INVENTORY_COLUMNS,
+          // NOTE: usage per inventory as a correlated sum (an index lookup per row) rather than a
+          // separate grouped query joined in memory.
+          sql<
+            number | string | null
+          >`(SELECT sum(a.used) FROM allocations a WHERE a.resource_provider_id = i.resource_provider_id AND a.resource_class_id = i.resource_class_id)`.as(
+            "used",
+          ),
+        ]),
         "i",
       ),
     ),
-    read(
-      inTrees(
-        db
-          .selectFrom("resource_provider_traits as t")
-          .select(["t.resource_provider_id as rp", "t.trait_id as trait"]),
-        "t",
-      ),
-    ),
+    read(inTrees(db.selectFrom("resource_provider_traits as t").select(["t.resource_provider_id as rp", "t.trait_id as trait"]), "t")),
     aggIds.length === 0
       ? []
       : read(
@@ -282,8 +297,20 @@ async function learnNames(db: Tx, names: Names, invs: readonly Row[], traits: re
   for (const t of traits) if (!names.traitNames.has(t[1] as number)) traitIds.add(t[1] as number);
   if (classIds.size === 0 && traitIds.size === 0) return;
   const [rcs, ts] = await Promise.all([
-    classIds.size ? db.selectFrom("resource_classes").select(["id", "name"]).where("id", "in", [...classIds]).execute() : [],
-    traitIds.size ? db.selectFrom("traits").select(["id", "name"]).where("id", "in", [...traitIds]).execute() : [],
+    classIds.size
+      ? db
+          .selectFrom("resource_classes")
+          .select(["id", "name"])
+          .where("id", "in", [...classIds])
+          .execute()
+      : [],
+    traitIds.size
+      ? db
+          .selectFrom("traits")
+          .select(["id", "name"])
+          .where("id", "in", [...traitIds])
+          .execute()
+      : [],
   ]);
   for (const r of rcs) names.classNames.set(r.id, r.name);
   for (const r of ts) names.traitNames.set(r.id, r.name);
@@ -321,7 +348,13 @@ function hasCapacity(eb: AnyEb, ref: string, rcId: number, amount: number): Expr
       .select(sql.lit(1).as("one"))
       .where("i.resource_provider_id", "=", eb.ref(ref))
       .where("i.resource_class_id", "=", rcId)
-      .where(fitsSql("i", sql`(SELECT sum(al.used) FROM allocations al WHERE al.resource_provider_id = i.resource_provider_id AND al.resource_class_id = i.resource_class_id)`, a)),
+      .where(
+        fitsSql(
+          "i",
+          sql`(SELECT sum(al.used) FROM allocations al WHERE al.resource_provider_id = i.resource_provider_id AND al.resource_class_id = i.resource_class_id)`,
+          a,
+        ),
+      ),
   );
 }
 
@@ -330,8 +363,24 @@ function providerConds(eb: AnyEb, g: RequestGroup, names: Names, ref = "p.id"): 
   // NOTE: cheap membership tests first; the databases evaluate these AND terms in order.
   const conds: Expression<SqlBool>[] = [];
   for (const anyOf of g.memberOf) conds.push(inAggregate(eb, ref, idsOf(anyOf, names)));
-  for (const anyOf of g.requiredTraits) conds.push(hasTrait(eb, ref, anyOf.map((t) => names.traits.get(t)!)));
-  if (g.forbiddenTraits.length) conds.push(eb.not(hasTrait(eb, ref, g.forbiddenTraits.map((t) => names.traits.get(t)!))));
+  for (const anyOf of g.requiredTraits)
+    conds.push(
+      hasTrait(
+        eb,
+        ref,
+        anyOf.map((t) => names.traits.get(t)!),
+      ),
+    );
+  if (g.forbiddenTraits.length)
+    conds.push(
+      eb.not(
+        hasTrait(
+          eb,
+          ref,
+          g.forbiddenTraits.map((t) => names.traits.get(t)!),
+        ),
+      ),
+    );
   if (g.forbiddenAggs.length) conds.push(eb.not(inAggregate(eb, ref, idsOf(g.forbiddenAggs, names))));
   for (const [rc, amount] of g.resources) conds.push(hasCapacity(eb, ref, names.classes.get(rc)!, amount));
   return conds;
@@ -362,7 +411,14 @@ function rootConds(eb: RootEb, req: CandidateRequest, names: Names, world: World
   return rootChecks(req, names, world).map((c) => {
     if ("tree" in c) return eb("root.id", "=", c.tree);
     if ("rootTrait" in c) return hasTrait(e, "root.id", [names.traits.get(c.rootTrait)!]);
-    if ("rootWithout" in c) return eb.not(hasTrait(e, "root.id", c.rootWithout.map((t) => names.traits.get(t)!)));
+    if ("rootWithout" in c)
+      return eb.not(
+        hasTrait(
+          e,
+          "root.id",
+          c.rootWithout.map((t) => names.traits.get(t)!),
+        ),
+      );
     if ("rc" in c) return someProviderInTree(e, (x, ref) => [hasCapacity(x, ref, names.classes.get(c.rc)!, c.amount)], world.hasTrees);
     return someProviderInTree(e, (x, ref) => providerConds(x, c.group, names, ref), world.hasTrees);
   });

@@ -93,9 +93,7 @@ export function checkGroups(groups: readonly RequestGroup[], wide: RequestWide, 
         `All traits parameters must be associated with resources.  Found the following orphaned traits keys: ${traitOrphans.join(", ")}`,
       );
     }
-    const aggOrphans = groups
-      .filter((g) => g.resources.size === 0 && (g.memberOf.length || g.forbiddenAggs.length))
-      .map((g) => `member_of${g.suffix}`);
+    const aggOrphans = groups.filter((g) => g.resources.size === 0 && (g.memberOf.length || g.forbiddenAggs.length)).map((g) => `member_of${g.suffix}`);
     if (aggOrphans.length) {
       throw new CandidateQueryError(
         `All member_of parameters must be associated with resources. Found the following orphaned member_of keys: ${aggOrphans.join(", ")}`,
@@ -115,15 +113,11 @@ export function checkGroups(groups: readonly RequestGroup[], wide: RequestWide, 
       }
     }
     if (conflicts.length) {
-      throw new CandidateQueryError(
-        `Conflicting required and forbidden traits found in the following traits keys: ${conflicts.sort().join(", ")}`,
-      );
+      throw new CandidateQueryError(`Conflicting required and forbidden traits found in the following traits keys: ${conflicts.sort().join(", ")}`);
     }
   }
   const granular = groups.filter((g) => g.useSameProvider).length;
   if (!wide.groupPolicy && granular > 1) {
-    throw new CandidateQueryError(
-      'The "group_policy" parameter is required when specifying more than one "resources{N}" parameter.',
-    );
+    throw new CandidateQueryError('The "group_policy" parameter is required when specifying more than one "resources{N}" parameter.');
   }
 }

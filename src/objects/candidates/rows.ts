@@ -12,8 +12,7 @@ export type Row = unknown[];
 /** Runs a compiled query and returns its rows as arrays. */
 export type RowReader = (q: Compilable<unknown> | CompiledQuery<unknown>) => Promise<Row[]>;
 
-const compiled = (q: Compilable<unknown> | CompiledQuery<unknown>): CompiledQuery<unknown> =>
-  "compile" in q ? q.compile() : q;
+const compiled = (q: Compilable<unknown> | CompiledQuery<unknown>): CompiledQuery<unknown> => ("compile" in q ? q.compile() : q);
 
 /** The generic reader: any database, through Kysely. */
 export function kyselyReader(db: Tx): RowReader {

@@ -8,7 +8,15 @@ import { acrossAnchors, newSearchState, Searcher, type Candidate, type Strategy 
 import { allRoots, globalFacts, loadTrees, lookupNames, rootsWithTraits, sharingAnchors, viableRoots, type Names } from "./load.js";
 import { emptyWorld, type World } from "./world.js";
 import { rowReader } from "./rows.js";
-import { snapshotAnyInAggregates, snapshotNames, snapshotRootsWithTraits, snapshotViableRoots, snapshotWorld, type Snapshot, type Snapshots } from "./snapshot.js";
+import {
+  snapshotAnyInAggregates,
+  snapshotNames,
+  snapshotRootsWithTraits,
+  snapshotViableRoots,
+  snapshotWorld,
+  type Snapshot,
+  type Snapshots,
+} from "./snapshot.js";
 import type SqliteDatabase from "better-sqlite3";
 import type { Store } from "../../db/open.js";
 import { at, last } from "@berth/client/common";
@@ -75,11 +83,20 @@ function databaseSource(db: Tx, opts: SearchOptions): Source {
       const world = emptyWorld({
         hasTrees: facts.hasTrees,
         sharing: new Set(facts.sharing.map((s) => s.id)),
-        sharingAnchors: await sharingAnchors(db, facts.sharing.map((s) => s.id)),
+        sharingAnchors: await sharingAnchors(
+          db,
+          facts.sharing.map((s) => s.id),
+        ),
         anchorRoots,
         inTreeRoots: names.inTreeRoots,
       });
-      await loadTrees(db, read, world, names, facts.sharing.map((s) => s.root));
+      await loadTrees(
+        db,
+        read,
+        world,
+        names,
+        facts.sharing.map((s) => s.root),
+      );
       return world;
     },
     viableRoots: (req, names, world, after, page) => viableRoots(db, read, req, names, world, after, page),

@@ -183,7 +183,9 @@ function mysqlReader(db: Kysely<DB>): CopyReader {
       // NOTE: a Galera node applies other nodes' writesets without our table locks: no exact token.
       const wsrep = await sql<{ Value: string }>`SHOW VARIABLES LIKE 'wsrep_on'`.execute(conn);
       if (String(wsrep.rows[0]?.Value ?? "OFF").toUpperCase() === "ON") throw new NoToken("a Galera node cannot give an exact change token");
-      const { rows } = await sql<{ Variable_name: string }>`SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', 'Innodb_redo_log_current_lsn')`.execute(conn);
+      const { rows } = await sql<{
+        Variable_name: string;
+      }>`SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', 'Innodb_redo_log_current_lsn')`.execute(conn);
       name = rows.map((r) => r.Variable_name).sort()[0];
       if (name === undefined) throw new NoToken("the server reports no InnoDB redo log LSN");
     }

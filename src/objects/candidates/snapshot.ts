@@ -268,7 +268,16 @@ const NO_SHARING: Set<number> = new Set();
 
 /** The snapshot from a copy's rows (COPY_STATEMENTS' results, in order). */
 function build(token: string, copy: Row[][], digest: string | undefined): Snapshot {
-  const [providerRows, classes, traits, aggregates, inventories, usageRows, providerTraits, providerAggregates] = copy as [Row[], Row[], Row[], Row[], Row[], Row[], Row[], Row[]];
+  const [providerRows, classes, traits, aggregates, inventories, usageRows, providerTraits, providerAggregates] = copy as [
+    Row[],
+    Row[],
+    Row[],
+    Row[],
+    Row[],
+    Row[],
+    Row[],
+    Row[],
+  ];
   const rows = { providers: providerRows, classes, traits, aggregates, inventories, usage: usageRows, providerTraits, providerAggregates };
   const classNames = new Map(rows.classes.map((r) => [r[0] as number, r[1] as string]));
   const traitNames = new Map(rows.traits.map((r) => [r[0] as number, r[1] as string]));
@@ -282,7 +291,15 @@ function build(token: string, copy: Row[][], digest: string | undefined): Snapsh
     const root = r[3] as number | null;
     // NOTE: a provider without a root id is in no tree; the database reads never load it either.
     if (root === null) continue;
-    const p: Provider = { id: r[0] as number, uuid: r[1] as string, parentId: r[2] as number | null, rootId: root, inv: new Map(), traits: new Set(), aggs: NO_AGGREGATES };
+    const p: Provider = {
+      id: r[0] as number,
+      uuid: r[1] as string,
+      parentId: r[2] as number | null,
+      rootId: root,
+      inv: new Map(),
+      traits: new Set(),
+      aggs: NO_AGGREGATES,
+    };
     providers.set(p.id, p);
     byUuid.set(p.uuid, p);
     if (p.parentId === null) roots.push(p);
@@ -402,7 +419,14 @@ export function snapshotAnyInAggregates(snap: Snapshot, memberOf: readonly strin
  * memory, so that pages (and so the order candidates are generated in) are the same as the
  * database reads give.
  */
-export function snapshotViableRoots(snap: Snapshot, req: CandidateRequest, names: Names, world: World, after: number, limit?: number): { ids: number[]; uuids?: Map<number, string> } {
+export function snapshotViableRoots(
+  snap: Snapshot,
+  req: CandidateRequest,
+  names: Names,
+  world: World,
+  after: number,
+  limit?: number,
+): { ids: number[]; uuids?: Map<number, string> } {
   const ids: number[] = [];
   const max = limit ?? Infinity;
   const checks = rootChecks(req, names, world);

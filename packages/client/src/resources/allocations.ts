@@ -30,10 +30,7 @@ export class Allocations {
    * it a compare-and-swap (1.28); `consumer_type` needs 1.38.
    */
   async set(consumer: string, w: AllocationWrite, call?: CallOptions): Promise<void> {
-    await this.t.request(
-      { method: "PUT", path: `/allocations/${seg(consumer)}`, body: w, require: allocationFeatures(w), prefer: ["errorCodes"] },
-      call,
-    );
+    await this.t.request({ method: "PUT", path: `/allocations/${seg(consumer)}`, body: w, require: allocationFeatures(w), prefer: ["errorCodes"] }, call);
   }
 
   /** Sets the allocations of several consumers in one transaction (1.13); `{allocations: {}}` removes a consumer's. */

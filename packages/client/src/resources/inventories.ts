@@ -7,8 +7,7 @@ import type { Inventories, Inventory, InventoryReply } from "../types.js";
 const path = (uuid: string) => `/resource_providers/${seg(uuid)}/inventories`;
 
 // reserved == total is accepted from 1.26 on.
-const fullyReserved = (inv: Inventory): Feature | false =>
-  inv.reserved !== undefined && inv.reserved >= inv.total && inv.total > 0 && "reservedEqualsTotal";
+const fullyReserved = (inv: Inventory): Feature | false => inv.reserved !== undefined && inv.reserved >= inv.total && inv.total > 0 && "reservedEqualsTotal";
 
 export class ProviderInventories {
   constructor(private readonly t: Transport) {}

@@ -66,10 +66,7 @@ export class Providers {
   }
 
   async get(uuid: string, call?: CallOptions): Promise<ResourceProvider> {
-    const r = await this.t.request<ResourceProvider>(
-      { method: "GET", path: `/resource_providers/${seg(uuid)}`, prefer: READ_PREFER },
-      call,
-    );
+    const r = await this.t.request<ResourceProvider>({ method: "GET", path: `/resource_providers/${seg(uuid)}`, prefer: READ_PREFER }, call);
     return r.body;
   }
 
@@ -121,10 +118,7 @@ export class Providers {
     await Promise.all(
       members.map(async (p) => {
         const [inv, use] = await Promise.all([
-          this.t.request<{ inventories: Record<string, InventoryRecord> }>(
-            { method: "GET", path: `/resource_providers/${seg(p.uuid)}/inventories` },
-            call,
-          ),
+          this.t.request<{ inventories: Record<string, InventoryRecord> }>({ method: "GET", path: `/resource_providers/${seg(p.uuid)}/inventories` }, call),
           this.t.request<{ usages: Record<string, number> }>({ method: "GET", path: `/resource_providers/${seg(p.uuid)}/usages` }, call),
         ]);
         nodes.set(p.uuid, { provider: p, inventories: inv.body.inventories, usages: use.body.usages, children: [] });

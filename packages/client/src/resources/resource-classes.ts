@@ -6,10 +6,7 @@ export class ResourceClasses {
   constructor(private readonly t: Transport) {}
 
   async list(call?: CallOptions): Promise<ResourceClass[]> {
-    const r = await this.t.request<{ resource_classes: ResourceClass[] }>(
-      { method: "GET", path: "/resource_classes", require: ["resourceClasses"] },
-      call,
-    );
+    const r = await this.t.request<{ resource_classes: ResourceClass[] }>({ method: "GET", path: "/resource_classes", require: ["resourceClasses"] }, call);
     return r.body.resource_classes;
   }
 
@@ -20,10 +17,7 @@ export class ResourceClasses {
 
   /** POST: fails with a ConflictError when it exists. */
   async create(name: string, call?: CallOptions): Promise<void> {
-    await this.t.request(
-      { method: "POST", path: "/resource_classes", body: { name }, require: ["resourceClasses"], prefer: ["errorCodes"] },
-      call,
-    );
+    await this.t.request({ method: "POST", path: "/resource_classes", body: { name }, require: ["resourceClasses"], prefer: ["errorCodes"] }, call);
   }
 
   /** Bodiless PUT (1.7): creates the class or accepts that it exists. True when it was created. */
@@ -33,9 +27,6 @@ export class ResourceClasses {
   }
 
   async delete(name: string, call?: CallOptions): Promise<void> {
-    await this.t.request(
-      { method: "DELETE", path: `/resource_classes/${seg(name)}`, require: ["resourceClasses"], prefer: ["errorCodes"] },
-      call,
-    );
+    await this.t.request({ method: "DELETE", path: `/resource_classes/${seg(name)}`, require: ["resourceClasses"], prefer: ["errorCodes"] }, call);
   }
 }

@@ -92,11 +92,7 @@ export class ProviderTraitsApi {
     return this.modify(uuid, (cur) => cur.filter((t) => !traits.includes(t)), opts);
   }
 
-  private modify(
-    uuid: string,
-    change: (cur: string[]) => string[],
-    opts: { retry?: RetryOptions; call?: CallOptions },
-  ): Promise<ProviderTraits> {
+  private modify(uuid: string, change: (cur: string[]) => string[], opts: { retry?: RetryOptions; call?: CallOptions }): Promise<ProviderTraits> {
     return retryOnConflict(async () => {
       const cur = await this.get(uuid, opts.call);
       return this.set(uuid, cur.resource_provider_generation, change(cur.traits), opts.call);
