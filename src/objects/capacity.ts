@@ -63,6 +63,9 @@ export function fits(inv: Inv | undefined, amount: number): boolean {
  */
 export function usageRoom(inv: Limits, added: number): number {
   const limit = allocatable(inv);
+  if (Number.isNaN(limit) || limit < 0) return -1;
+  // Past 2^53 a double no longer counts in ones: any usage a database can sum in integers fits.
+  if (limit >= 2 ** 53) return Number.MAX_SAFE_INTEGER - added;
   let room = Math.floor(limit) - added;
   // NOTE: the float arithmetic of `fits`, not its algebra: the result is checked in that form.
   while (room + 1 + added <= limit) room++;

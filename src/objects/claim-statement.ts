@@ -379,9 +379,10 @@ async function writeScript(
 /**
  * SQL true when every inventory the items draw on is still the one they were judged on (`inv`)
  * and its usage now leaves room for all they add: then each accepted claim still fits, in order.
- * NOTE: allocation_ratio is a FLOAT column; the value judged on is the driver's reading of it,
- * compared as a FLOAT again. A ratio that does not survive that (more digits than the driver
- * prints) fails the check, and the claims are judged again: slower, never wrong.
+ * NOTE: allocation_ratio is a FLOAT column; the value judged on is the driver's reading of its
+ * text, so the check compares that text (CAST AS CHAR, on every MySQL and MariaDB) with the
+ * number's. A ratio whose two texts differ (an exponent, say) fails the check, and the claims are
+ * judged again: slower, never wrong.
  */
 function stillFits(items: readonly Item[], inv: ReadonlyMap<string, CapacityRow>): RawBuilder<unknown> {
   const added = new Map<string, { provider: number; rc: number; used: number }>();
@@ -396,7 +397,7 @@ function stillFits(items: readonly Item[], inv: ReadonlyMap<string, CapacityRow>
     if (!r) return sql`FALSE`;
     return sql`(SELECT count(*) FROM inventories WHERE resource_provider_id = ${a.provider} AND resource_class_id = ${a.rc} AND total = ${r.total}
         AND reserved = ${r.reserved} AND min_unit = ${r.minUnit} AND max_unit = ${r.maxUnit} AND step_size = ${r.stepSize}
-        AND allocation_ratio = CAST(${r.ratio} AS FLOAT)) = 1
+        AND CAST(allocation_ratio AS CHAR) = ${String(r.ratio)}) = 1
       AND (SELECT coalesce(sum(used), 0) FROM allocations WHERE resource_provider_id = ${a.provider} AND resource_class_id = ${a.rc}) <= ${usageRoom(r, a.used)}`;
   });
   return sql.join(checks, sql` AND `);

@@ -276,7 +276,8 @@ async function worldWithOneClaim(store: Store, total: number, consumer: string):
 }
 
 /**
- * Until a statement on this database waits for a row lock (60 s at most). Fails otherwise: the claim
+ * Until a statement on this database waits for a row lock, or (MariaDB) the claim's script runs
+ * (60 s at most). Fails otherwise: the claim
  * would not have read before the other writer committed, and the test would check an ordinary
  * claim, not a stale read. Fails at once, with what the claim ended with, should the claim end
  * before it waited; a failure names what the database's sessions and the pools were doing.
@@ -460,10 +461,10 @@ describeEachDb("claims judged on what the queue last wrote", (dialect) => {
   // A new consumer's claim judged on memory, after another writer (the transactional path, as
   // another process or the reference) moved the provider: written at the first attempt when the
   // inventory is unchanged and there is still room; else nothing is written.
-  const judgedOnMemory = async (total: number, otherTakes: number, change?: (store: Store, w: World) => Promise<void>) => {
+  const judgedOnMemory = async (total: number, otherTakes: number, change?: (store: Store, w: World) => Promise<void>, allocation_ratio = 1) => {
     const store = api().store;
     const w = new World(store);
-    await w.seed([{ VCPU: { total }, MEMORY_MB: null }]);
+    await w.seed([{ VCPU: { total, allocation_ratio }, MEMORY_MB: null }]);
     await ensureIdentities(store, store.db, { projects: ["proj"], users: ["user"], types: [] }, emptyLookup());
     const memo = new ClaimMemo();
     const mine = async (consumer: string) => [await w.writes([{ consumer, allocations: [["P0", [["VCPU", 1]]]], generation: "null" }])];
@@ -489,6 +490,13 @@ describeEachDb("claims judged on what the queue last wrote", (dialect) => {
       consumers: ["C0@1", "C1@1", "C2@1"],
       providers: ["P0@3"],
     });
+  });
+
+  it.runIf(dialect === "mysql").each([1.1, 1.5, 3.3333, 16])("are written at once with an allocation ratio of %d", async (ratio) => {
+    // 3 of 4 * ratio (at least 4.4) used after the other writer: one more fits.
+    const { w, outcome } = await judgedOnMemory(4, 2, undefined, ratio);
+    expect(outcome).toEqual([undefined]);
+    expect((await w.state()).allocations).toEqual(["C0 P0 VCPU 1", "C1 P0 VCPU 2", "C2 P0 VCPU 1"]);
   });
 
   it.runIf(dialect === "mysql")("write nothing when another writer left no room", async () => {

@@ -97,7 +97,7 @@ function Results(props: { r: { q: string; body?: Candidates; names: Record<strin
   const { body, names, error, q } = props.r;
   if (error) return html`<div data-ready="candidates"><${ErrorNote} error=${error} />${error instanceof ApiError && error.status === 400 ? null : null}</div>`;
   if (!body) return null;
-  if (body.allocation_requests.length === 0) return html`<div data-ready="candidates"><${NoCandidatesExplanation} query=${q} /></div>`;
+  if (body.allocation_requests.length === 0) return html`<div data-ready="candidates"><${NoCandidatesExplanation} query=${q} asked=${props.r} /></div>`;
   const label = (uuid: string) => providerLabel({ name: names[uuid]?.name ?? null, uuid });
   return html`<div data-ready="candidates">
     <p><strong>${fmt(body.allocation_requests.length)}</strong> candidates</p>
@@ -124,7 +124,7 @@ function Results(props: { r: { q: string; body?: Candidates; names: Record<strin
  * misses. A server that does not explain (a 403 for the caller, or the reference's 404) leaves the
  * plain "no candidates".
  */
-export function NoCandidatesExplanation(props: { query: string }) {
+export function NoCandidatesExplanation(props: { query: string; asked?: object }) {
   const [why, setWhy] = useState<Explanation | null | undefined>(undefined);
   useEffect(() => {
     let live = true;
@@ -136,7 +136,8 @@ export function NoCandidatesExplanation(props: { query: string }) {
     return () => {
       live = false;
     };
-  }, [props.query]);
+    // NOTE: asked again for every search (`asked` is the search's result), not only a new query.
+  }, [props.query, props.asked]);
   return html`<div class="no-candidates" data-explain-query=${props.query} data-explained=${why === undefined ? "pending" : why ? "yes" : "no"}>
     <p><strong>No candidates</strong>: ${why ? why.summary.replace(/^no candidates: /, "") : "no provider (or tree) fits this request."}</p>
     ${
@@ -144,7 +145,7 @@ export function NoCandidatesExplanation(props: { query: string }) {
         ? html`${why.groups.map(
             (g) => html`<h4>Group ${g.suffix || "(unsuffixed)"}</h4>
             <table class="explain-steps"><thead><tr><th>After</th><th>Providers</th><th>Trees</th></tr></thead><tbody>
-              ${g.steps.map((st) => html`<tr><td>${stepLabel(st)}</td><td>${fmt(st.providers ?? 0)}</td><td>${fmt(st.trees)}</td></tr>`)}
+              ${g.steps.map((st) => html`<tr><td>${stepLabel(st)}</td><td>${st.providers === undefined ? "–" : fmt(st.providers)}</td><td>${fmt(st.trees)}</td></tr>`)}
             </tbody></table>`,
           )}
         ${why.together.length ? html`<h4>All groups together</h4><ul>${why.together.map((st) => html`<li>${stepLabel(st)}: ${fmt(st.trees)} trees</li>`)}</ul>` : null}
