@@ -40,12 +40,16 @@ export interface ClaimOptions {
   retries: number;
 }
 
+/** How long a claim keeps retrying deadlocks and serialization failures, at least. */
+export const RACE_PATIENCE_MS = 15_000;
+
 /** Runs fn in a claim transaction, retrying lost provider races and deadlocks. */
 export async function inClaimTransaction<T>(store: Store, opts: ClaimOptions, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   // NOTE: the reference gives up after allocation_conflict_retry_count attempts in all; at least one.
   const attempts = Math.max(1, opts.retries);
   let conflicts = 0;
   let dbErrors = 0;
+  const started = Date.now();
   for (;;) {
     try {
       return await claimTransaction(store).execute(fn);
@@ -55,10 +59,16 @@ export async function inClaimTransaction<T>(store: Store, opts: ClaimOptions, fn
       } else if (isRetryable(e)) {
         const reason = retryReason(e) ?? "deadlock";
         // NOTE: races (deadlocks, serialization failures) get more attempts here than elsewhere: a
-        // batch of claims meets them more often; lock timeouts and busy waits as everywhere.
-        if (++dbErrors >= (reason === "deadlock" || reason === "serialization" ? 20 : attemptsFor(reason))) throw new RetriesExhausted(reason, e);
+        // batch of claims meets them more often; and for at least RACE_PATIENCE_MS, because a
+        // Galera cluster that has lost a node refuses conflicting commits for several seconds until
+        // it has evicted the node (seen: 409s after 6.8 s of deadlocks; the reference's oslo.db
+        // retries back off for up to about 25 s). Lock timeouts and busy waits as everywhere.
+        const race = reason === "deadlock" || reason === "serialization";
+        if (++dbErrors >= (race ? 20 : attemptsFor(reason)) && (!race || Date.now() - started >= RACE_PATIENCE_MS)) throw new RetriesExhausted(reason, e);
         store.onRetry?.(reason);
-        await pause(dbErrors);
+        // Past the usual attempts, back off (up to half a second) rather than hammer a cluster that is
+        // still reconfiguring.
+        await (dbErrors <= 20 ? pause(dbErrors) : new Promise((r) => setTimeout(r, Math.min(500, 25 * 2 ** Math.min(dbErrors - 20, 5)))));
       } else throw e;
     }
   }
