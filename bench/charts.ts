@@ -62,6 +62,47 @@ const measuredOn = (points: Point[]) =>
   `measured ${[...new Set(points.map((p) => p.at.slice(0, 10)))].sort().join(", ")} on the 2-core development VM (bench/README.md)`;
 const LOOK = { font: "sans-serif", legend: { orient: "bottom", direction: "vertical", labelLimit: 400 } } as const;
 
+/** The x of every chart: providers, on a log scale. */
+const PROVIDERS_X = {
+  field: "providers",
+  type: "quantitative",
+  scale: { type: "log" },
+  title: "providers",
+  axis: { values: [1000, 10000, 100000], format: "~s" },
+} as const;
+
+/**
+ * A chart over scale, a panel per database: a line per `color` value and a point per row, its shape
+ * saying how it was measured (`outcomes`: the names, then the shapes).
+ */
+function overScale(opts: {
+  title: { text: string; subtitle: string[] };
+  rows: Record<string, unknown>[];
+  y: object;
+  color: object;
+  outcomes: [string[], string[]];
+  tooltip?: object[];
+}): object {
+  const x = PROVIDERS_X;
+  const { y, color } = opts;
+  const shape = { field: "outcome", type: "nominal", title: null, scale: { domain: opts.outcomes[0], range: opts.outcomes[1] } };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: opts.title,
+    data: { values: opts.rows },
+    facet: { column: { field: "database", type: "nominal", sort: order, title: null } },
+    spec: {
+      width: 220,
+      height: 200,
+      layer: [
+        { mark: { type: "line" }, encoding: { x, y, color } },
+        { mark: { type: "point", filled: true, size: 70 }, encoding: { x, y, color, shape, ...(opts.tooltip ? { tooltip: opts.tooltip } : {}) } },
+      ],
+    },
+    config: LOOK,
+  };
+}
+
 /** Wall time p50 of both servers over scale, log-log; a reference that timed out is drawn at its limit as a cross. */
 function timesSpec(series: string, points: Point[]): object {
   const rows = points.flatMap((p) => {
@@ -79,44 +120,17 @@ function timesSpec(series: string, points: Point[]): object {
       });
     return out;
   });
-  const x = {
-    field: "providers",
-    type: "quantitative",
-    scale: { type: "log" },
-    title: "providers",
-    axis: { values: [1000, 10000, 100000], format: "~s" },
-  } as const;
-  const y = { field: "ms", type: "quantitative", scale: { type: "log" }, title: "wall time p50 (ms)" } as const;
-  const color = { field: "server", type: "nominal", title: null, scale: { range: ["#1f77b4", "#d62728"] } } as const;
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+  return overScale({
     title: { text: `GET /allocation_candidates: ${series}`, subtitle: ["lower is better; both servers over HTTP on the same database", measuredOn(points)] },
-    data: { values: rows },
-    facet: { column: { field: "database", type: "nominal", sort: order, title: null } },
-    spec: {
-      width: 220,
-      height: 200,
-      layer: [
-        { mark: { type: "line", point: false }, encoding: { x, y, color } },
-        {
-          mark: { type: "point", filled: true, size: 70 },
-          encoding: {
-            x,
-            y,
-            color,
-            shape: {
-              field: "outcome",
-              type: "nominal",
-              title: null,
-              scale: { domain: ["answered", "timed out (drawn at the limit)"], range: ["circle", "cross"] },
-            },
-            tooltip: [{ field: "server" }, { field: "providers" }, { field: "ms", format: ".1f" }, { field: "outcome" }],
-          },
-        },
-      ],
-    },
-    config: LOOK,
-  };
+    rows,
+    y: { field: "ms", type: "quantitative", scale: { type: "log" }, title: "wall time p50 (ms)" },
+    color: { field: "server", type: "nominal", title: null, scale: { range: ["#1f77b4", "#d62728"] } },
+    outcomes: [
+      ["answered", "timed out (drawn at the limit)"],
+      ["circle", "cross"],
+    ],
+    tooltip: [{ field: "server" }, { field: "providers" }, { field: "ms", format: ".1f" }, { field: "outcome" }],
+  });
 }
 
 /** Speed-up (reference p50 / Berth p50) per series over scale; at least that much where the reference timed out. */
@@ -130,43 +144,16 @@ function speedupSpec(points: Point[]): object {
       outcome: p.referenceMs == null ? "at least (the reference timed out)" : "measured",
     }))
     .filter((r) => Number.isFinite(r.speedup));
-  const x = {
-    field: "providers",
-    type: "quantitative",
-    scale: { type: "log" },
-    title: "providers",
-    axis: { values: [1000, 10000, 100000], format: "~s" },
-  } as const;
-  const y = { field: "speedup", type: "quantitative", scale: { type: "log" }, title: "times faster" } as const;
-  const color = { field: "series", type: "nominal", title: null } as const;
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+  return overScale({
     title: { text: "Berth's speed-up over the reference (wall time p50)", subtitle: ["higher is better", measuredOn(points)] },
-    data: { values: rows },
-    facet: { column: { field: "database", type: "nominal", sort: order, title: null } },
-    spec: {
-      width: 220,
-      height: 200,
-      layer: [
-        { mark: { type: "line" }, encoding: { x, y, color } },
-        {
-          mark: { type: "point", filled: true, size: 70 },
-          encoding: {
-            x,
-            y,
-            color,
-            shape: {
-              field: "outcome",
-              type: "nominal",
-              title: null,
-              scale: { domain: ["measured", "at least (the reference timed out)"], range: ["circle", "triangle-up"] },
-            },
-          },
-        },
-      ],
-    },
-    config: LOOK,
-  };
+    rows,
+    y: { field: "speedup", type: "quantitative", scale: { type: "log" }, title: "times faster" },
+    color: { field: "series", type: "nominal", title: null },
+    outcomes: [
+      ["measured", "at least (the reference timed out)"],
+      ["circle", "triangle-up"],
+    ],
+  });
 }
 
 const points = readPoints();
