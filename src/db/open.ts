@@ -6,6 +6,7 @@ import type PgModule from "pg";
 import type * as Mysql2Module from "mysql2";
 import { capabilitiesFor, type Capabilities, type Dialect } from "./capabilities.js";
 import type { DB } from "./schema.js";
+import { isGaleraNode } from "./galera.js";
 import { at } from "@berth/client/common";
 
 export interface Store {
@@ -35,6 +36,12 @@ export interface Store {
    * transaction the script left open is rolled back before the connection goes back to the pool.
    */
   readonly runScript?: (sql: string, parameters: readonly unknown[]) => Promise<unknown[]>;
+  /**
+   * MySQL only: whether the server is a Galera node (galera.ts), asked on first use and remembered;
+   * a failed ask is not remembered. Galera aborts transactions from outside, which a script of
+   * runScript does not survive (see claim-statement.ts checkedWrites).
+   */
+  readonly galera?: () => Promise<boolean>;
   /** Told when a transaction is run again (src/db/tx.ts inTransaction), with the reason. */
   onRetry?: (reason: string) => void;
   /** PostgreSQL and MySQL: how busy each connection pool is now (for metrics). SQLite has no pool. */
@@ -146,6 +153,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
   let poolStats: Store["poolStats"];
   let onArrayConnection: Store["onArrayConnection"];
   let runScript: Store["runScript"];
+  let galera: Store["galera"];
   if (p.dialect === "sqlite") {
     sqlite = cachingPrepare(new SqliteDatabase(p.file!));
     sqlite.pragma("busy_timeout = 10000");
@@ -288,6 +296,12 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
         throw e;
       }
     };
+    let isGalera: Promise<boolean> | undefined;
+    galera = () =>
+      (isGalera ??= isGaleraNode(db).catch((e: unknown) => {
+        isGalera = undefined;
+        throw e;
+      }));
     poolStats = () => [mysqlStats("main", main), mysqlStats("claims", claims)];
     // NOTE: mysql2's array rows measured no faster than its objects here: the generic reader stays.
   }
@@ -302,6 +316,7 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     poolStats,
     onArrayConnection,
     runScript,
+    galera,
     close: async () => {
       await Promise.all([db.destroy(), claimDb?.destroy()]);
     },

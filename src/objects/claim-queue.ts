@@ -15,7 +15,8 @@
 //
 // On PostgreSQL and MySQL, claims that give consumers allocations skip the transaction: one read
 // and one checked write for the whole batch (claim-statement.ts: a statement on PostgreSQL, a
-// multi-statement script on MySQL, each in one round trip); the transaction below is their fallback.
+// multi-statement script on MySQL, each in one round trip); the transaction below is their fallback,
+// and their only way on a Galera node (claim-statement.ts checkedWrites).
 // On MySQL the queue also remembers what its checked writes left on their providers, so a batch of
 // new consumers on them is judged without the read: one round trip (claim-memo.ts).
 //
@@ -153,7 +154,7 @@ export class ClaimQueue {
 
   async #run(batch: Pending[]): Promise<void> {
     const claims = batch.map((p) => p.writes);
-    if (checkedWrites(this.store)) {
+    if (await checkedWrites(this.store)) {
       // PostgreSQL, MySQL: a read and a checked write, no transaction between (claim-statement.ts).
       let outcomes: (DomainError | undefined)[] | undefined;
       try {

@@ -21,9 +21,8 @@
 // consumer's allocations bumps its generation or deletes its row. When a generation moved, the
 // write changes nothing and the claims are read and judged again; after the configured number
 // of attempts they go the transactional way (lock first, then read). A claim refused on the read
-// is refused as of that read, as the reference refuses on what its transaction read. On Galera the
-// locks are the node's own: two nodes' writes of the same provider both bump its row, so
-// certification refuses one at COMMIT (error 1213) and its claims go the transactional way, retried.
+// is refused as of that read, as the reference refuses on what its transaction read. Not on a
+// Galera node: there a multi-statement script is not one transaction (see checkedWrites).
 //
 // MySQL, new consumers only: a provider whose generation moved still holds when its inventories are
 // the ones the claims were judged on and the usage under the lock leaves room for everything the
@@ -49,9 +48,27 @@ import type { ClaimMemo } from "./claim-memo.js";
 
 type Outcomes = (DomainError | undefined)[];
 
-/** Where this path exists: the database can write and check in one round trip. */
-export function checkedWrites(store: Store): boolean {
-  return store.caps.supportsDataModifyingCte || (store.caps.supportsMultiStatementQueries && store.runScript !== undefined);
+/**
+ * Where this path exists: the database can write and check in one round trip, and that round trip
+ * is one transaction. NOTE: not on a Galera node, where the script is not one. A writeset from
+ * another node aborts a local transaction that holds rows it needs (a brute-force abort), at any
+ * moment; when that happens between two statements of a multi-statement query, MariaDB 10.11 rolls
+ * the transaction back but does not stop the query: the statements after it run each in a
+ * transaction of its own (autocommit), and one that wsrep sees as aborted is run again
+ * (wsrep_retry_autocommit) after it committed. Seen on a 3-node cluster with claims through two
+ * nodes: scripts that answered every statement and @berth_claim_ok = 1 without an error, after
+ * which the connection was outside any transaction and the batch's allocations were missing (the
+ * rollback came after the last write; 204s for claims never written), or there twice without
+ * consumer rows (INSERT INTO allocations committed on its own and again by the retry); a plain
+ * mysql2 script of the same shape did the same, and one statement per round trip never did. So on
+ * Galera claims go the transactional way, where an aborted transaction's next statement fails
+ * (a deadlock) and the claim is retried.
+ */
+export async function checkedWrites(store: Store): Promise<boolean> {
+  if (store.caps.supportsDataModifyingCte) return true;
+  if (!store.caps.supportsMultiStatementQueries || store.runScript === undefined) return false;
+  // NOTE: a server that cannot be asked goes the transactional way (which then meets its error).
+  return !(await (store.galera?.() ?? Promise.resolve(false)).catch(() => true));
 }
 
 /**
@@ -269,7 +286,7 @@ async function writeStatement(store: Store, lookup: Lookup, accepted: readonly L
  * which a remembered plan did not read), every write below guarded by it (none changes a row when
  * a check failed), and the variable read back before the COMMIT; when it failed, so do the
  * providers and inventories as they are under the locks. A failing statement (a consumer inserted
- * meanwhile, a deadlock, Galera's certification at COMMIT) stops the script; runScript rolls it
+ * meanwhile, a deadlock) stops the script; runScript rolls it
  * back and the error goes to the caller.
  */
 async function writeScript(

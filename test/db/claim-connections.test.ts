@@ -7,6 +7,7 @@ import { sql } from "kysely";
 import { describeEachDb } from "../helpers/databases.js";
 import { useApi } from "../helpers/api.js";
 import { claimTransaction } from "../../src/objects/claim-write.js";
+import { checkedWrites } from "../../src/objects/claim-statement.js";
 import { first } from "@berth/client/common";
 
 describeEachDb("claim connections", (dialect) => {
@@ -22,6 +23,12 @@ describeEachDb("claim connections", (dialect) => {
     );
     expect(new Set(levels)).toEqual(new Set(["READ-COMMITTED"]));
     expect(first((await sql<{ i: string }>`select @@tx_isolation as i`.execute(store.db)).rows).i).toBe("REPEATABLE-READ");
+  });
+
+  it.runIf(dialect === "mysql")("take the checked claim script on a server that is not a Galera node", async () => {
+    const store = api().store;
+    expect(await store.galera?.()).toBe(false);
+    expect(await checkedWrites(store)).toBe(true);
   });
 
   it.runIf(dialect === "mysql")("run every session in [placement_database] mysql_sql_mode (TRADITIONAL by default), as oslo.db", async () => {

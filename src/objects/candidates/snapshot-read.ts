@@ -4,6 +4,7 @@
 import { sql, type Kysely } from "kysely";
 import type { DB } from "../../db/schema.js";
 import type { Store } from "../../db/open.js";
+import { isGaleraNode } from "../../db/galera.js";
 import { statement, type Row } from "./rows.js";
 import { first } from "@berth/client/common";
 
@@ -181,8 +182,7 @@ function mysqlReader(db: Kysely<DB>): CopyReader {
   const lsn = async (conn: Kysely<DB>) => {
     if (name === undefined) {
       // NOTE: a Galera node applies other nodes' writesets without our table locks: no exact token.
-      const wsrep = await sql<{ Value: string }>`SHOW VARIABLES LIKE 'wsrep_on'`.execute(conn);
-      if (String(wsrep.rows[0]?.Value ?? "OFF").toUpperCase() === "ON") throw new NoToken("a Galera node cannot give an exact change token");
+      if (await isGaleraNode(conn)) throw new NoToken("a Galera node cannot give an exact change token");
       const { rows } = await sql<{
         Variable_name: string;
       }>`SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', 'Innodb_redo_log_current_lsn')`.execute(conn);
