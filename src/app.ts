@@ -92,6 +92,7 @@ export function createApp(opts: AppOptions): Hono {
         expected
           ? logger.debug({ claims, err }, "shared claim transaction lost a race; claims run one by one")
           : logger.warn({ claims, err }, "shared claim transaction failed; claims run one by one"),
+      onBatch: metrics.onClaimBatch,
     }),
   };
   // NOTE: the database layer reports its in-request retries (src/db/tx.ts) through the store.
@@ -106,8 +107,11 @@ export function createApp(opts: AppOptions): Hono {
     const res = await handle(deps, req, path, requestId, afterSentOf(c.env), seen);
     res.headers.set(REQUEST_ID_HEADER, requestId);
     // NOTE: an answer without a body says so with Content-Length: 0, as the reference's WSGI server
-    // does (Node would otherwise send a 201 chunked, with an empty last chunk).
-    if (res.body === null && res.status !== 304 && !res.headers.has("content-length")) res.headers.set("content-length", "0");
+    // does (Node would otherwise send a 201 chunked, with an empty last chunk). res.body is read
+    // last: reading it turns @hono/node-server's light response into a full web Response, whose
+    // body then goes through a stream (about a tenth of the CPU of a candidates request). The
+    // common answers (respond.ts, the candidate list, errors) carry their Content-Length already.
+    if (res.status !== 304 && !res.headers.has("content-length") && res.body === null) res.headers.set("content-length", "0");
     if (config.cors.allowedOrigin.length) corsHeaders(config, req, res.headers);
     const globalId = globalRequestId(req.headers.get(REQUEST_ID_HEADER));
     const seconds = (performance.now() - started) / 1000;
