@@ -18,7 +18,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dropServerDatabase, randomName } from "./databases.js";
-import { buildDist, closedLoop, errorText, request, startBerth, startReference, type Server } from "./servers.js";
+import { buildDist, closedLoop, errorText, metric, request, startBerth, startReference, type Server } from "./servers.js";
 import { at } from "@berth/client/common";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -75,14 +75,27 @@ async function run(t: Server) {
     // NOTE: once the capacity is used up, 409 is the right answer.
     return { status: s, ok: s === 204 || (s === 409 && CAPACITY < 100_000_000) };
   };
+  /** Berth's claims per checked-path batch and checked writes per batch (its metrics), over the run. */
+  const batching = async () => ({
+    claims: await metric(t, 'berth_claim_batch_claims_sum{path="checked"}'),
+    batches: await metric(t, 'berth_claim_batch_claims_count{path="checked"}'),
+    writes: await metric(t, "berth_claim_checked_writes_total"),
+  });
   for (const c of LEVELS) {
     // Warm up connections and caches.
     await Promise.all(Array.from({ length: c }, () => claim()));
+    const b0 = await batching();
     const r = await closedLoop(t, c, SECONDS, claim);
+    const b1 = await batching();
+    const batches = b1.batches - b0.batches;
+    const batchText =
+      Number.isFinite(batches) && batches > 0
+        ? `  ${((b1.claims - b0.claims) / batches).toFixed(1)} claims/batch, ${((b1.writes - b0.writes) / batches).toFixed(2)} writes/batch`
+        : "";
     console.log(
       `${t.name.padEnd(44)} ${String(c).padStart(3)} clients  ${String(r.requests).padStart(6)} claims  errors ${errorText(r.errors).padStart(4)}  ` +
         `p50 ${r.p50.toFixed(2).padStart(7)} ms  p95 ${r.p95.toFixed(2).padStart(7)} ms  ${r.perSecond.toFixed(0).padStart(6)} claims/s  ` +
-        `CPU ${r.cpuPerRequest.toFixed(2)} ms/claim  ${await check(t.base, rps, accepted)}`,
+        `CPU ${r.cpuPerRequest.toFixed(2)} ms/claim  ${await check(t.base, rps, accepted)}${batchText}`,
     );
   }
 }

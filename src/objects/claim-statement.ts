@@ -66,6 +66,7 @@ export async function claimWithCheckedWrite(
   claims: readonly ConsumerWrite[][],
   attempts: number,
   memo?: ClaimMemo,
+  sent?: { writes: number },
 ): Promise<Outcomes | undefined> {
   const all = claims.flat();
   let known = memo?.plan(all);
@@ -95,6 +96,7 @@ export async function claimWithCheckedWrite(
     if (remembered && results.some((r) => r !== undefined)) continue;
     if (!accepted.length) return results;
     attempt++;
+    if (sent) sent.writes++;
     if (store.caps.supportsDataModifyingCte) {
       if (await writeStatement(store, plan.lookup, accepted)) return results;
       continue;
