@@ -267,14 +267,21 @@ export function hasWrk(): boolean {
  * loops spent about as much CPU as the server it measured (54% of a core against Berth's 62%),
  * leaving the servers less of the machine; wrk spends a fraction of that. Expected: 200.
  */
-export async function wrkLoop(server: Server, clients: number, seconds: number, path: string, version = "1.39"): Promise<LoopResult> {
+export async function wrkLoop(
+  server: Server,
+  clients: number,
+  seconds: number,
+  path: string,
+  opts: { version?: string /** Lua defining request() (wrk's per-request hook), e.g. a new consumer per claim. */; lua?: string } = {},
+): Promise<LoopResult> {
   const dir = mkdtempSync(join(tmpdir(), "berth-wrk-"));
   const script = join(dir, "report.lua");
   // Latencies in microseconds; the summary as one JSON line on stderr.
   writeFileSync(
     script,
     `wrk.headers["x-auth-token"] = "admin"
-wrk.headers["openstack-api-version"] = "placement ${version}"
+wrk.headers["openstack-api-version"] = "placement ${opts.version ?? "1.39"}"
+${opts.lua ?? ""}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.stderr:write(string.format('{"requests":%d,"non2xx":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,"p50":%d,"p95":%d}\\n',
