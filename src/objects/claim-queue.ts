@@ -85,7 +85,13 @@ export interface ClaimQueueOptions extends ClaimOptions {
   onBatch?(o: ClaimBatch): void;
 }
 
-export class ClaimQueue {
+/** What handlers claim through: a ClaimQueue, or something in front of one (src/claim-routing.ts). */
+export interface Claims {
+  /** Writes the consumers' allocations; settles once they are committed (or refused). */
+  claim(writes: ConsumerWrite[]): Promise<void>;
+}
+
+export class ClaimQueue implements Claims {
   #waiting: Pending[] = [];
   #running = 0;
   #scheduled = false;
