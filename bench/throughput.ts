@@ -6,7 +6,8 @@
 // Env: BENCH_DBS (postgres,mysql), BENCH_CLIENTS (10), BENCH_SECONDS (10 per run), BENCH_ROUNDS (2),
 // BENCH_WORKERS (Berth's --workers values, 1,2), BENCH_NO_REF=1 (Berth alone), BENCH_NODE_ARGS,
 // BENCH_SIDE_WRITES (commits a second into another database on the same server during each timed
-// run, as another application would make; default 0). The token columns say how often the
+// run, as another application would make; default 0), BENCH_CLIENT (wrk where installed, else node:
+// node:http loops in this process, which on 2 cores take CPU from the servers). The token columns say how often the
 // server-wide change token Berth's snapshots read moved during a run (polled 20 times a second)
 // and how many times Berth rebuilt its snapshot.
 import { testConfig } from "../src/config.js";
@@ -14,7 +15,7 @@ import { prepare } from "../src/server.js";
 import { seedProviders } from "../test/helpers/seed-candidates.js";
 import { flat } from "../test/fixtures/candidates/seed.js";
 import { analyze, dropServerDatabase, randomName, serverDatabase, sideWriter, watchToken } from "./databases.js";
-import { buildDist, closedLoop, errorText, metric, referenceSchema, request, startBerth, startReference, type Server } from "./servers.js";
+import { buildDist, closedLoop, errorText, hasWrk, metric, referenceSchema, request, startBerth, startReference, wrkLoop, type Server } from "./servers.js";
 
 const DBS = (process.env.BENCH_DBS ?? "postgres,mysql").split(",");
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 10);
@@ -23,6 +24,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WORKERS = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const SIDE_WRITES = Number(process.env.BENCH_SIDE_WRITES ?? 0);
+// NOTE: wrk where installed (a client in C), else node:http loops in this process.
+const CLIENT = process.env.BENCH_CLIENT ?? (hasWrk() ? "wrk" : "node");
 const LABEL = { postgres: "PostgreSQL", mysql: "MariaDB" } as Record<string, string>;
 
 buildDist();
@@ -57,7 +60,7 @@ for (const kind of DBS) {
           const builds0 = await metric(server, "berth_candidate_snapshot_build_seconds_count");
           const stopWatch = await watchToken(kind);
           const stopWrites = SIDE_WRITES > 0 ? await sideWriter(kind, SIDE_WRITES) : undefined;
-          const r = await closedLoop(server, CLIENTS, SECONDS, once);
+          const r = CLIENT === "wrk" ? await wrkLoop(server, CLIENTS, SECONDS, path) : await closedLoop(server, CLIENTS, SECONDS, once);
           await stopWrites?.();
           const token = await stopWatch();
           const builds = (await metric(server, "berth_candidate_snapshot_build_seconds_count")) - builds0;
@@ -74,7 +77,7 @@ for (const kind of DBS) {
   }
 }
 console.log(
-  `GET /allocation_candidates (flat 1,010, the perfload query) @1.39, ${CLIENTS} clients, ${SECONDS} s per run${SIDE_WRITES ? `, ${SIDE_WRITES} commits/s into another database meanwhile` : ""}`,
+  `GET /allocation_candidates (flat 1,010, the perfload query) @1.39, ${CLIENTS} clients (${CLIENT === "wrk" ? "wrk" : "node:http"}), ${SECONDS} s per run${SIDE_WRITES ? `, ${SIDE_WRITES} commits/s into another database meanwhile` : ""}`,
 );
 console.log(
   "| database | server | round | clients | requests | req/s | p50 ms | p95 ms | server CPU ms/req | errors | candidates | token moved (of polls) | snapshot rebuilds |",

@@ -36,7 +36,8 @@ import { databaseProbe } from "./objects/health.js";
 import { createMetrics, NO_ROUTE, type Metrics } from "./http/metrics.js";
 import { copyReader } from "./objects/candidates/snapshot-read.js";
 import { BodyBuffers } from "./http/candidate-body.js";
-import { ClaimQueue } from "./objects/claim-queue.js";
+import { ClaimQueue, type Claims } from "./objects/claim-queue.js";
+import { ClaimRouter, type ClaimRoute } from "./claim-routing.js";
 
 export interface AppOptions {
   store: Store;
@@ -52,6 +53,8 @@ export interface AppOptions {
   healthTimeoutMs?: number;
   /** Who is calling; by default from [api] auth_strategy (noauth2, or keystone with [keystone_authtoken]). */
   authenticate?: Authenticator;
+  /** `berth serve --workers N`: this worker's place, so that each provider's claims are written by one worker. */
+  claimRoute?: ClaimRoute;
 }
 
 /** What routing learned about a request, for the metrics. */
@@ -86,13 +89,18 @@ export function createApp(opts: AppOptions): Hono {
     metrics,
     checkDatabase: databaseProbe(opts.store, opts.healthTimeoutMs),
     bodyBuffers: new BodyBuffers(),
-    claims: new ClaimQueue(opts.store, {
-      retries: config.placement.allocationConflictRetryCount,
-      onFallback: (claims, err, expected) =>
-        expected
-          ? logger.debug({ claims, err }, "shared claim transaction lost a race; claims run one by one")
-          : logger.warn({ claims, err }, "shared claim transaction failed; claims run one by one"),
-    }),
+    claims: routed(
+      new ClaimQueue(opts.store, {
+        retries: config.placement.allocationConflictRetryCount,
+        onFallback: (claims, err, expected) =>
+          expected
+            ? logger.debug({ claims, err }, "shared claim transaction lost a race; claims run one by one")
+            : logger.warn({ claims, err }, "shared claim transaction failed; claims run one by one"),
+        onBatch: metrics.onClaimBatch,
+      }),
+      opts.claimRoute,
+      logger,
+    ),
   };
   // NOTE: the database layer reports its in-request retries (src/db/tx.ts) through the store.
   opts.store.onRetry ??= metrics.onRetry;
@@ -106,8 +114,11 @@ export function createApp(opts: AppOptions): Hono {
     const res = await handle(deps, req, path, requestId, afterSentOf(c.env), seen);
     res.headers.set(REQUEST_ID_HEADER, requestId);
     // NOTE: an answer without a body says so with Content-Length: 0, as the reference's WSGI server
-    // does (Node would otherwise send a 201 chunked, with an empty last chunk).
-    if (res.body === null && res.status !== 304 && !res.headers.has("content-length")) res.headers.set("content-length", "0");
+    // does (Node would otherwise send a 201 chunked, with an empty last chunk). res.body is read
+    // last: reading it turns @hono/node-server's light response into a full web Response, whose
+    // body then goes through a stream (about a tenth of the CPU of a candidates request). The
+    // common answers (respond.ts, the candidate list, errors) carry their Content-Length already.
+    if (res.status !== 304 && !res.headers.has("content-length") && res.body === null) res.headers.set("content-length", "0");
     if (config.cors.allowedOrigin.length) corsHeaders(config, req, res.headers);
     const globalId = globalRequestId(req.headers.get(REQUEST_ID_HEADER));
     const seconds = (performance.now() - started) / 1000;
@@ -119,6 +130,15 @@ export function createApp(opts: AppOptions): Hono {
     return res;
   });
   return app;
+}
+
+/** The queue, in front of it the router to the claims' owner workers where there are several (claim-routing.ts). */
+function routed(queue: ClaimQueue, route: ClaimRoute | undefined, logger: Logger): Claims {
+  if (!route) return queue;
+  const router = new ClaimRouter(queue, route, logger);
+  // NOTE: until it listens, the other workers write this worker's claims themselves.
+  router.listen().catch((err: unknown) => logger.warn({ err }, "cannot listen for the other workers' claims; they write them themselves"));
+  return router;
 }
 
 function snapshotsFor(store: Store, mode: SnapshotMode | undefined, onBuild: (seconds: number) => void): Snapshots | undefined {

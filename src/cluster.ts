@@ -3,10 +3,14 @@
 // them all on SIGTERM/SIGINT, each after its requests in flight, and replaces a worker that dies.
 // The workers themselves are main.ts's single-process serve, told the schema is already synced.
 import cluster, { type Worker } from "node:cluster";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { parseConnectionUrl } from "./db/open.js";
 import { prepare, StartupError } from "./server.js";
+import { ROUTE_ENV } from "./claim-routing.js";
 
 export interface PrimaryOptions {
   config: Config;
@@ -36,7 +40,16 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
 
 function supervise(opts: PrimaryOptions): Promise<number> {
   const { logger, workers } = opts;
-  return new Promise((resolve) => {
+  // NOTE: each worker's place (0 .. workers - 1), kept by its replacement, and the directory of the
+  // sockets through which the workers hand each other claims (claim-routing.ts).
+  const sockets = mkdtempSync(join(tmpdir(), "berth-claims-"));
+  const indexOf = new Map<number, number>();
+  const fork = (index: number) => {
+    const w = cluster.fork({ [ROUTE_ENV.self]: String(index), [ROUTE_ENV.workers]: String(workers), [ROUTE_ENV.dir]: sockets });
+    indexOf.set(w.id, index);
+    return w;
+  };
+  return new Promise<number>((resolve) => {
     let stopping = false;
     let up = false;
     let failures = 0;
@@ -103,9 +116,11 @@ function supervise(opts: PrimaryOptions): Promise<number> {
       logger.warn({ worker: pid, exitCode, signal }, `worker ${pid} died (${how}); starting a replacement${delay ? ` in ${delay / 1000} s` : ""}`);
       const replacedPid = replacing.get(worker.id) ?? pid;
       replacing.delete(worker.id);
+      const index = indexOf.get(worker.id) ?? 0;
+      indexOf.delete(worker.id);
       setTimeout(() => {
         if (stopping) return;
-        replacing.set(cluster.fork().id, replacedPid!);
+        replacing.set(fork(index).id, replacedPid!);
       }, delay);
     });
 
@@ -123,8 +138,8 @@ function supervise(opts: PrimaryOptions): Promise<number> {
       for (const w of alive()) w.process.kill("SIGHUP");
     });
 
-    for (let i = 0; i < workers; i++) cluster.fork();
-  });
+    for (let i = 0; i < workers; i++) fork(i);
+  }).finally(() => rmSync(sockets, { recursive: true, force: true }));
 }
 
 /** In a worker: calls `stop` when the primary goes away (killed), so no worker is left orphaned. */

@@ -117,6 +117,7 @@ program
       fail(`--workers must be a whole number of at least 1, not ${JSON.stringify(opts.workers)}`);
     const workers = opts.workers !== undefined ? Number(opts.workers) : config.api.workers;
     const { isWorker, runPrimary, stopWhenOrphaned } = await import("./cluster.js");
+    const { routeFromEnv } = await import("./claim-routing.js");
     const worker = isWorker();
     // NOTE: a worker's warnings and notes were the primary's already.
     if (!worker) for (const m of early) logger.warn(m);
@@ -158,7 +159,12 @@ program
     if (worker) answerPrimaryEmpty();
     try {
       const [{ app, store, metrics }, { createListener, DEFAULT_LIMITS }] = await Promise.all([
-        prepare(config, logger, { processMetrics: true, synced: worker, candidateSnapshot: mode as SnapshotMode | undefined }),
+        prepare(config, logger, {
+          processMetrics: true,
+          synced: worker,
+          candidateSnapshot: mode as SnapshotMode | undefined,
+          claimRoute: worker ? routeFromEnv() : undefined,
+        }),
         import("./listener.js"),
       ]);
       let metricsServer: Awaited<ReturnType<typeof startMetricsListener>> | undefined;

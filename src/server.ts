@@ -23,6 +23,8 @@ export interface PrepareOptions {
   synced?: boolean;
   /** How the candidate search uses snapshots (tests and benchmarks; "auto" by default). */
   candidateSnapshot?: AppOptions["candidateSnapshot"];
+  /** A worker of `berth serve --workers N`: its place, for claim routing (claim-routing.ts). */
+  claimRoute?: AppOptions["claimRoute"];
 }
 
 /** Opens the database, creates or checks the schema, syncs standard names, builds the app. */
@@ -43,7 +45,7 @@ export async function prepare(config: Config, logger?: Logger, opts: PrepareOpti
     await untilReachable(store, config, logger);
     if (opts.synced) {
       const metrics = createMetrics({ store, processMetrics: opts.processMetrics });
-      return { app: createApp({ store, config, logger, metrics, candidateSnapshot: opts.candidateSnapshot }), store, metrics };
+      return { app: createApp({ store, config, logger, metrics, candidateSnapshot: opts.candidateSnapshot, claimRoute: opts.claimRoute }), store, metrics };
     }
     if (config.database.syncOnStartup) await syncSchema(store);
     else {
@@ -55,7 +57,7 @@ export async function prepare(config: Config, logger?: Logger, opts: PrepareOpti
     }
     await syncStandardNames(store);
     const metrics = createMetrics({ store, processMetrics: opts.processMetrics });
-    const app = createApp({ store, config, logger, metrics, candidateSnapshot: opts.candidateSnapshot });
+    const app = createApp({ store, config, logger, metrics, candidateSnapshot: opts.candidateSnapshot, claimRoute: opts.claimRoute });
     return { app, store, metrics };
   } catch (e) {
     await store.close();

@@ -30,16 +30,19 @@ export interface Store {
    */
   readonly readArrays?: (sql: string, parameters: readonly unknown[]) => Promise<unknown[][]>;
   /**
-   * MySQL only (caps.supportsMultiStatementQueries): sends several statements, `;`-separated, with
-   * their parameters, in one round trip on a claim connection (its session at READ COMMITTED) and
-   * returns each statement's result in order. When one fails the server runs none after it; any
-   * transaction the script left open is rolled back before the connection goes back to the pool.
+   * Sends several statements, `;`-separated, in one round trip on a claim connection and returns
+   * each statement's rows in order. When one fails the server runs none after it.
+   * MySQL: with their parameters, the session at READ COMMITTED; any transaction the script left
+   * open is rolled back before the connection goes back to the pool.
+   * PostgreSQL: no parameters (the simple query protocol: values written in, claim-statement.ts
+   * inlinePg); the statements are one implicit transaction, each with a snapshot of its own.
    */
   readonly runScript?: (sql: string, parameters: readonly unknown[]) => Promise<unknown[]>;
   /**
    * MySQL only: whether the server is a Galera node (galera.ts), asked on first use and remembered;
-   * a failed ask is not remembered. Galera aborts transactions from outside, which a script of
-   * runScript does not survive (see claim-statement.ts checkedWrites).
+   * a failed ask is not remembered. NOTE: there runScript is no transaction: when another node's
+   * write aborts the script's, MariaDB runs the statements after it outside any transaction, with
+   * no error (claim-statement.ts checkedWrites).
    */
   readonly galera?: () => Promise<boolean>;
   /** Told when a transaction is run again (src/db/tx.ts inTransaction), with the reason. */
@@ -231,6 +234,21 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     // candidate search's, with long IN lists) must keep their custom plans: hence a pool of its own.
     const claims = newPool(CLAIM_CONNECTIONS, "SET plan_cache_mode = force_generic_plan");
     claimDb = claims.db;
+    runScript = async (text, parameters) => {
+      if (parameters.length) throw new Error("a PostgreSQL script takes no parameters: write the values in (inlinePg)");
+      const client = await claims.pool.connect();
+      let failed: Error | undefined;
+      try {
+        const r = (await client.query(text)) as unknown as PgModule.QueryResult | PgModule.QueryResult[];
+        return (Array.isArray(r) ? r : [r]).map((x) => x.rows);
+      } catch (e) {
+        // NOTE: the server rolled the implicit transaction back; the connection is dropped all the same.
+        failed = e as Error;
+        throw e;
+      } finally {
+        client.release(failed);
+      }
+    };
     poolStats = () => [pgStats("main", main.pool), pgStats("claims", claims.pool)];
   } else {
     const charset = (p.params.charset ?? "utf8mb4").toUpperCase();

@@ -9,7 +9,7 @@ import type { Snapshots } from "../objects/candidates/snapshot.js";
 import type { Health } from "../objects/health.js";
 import type { Metrics } from "./metrics.js";
 import type { BodyBuffers } from "./candidate-body.js";
-import type { ClaimQueue } from "../objects/claim-queue.js";
+import type { Claims } from "../objects/claim-queue.js";
 
 export interface Deps {
   readonly store: Store;
@@ -25,8 +25,8 @@ export interface Deps {
   readonly metrics: Metrics;
   /** Output buffers of candidate bodies, reused once each response is written (this app's own). */
   readonly bodyBuffers: BodyBuffers;
-  /** This app's group commit for claims (objects/claim-queue.ts): never shared between apps. */
-  readonly claims: ClaimQueue;
+  /** This app's group commit for claims (objects/claim-queue.ts), maybe routed (claim-routing.ts): never shared between apps. */
+  readonly claims: Claims;
   /** SELECT 1 within a short timeout (GET /healthcheck). */
   readonly checkDatabase: () => Promise<Health>;
 }

@@ -216,7 +216,13 @@ export function errorResponse(e: HttpError, req: RequestFacts, json: () => unkno
   const headers = { ...e.headers };
   // NOTE: webob answers an error to HEAD (no route has it) with its empty HTML page, whatever the Accept.
   if (req.method === "HEAD") return new Response(null, { status: e.status, headers: { ...headers, "content-type": "text/html; charset=UTF-8" } });
-  if (format === "json") return new Response(dumps(json()), { status: e.status, headers: { ...headers, "content-type": "application/json" } });
+  if (format === "json") {
+    const text = dumps(json());
+    return new Response(text, {
+      status: e.status,
+      headers: { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) },
+    });
+  }
   const body = format === "html" ? htmlPage(e, req) : plainText(e, req);
   return new Response(body, { status: e.status, headers: { ...headers, "content-type": `text/${format}; charset=UTF-8` } });
 }

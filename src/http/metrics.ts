@@ -3,6 +3,7 @@
 // Served by metrics-listener.ts on a port of its own, never on the API port.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { PoolStats, Store } from "../db/open.js";
+import type { ClaimBatch } from "../objects/claim-queue.js";
 
 /** Why the database layer ran a statement or transaction again (a label value: keep the set small). */
 export type RetryReason = "deadlock" | "serialization_failure" | "connection_lost" | "generation_conflict" | (string & {});
@@ -30,6 +31,8 @@ export interface Metrics {
   readonly onRetry: OnRetry;
   /** A candidate snapshot was rebuilt; it took this long. */
   onSnapshotBuild(seconds: number): void;
+  /** A batch of claims was written (claim-queue.ts): how many, which way, how many checked writes it sent. */
+  onClaimBatch(o: ClaimBatch): void;
 }
 
 export interface MetricsOptions {
@@ -50,6 +53,7 @@ const CLAIM_ROUTES = new Set(["PUT /allocations/{consumer_uuid}", "POST /allocat
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const CLAIM_BUCKETS = [0.00025, 0.0005, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 const CANDIDATE_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const BATCH_BUCKETS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32];
 const SNAPSHOT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export function createMetrics(opts: MetricsOptions = {}): Metrics {
@@ -100,6 +104,18 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     buckets: SNAPSHOT_BUCKETS,
     registers,
   });
+  const batches = new Histogram({
+    name: "berth_claim_batch_claims",
+    help: "Claims written together (one transaction or one checked write), by path: checked, transaction or alone",
+    labelNames: ["path"] as const,
+    buckets: BATCH_BUCKETS,
+    registers,
+  });
+  const checkedWrites = new Counter({
+    name: "berth_claim_checked_writes_total",
+    help: "Checked claim writes sent (PostgreSQL, MySQL); more than batches of the checked path means generations moved between read and write",
+    registers,
+  });
   const stats = opts.store?.poolStats;
   if (stats) {
     const poolGauge = (name: string, help: string, pick: (s: PoolStats) => number) =>
@@ -130,5 +146,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     },
     onRetry: (reason) => retries.inc({ reason }),
     onSnapshotBuild: (seconds) => snapshots.observe(seconds),
+    onClaimBatch({ claims, path, writes }) {
+      batches.observe({ path }, claims);
+      if (writes) checkedWrites.inc(writes);
+    },
   };
 }

@@ -23,12 +23,19 @@ export function cacheHeaders(ctx: Pick<Ctx, "version">, lastModified: Date | nul
 }
 
 export function json(ctx: Ctx, body: unknown, opts: RespondOptions = {}): Response {
-  const headers = { "content-type": "application/json", ...opts.headers, ...cacheHeaders(ctx, opts.lastModified) };
-  return new Response(dumps(body), { status: opts.status ?? 200, headers });
+  const text = dumps(body);
+  // NOTE: Content-Length set here spares app.ts a look at the body (see there).
+  const headers = {
+    "content-type": "application/json",
+    ...opts.headers,
+    ...cacheHeaders(ctx, opts.lastModified),
+    "content-length": String(Buffer.byteLength(text)),
+  };
+  return new Response(text, { status: opts.status ?? 200, headers });
 }
 
 export function noContent(ctx: Ctx, opts: RespondOptions = {}): Response {
-  return new Response(null, { status: opts.status ?? 204, headers: { ...opts.headers, ...cacheHeaders(ctx, opts.lastModified) } });
+  return new Response(null, { status: opts.status ?? 204, headers: { ...opts.headers, ...cacheHeaders(ctx, opts.lastModified), "content-length": "0" } });
 }
 
 /** The latest of the given timestamps, or now when there are none (as the reference does for lists). */

@@ -65,6 +65,15 @@ interface Pending {
   reject(e: unknown): void;
 }
 
+/** One batch the queue wrote (for metrics). */
+export interface ClaimBatch {
+  readonly claims: number;
+  /** checked: the read-and-checked-write path; transaction: the shared transaction; alone: one by one. */
+  readonly path: "checked" | "transaction" | "alone";
+  /** Checked writes sent (each after a read or the memo); more than one means a generation had moved. */
+  readonly writes: number;
+}
+
 export interface ClaimQueueOptions extends ClaimOptions {
   /** Transactions at once (default CONCURRENCY). */
   concurrency?: number;
@@ -73,9 +82,17 @@ export interface ClaimQueueOptions extends ClaimOptions {
    * lost races and deadlocks, false for anything else (worth a look).
    */
   onFallback?(claims: number, error: unknown, expected: boolean): void;
+  /** Told of every batch written (for metrics). */
+  onBatch?(o: ClaimBatch): void;
 }
 
-export class ClaimQueue {
+/** What handlers claim through: a ClaimQueue, or something in front of one (src/claim-routing.ts). */
+export interface Claims {
+  /** Writes the consumers' allocations; settles once they are committed (or refused). */
+  claim(writes: ConsumerWrite[]): Promise<void>;
+}
+
+export class ClaimQueue implements Claims {
   #waiting: Pending[] = [];
   #running = 0;
   #scheduled = false;
@@ -154,16 +171,18 @@ export class ClaimQueue {
 
   async #run(batch: Pending[]): Promise<void> {
     const claims = batch.map((p) => p.writes);
+    const sent = { writes: 0 };
     if (await checkedWrites(this.store)) {
       // PostgreSQL, MySQL: a read and a checked write, no transaction between (claim-statement.ts).
       let outcomes: (DomainError | undefined)[] | undefined;
       try {
-        outcomes = await claimWithCheckedWrite(this.store, claims, Math.max(1, this.opts.retries), this.#memo);
+        outcomes = await claimWithCheckedWrite(this.store, claims, Math.max(1, this.opts.retries), this.#memo, sent);
       } catch (e) {
         // A consumer created meanwhile by another writer, or the database: the transaction below decides.
         this.opts.onFallback?.(batch.length, e, isRetryable(e) || isDuplicateKey(e));
       }
       if (outcomes) {
+        this.opts.onBatch?.({ claims: batch.length, path: "checked", writes: sent.writes });
         batch.forEach((p, i) => (outcomes[i] === undefined ? p.resolve() : p.reject(outcomes[i])));
         return;
       }
@@ -178,10 +197,12 @@ export class ClaimQueue {
         this.opts.onFallback?.(batch.length, e, e instanceof DomainError || isRetryable(e));
       }
       if (outcomes) {
+        this.opts.onBatch?.({ claims: batch.length, path: "transaction", writes: sent.writes });
         batch.forEach((p, i) => (outcomes[i] === undefined ? p.resolve() : p.reject(outcomes[i])));
         return;
       }
     }
+    this.opts.onBatch?.({ claims: batch.length, path: "alone", writes: sent.writes });
     for (const p of batch) await claimAlone(this.store, this.opts, p.writes).then(p.resolve, p.reject);
   }
 }

@@ -10,9 +10,9 @@ import { describeEachDb } from "../helpers/databases.js";
 import { useApi, uuid } from "../helpers/api.js";
 import type { Registry } from "prom-client";
 
-/** The value of one sample (a counter, a gauge, or a histogram's _count with name_count). */
+/** The value of one sample (a counter, a gauge, or a histogram's _count or _sum with name_count, name_sum). */
 async function sample(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const base = name.replace(/_count$/, "");
+  const base = name.replace(/_(count|sum)$/, "");
   const metric = registry.getSingleMetric(base);
   if (!metric) return 0;
   const { values } = await metric.get();
@@ -111,6 +111,32 @@ describeEachDb("metrics", (dialect) => {
     const claims = await count("berth_claim_duration_seconds_count", put);
     await api().get(`/allocations/${c}`);
     expect(await count("berth_claim_duration_seconds_count", put)).toBe(claims);
+  });
+
+  it("counts claims by the batch they were written in, and the checked writes sent", async () => {
+    const rp = await provider();
+    const paths = ["checked", "transaction", "alone"];
+    const claims = async () => {
+      let n = 0;
+      for (const path of paths) n += await count("berth_claim_batch_claims_sum", { path });
+      return n;
+    };
+    const claims0 = await claims();
+    const checked0 = await count("berth_claim_batch_claims_count", { path: "checked" });
+    const writes0 = await count("berth_claim_checked_writes_total");
+    const who = { project_id: "p", user_id: "u", consumer_generation: null };
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => api().put(`/allocations/${uuid()}`, { allocations: { [rp]: { resources: { VCPU: 1 } } }, ...who }, { version: "1.28" })),
+    );
+    expect(answers.map((a) => a.status)).toEqual([204, 204, 204, 204]);
+    expect(await claims()).toBe(claims0 + 4);
+    if (dialect === "sqlite") {
+      // SQLite has no checked write: every claim goes through a transaction.
+      expect(await count("berth_claim_checked_writes_total")).toBe(writes0);
+    } else {
+      expect(await count("berth_claim_batch_claims_count", { path: "checked" })).toBeGreaterThan(checked0);
+      expect(await count("berth_claim_checked_writes_total")).toBeGreaterThan(writes0);
+    }
   });
 
   it("counts the database layer's retries by reason", async () => {

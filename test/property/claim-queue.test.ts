@@ -16,7 +16,9 @@ import { deleteAllocationsOfConsumer } from "../../src/objects/allocation.js";
 import { emptyLookup, ensureIdentities } from "../../src/objects/consumer.js";
 import { inTransaction, type Tx } from "../../src/db/tx.js";
 import { claimAlone, claimTogether, ClaimQueue } from "../../src/objects/claim-queue.js";
-import { claimWithCheckedWrite } from "../../src/objects/claim-statement.js";
+import { claimWithCheckedWrite, read, writeChecked } from "../../src/objects/claim-statement.js";
+import { judgeInOrder } from "../../src/objects/claim-judge.js";
+import { claimItems } from "../../src/objects/claim-plan.js";
 import { ClaimMemo } from "../../src/objects/claim-memo.js";
 import { DEFAULTS, updateInventory } from "../../src/objects/inventory.js";
 import { at, first } from "@berth/client/common";
@@ -514,5 +516,56 @@ describeEachDb("claims judged on what the queue last wrote", (dialect) => {
     });
     expect(outcome).toBeUndefined();
     expect((await w.state()).allocations).toEqual(["C0 P0 VCPU 1", "C1 P0 VCPU 1"]);
+  });
+
+  // PostgreSQL: a new consumer's claim read and judged, then another writer (the transactional path,
+  // as another process or the reference) moves the provider before the checked write: written by the
+  // lock-first script when the inventory is unchanged and there is still room; else nothing.
+  const movedBeforeWrite = async (total: number, otherTakes: number, change?: (store: Store, w: World) => Promise<void>, allocation_ratio = 1) => {
+    const store = api().store;
+    const w = new World(store);
+    await w.seed([{ VCPU: { total, allocation_ratio }, MEMORY_MB: null }]);
+    await ensureIdentities(store, store.db, { projects: ["proj"], users: ["user"], types: [] }, emptyLookup());
+    const writes = await w.writes([{ consumer: "C2", allocations: [["P0", [["VCPU", 1]]]], generation: "null" }]);
+    const { plan, inv } = await read(store, writes);
+    const accepted = judgeInOrder([{ i: 0, writes, items: claimItems(plan, writes) }], inv, plan.lookup.allocations, [undefined]);
+    expect(accepted).toHaveLength(1);
+    const other = await w.writes([{ consumer: "C1", allocations: [["P0", [["VCPU", otherTakes]]]], generation: "null" }]);
+    expect(
+      w.outcome(
+        await claimAlone(store, { retries: 3 }, other).then(
+          () => undefined,
+          (e) => e,
+        ),
+      ),
+    ).toBe("ok");
+    await change?.(store, w);
+    return { w, written: await writeChecked(store, plan.lookup, accepted, inv) };
+  };
+
+  it.runIf(dialect === "postgres").each([1, 1.1, 1.5, 3.3333, 16])(
+    "are written at once when another writer moved the provider but left room (allocation ratio %d)",
+    async (ratio) => {
+      const { w, written } = await movedBeforeWrite(4, 2, undefined, ratio);
+      expect(written).toBe(true);
+      expect(await w.state()).toEqual({ allocations: ["C1 P0 VCPU 2", "C2 P0 VCPU 1"], consumers: ["C1@1", "C2@1"], providers: ["P0@2"] });
+    },
+  );
+
+  it.runIf(dialect === "postgres")("write nothing when another writer moved the provider and left no room", async () => {
+    const { w, written } = await movedBeforeWrite(2, 2);
+    expect(written).toBe(false);
+    expect(await w.state()).toEqual({ allocations: ["C1 P0 VCPU 2"], consumers: ["C1@1"], providers: ["P0@1"] });
+  });
+
+  it.runIf(dialect === "postgres")("write nothing when the inventory changed since the read, even with room left", async () => {
+    const { w, written } = await movedBeforeWrite(4, 1, async (store, w) => {
+      await inTransaction(store, async (trx) => {
+        const p0 = await trx.selectFrom("resource_providers").selectAll().where("uuid", "=", w.uuids.get("P0")!).executeTakeFirstOrThrow();
+        await updateInventory(trx, { ...p0, generation: p0.generation ?? 0 }, { resourceClass: "VCPU", total: 5, ...DEFAULTS });
+      });
+    });
+    expect(written).toBe(false);
+    expect((await w.state()).allocations).toEqual(["C1 P0 VCPU 1"]);
   });
 });
