@@ -126,7 +126,18 @@ function onLines(socket: Socket, fn: (msg: unknown) => void): void {
     while (nl >= 0) {
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
-      if (line) fn(JSON.parse(line));
+      if (line) {
+        let msg: unknown;
+        try {
+          msg = JSON.parse(line);
+        } catch {
+          // NOTE: only Berth's own workers write here (the socket's directory is the primary's,
+          // mode 0700); a line that is not JSON ends the connection, never the process.
+          socket.destroy();
+          return;
+        }
+        fn(msg);
+      }
       nl = buffered.indexOf("\n");
     }
   });

@@ -444,14 +444,7 @@ async function writeScript(
  * judged again: slower, never wrong.
  */
 function stillFits(items: readonly Item[], inv: ReadonlyMap<string, CapacityRow>): RawBuilder<unknown> {
-  const added = new Map<string, { provider: number; rc: number; used: number }>();
-  for (const it of items) {
-    const k = `${it.provider.id}:${it.rcId}`;
-    const a = added.get(k) ?? { provider: it.provider.id, rc: it.rcId, used: 0 };
-    a.used += it.used;
-    added.set(k, a);
-  }
-  const checks = [...added].map(([k, a]) => {
+  const checks = [...addedByInventory(items)].map(([k, a]) => {
     const r = inv.get(k);
     if (!r) return sql`FALSE`;
     return sql`(SELECT count(*) FROM inventories WHERE resource_provider_id = ${a.provider} AND resource_class_id = ${a.rc} AND total = ${r.total}
@@ -468,17 +461,10 @@ function stillFits(items: readonly Item[], inv: ReadonlyMap<string, CapacityRow>
  * column, read as a JavaScript number, whose shortest text reads back as the same double.
  */
 function stillFitsPg(items: readonly Item[], inv: ReadonlyMap<string, CapacityRow>): RawBuilder<unknown> {
-  const added = new Map<string, { provider: number; rc: number; used: number }>();
-  for (const it of items) {
-    const k = `${it.provider.id}:${it.rcId}`;
-    const a = added.get(k) ?? { provider: it.provider.id, rc: it.rcId, used: 0 };
-    a.used += it.used;
-    added.set(k, a);
-  }
-  const rows = [...added].map(([k, a]) => ({ a, r: inv.get(k) }));
-  if (rows.some(({ r }) => r === undefined)) return sql`FALSE`;
-  const col = <T>(f: (x: { a: { provider: number; rc: number; used: number }; r: CapacityRow }) => T) =>
-    rows.map((x) => f(x as { a: (typeof rows)[number]["a"]; r: CapacityRow }));
+  const rows = [...addedByInventory(items)].map(([k, a]) => ({ a, r: inv.get(k) }));
+  const known = rows.flatMap(({ a, r }) => (r ? [{ a, r }] : []));
+  if (known.length < rows.length) return sql`FALSE`;
+  const col = <T>(f: (x: (typeof known)[number]) => T) => known.map(f);
   return sql`(SELECT bool_and(
       (SELECT count(*) FROM inventories i WHERE i.resource_provider_id = n.provider_id AND i.resource_class_id = n.class_id AND i.total = n.total
           AND i.reserved = n.reserved AND i.min_unit = n.min_unit AND i.max_unit = n.max_unit AND i.step_size = n.step_size
@@ -513,6 +499,18 @@ export function inlinePg(text: string, parameters: readonly unknown[]): string {
     if (i < 0 || i >= parameters.length) throw new RangeError(`no parameter $${n}`);
     return literal(parameters[i]);
   });
+}
+
+/** What the items add to each inventory, keyed `${providerId}:${classId}` as capacity rows are. */
+function addedByInventory(items: readonly Item[]): Map<string, { provider: number; rc: number; used: number }> {
+  const added = new Map<string, { provider: number; rc: number; used: number }>();
+  for (const it of items) {
+    const k = `${it.provider.id}:${it.rcId}`;
+    const a = added.get(k) ?? { provider: it.provider.id, rc: it.rcId, used: 0 };
+    a.used += it.used;
+    added.set(k, a);
+  }
+  return added;
 }
 
 /** What the accepted claims write: items, bumps, providers, existing and new consumers (in uuid order). */
