@@ -100,6 +100,8 @@ const WORKLOADS: Workload[] = [
 // NOTE: a port of its own; other engineers run services on the 800x ports.
 const PORT = Number(process.env.BENCH_REF_PORT ?? 18702);
 const BERTH_PORT = Number(process.env.BENCH_BERTH_PORT ?? 18703);
+/** Node options for `berth serve` (BENCH_BERTH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+const NODE_ARGS = (process.env.BENCH_BERTH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const HTTP = Boolean(process.env.BENCH_HTTP);
 const DIR = process.env.BENCH_DIR ?? "/tmp/berth-bench";
 const HEADERS = { "x-auth-token": "admin", "openstack-api-version": "placement 1.39" };
@@ -148,7 +150,9 @@ async function startBerth(connection: string): Promise<ChildProcess> {
   const file = `${DIR}/berth.conf`;
   mkdirSync(DIR, { recursive: true });
   writeFileSync(file, `[api]\nauth_strategy = noauth2\n[placement_database]\nconnection = ${connection}\n`);
-  const child = spawn("node", ["bin/berth.js", "serve", "--config-file", file, "--host", "127.0.0.1", "--port", String(BERTH_PORT)], { stdio: "ignore" });
+  const child = spawn("node", [...NODE_ARGS, "bin/berth.js", "serve", "--config-file", file, "--host", "127.0.0.1", "--port", String(BERTH_PORT)], {
+    stdio: "ignore",
+  });
   return waitUp(child, "berth serve", BERTH_PORT);
 }
 

@@ -37,7 +37,7 @@ import { createMetrics, NO_ROUTE, type Metrics } from "./http/metrics.js";
 import { copyReader } from "./objects/candidates/snapshot-read.js";
 import { BodyBuffers } from "./http/candidate-body.js";
 import { ClaimQueue, type Claims } from "./objects/claim-queue.js";
-import { ClaimRouter, type ClaimRoute } from "./claim-routing.js";
+import { ClaimOwnerLost, ClaimRouter, type ClaimRoute } from "./claim-routing.js";
 
 export interface AppOptions {
   store: Store;
@@ -190,9 +190,11 @@ async function handle(deps: Deps, req: Request, path: string, requestId: string,
               ? databaseUnavailable(deps, e, requestId, "the database is too busy: lock waits timed out")
               : e instanceof RetriesExhausted
                 ? retriesExhausted(deps, e, requestId)
-                : isUnavailable(e)
-                  ? databaseUnavailable(deps, e, requestId, "the connection was refused or lost")
-                  : internalError(deps, e, requestId, globalRequestId(req.headers.get(REQUEST_ID_HEADER)));
+                : e instanceof ClaimOwnerLost
+                  ? ownerLost(deps, e, requestId)
+                  : isUnavailable(e)
+                    ? databaseUnavailable(deps, e, requestId, "the connection was refused or lost")
+                    : internalError(deps, e, requestId, globalRequestId(req.headers.get(REQUEST_ID_HEADER)));
     seen.errorCode = err.code;
     const res = renderError(err, req, requestId, version);
     if (version) res.headers.set(VERSION_HEADER, `placement ${version}`);
@@ -273,6 +275,14 @@ function retriesExhausted(deps: Deps, e: RetriesExhausted, requestId: string): H
 function databaseUnavailable(deps: Deps, e: unknown, requestId: string, why: string): HttpError {
   deps.logger.warn({ err: e, requestId }, "database unavailable");
   return serviceUnavailable(`The database is unavailable (${why}). Please try again.`);
+}
+
+/** The worker that writes the claim's providers died before it answered: the claim may have landed. */
+function ownerLost(deps: Deps, e: ClaimOwnerLost, requestId: string): HttpError {
+  deps.logger.warn({ err: e, requestId }, "claim owner lost");
+  return serviceUnavailable(
+    `${e.message[0]!.toUpperCase()}${e.message.slice(1)}; the claim may or may not have been written. Read the consumer's allocations before retrying.`,
+  );
 }
 
 function internalError(deps: Deps, e: unknown, requestId: string, globalId: string | undefined): HttpError {

@@ -280,6 +280,8 @@ export class ClaimRouter implements Claims {
       server.listen(path, () => {
         server.off("error", reject);
         server.on("error", (err) => this.logger?.error({ err }, "the claim routing socket failed"));
+        // NOTE: the HTTP server keeps a worker alive; this socket alone must not (tests, shutdown).
+        server.unref();
         this.#server = server;
         resolve();
       });

@@ -3,7 +3,7 @@
 // worker that does not own its provider is written by the owner and answered as the owner answers;
 // a claim whose owner does not listen is written where it arrived; one whose owner goes away after
 // it was sent is answered 503.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -13,7 +13,7 @@ import { createApp } from "../../src/app.js";
 import { testConfig } from "../../src/config.js";
 import { prepare } from "../../src/server.js";
 import type { Store } from "../../src/db/open.js";
-import { ClaimOwnerLost, ClaimRouter, ownerOf, type ClaimRoute } from "../../src/claim-routing.js";
+import { ClaimOwnerLost, ClaimRouter, ownerOf, socketPath, type ClaimRoute } from "../../src/claim-routing.js";
 import { ClaimQueue, type Claims } from "../../src/objects/claim-queue.js";
 import type { ConsumerWrite } from "../../src/objects/allocation.js";
 import { CapacityExceeded } from "../../src/objects/allocation.js";
@@ -41,6 +41,7 @@ describeEachDb("claims routed to their owner worker", (dialect) => {
   let drop: () => Promise<void>;
   let dir: string;
   let app: Hono;
+  let config: ReturnType<typeof testConfig>;
   const routers: ClaimRouter[] = [];
   const queues: Counting[] = [];
 
@@ -48,7 +49,7 @@ describeEachDb("claims routed to their owner worker", (dialect) => {
     const db = await createDatabase(dialect);
     drop = db.drop;
     dir = mkdtempSync(join(tmpdir(), "berth-routing-test-"));
-    const config = testConfig({ placement_database: { connection: db.url, sync_on_startup: "true" } });
+    config = testConfig({ placement_database: { connection: db.url, sync_on_startup: "true" } });
     ({ store } = await prepare(config));
     for (const self of [0, 1]) {
       const route: ClaimRoute = { self, workers: 2, dir };
@@ -164,6 +165,41 @@ describeEachDb("claims routed to their owner worker", (dialect) => {
       expect(e).toBeInstanceOf(ClaimOwnerLost);
       expect(isUnavailable(e)).toBe(true);
       asker.close();
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it("over HTTP, a claim whose owner goes away is answered 503 in the error format", async () => {
+    const other = mkdtempSync(join(tmpdir(), "berth-routing-lost-http-"));
+    try {
+      let asked = 0;
+      const hanging: Claims = {
+        claim: () => {
+          asked++;
+          return new Promise<void>(() => {});
+        },
+      };
+      const owner = new ClaimRouter(hanging, { self: 0, workers: 2, dir: other });
+      await owner.listen();
+      const worker = createApp({ store, config, claimRoute: { self: 1, workers: 2, dir: other } });
+      const rp = await provider(0, 4);
+      // NOTE: the app's router listens in the background; until it does, it writes claims itself.
+      // Its socket is bound at once, its listening callback comes after the current microtasks.
+      await until(() => existsSync(socketPath(other, 1)));
+      await new Promise((r) => setImmediate(r));
+      const consumer = randomUUID();
+      const body = { allocations: { [rp]: { resources: { VCPU: 1 } } }, project_id: "p", user_id: "u", consumer_generation: null };
+      const answer = worker.request(`/allocations/${consumer}`, { method: "PUT", headers: H, body: JSON.stringify(body) });
+      await until(() => asked === 1);
+      expect(asked).toBe(1);
+      owner.close();
+      const res = await answer;
+      expect(res.status).toBe(503);
+      const { errors } = (await res.json()) as { errors: { status: number; detail: string; code: string }[] };
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.status).toBe(503);
+      expect(errors[0]!.detail).toMatch(/went away before it answered; the claim may or may not have been written/);
     } finally {
       rmSync(other, { recursive: true, force: true });
     }

@@ -169,12 +169,25 @@ for (const dialect of targets) {
       await drop();
     });
 
+    const answered = (pid: number) => served.waitFor(new RegExp(`"pid":${pid}[^\\n]*"msg":"GET \\/resource_providers 200"`));
+    /**
+     * Asks until worker `pid` has answered (at least 10 times), every answer a 200. NOTE: the
+     * primary reports a worker listening a moment before it takes connections (meanwhile the other
+     * worker gets them), and a worker's log line comes through a pipe, after its answer.
+     */
+    const askUntilAnswered = async (pid: number) => {
+      const took = answered(pid).then(() => true);
+      for (let asked = 0; asked < 500; asked++) {
+        if (asked >= 10 && (await Promise.race([took, new Promise<false>((res) => setTimeout(() => res(false), 20))]))) return;
+        expect(await getOnce(served.port, "/resource_providers")).toBe(200);
+      }
+    };
     const pidsAnswering = () => new Set([...served.log().matchAll(/"pid":(\d+)[^\n]*"msg":"GET \/resource_providers 200"/g)].map((m) => Number(m[1])));
 
     it("serves from two processes on one port, started after one schema sync", async () => {
       const m = await served.waitFor(/with 2 workers \(pids (\d+), (\d+)\)/);
       const workers = [Number(m[1]), Number(m[2])];
-      for (let i = 0; i < 10; i++) expect(await getOnce(served.port, "/resource_providers")).toBe(200);
+      for (const pid of workers) await askUntilAnswered(pid);
       expect([...pidsAnswering()].sort()).toEqual([...workers].sort());
       expect(workers).not.toContain(served.child.pid);
     });
@@ -186,7 +199,7 @@ for (const dialect of targets) {
       const r = await served.waitFor(new RegExp(`"msg":"worker (\\d+) replaces worker ${victim}"`));
       expect(served.log()).toContain(`worker ${victim} died (signal SIGKILL); starting a replacement`);
       const replacement = Number(r[1]);
-      for (let i = 0; i < 10; i++) expect(await getOnce(served.port, "/resource_providers")).toBe(200);
+      await askUntilAnswered(replacement);
       expect(pidsAnswering()).toContain(replacement);
     });
 
