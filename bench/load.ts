@@ -36,11 +36,14 @@ async function load(server: Server) {
   const aggs = Array.from({ length: AGGREGATES }, () => crypto.randomUUID());
   const providers = plan(aggs);
   const latencies: number[] = [];
+  let slowest = { ms: 0, what: "" };
   const unexpected = new Map<string, number>();
   const step = async (what: string, expected: number[], method: string, path: string, body?: unknown) => {
     const t0 = performance.now();
     const r = await request(server.base, method, path, { body, read: true });
-    latencies.push(performance.now() - t0);
+    const ms = performance.now() - t0;
+    latencies.push(ms);
+    if (ms > slowest.ms) slowest = { ms, what };
     if (!expected.includes(r.status)) {
       const key = `${what} ${r.status || "no answer"}`;
       unexpected.set(key, (unexpected.get(key) ?? 0) + 1);
@@ -75,7 +78,15 @@ async function load(server: Server) {
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { seconds, requests: latencies.length, p50: pct(latencies, 50), p95: pct(latencies, 95), unexpected, check: await check(server, providers, aggs) };
+  return {
+    seconds,
+    requests: latencies.length,
+    p50: pct(latencies, 50),
+    p95: pct(latencies, 95),
+    slowest,
+    unexpected,
+    check: await check(server, providers, aggs),
+  };
 }
 
 /** Whether the deployment loaded is the one planned: providers, aggregate memberships, traits. */
@@ -129,7 +140,7 @@ for (let round = 1; round <= ROUNDS; round++) {
         try {
           const r = await load(server);
           const errors = r.unexpected.size ? [...r.unexpected].map(([k, n]) => `${n} x ${k}`).join(", ") : "0";
-          const row = `| ${LABEL[kind] ?? kind} | ${label} | ${round} | ${PROVIDERS} | ${CLIENTS} | ${r.seconds.toFixed(1)} | ${(r.requests / r.seconds).toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${errors} | ${r.check} |`;
+          const row = `| ${LABEL[kind] ?? kind} | ${label} | ${round} | ${PROVIDERS} | ${CLIENTS} | ${r.seconds.toFixed(1)} | ${(r.requests / r.seconds).toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.slowest.ms.toFixed(0)} (${r.slowest.what}) | ${errors} | ${r.check} |`;
           rows.push(row);
           console.error(row);
         } finally {
@@ -142,7 +153,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
 }
 console.log(`Loading ${PROVIDERS} providers (custom traits, provider, inventories, aggregates, traits) from ${CLIENTS} clients @1.39`);
-console.log("| database | server | round | providers | clients | total s | requests/s | p50 ms | p95 ms | unexpected answers | state |");
-console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
+console.log("| database | server | round | providers | clients | total s | requests/s | p50 ms | p95 ms | slowest ms (request) | unexpected answers | state |");
+console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|");
 for (const r of rows) console.log(r);
 process.exit(0);

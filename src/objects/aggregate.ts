@@ -30,7 +30,10 @@ export async function setAggregates(store: Store, trx: Tx, providerId: number, u
     .where("rpa.resource_provider_id", "=", providerId)
     .execute();
   const have = new Set(existing.map((r) => r.uuid!));
-  const toAdd = [...wanted].filter((u) => !have.has(u));
+  // NOTE: new aggregates are created in uuid order, so two requests that create the same ones
+  // wait for each other in one order instead of deadlocking (PostgreSQL finds a deadlock only
+  // after deadlock_timeout, 1 s by default). The reference creates them in no set order.
+  const toAdd = [...wanted].filter((u) => !have.has(u)).sort();
   const toDrop = existing.filter((r) => !wanted.has(r.uuid!)).map((r) => r.id);
   const known = await aggregateIds(trx, toAdd);
   const ids: number[] = [];

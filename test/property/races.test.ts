@@ -60,6 +60,35 @@ describeEachDb("racing writers", (dialect) => {
     expect(rows.length).toBe(aggs.length);
   });
 
+  it("creates new aggregates given in opposite orders without a deadlock", async () => {
+    const rps = await providers(CLIENTS, "agg-order");
+    const aggs = [randomUUID(), randomUUID(), randomUUID()];
+    const reasons: string[] = [];
+    const store = api().store;
+    const before = store.onRetry;
+    store.onRetry = (reason) => {
+      reasons.push(reason);
+      before?.(reason);
+    };
+    try {
+      const replies = await together(CLIENTS, (i) =>
+        api().put(
+          `/resource_providers/${rps[i]}/aggregates`,
+          { aggregates: i % 2 ? [...aggs].reverse() : aggs, resource_provider_generation: 0 },
+          { version: "1.19" },
+        ),
+      );
+      noServerErrors(replies);
+      expect(statuses(replies)).toEqual({ 200: CLIENTS });
+    } finally {
+      store.onRetry = before;
+    }
+    // NOTE: a deadlock costs PostgreSQL a second (deadlock_timeout) before it picks a loser.
+    expect(reasons.filter((r) => r === "deadlock")).toEqual([]);
+    const rows = await store.db.selectFrom("placement_aggregates").select("uuid").where("uuid", "in", aggs).execute();
+    expect(rows.length).toBe(aggs.length);
+  });
+
   it("answers one aggregate update per generation and 409 to the others", async () => {
     const [rp] = await providers(1, "agg-gen");
     const replies = await together(CLIENTS, () =>
