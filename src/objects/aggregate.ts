@@ -2,6 +2,7 @@
 import type { Store } from "../db/open.js";
 import { insertId, type Tx } from "../db/tx.js";
 import { nowUtc } from "../db/time.js";
+import { keyOrder } from "../db/key-order.js";
 import { aggregateIds } from "./provider-filter.js";
 
 /** The aggregate uuids of a provider (a set: the reference gives no order; this is creation order). */
@@ -30,10 +31,10 @@ export async function setAggregates(store: Store, trx: Tx, providerId: number, u
     .where("rpa.resource_provider_id", "=", providerId)
     .execute();
   const have = new Set(existing.map((r) => r.uuid!));
-  // NOTE: new aggregates are created in uuid order, so two requests that create the same ones
-  // wait for each other in one order instead of deadlocking (PostgreSQL finds a deadlock only
-  // after deadlock_timeout, 1 s by default). The reference creates them in no set order.
-  const toAdd = [...wanted].filter((u) => !have.has(u)).sort();
+  // NOTE: new aggregates are created in one order, so two requests that create the same ones wait
+  // for each other instead of deadlocking (PostgreSQL finds a deadlock only after deadlock_timeout,
+  // 1 s by default). The reference creates them in no set order.
+  const toAdd = [...wanted].filter((u) => !have.has(u)).sort(keyOrder);
   const toDrop = existing.filter((r) => !wanted.has(r.uuid!)).map((r) => r.id);
   const known = await aggregateIds(trx, toAdd);
   const ids: number[] = [];
