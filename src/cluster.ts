@@ -3,7 +3,7 @@
 // them all on SIGTERM/SIGINT, each after its requests in flight, and replaces a worker that dies.
 // The workers themselves are main.ts's single-process serve, told the schema is already synced.
 import cluster, { type Worker } from "node:cluster";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -38,11 +38,47 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
   return supervise(opts);
 }
 
+/** The claim sockets' directory: this prefix, the primary's pid, a dash and a random suffix. */
+const SOCKET_DIR_PREFIX = "berth-claims-";
+
+/**
+ * Removes the claim socket directories under `parent` whose primary is gone (one killed with
+ * SIGKILL never removed its own); returns their paths. A directory of a live process, or of a
+ * process this user may not signal, is kept.
+ */
+export function sweepSocketDirs(parent: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${SOCKET_DIR_PREFIX}(\\d+)-`).exec(name);
+    if (!m) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ESRCH") continue;
+      const path = join(parent, name);
+      try {
+        rmSync(path, { recursive: true, force: true });
+        removed.push(path);
+      } catch {
+        // NOTE: another user's directory (sticky /tmp): not ours to remove.
+      }
+    }
+  }
+  return removed;
+}
+
 function supervise(opts: PrimaryOptions): Promise<number> {
   const { logger, workers } = opts;
   // NOTE: each worker's place (0 .. workers - 1), kept by its replacement, and the directory of the
   // sockets through which the workers hand each other claims (claim-routing.ts).
-  const sockets = mkdtempSync(join(tmpdir(), "berth-claims-"));
+  for (const dir of sweepSocketDirs(tmpdir())) logger.info(`removed ${dir}: the claim sockets of a berth serve that is gone`);
+  const sockets = mkdtempSync(join(tmpdir(), `${SOCKET_DIR_PREFIX}${process.pid}-`));
   const indexOf = new Map<number, number>();
   const fork = (index: number) => {
     const w = cluster.fork({ [ROUTE_ENV.self]: String(index), [ROUTE_ENV.workers]: String(workers), [ROUTE_ENV.dir]: sockets });
