@@ -60,6 +60,8 @@ export function sweepSocketDirs(parent: string): string[] {
     try {
       process.kill(Number(m[1]), 0);
     } catch (e) {
+      // NOTE: a primary in another pid namespace sharing this directory looks gone too; removing
+      // its sockets only makes its workers write their claims themselves (still exact).
       if ((e as NodeJS.ErrnoException).code !== "ESRCH") continue;
       const path = join(parent, name);
       try {
