@@ -122,9 +122,15 @@ export async function allRoots(db: Tx): Promise<number[]> {
   return rows.map((r) => r.id);
 }
 
-/** Sharing provider -> anchor roots (roots of every provider in one of its aggregates). */
+/**
+ * Sharing provider -> anchor roots (roots of every provider in one of its aggregates), the sharing
+ * providers in id order. NOTE: the engine lists each anchor's sharing providers in this map's
+ * order, which is the order their options are tried in: the rows come in whatever order the
+ * database gives (PostgreSQL's and MySQL's vary with the data), the snapshot lists them by id.
+ */
 export async function sharingAnchors(db: Tx, sharing: number[]): Promise<Map<number, Set<number>>> {
   const out = new Map<number, Set<number>>();
+  for (const id of [...sharing].sort((a, b) => a - b)) out.set(id, new Set());
   for (const part of chunks(sharing)) {
     const rows = await db
       .selectFrom("resource_provider_aggregates as s")
@@ -134,12 +140,9 @@ export async function sharingAnchors(db: Tx, sharing: number[]): Promise<Map<num
       .distinct()
       .where("s.resource_provider_id", "in", part)
       .execute();
-    for (const r of rows) {
-      let set = out.get(r.s);
-      if (!set) out.set(r.s, (set = new Set()));
-      set.add(r.root!);
-    }
+    for (const r of rows) out.get(r.s)?.add(r.root!);
   }
+  for (const [id, set] of out) if (!set.size) out.delete(id);
   return out;
 }
 
