@@ -40,6 +40,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
 
 /** The claim sockets' directory: this prefix, the primary's pid, a dash and a random suffix. */
 const SOCKET_DIR_PREFIX = "berth-claims-";
+const SOCKET_DIR = new RegExp(`^${SOCKET_DIR_PREFIX}(\\d+)-`);
 
 /**
  * Removes the claim socket directories under `parent` whose primary is gone (one killed with
@@ -55,7 +56,7 @@ export function sweepSocketDirs(parent: string): string[] {
     return removed;
   }
   for (const name of names) {
-    const m = new RegExp(`^${SOCKET_DIR_PREFIX}(\\d+)-`).exec(name);
+    const m = SOCKET_DIR.exec(name);
     if (!m) continue;
     try {
       process.kill(Number(m[1]), 0);

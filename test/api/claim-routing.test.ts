@@ -80,6 +80,20 @@ describeEachDb("claims routed to their owner worker", (dialect) => {
     return uuid;
   }
 
+  /** Worker 0 listening in `dir`, taking claims and never answering; `asked` counts them. */
+  async function hangingOwner(dir: string): Promise<{ owner: ClaimRouter; asked: () => number }> {
+    let n = 0;
+    const hanging: Claims = {
+      claim: () => {
+        n++;
+        return new Promise<void>(() => {});
+      },
+    };
+    const owner = new ClaimRouter(hanging, { self: 0, workers: 2, dir });
+    await owner.listen();
+    return { owner, asked: () => n };
+  }
+
   const write = (rp: string, vcpu: number): ConsumerWrite => ({
     uuid: randomUUID(),
     project: "p",
@@ -143,15 +157,7 @@ describeEachDb("claims routed to their owner worker", (dialect) => {
   it("a claim whose owner goes away before answering is answered as a lost connection (503)", async () => {
     const other = mkdtempSync(join(tmpdir(), "berth-routing-lost-"));
     try {
-      let asked = 0;
-      const hanging: Claims = {
-        claim: () => {
-          asked++;
-          return new Promise<void>(() => {});
-        },
-      };
-      const owner = new ClaimRouter(hanging, { self: 0, workers: 2, dir: other });
-      await owner.listen();
+      const { owner, asked } = await hangingOwner(other);
       const asker = new ClaimRouter(new ClaimQueue(store, { retries: 10 }), { self: 1, workers: 2, dir: other });
       await asker.listen();
       const rp = await provider(0, 4);
@@ -159,7 +165,7 @@ describeEachDb("claims routed to their owner worker", (dialect) => {
         () => undefined,
         (e: unknown) => e,
       );
-      await until(() => asked === 1);
+      await until(() => asked() === 1);
       owner.close();
       const e = await answer;
       expect(e).toBeInstanceOf(ClaimOwnerLost);
@@ -173,15 +179,7 @@ describeEachDb("claims routed to their owner worker", (dialect) => {
   it("over HTTP, a claim whose owner goes away is answered 503 in the error format", async () => {
     const other = mkdtempSync(join(tmpdir(), "berth-routing-lost-http-"));
     try {
-      let asked = 0;
-      const hanging: Claims = {
-        claim: () => {
-          asked++;
-          return new Promise<void>(() => {});
-        },
-      };
-      const owner = new ClaimRouter(hanging, { self: 0, workers: 2, dir: other });
-      await owner.listen();
+      const { owner, asked } = await hangingOwner(other);
       const worker = createApp({ store, config, claimRoute: { self: 1, workers: 2, dir: other } });
       const rp = await provider(0, 4);
       // NOTE: the app's router listens in the background; until it does, it writes claims itself.
@@ -191,8 +189,8 @@ describeEachDb("claims routed to their owner worker", (dialect) => {
       const consumer = randomUUID();
       const body = { allocations: { [rp]: { resources: { VCPU: 1 } } }, project_id: "p", user_id: "u", consumer_generation: null };
       const answer = worker.request(`/allocations/${consumer}`, { method: "PUT", headers: H, body: JSON.stringify(body) });
-      await until(() => asked === 1);
-      expect(asked).toBe(1);
+      await until(() => asked() === 1);
+      expect(asked()).toBe(1);
       owner.close();
       const res = await answer;
       expect(res.status).toBe(503);
